@@ -1,0 +1,97 @@
+package io.mcprouter;
+
+import io.mcprouter.cli.CommandLine;
+import io.mcprouter.config.ConfigException;
+import io.mcprouter.config.RouterConfig;
+import io.mcprouter.config.TomlConfigLoader;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code java -jar mcprouter.jar <proxy|api|serve> [--config FILE]}. Errors are one line on stderr. */
+public final class Main {
+
+  static final Path DEFAULT_CONFIG = Path.of(".env.toml");
+  static final Path EXAMPLE_CONFIG = Path.of(".env.example.toml");
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    CommandLine commandLine;
+    try {
+      commandLine = CommandLine.parse(List.of(args));
+    } catch (CommandLine.UsageException e) {
+      fail(2, e.getMessage());
+      return;
+    }
+    if (commandLine.command() == CommandLine.Command.HELP) {
+      System.out.print(CommandLine.USAGE);
+      return;
+    }
+    RouterConfig config;
+    try {
+      config = TomlConfigLoader.load(configFile(commandLine));
+    } catch (ConfigException e) {
+      fail(1, e.getMessage());
+      return;
+    }
+    Router router;
+    try {
+      router = Router.start(config, akkaConfig(), commandLine.command()).toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      fail(1, "cannot start: " + rootMessage(e));
+      return;
+    } catch (TimeoutException | InterruptedException e) {
+      fail(1, "cannot start: HTTP servers did not bind within 60 s");
+      return;
+    }
+    log.info("mcprouter running with {} server(s) from {}", config.servers().size(), config.source());
+    router.system().getWhenTerminated().toCompletableFuture().join();
+    System.exit(0);
+  }
+
+  /** The explicit --config, else .env.toml, else the example shipped with the project, so a fresh clone runs. */
+  static Path configFile(CommandLine commandLine) {
+    if (commandLine.configFile().isPresent()) {
+      return commandLine.configFile().get();
+    }
+    if (!Files.exists(DEFAULT_CONFIG) && Files.exists(EXAMPLE_CONFIG)) {
+      log.info("{} not found; using {}", DEFAULT_CONFIG, EXAMPLE_CONFIG);
+      return EXAMPLE_CONFIG;
+    }
+    return DEFAULT_CONFIG;
+  }
+
+  /** ./application.conf when present (an operator's edits win without a rebuild), else the bundled copy. */
+  static Config akkaConfig() {
+    Path local = Path.of("application.conf");
+    if (System.getProperty("config.file") == null && System.getProperty("config.resource") == null
+        && Files.isRegularFile(local)) {
+      return ConfigFactory.load(ConfigFactory.parseFile(local.toFile()));
+    }
+    return ConfigFactory.load();
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    String message = String.valueOf(t.getMessage());
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+
+  private static void fail(int status, String message) {
+    System.err.println("mcprouter: " + message);
+    System.exit(status);
+  }
+}

@@ -1,0 +1,95 @@
+package io.mcprouter;
+
+import static akka.http.javadsl.server.Directives.concat;
+
+import akka.Done;
+import akka.actor.CoordinatedShutdown;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.http.javadsl.ServerBinding;
+import io.mcprouter.api.ApiRoutes;
+import io.mcprouter.cli.CommandLine;
+import io.mcprouter.config.RouterConfig;
+import io.mcprouter.config.RouterSettings;
+import io.mcprouter.http.HttpServer;
+import io.mcprouter.process.ServerRegistry;
+import io.mcprouter.transport.sse.LegacySseRoutes;
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A running router: the actor system (whose guardian is the {@link ServerRegistry}) and the HTTP
+ * servers the command asked for. Stopping it runs coordinated shutdown, which unbinds, then stops
+ * every MCP server gracefully, escalating to signals.
+ */
+public final class Router {
+
+  private static final Duration UNBIND_DRAIN = Duration.ofSeconds(3);
+
+  private final ActorSystem<ServerRegistry.Command> system;
+  private final RouterSettings settings;
+  private final Optional<ServerBinding> proxy;
+  private final Optional<ServerBinding> api;
+
+  private Router(ActorSystem<ServerRegistry.Command> system, RouterSettings settings,
+      Optional<ServerBinding> proxy, Optional<ServerBinding> api) {
+    this.system = system;
+    this.settings = settings;
+    this.proxy = proxy;
+    this.api = api;
+  }
+
+  public static CompletionStage<Router> start(RouterConfig config, Config akkaConfig, CommandLine.Command command) {
+    RouterSettings settings = RouterSettings.fromConfig(akkaConfig);
+    ActorSystem<ServerRegistry.Command> system =
+        ActorSystem.create(ServerRegistry.create(config, settings), "mcprouter", akkaConfig);
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-mcp-servers",
+        () -> AskPattern.<ServerRegistry.Command, Done>ask(system, ServerRegistry.StopAll::new,
+            settings.shutdownTimeout(), system.scheduler()));
+
+    CompletableFuture<Optional<ServerBinding>> proxy = CompletableFuture.completedFuture(Optional.empty());
+    CompletableFuture<Optional<ServerBinding>> api = CompletableFuture.completedFuture(Optional.empty());
+    if (command.runsProxy()) {
+      var routes = concat(new LegacySseRoutes(system, settings, system).routes(), ApiRoutes.HealthRoute.route());
+      proxy = HttpServer.start("proxy", config.proxyServer(), routes, UNBIND_DRAIN, system)
+          .thenApply(Optional::of).toCompletableFuture();
+    }
+    if (command.runsApi()) {
+      api = HttpServer.start("api", config.apiServer(), new ApiRoutes().routes(), UNBIND_DRAIN, system)
+          .thenApply(Optional::of).toCompletableFuture();
+    }
+    CompletableFuture<Optional<ServerBinding>> proxyBinding = proxy;
+    CompletableFuture<Optional<ServerBinding>> apiBinding = api;
+    return CompletableFuture.allOf(proxy, api)
+        .thenApply(done -> new Router(system, settings, proxyBinding.join(), apiBinding.join()))
+        .whenComplete((router, failure) -> {
+          if (failure != null) {
+            system.terminate();
+          }
+        });
+  }
+
+  public ActorSystem<ServerRegistry.Command> system() {
+    return system;
+  }
+
+  public RouterSettings settings() {
+    return settings;
+  }
+
+  public int proxyPort() {
+    return proxy.orElseThrow().localAddress().getPort();
+  }
+
+  public int apiPort() {
+    return api.orElseThrow().localAddress().getPort();
+  }
+
+  /** Coordinated shutdown: unbind, stop every MCP server, terminate the actor system. */
+  public CompletionStage<Done> stop() {
+    return CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
+  }
+}

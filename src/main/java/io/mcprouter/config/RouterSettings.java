@@ -1,0 +1,43 @@
+package io.mcprouter.config;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/**
+ * Router tuning from the {@code mcprouter} block of {@code application.conf}; see README "Configuration".
+ */
+public record RouterSettings(
+    Duration askTimeout,
+    String blockingDispatcher,
+    int maxLineBytes,
+    int stdinBufferMessages,
+    int stderrTailLines,
+    Duration exitDrain,
+    int sessionBufferMessages,
+    long sessionBufferBytes,
+    Duration sseKeepAlive,
+    long maxBodyBytes,
+    Duration drainTimeout,
+    Duration gracePeriod,
+    Duration killPeriod,
+    Duration shutdownTimeout) {
+
+  public static RouterSettings fromConfig(Config root) {
+    Config c = root.getConfig("mcprouter");
+    return new RouterSettings(
+        c.getDuration("ask-timeout"),
+        "mcprouter.blocking-dispatcher",
+        (int) Math.min(Integer.MAX_VALUE - 1, c.getBytes("stdio.max-line-bytes")),
+        c.getInt("stdio.stdin-buffer-messages"),
+        c.getInt("stdio.stderr-tail-lines"),
+        c.getDuration("stdio.exit-drain"),
+        c.getInt("session.buffer-messages"),
+        c.getBytes("session.buffer-bytes"),
+        c.getDuration("sse.keep-alive"),
+        c.getBytes("http.max-body-bytes"),
+        c.getDuration("stop.drain-timeout"),
+        c.getDuration("stop.grace-period"),
+        c.getDuration("stop.kill-period"),
+        c.getDuration("stop.shutdown-timeout"));
+  }
+}

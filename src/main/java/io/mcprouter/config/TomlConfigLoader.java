@@ -1,0 +1,153 @@
+package io.mcprouter.config;
+
+import com.moandjiezana.toml.Toml;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Reads {@code .env.toml} into a {@link RouterConfig}; every problem is a {@link ConfigException} naming the key. */
+public final class TomlConfigLoader {
+
+  private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+  private static final Set<String> SERVER_FIELDS =
+      Set.of("command", "share_process", "env", "cwd", "description");
+  private static final Set<String> LISTEN_FIELDS = Set.of("host", "port");
+
+  private TomlConfigLoader() {}
+
+  public static RouterConfig load(Path file) {
+    if (!Files.isReadable(file)) {
+      throw new ConfigException("cannot read config file " + file);
+    }
+    Toml toml;
+    try {
+      toml = new Toml().read(file.toFile());
+    } catch (RuntimeException e) {
+      throw new ConfigException("invalid TOML in " + file + ": " + oneLine(e));
+    }
+    return fromMap(file, toml.toMap());
+  }
+
+  static RouterConfig fromMap(Path source, Map<String, Object> root) {
+    String where = source.toString();
+    RouterConfig.Listen proxy =
+        listen(where, "proxy_server", root.get("proxy_server"), RouterConfig.DEFAULT_PROXY_PORT);
+    RouterConfig.Listen api =
+        listen(where, "api_server", root.get("api_server"), RouterConfig.DEFAULT_API_PORT);
+
+    Map<String, ServerSpec> servers = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : table(where, "mcp_server_commands", root.get("mcp_server_commands")).entrySet()) {
+      String key = checkKey(where, "mcp_server_commands", e.getKey());
+      String command = nonEmptyString(where, "mcp_server_commands." + key, e.getValue());
+      servers.put(key, ServerSpec.ofCommand(key, command));
+    }
+    for (Map.Entry<String, Object> e : table(where, "mcp_servers", root.get("mcp_servers")).entrySet()) {
+      String key = checkKey(where, "mcp_servers", e.getKey());
+      if (servers.containsKey(key)) {
+        throw new ConfigException(where + ": server key '" + key
+            + "' is defined in both [mcp_server_commands] and [mcp_servers]");
+      }
+      servers.put(key, serverSpec(where, key, e.getValue()));
+    }
+    return new RouterConfig(source, proxy, api, servers);
+  }
+
+  private static ServerSpec serverSpec(String where, String key, Object value) {
+    String path = "mcp_servers." + key;
+    Map<String, Object> fields = table(where, path, value);
+    for (String field : fields.keySet()) {
+      if (!SERVER_FIELDS.contains(field)) {
+        throw new ConfigException(where + ": unknown field '" + path + "." + field
+            + "' (expected one of command, share_process, env, cwd, description)");
+      }
+    }
+    String command = nonEmptyString(where, path + ".command", fields.get("command"));
+    boolean share = true;
+    Object shareValue = fields.get("share_process");
+    if (shareValue != null) {
+      if (!(shareValue instanceof Boolean b)) {
+        throw new ConfigException(where + ": '" + path + ".share_process' must be true or false");
+      }
+      share = b;
+    }
+    Map<String, String> env = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : table(where, path + ".env", fields.get("env")).entrySet()) {
+      if (!(e.getValue() instanceof String s)) {
+        throw new ConfigException(where + ": '" + path + ".env." + e.getKey() + "' must be a string");
+      }
+      env.put(e.getKey(), s);
+    }
+    Optional<String> cwd = Optional.empty();
+    if (fields.get("cwd") != null) {
+      String dir = nonEmptyString(where, path + ".cwd", fields.get("cwd"));
+      if (!Files.isDirectory(Path.of(dir))) {
+        throw new ConfigException(where + ": '" + path + ".cwd' is not a directory: " + dir);
+      }
+      cwd = Optional.of(dir);
+    }
+    Optional<String> description = fields.get("description") == null
+        ? Optional.empty()
+        : Optional.of(nonEmptyString(where, path + ".description", fields.get("description")));
+    return new ServerSpec(key, command, share, env, cwd, description);
+  }
+
+  private static RouterConfig.Listen listen(String where, String name, Object value, int defaultPort) {
+    Map<String, Object> fields = table(where, name, value);
+    for (String field : fields.keySet()) {
+      if (!LISTEN_FIELDS.contains(field)) {
+        throw new ConfigException(where + ": unknown field '" + name + "." + field + "' (expected host, port)");
+      }
+    }
+    String host = fields.get("host") == null
+        ? RouterConfig.DEFAULT_HOST
+        : nonEmptyString(where, name + ".host", fields.get("host"));
+    int port = defaultPort;
+    Object portValue = fields.get("port");
+    if (portValue != null) {
+      if (!(portValue instanceof Long p) || p < 0 || p > 65535) {
+        throw new ConfigException(where + ": '" + name + ".port' must be an integer from 0 to 65535");
+      }
+      port = p.intValue();
+    }
+    return new RouterConfig.Listen(host, port);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> table(String where, String name, Object value) {
+    if (value == null) {
+      return Map.of();
+    }
+    if (!(value instanceof Map)) {
+      throw new ConfigException(where + ": '" + name + "' must be a table");
+    }
+    return (Map<String, Object>) value;
+  }
+
+  private static String checkKey(String where, String table, String key) {
+    String bare = key.length() >= 2 && key.startsWith("\"") && key.endsWith("\"")
+        ? key.substring(1, key.length() - 1)
+        : key;
+    if (!KEY.matcher(bare).matches()) {
+      throw new ConfigException(where + ": invalid server key '" + bare + "' in [" + table
+          + "]: keys are 1 to 64 characters of A-Z a-z 0-9 _ . -");
+    }
+    return bare;
+  }
+
+  private static String nonEmptyString(String where, String name, Object value) {
+    if (!(value instanceof String s) || s.isBlank()) {
+      throw new ConfigException(where + ": '" + name + "' must be a non-empty string");
+    }
+    return s;
+  }
+
+  private static String oneLine(RuntimeException e) {
+    String message = String.valueOf(e.getMessage());
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+}

@@ -1,0 +1,77 @@
+package io.mcprouter.http;
+
+import static akka.http.javadsl.server.Directives.complete;
+import static akka.http.javadsl.server.Directives.handleExceptions;
+import static akka.http.javadsl.server.Directives.handleRejections;
+
+import akka.http.javadsl.model.ContentTypes;
+import akka.http.javadsl.model.HttpEntities;
+import akka.http.javadsl.model.HttpEntity;
+import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.StatusCode;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.ExceptionHandler;
+import akka.http.javadsl.server.RejectionHandler;
+import akka.http.javadsl.server.Route;
+import akka.http.scaladsl.model.EntityStreamSizeException;
+import com.fasterxml.jackson.databind.node.NullNode;
+import io.mcprouter.jsonrpc.JsonRpcError;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where rejections and unexpected exceptions become HTTP responses: always JSON with a
+ * JSON-RPC error object, so an MCP client sees what was wrong.
+ */
+public final class ErrorHandling {
+
+  private static final Logger log = LoggerFactory.getLogger(ErrorHandling.class);
+
+  private ErrorHandling() {}
+
+  public static Route wrap(Route inner) {
+    return handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> inner));
+  }
+
+  /** A JSON response carrying a JSON-RPC error with a null id. */
+  public static HttpResponse jsonRpcError(StatusCode status, JsonRpcError error) {
+    return HttpResponse.create()
+        .withStatus(status)
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, error.toResponseJson(NullNode.getInstance())));
+  }
+
+  private static ExceptionHandler exceptionHandler() {
+    return ExceptionHandler.newBuilder()
+        .match(CompletionException.class, e -> e.getCause() != null ? completeFor(e.getCause()) : completeFor(e))
+        .matchAny(ErrorHandling::completeFor)
+        .build();
+  }
+
+  private static Route completeFor(Throwable e) {
+    if (e instanceof TimeoutException) {
+      return complete(jsonRpcError(StatusCodes.GATEWAY_TIMEOUT,
+          new JsonRpcError(JsonRpcError.TIMEOUT, "the router did not get an answer in time")));
+    }
+    if (e instanceof EntityStreamSizeException size) {
+      return complete(jsonRpcError(StatusCodes.PAYLOAD_TOO_LARGE,
+          new JsonRpcError(JsonRpcError.INVALID_REQUEST, "request body is larger than " + size.limit() + " bytes")));
+    }
+    log.error("unexpected error while handling a request", e);
+    return complete(jsonRpcError(StatusCodes.INTERNAL_SERVER_ERROR,
+        new JsonRpcError(JsonRpcError.INTERNAL_ERROR, "internal router error")));
+  }
+
+  private static RejectionHandler rejectionHandler() {
+    return RejectionHandler.defaultHandler().mapRejectionResponse(response -> {
+      if (response.entity() instanceof HttpEntity.Strict strict
+          && !strict.getContentType().equals(ContentTypes.APPLICATION_JSON)) {
+        String text = strict.getData().utf8String();
+        int code = response.status().intValue() == 404 ? JsonRpcError.METHOD_NOT_FOUND : JsonRpcError.INVALID_REQUEST;
+        return jsonRpcError(response.status(), new JsonRpcError(code, text));
+      }
+      return response;
+    });
+  }
+}

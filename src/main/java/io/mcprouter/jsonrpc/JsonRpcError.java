@@ -1,0 +1,44 @@
+package io.mcprouter.jsonrpc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** A JSON-RPC error object; {@code data} may be null. */
+public record JsonRpcError(int code, String message, JsonNode data) {
+
+  public static final int PARSE_ERROR = -32700;
+  public static final int INVALID_REQUEST = -32600;
+  public static final int METHOD_NOT_FOUND = -32601;
+  public static final int INVALID_PARAMS = -32602;
+  public static final int INTERNAL_ERROR = -32603;
+  /** The MCP server process is gone (exited, crashed, force-stopped) or could not start. */
+  public static final int SERVER_GONE = -32000;
+  /** The session id is unknown or its session has ended. */
+  public static final int SESSION_NOT_FOUND = -32001;
+  /** The router will not take the message now (stopping, buffer full, limit reached). */
+  public static final int UNAVAILABLE = -32002;
+  /** The server key is not configured. */
+  public static final int UNKNOWN_SERVER = -32003;
+  /** The router did not get an answer in time. */
+  public static final int TIMEOUT = -32004;
+
+  public JsonRpcError(int code, String message) {
+    this(code, message, null);
+  }
+
+  public ObjectNode toJson() {
+    ObjectNode node = JsonNodeFactory.instance.objectNode();
+    node.put("code", code);
+    node.put("message", message);
+    if (data != null) {
+      node.set("data", data);
+    }
+    return node;
+  }
+
+  /** The whole response body a client gets for an error not tied to a known request id. */
+  public String toResponseJson(JsonNode id) {
+    return JsonRpcCodec.encode(JsonRpcMessage.failure(id, this));
+  }
+}

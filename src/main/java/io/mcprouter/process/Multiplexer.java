@@ -1,0 +1,348 @@
+package io.mcprouter.process;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcprouter.jsonrpc.JsonRpcError;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Routing for {@code share_process = true}: many client sessions over one child.
+ *
+ * <ul>
+ *   <li>Request ids are rewritten to router-unique numbers and restored, exactly as sent, on the answer.
+ *   <li>The child is initialized once; later sessions get the cached result under their own id, and
+ *       only the first {@code notifications/initialized} reaches the child.
+ *   <li>The child is told the clients can do sampling, elicitation and roots, whatever the first
+ *       client said; a server-to-client request for a session that did not declare the capability is
+ *       answered here with an error instead.
+ *   <li>Progress tokens become the upstream request id, so {@code notifications/progress} reaches only
+ *       the requester; {@code notifications/cancelled} ids are mapped both ways.
+ *   <li>Server-to-client requests go to the session with the most recent request in flight, else the
+ *       most recently active one; other notifications go to every initialized session.
+ * </ul>
+ */
+final class Multiplexer implements SessionRouting {
+
+  private static final Map<String, String> CAPABILITY_FOR_METHOD = Map.of(
+      "sampling/createMessage", "sampling",
+      "elicitation/create", "elicitation",
+      "roots/list", "roots");
+
+  private record Pending(String sessionId, JsonNode clientId, String method, String progressKey) {}
+
+  private record ProgressRoute(String sessionId, JsonNode clientToken) {}
+
+  private record ServerRequest(String sessionId, JsonNode id) {}
+
+  private record InitWaiter(String sessionId, JsonNode clientId) {}
+
+  private static final class SessionState {
+    JsonNode capabilities = JsonNodeFactory.instance.objectNode();
+    boolean initialized;
+    long lastActivity;
+  }
+
+  private final Map<Long, Pending> pending = new HashMap<>();
+  private final Map<String, Long> upstreamIdByClientId = new HashMap<>();
+  private final Map<String, ProgressRoute> progressRoutes = new HashMap<>();
+  private final Map<String, ServerRequest> serverRequests = new HashMap<>();
+  private final Map<String, SessionState> sessions = new LinkedHashMap<>();
+  private final List<InitWaiter> initWaiters = new ArrayList<>();
+  private long nextUpstreamId = 1;
+  private long activityCounter;
+  private Long initializeInFlight;
+  private JsonNode initializeResult;
+  private boolean initializedForwarded;
+
+  @Override
+  public void sessionOpened(String sessionId) {
+    sessions.putIfAbsent(sessionId, new SessionState());
+  }
+
+  @Override
+  public Outcome fromClient(String sessionId, JsonRpcMessage message, Outbox out) {
+    SessionState session = sessions.computeIfAbsent(sessionId, id -> new SessionState());
+    if (message instanceof JsonRpcMessage.Request request) {
+      session.lastActivity = ++activityCounter;
+      return "initialize".equals(request.method())
+          ? initialize(sessionId, session, request, out)
+          : forwardRequest(sessionId, request, out);
+    }
+    if (message instanceof JsonRpcMessage.Notification notification) {
+      return forwardNotification(sessionId, notification, out);
+    }
+    return forwardReplyToServer(sessionId, (JsonRpcMessage.Response) message, out);
+  }
+
+  private Outcome initialize(String sessionId, SessionState session, JsonRpcMessage.Request request, Outbox out) {
+    ObjectNode params = request.params() instanceof ObjectNode p ? p.deepCopy() : JsonNodeFactory.instance.objectNode();
+    if (params.get("capabilities") instanceof ObjectNode declared) {
+      session.capabilities = declared.deepCopy();
+    }
+    if (initializeResult != null) {
+      session.initialized = true;
+      out.toSession(sessionId, JsonRpcMessage.success(request.id(), initializeResult));
+      return Outcome.ACCEPTED;
+    }
+    if (initializeInFlight != null) {
+      initWaiters.add(new InitWaiter(sessionId, request.id()));
+      return Outcome.ACCEPTED;
+    }
+    ObjectNode capabilities = params.get("capabilities") instanceof ObjectNode c ? c : params.putObject("capabilities");
+    for (String capability : CAPABILITY_FOR_METHOD.values()) {
+      if (!capabilities.has(capability)) {
+        ObjectNode declared = capabilities.putObject(capability);
+        if ("roots".equals(capability)) {
+          declared.put("listChanged", true);
+        }
+      }
+    }
+    long upstreamId = nextUpstreamId++;
+    if (!out.toChild(new JsonRpcMessage.Request(LongNode.valueOf(upstreamId), "initialize", params))) {
+      return Outcome.CHILD_BUSY;
+    }
+    initializeInFlight = upstreamId;
+    pending.put(upstreamId, new Pending(sessionId, request.id(), "initialize", null));
+    return Outcome.ACCEPTED;
+  }
+
+  private Outcome forwardRequest(String sessionId, JsonRpcMessage.Request request, Outbox out) {
+    long upstreamId = nextUpstreamId++;
+    JsonNode params = request.params();
+    JsonNode clientToken = params == null ? null : params.path("_meta").get("progressToken");
+    String progressKey = null;
+    if (clientToken != null && !clientToken.isNull() && params.get("_meta").isObject()) {
+      ObjectNode rewritten = (ObjectNode) params.deepCopy();
+      ((ObjectNode) rewritten.get("_meta")).put("progressToken", upstreamId);
+      params = rewritten;
+      progressKey = "n:" + upstreamId;
+    }
+    if (!out.toChild(new JsonRpcMessage.Request(LongNode.valueOf(upstreamId), request.method(), params))) {
+      return Outcome.CHILD_BUSY;
+    }
+    pending.put(upstreamId, new Pending(sessionId, request.id(), request.method(), progressKey));
+    upstreamIdByClientId.put(clientKey(sessionId, request.id()), upstreamId);
+    if (progressKey != null) {
+      progressRoutes.put(progressKey, new ProgressRoute(sessionId, clientToken));
+    }
+    return Outcome.ACCEPTED;
+  }
+
+  private Outcome forwardNotification(String sessionId, JsonRpcMessage.Notification notification, Outbox out) {
+    switch (notification.method()) {
+      case "notifications/initialized" -> {
+        if (initializeResult != null && !initializedForwarded) {
+          initializedForwarded = out.toChild(notification);
+          return initializedForwarded ? Outcome.ACCEPTED : Outcome.CHILD_BUSY;
+        }
+        return Outcome.ACCEPTED;
+      }
+      case "notifications/cancelled" -> {
+        JsonNode requestId = notification.params() == null ? null : notification.params().get("requestId");
+        Long upstreamId = requestId == null ? null : upstreamIdByClientId.remove(clientKey(sessionId, requestId));
+        if (upstreamId == null) {
+          return Outcome.ACCEPTED; // already answered or never sent: nothing to cancel
+        }
+        forget(upstreamId);
+        ObjectNode params = (ObjectNode) notification.params().deepCopy();
+        params.put("requestId", upstreamId);
+        out.toChild(new JsonRpcMessage.Notification(notification.method(), params));
+        return Outcome.ACCEPTED;
+      }
+      default -> {
+        return out.toChild(notification) ? Outcome.ACCEPTED : Outcome.CHILD_BUSY;
+      }
+    }
+  }
+
+  private Outcome forwardReplyToServer(String sessionId, JsonRpcMessage.Response response, Outbox out) {
+    String key = SessionRouting.idKey(response.id());
+    ServerRequest request = serverRequests.get(key);
+    if (request == null || !request.sessionId().equals(sessionId)) {
+      return Outcome.ACCEPTED; // not asked of this session: dropping it keeps sessions apart
+    }
+    if (!out.toChild(response)) {
+      return Outcome.CHILD_BUSY;
+    }
+    serverRequests.remove(key);
+    return Outcome.ACCEPTED;
+  }
+
+  @Override
+  public boolean fromChild(JsonRpcMessage message, Outbox out) {
+    if (message instanceof JsonRpcMessage.Response response) {
+      return answer(response, out);
+    }
+    if (message instanceof JsonRpcMessage.Request request) {
+      askClient(request, out);
+      return true;
+    }
+    JsonRpcMessage.Notification notification = (JsonRpcMessage.Notification) message;
+    switch (notification.method()) {
+      case "notifications/progress" -> {
+        JsonNode token = notification.params() == null ? null : notification.params().get("progressToken");
+        ProgressRoute route = token == null ? null : progressRoutes.get(SessionRouting.idKey(token));
+        if (route == null) {
+          return false;
+        }
+        ObjectNode params = (ObjectNode) notification.params().deepCopy();
+        params.set("progressToken", route.clientToken());
+        out.toSession(route.sessionId(), new JsonRpcMessage.Notification(notification.method(), params));
+        return true;
+      }
+      case "notifications/cancelled" -> {
+        JsonNode requestId = notification.params() == null ? null : notification.params().get("requestId");
+        ServerRequest request = requestId == null ? null : serverRequests.remove(SessionRouting.idKey(requestId));
+        if (request == null) {
+          return false;
+        }
+        out.toSession(request.sessionId(), notification);
+        return true;
+      }
+      default -> {
+        sessions.forEach((id, state) -> {
+          if (state.initialized) {
+            out.toSession(id, notification);
+          }
+        });
+        return true;
+      }
+    }
+  }
+
+  private boolean answer(JsonRpcMessage.Response response, Outbox out) {
+    Long upstreamId = response.id().isIntegralNumber() ? response.id().asLong() : null;
+    Pending origin = upstreamId == null ? null : pending.get(upstreamId);
+    if (origin == null) {
+      return false;
+    }
+    forget(upstreamId);
+    if (upstreamId.equals(initializeInFlight)) {
+      initialized(origin, response, out);
+      return true;
+    }
+    if (sessions.containsKey(origin.sessionId())) {
+      out.toSession(origin.sessionId(), new JsonRpcMessage.Response(origin.clientId(), response.result(), response.error()));
+    }
+    return true;
+  }
+
+  private void initialized(Pending origin, JsonRpcMessage.Response response, Outbox out) {
+    initializeInFlight = null;
+    List<InitWaiter> waiters = new ArrayList<>();
+    waiters.add(new InitWaiter(origin.sessionId(), origin.clientId()));
+    waiters.addAll(initWaiters);
+    initWaiters.clear();
+    if (!response.isError()) {
+      initializeResult = response.result();
+    }
+    for (InitWaiter waiter : waiters) {
+      SessionState session = sessions.get(waiter.sessionId());
+      if (session != null) {
+        session.initialized |= !response.isError();
+        out.toSession(waiter.sessionId(), new JsonRpcMessage.Response(waiter.clientId(), response.result(), response.error()));
+      }
+    }
+  }
+
+  private void askClient(JsonRpcMessage.Request request, Outbox out) {
+    String target = pickSessionFor();
+    String capability = CAPABILITY_FOR_METHOD.get(request.method());
+    if (target == null) {
+      out.toChild("ping".equals(request.method())
+          ? JsonRpcMessage.success(request.id(), JsonNodeFactory.instance.objectNode())
+          : JsonRpcMessage.failure(request.id(), new JsonRpcError(JsonRpcError.METHOD_NOT_FOUND,
+              "no client session is connected to answer " + request.method())));
+      return;
+    }
+    if (capability != null && !sessions.get(target).capabilities.has(capability)) {
+      out.toChild(JsonRpcMessage.failure(request.id(), new JsonRpcError(JsonRpcError.METHOD_NOT_FOUND,
+          "the client of this session did not declare the '" + capability + "' capability")));
+      return;
+    }
+    serverRequests.put(SessionRouting.idKey(request.id()), new ServerRequest(target, request.id()));
+    out.toSession(target, request);
+  }
+
+  /** The session whose request is most recent among those in flight, else the most recently active one. */
+  private String pickSessionFor() {
+    long newest = -1;
+    String target = null;
+    for (Map.Entry<Long, Pending> e : pending.entrySet()) {
+      if (e.getKey() > newest && sessions.containsKey(e.getValue().sessionId())) {
+        newest = e.getKey();
+        target = e.getValue().sessionId();
+      }
+    }
+    if (target != null) {
+      return target;
+    }
+    long latest = -1;
+    for (Map.Entry<String, SessionState> e : sessions.entrySet()) {
+      if (e.getValue().initialized && e.getValue().lastActivity > latest) {
+        latest = e.getValue().lastActivity;
+        target = e.getKey();
+      }
+    }
+    return target;
+  }
+
+  @Override
+  public void sessionClosed(String sessionId, Outbox out) {
+    sessions.remove(sessionId);
+    initWaiters.removeIf(w -> w.sessionId().equals(sessionId));
+    List<Long> abandoned = new ArrayList<>();
+    pending.forEach((upstreamId, p) -> {
+      if (p.sessionId().equals(sessionId) && !upstreamId.equals(initializeInFlight)) {
+        abandoned.add(upstreamId);
+      }
+    });
+    for (Long upstreamId : abandoned) {
+      forget(upstreamId);
+      ObjectNode params = JsonNodeFactory.instance.objectNode();
+      params.put("requestId", upstreamId);
+      params.put("reason", "client session closed");
+      out.toChild(new JsonRpcMessage.Notification("notifications/cancelled", params));
+    }
+    for (Iterator<ServerRequest> it = serverRequests.values().iterator(); it.hasNext(); ) {
+      ServerRequest request = it.next();
+      if (request.sessionId().equals(sessionId)) {
+        it.remove();
+        out.toChild(JsonRpcMessage.failure(request.id(),
+            new JsonRpcError(JsonRpcError.INTERNAL_ERROR, "the client session closed before answering")));
+      }
+    }
+  }
+
+  @Override
+  public List<JsonNode> inFlightIds() {
+    return pending.keySet().stream().map(id -> (JsonNode) LongNode.valueOf(id)).toList();
+  }
+
+  @Override
+  public int inFlight() {
+    return pending.size();
+  }
+
+  private void forget(long upstreamId) {
+    Pending p = pending.remove(upstreamId);
+    if (p != null) {
+      upstreamIdByClientId.remove(clientKey(p.sessionId(), p.clientId()));
+      if (p.progressKey() != null) {
+        progressRoutes.remove(p.progressKey());
+      }
+    }
+  }
+
+  private static String clientKey(String sessionId, JsonNode clientId) {
+    return sessionId + '\n' + SessionRouting.idKey(clientId);
+  }
+}

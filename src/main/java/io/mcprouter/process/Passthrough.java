@@ -1,0 +1,63 @@
+package io.mcprouter.process;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Routing for {@code share_process = false}: one child, one session, messages pass unchanged. Only
+ * the ids of requests in flight are remembered, so they can be failed when the child dies.
+ */
+final class Passthrough implements SessionRouting {
+
+  private String sessionId;
+  private final Map<String, JsonNode> inFlight = new LinkedHashMap<>();
+
+  @Override
+  public void sessionOpened(String sessionId) {
+    this.sessionId = sessionId;
+  }
+
+  @Override
+  public Outcome fromClient(String sessionId, JsonRpcMessage message, Outbox out) {
+    if (!out.toChild(message)) {
+      return Outcome.CHILD_BUSY;
+    }
+    if (message instanceof JsonRpcMessage.Request r) {
+      inFlight.put(SessionRouting.idKey(r.id()), r.id());
+    } else if (message instanceof JsonRpcMessage.Notification n
+        && "notifications/cancelled".equals(n.method())
+        && n.params() != null
+        && n.params().hasNonNull("requestId")) {
+      inFlight.remove(SessionRouting.idKey(n.params().get("requestId")));
+    }
+    return Outcome.ACCEPTED;
+  }
+
+  @Override
+  public boolean fromChild(JsonRpcMessage message, Outbox out) {
+    if (message instanceof JsonRpcMessage.Response r) {
+      inFlight.remove(SessionRouting.idKey(r.id()));
+    }
+    if (sessionId == null) {
+      return false;
+    }
+    out.toSession(sessionId, message);
+    return true;
+  }
+
+  @Override
+  public void sessionClosed(String closedId, Outbox out) {
+    if (closedId.equals(sessionId)) {
+      sessionId = null;
+      inFlight.clear();
+    }
+  }
+
+  @Override
+  public List<JsonNode> inFlightIds() {
+    return List.copyOf(inFlight.values());
+  }
+}

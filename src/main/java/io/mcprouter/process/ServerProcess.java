@@ -1,0 +1,468 @@
+package io.mcprouter.process;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.PostStop;
+import akka.actor.typed.PreRestart;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.StashBuffer;
+import akka.actor.typed.javadsl.TimerScheduler;
+import akka.stream.QueueOfferResult;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcprouter.config.RouterSettings;
+import io.mcprouter.config.ServerSpec;
+import io.mcprouter.jsonrpc.JsonRpcError;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.session.ClientSession;
+import io.mcprouter.session.Outbound;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * One MCP server child process and the client sessions it serves (its child actors).
+ *
+ * <p>Phases: STARTING (spawning off-thread; deliveries are stashed) -> RUNNING -> DRAINING (graceful
+ * stop: no new requests; in-flight ones finish) -> CLOSING (stdin closed; SIGTERM then SIGKILL on
+ * timers) -> EXITED (the child is gone: everything in flight is failed, sessions are closed, the
+ * actor stops once they have flushed). A child that exits on its own is an expected event of this
+ * state machine, not an actor failure.
+ */
+public final class ServerProcess extends AbstractBehavior<ServerProcess.Command> {
+
+  public sealed interface Command {}
+
+  /** Spawns a {@link ClientSession} writing to {@code outbound}. */
+  public record OpenSession(String sessionId, Outbound outbound, ActorRef<OpenSessionReply> replyTo)
+      implements Command {}
+
+  /** A message from the client of {@code sessionId}; its answer travels on the session's stream. */
+  public record Deliver(String sessionId, JsonRpcMessage message, ActorRef<DeliverReply> replyTo)
+      implements Command {}
+
+  public enum StopMode { GRACEFUL, FORCE }
+
+  public record Stop(StopMode mode, ActorRef<Stopped> replyTo) implements Command {}
+
+  private record Launched(Process process) implements Command {}
+
+  private record LaunchFailed(String reason) implements Command {}
+
+  private record StdoutInit(ActorRef<StdoutAck> ackTo) implements Command {}
+
+  private record StdoutLine(ActorRef<StdoutAck> ackTo, StdoutFrame frame) implements Command {}
+
+  private enum StdoutAck { INSTANCE }
+
+  private enum StdoutEnded implements Command { INSTANCE }
+
+  private record ProcessExited(int exitCode) implements Command {}
+
+  private enum Timeout implements Command { DRAIN, GRACE, KILL, EXIT_DRAIN, SESSIONS_FLUSH }
+
+  private record SessionEnded(String sessionId) implements Command {}
+
+  public sealed interface OpenSessionReply {}
+
+  public record SessionOpened(String sessionId, ActorRef<ClientSession.Command> session)
+      implements OpenSessionReply {}
+
+  public record OpenRejected(String reason) implements OpenSessionReply {}
+
+  public record UnknownServer(String key) implements OpenSessionReply {}
+
+  public sealed interface DeliverReply {}
+
+  public enum Accepted implements DeliverReply { INSTANCE }
+
+  /** Not taken now (stopping, stdin buffer full): HTTP 503 with this error. */
+  public record Rejected(JsonRpcError error) implements DeliverReply {}
+
+  public record SessionNotFound(String sessionId) implements DeliverReply {}
+
+  public record Stopped(String key, long pid, Optional<Integer> exitCode) {}
+
+  /** What a server reports to whoever keeps the index of sessions and processes. */
+  public sealed interface Lifecycle {}
+
+  public record ChildStarted(ActorRef<Command> server, long pid) implements Lifecycle {}
+
+  public record SessionStarted(String sessionId, ActorRef<Command> server, ActorRef<ClientSession.Command> session)
+      implements Lifecycle {}
+
+  private enum Phase { STARTING, RUNNING, DRAINING, CLOSING, EXITED }
+
+  private static final int STDERR_LINES_IN_ERRORS = 20;
+  /** Sessions get this long to flush the errors of a dead child to their clients before they are stopped. */
+  private static final Duration SESSIONS_FLUSH_LIMIT = Duration.ofSeconds(5);
+
+  public static Behavior<Command> create(ServerSpec spec, RouterSettings settings, ActorRef<Lifecycle> lifecycle) {
+    return Behaviors.withStash(settings.stdinBufferMessages(), stash ->
+        Behaviors.withTimers(timers ->
+            Behaviors.setup(context -> new ServerProcess(context, stash, timers, spec, settings, lifecycle))));
+  }
+
+  private final StashBuffer<Command> stash;
+  private final TimerScheduler<Command> timers;
+  private final ServerSpec spec;
+  private final RouterSettings settings;
+  private final ActorRef<Lifecycle> lifecycle;
+  private final Executor blocking;
+  private final SessionRouting routing;
+  private final SessionRouting.Outbox outbox = new ToChildAndSessions();
+  private final Map<String, ActorRef<ClientSession.Command>> sessions = new HashMap<>();
+  private final List<ActorRef<Stopped>> stopWaiters = new ArrayList<>();
+  private final StderrTail stderrTail;
+  private Phase phase = Phase.STARTING;
+  private Process process;
+  private StdioConnection.Handle stdio;
+  private Instant startedAt;
+  private Integer exitCode;
+  private boolean stdoutEnded;
+  private boolean forced;
+  private boolean stopRequested;
+  private String goneReason;
+
+  private ServerProcess(ActorContext<Command> context, StashBuffer<Command> stash, TimerScheduler<Command> timers,
+      ServerSpec spec, RouterSettings settings, ActorRef<Lifecycle> lifecycle) {
+    super(context);
+    this.stash = stash;
+    this.timers = timers;
+    this.spec = spec;
+    this.settings = settings;
+    this.lifecycle = lifecycle;
+    this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(settings.blockingDispatcher()));
+    this.routing = spec.shareProcess() ? new Multiplexer() : new Passthrough();
+    this.stderrTail = new StderrTail(settings.stderrTailLines());
+    context.pipeToSelf(CompletableFuture.supplyAsync(this::launch, blocking), (started, failure) ->
+        failure == null ? new Launched(started) : new LaunchFailed(rootMessage(failure)));
+  }
+
+  private Process launch() {
+    try {
+      return ProcessTree.start(spec);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Launched.class, this::onLaunched)
+        .onMessage(LaunchFailed.class, this::onLaunchFailed)
+        .onMessage(OpenSession.class, this::onOpenSession)
+        .onMessage(Deliver.class, this::onDeliver)
+        .onMessage(Stop.class, this::onStop)
+        .onMessage(StdoutInit.class, this::onStdoutInit)
+        .onMessage(StdoutLine.class, this::onStdoutLine)
+        .onMessageEquals(StdoutEnded.INSTANCE, this::onStdoutEnded)
+        .onMessage(ProcessExited.class, this::onProcessExited)
+        .onMessage(Timeout.class, this::onTimeout)
+        .onMessage(SessionEnded.class, this::onSessionEnded)
+        .onSignal(PostStop.class, signal -> releaseProcess())
+        .onSignal(PreRestart.class, signal -> releaseProcess())
+        .build();
+  }
+
+  private Behavior<Command> onLaunched(Launched launched) {
+    process = launched.process();
+    startedAt = Instant.now();
+    getContext().getLog().info("server started key={} pid={} shared={}", spec.key(), process.pid(), spec.shareProcess());
+    lifecycle.tell(new ChildStarted(getContext().getSelf(), process.pid()));
+    stdio = StdioConnection.start(process, settings, getContext().getSystem(), getContext().getSelf(),
+        StdoutLine::new, StdoutInit::new, StdoutAck.INSTANCE, StdoutEnded.INSTANCE, failure -> StdoutEnded.INSTANCE,
+        stderrTail, getContext().getLog(), "key=" + spec.key() + " pid=" + process.pid());
+    getContext().pipeToSelf(process.onExit(), (exited, failure) -> new ProcessExited(exited.exitValue()));
+    phase = Phase.RUNNING;
+    return stash.unstashAll(this);
+  }
+
+  private Behavior<Command> onLaunchFailed(LaunchFailed failed) {
+    getContext().getLog().error("server failed to start key={} reason={}", spec.key(), failed.reason());
+    goneReason = "could not be started: " + failed.reason();
+    phase = Phase.EXITED;
+    stash.unstashAll(this); // queued deliveries are refused and stop requests remembered, with the reason above
+    return exited();
+  }
+
+  private Behavior<Command> onOpenSession(OpenSession open) {
+    if (phase != Phase.STARTING && phase != Phase.RUNNING) {
+      open.replyTo().tell(new OpenRejected("server '" + spec.key() + "' is stopping"));
+      return this;
+    }
+    ActorRef<ClientSession.Command> session =
+        getContext().spawn(ClientSession.create(spec.key(), open.sessionId(), open.outbound()), "session-" + open.sessionId());
+    getContext().watchWith(session, new SessionEnded(open.sessionId()));
+    sessions.put(open.sessionId(), session);
+    routing.sessionOpened(open.sessionId());
+    lifecycle.tell(new SessionStarted(open.sessionId(), getContext().getSelf(), session));
+    open.replyTo().tell(new SessionOpened(open.sessionId(), session));
+    return this;
+  }
+
+  private Behavior<Command> onDeliver(Deliver deliver) {
+    if (phase == Phase.STARTING) {
+      return stashOrReject(deliver);
+    }
+    if (!sessions.containsKey(deliver.sessionId())) {
+      return reply(deliver, new SessionNotFound(deliver.sessionId()));
+    }
+    if (phase == Phase.EXITED && goneReason != null) {
+      return reply(deliver, new Rejected(new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' " + goneReason)));
+    }
+    if (phase != Phase.RUNNING && deliver.message() instanceof JsonRpcMessage.Request) {
+      return reply(deliver, new Rejected(new JsonRpcError(JsonRpcError.UNAVAILABLE,
+          "server '" + spec.key() + "' is stopping and takes no new requests")));
+    }
+    SessionRouting.Outcome outcome = routing.fromClient(deliver.sessionId(), deliver.message(), outbox);
+    return reply(deliver, outcome == SessionRouting.Outcome.ACCEPTED ? Accepted.INSTANCE
+        : new Rejected(new JsonRpcError(JsonRpcError.UNAVAILABLE,
+            "server '" + spec.key() + "' is busy: its stdin buffer is full, retry later")));
+  }
+
+  private Behavior<Command> stashOrReject(Deliver deliver) {
+    if (stash.isFull()) {
+      return reply(deliver, new Rejected(new JsonRpcError(JsonRpcError.UNAVAILABLE,
+          "server '" + spec.key() + "' is still starting and has too many queued messages")));
+    }
+    stash.stash(deliver);
+    return this;
+  }
+
+  private Behavior<Command> onStop(Stop stop) {
+    if (phase == Phase.STARTING) {
+      stash.stash(stop);
+      return this;
+    }
+    if (phase == Phase.EXITED) {
+      stop.replyTo().tell(stopped());
+      return this;
+    }
+    stopWaiters.add(stop.replyTo());
+    stopRequested = true;
+    if (stop.mode() == StopMode.FORCE) {
+      forced = true;
+      getContext().getLog().info("server force-stop key={} pid={} in_flight={}", spec.key(), process.pid(), routing.inFlight());
+      failInFlight(new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' was force-stopped"));
+      signalTree(true);
+      stdio.stdin().complete();
+      phase = Phase.CLOSING;
+      return this;
+    }
+    if (phase == Phase.RUNNING) {
+      getContext().getLog().info("server graceful stop key={} pid={} in_flight={}", spec.key(), process.pid(), routing.inFlight());
+      phase = Phase.DRAINING;
+      timers.startSingleTimer(Timeout.DRAIN, settings.drainTimeout());
+      closeStdinIfDrained();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onStdoutInit(StdoutInit init) {
+    init.ackTo().tell(StdoutAck.INSTANCE);
+    return this;
+  }
+
+  private Behavior<Command> onStdoutLine(StdoutLine line) {
+    StdoutFrame frame = line.frame();
+    if (frame instanceof StdoutFrame.Message m) {
+      if (!routing.fromChild(m.message(), outbox)) {
+        getContext().getLog().debug("key={} dropped a message with no recipient: {}", spec.key(), m.message());
+      }
+    } else if (frame instanceof StdoutFrame.Garbage g) {
+      getContext().getLog().warn("key={} skipped a stdout line that is not JSON-RPC ({}): {}", spec.key(), g.reason(), g.preview());
+    } else if (frame instanceof StdoutFrame.Oversized o) {
+      getContext().getLog().warn("key={} skipped a stdout line of {} bytes, over the limit of {} bytes; request id {}",
+          spec.key(), o.length(), settings.maxLineBytes(), o.id());
+      if (o.id() != null) {
+        routing.fromChild(JsonRpcMessage.failure(o.id(), new JsonRpcError(JsonRpcError.INTERNAL_ERROR,
+            "the answer of server '" + spec.key() + "' was " + o.length() + " bytes, over the router's limit of "
+                + settings.maxLineBytes() + " bytes (mcprouter.stdio.max-line-bytes)")), outbox);
+      }
+    }
+    line.ackTo().tell(StdoutAck.INSTANCE);
+    closeStdinIfDrained();
+    return this;
+  }
+
+  private Behavior<Command> onStdoutEnded() {
+    stdoutEnded = true;
+    if (exitCode != null) {
+      return exited();
+    }
+    if (phase == Phase.RUNNING || phase == Phase.DRAINING) {
+      // a server that closes stdout can no longer answer: end it rather than leave requests hanging
+      getContext().getLog().warn("key={} closed its stdout while running; stopping it", spec.key());
+      signalTree(true);
+      phase = Phase.CLOSING;
+    }
+    return this;
+  }
+
+  private Behavior<Command> onProcessExited(ProcessExited exited) {
+    exitCode = exited.exitCode();
+    getContext().getLog().info("server exited key={} pid={} code={} in_flight={}", spec.key(), process.pid(),
+        exitCode, routing.inFlight());
+    // whatever the group left behind may hold the stdout pipe open; nothing of it is wanted now
+    signalTree(true);
+    if (stdoutEnded) {
+      return exited();
+    }
+    timers.startSingleTimer(Timeout.EXIT_DRAIN, settings.exitDrain());
+    return this;
+  }
+
+  private Behavior<Command> onTimeout(Timeout timeout) {
+    switch (timeout) {
+      case DRAIN -> {
+        if (phase == Phase.DRAINING) {
+          getContext().getLog().info("key={} drain timeout with {} requests in flight; closing stdin", spec.key(), routing.inFlight());
+          closeStdin();
+        }
+      }
+      case GRACE -> {
+        if (exitCode == null) {
+          getContext().getLog().info("key={} pid={} still running after stdin closed; sending SIGTERM", spec.key(), process.pid());
+          signalTree(false);
+          timers.startSingleTimer(Timeout.KILL, settings.killPeriod());
+        }
+      }
+      case KILL -> {
+        if (exitCode == null) {
+          getContext().getLog().warn("key={} pid={} ignored SIGTERM; sending SIGKILL", spec.key(), process.pid());
+          signalTree(true);
+        }
+      }
+      case EXIT_DRAIN -> {
+        if (phase != Phase.EXITED) {
+          return exited();
+        }
+      }
+      case SESSIONS_FLUSH -> {
+        return Behaviors.stopped();
+      }
+    }
+    return this;
+  }
+
+  private Behavior<Command> onSessionEnded(SessionEnded ended) {
+    sessions.remove(ended.sessionId());
+    routing.sessionClosed(ended.sessionId(), outbox);
+    if (phase == Phase.EXITED) {
+      return sessions.isEmpty() ? Behaviors.stopped() : this;
+    }
+    if (!spec.shareProcess() && sessions.isEmpty() && phase == Phase.RUNNING) {
+      stopRequested = true;
+      closeStdin(); // its only client is gone: nobody is waiting for answers
+    }
+    return this;
+  }
+
+  /** The child is gone: fail what is in flight, close every session, stop when they have flushed. */
+  private Behavior<Command> exited() {
+    phase = Phase.EXITED;
+    timers.cancelAll();
+    if (goneReason == null) {
+      goneReason = forced ? "was force-stopped" : stopRequested ? "was stopped" : "exited with code " + exitCode;
+    }
+    failInFlight(new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' " + goneReason, diagnostics()));
+    stopWaiters.forEach(waiter -> waiter.tell(stopped()));
+    stopWaiters.clear();
+    sessions.values().forEach(session -> session.tell(new ClientSession.Close("server " + goneReason)));
+    if (sessions.isEmpty()) {
+      return Behaviors.stopped();
+    }
+    timers.startSingleTimer(Timeout.SESSIONS_FLUSH, SESSIONS_FLUSH_LIMIT);
+    return this;
+  }
+
+  private Stopped stopped() {
+    return new Stopped(spec.key(), process == null ? -1 : process.pid(), Optional.ofNullable(exitCode));
+  }
+
+  private void failInFlight(JsonRpcError error) {
+    routing.inFlightIds().forEach(id -> routing.fromChild(JsonRpcMessage.failure(id, error), outbox));
+  }
+
+  private ObjectNode diagnostics() {
+    ObjectNode data = JsonNodeFactory.instance.objectNode();
+    data.put("serverKey", spec.key());
+    if (exitCode != null) {
+      data.put("exitCode", exitCode);
+    }
+    ArrayNode stderr = data.putArray("stderr");
+    stderrTail.last(STDERR_LINES_IN_ERRORS).forEach(stderr::add);
+    return data;
+  }
+
+  private void closeStdinIfDrained() {
+    if (phase == Phase.DRAINING && routing.inFlight() == 0) {
+      closeStdin();
+    }
+  }
+
+  /** MCP stdio shutdown: EOF on stdin first, signals only if the server does not exit by itself. */
+  private void closeStdin() {
+    phase = Phase.CLOSING;
+    timers.cancel(Timeout.DRAIN);
+    stdio.stdin().complete();
+    timers.startSingleTimer(Timeout.GRACE, settings.gracePeriod());
+  }
+
+  private void signalTree(boolean forcibly) {
+    long pid = process.pid();
+    CompletableFuture.runAsync(() -> ProcessTree.signal(pid, forcibly), blocking);
+  }
+
+  private Behavior<Command> releaseProcess() {
+    if (stdio != null) {
+      stdio.stdin().complete();
+    }
+    if (process != null) {
+      // last line of defence against orphans: this runs once, when the actor ends for any reason
+      ProcessTree.signal(process.pid(), true);
+    }
+    return this;
+  }
+
+  private Behavior<Command> reply(Deliver deliver, DeliverReply reply) {
+    deliver.replyTo().tell(reply);
+    return this;
+  }
+
+  private static String rootMessage(Throwable failure) {
+    Throwable t = failure;
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return String.valueOf(t.getMessage());
+  }
+
+  private final class ToChildAndSessions implements SessionRouting.Outbox {
+    @Override
+    public boolean toChild(JsonRpcMessage message) {
+      return stdio != null && phase != Phase.EXITED && stdio.stdin().offer(message) == QueueOfferResult.enqueued();
+    }
+
+    @Override
+    public void toSession(String sessionId, JsonRpcMessage message) {
+      ActorRef<ClientSession.Command> session = sessions.get(sessionId);
+      if (session != null) {
+        session.tell(new ClientSession.Send(message));
+      }
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package io.mcprouter.process;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+
+/**
+ * Decides where every message between the client sessions of one server and its child goes.
+ * Pure logic (no Akka): the server actor owns one instance and carries out what it says through an
+ * {@link Outbox}. {@link Multiplexer} serves a shared child, {@link Passthrough} a per-session child.
+ */
+public interface SessionRouting {
+
+  /** Where routed messages go; implemented by the server actor and by tests. */
+  interface Outbox {
+    /** Writes to the child's stdin; false when the stdin buffer refused it. */
+    boolean toChild(JsonRpcMessage message);
+
+    void toSession(String sessionId, JsonRpcMessage message);
+  }
+
+  enum Outcome {
+    ACCEPTED,
+    /** The child's stdin buffer is full: nothing was recorded, the caller should retry later. */
+    CHILD_BUSY
+  }
+
+  void sessionOpened(String sessionId);
+
+  Outcome fromClient(String sessionId, JsonRpcMessage message, Outbox out);
+
+  /** Returns false when the message had nowhere to go (an unknown response id, say), for logging. */
+  boolean fromChild(JsonRpcMessage message, Outbox out);
+
+  void sessionClosed(String sessionId, Outbox out);
+
+  /**
+   * The ids, as the child knows them, of the requests it has not answered yet. Failing a request is
+   * routing a synthetic error response with that id through {@link #fromChild}: one mechanism for
+   * answers, crashes and over-long lines alike.
+   */
+  java.util.List<JsonNode> inFlightIds();
+
+  default int inFlight() {
+    return inFlightIds().size();
+  }
+
+  /** A map key for a JSON-RPC id that keeps 1 and "1" apart. */
+  static String idKey(JsonNode id) {
+    return id.isTextual() ? "s:" + id.asText() : "n:" + id.asText();
+  }
+}

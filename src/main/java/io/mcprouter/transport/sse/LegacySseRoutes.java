@@ -1,0 +1,135 @@
+package io.mcprouter.transport.sse;
+
+import static akka.http.javadsl.server.Directives.complete;
+import static akka.http.javadsl.server.Directives.concat;
+import static akka.http.javadsl.server.Directives.entity;
+import static akka.http.javadsl.server.Directives.extractRequestEntity;
+import static akka.http.javadsl.server.Directives.get;
+import static akka.http.javadsl.server.Directives.onSuccess;
+import static akka.http.javadsl.server.Directives.parameterOptional;
+import static akka.http.javadsl.server.Directives.path;
+import static akka.http.javadsl.server.Directives.pathEndOrSingleSlash;
+import static akka.http.javadsl.server.Directives.pathPrefix;
+import static akka.http.javadsl.server.Directives.post;
+import static akka.http.javadsl.server.Directives.withSizeLimit;
+import static akka.http.javadsl.server.PathMatchers.segment;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.http.javadsl.marshalling.sse.EventStreamMarshalling;
+import akka.http.javadsl.model.HttpEntities;
+import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.MediaTypes;
+import akka.http.javadsl.model.RequestEntity;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.model.sse.ServerSentEvent;
+import akka.http.javadsl.server.Route;
+import akka.http.javadsl.unmarshalling.Unmarshaller;
+import akka.stream.javadsl.Source;
+import akka.util.ByteString;
+import io.mcprouter.config.RouterSettings;
+import io.mcprouter.http.ErrorHandling;
+import io.mcprouter.jsonrpc.JsonRpcCodec;
+import io.mcprouter.jsonrpc.JsonRpcError;
+import io.mcprouter.process.ServerProcess;
+import io.mcprouter.process.ServerRegistry;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The HTTP+SSE transport of MCP 2024-11-05: {@code GET /sse/{key}} opens a session whose first event
+ * names the endpoint to POST to; {@code POST /messages?sessionid=} carries one client message, whose
+ * answer arrives on the session's event stream.
+ */
+public final class LegacySseRoutes {
+
+  private final ActorRef<ServerRegistry.Command> registry;
+  private final RouterSettings settings;
+  private final ActorSystem<?> system;
+
+  public LegacySseRoutes(ActorRef<ServerRegistry.Command> registry, RouterSettings settings, ActorSystem<?> system) {
+    this.registry = registry;
+    this.settings = settings;
+    this.system = system;
+  }
+
+  public Route routes() {
+    return concat(
+        pathPrefix("sse", () -> path(segment(), key -> get(() -> openSession(key)))),
+        path("messages", () -> pathEndOrSingleSlash(() -> post(this::postMessage))));
+  }
+
+  private Route openSession(String key) {
+    SseOutbound outbound = new SseOutbound(system, settings.sessionBufferMessages(), settings.sessionBufferBytes());
+    CompletionStage<ServerProcess.OpenSessionReply> reply = AskPattern.ask(registry,
+        replyTo -> new ServerRegistry.OpenSession(key, outbound, replyTo), settings.askTimeout(), system.scheduler());
+    return onSuccess(reply, opened -> {
+      if (opened instanceof ServerProcess.SessionOpened session) {
+        Source<ServerSentEvent, akka.NotUsed> events = Source.single(
+                ServerSentEvent.create("/messages?sessionid=" + session.sessionId(), "endpoint"))
+            .concat(outbound.events())
+            .keepAlive(settings.sseKeepAlive(), ServerSentEvent::heartbeat)
+            .mapMaterializedValue(ignored -> akka.NotUsed.getInstance());
+        return complete(StatusCodes.OK, events, EventStreamMarshalling.toEventStream());
+      }
+      outbound.complete();
+      if (opened instanceof ServerProcess.UnknownServer unknown) {
+        return complete(ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND,
+            new JsonRpcError(JsonRpcError.UNKNOWN_SERVER, "unknown server key '" + unknown.key() + "'")));
+      }
+      ServerProcess.OpenRejected rejected = (ServerProcess.OpenRejected) opened;
+      return complete(ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE,
+          new JsonRpcError(JsonRpcError.UNAVAILABLE, rejected.reason())));
+    });
+  }
+
+  private Route postMessage() {
+    return parameterOptional("sessionid", lower -> parameterOptional("sessionId", camel -> {
+      Optional<String> sessionId = lower.or(() -> camel);
+      if (sessionId.isEmpty()) {
+        return complete(ErrorHandling.jsonRpcError(StatusCodes.BAD_REQUEST,
+            new JsonRpcError(JsonRpcError.INVALID_REQUEST, "missing query parameter 'sessionid'")));
+      }
+      return withSizeLimit(settings.maxBodyBytes(), () -> extractRequestEntity(entity -> {
+        if (!isJson(entity)) {
+          return complete(ErrorHandling.jsonRpcError(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
+              new JsonRpcError(JsonRpcError.INVALID_REQUEST, "Content-Type must be application/json")));
+        }
+        return entity(Unmarshaller.entityToByteString(), body -> deliver(sessionId.get(), body));
+      }));
+    }));
+  }
+
+  private Route deliver(String sessionId, ByteString body) {
+    JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(body);
+    if (parsed instanceof JsonRpcCodec.Failure failure) {
+      return complete(HttpResponse.create().withStatus(StatusCodes.BAD_REQUEST)
+          .withEntity(HttpEntities.create(akka.http.javadsl.model.ContentTypes.APPLICATION_JSON,
+              failure.error().toResponseJson(failure.id() == null
+                  ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : failure.id()))));
+    }
+    CompletionStage<ServerProcess.DeliverReply> reply = AskPattern.ask(registry,
+        replyTo -> new ServerRegistry.Deliver(sessionId, ((JsonRpcCodec.Ok) parsed).message(), replyTo),
+        settings.askTimeout(), system.scheduler());
+    return onSuccess(reply, delivered -> {
+      if (delivered == ServerProcess.Accepted.INSTANCE) {
+        return complete(StatusCodes.ACCEPTED, "Accepted");
+      }
+      if (delivered instanceof ServerProcess.SessionNotFound missing) {
+        return complete(ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND,
+            new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or closed session '" + missing.sessionId() + "'")));
+      }
+      return complete(ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE,
+          ((ServerProcess.Rejected) delivered).error()));
+    });
+  }
+
+  /** JSON, or no declared type at all (Akka reports an absent Content-Type as octet-stream). */
+  private static boolean isJson(RequestEntity entity) {
+    var mediaType = entity.getContentType().mediaType();
+    return mediaType.equals(MediaTypes.APPLICATION_JSON)
+        || mediaType.equals(MediaTypes.APPLICATION_OCTET_STREAM)
+        || (mediaType.mainType().equals("application") && mediaType.subType().endsWith("+json"));
+  }
+}

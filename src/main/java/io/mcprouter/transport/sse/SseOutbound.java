@@ -1,0 +1,83 @@
+package io.mcprouter.transport.sse;
+
+import akka.Done;
+import akka.NotUsed;
+import akka.actor.typed.ActorSystem;
+import akka.japi.Pair;
+import akka.stream.BoundedSourceQueue;
+import akka.stream.QueueOfferResult;
+import akka.stream.javadsl.Keep;
+import akka.stream.javadsl.Source;
+import akka.http.javadsl.model.sse.ServerSentEvent;
+import io.mcprouter.jsonrpc.JsonRpcCodec;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.session.Outbound;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A session's SSE stream: a bounded queue of {@code message} events, bounded in count by the queue
+ * and in bytes by a counter that the consuming side decrements, so a client that stops reading costs
+ * at most the configured memory before it is disconnected.
+ */
+public final class SseOutbound implements Outbound {
+
+  private final BoundedSourceQueue<ServerSentEvent> queue;
+  private final Source<ServerSentEvent, NotUsed> events;
+  private final CompletionStage<Done> terminated;
+  private final AtomicLong queuedBytes = new AtomicLong();
+  private final int maxMessages;
+  private final long maxBytes;
+
+  public SseOutbound(ActorSystem<?> system, int maxMessages, long maxBytes) {
+    this.maxMessages = maxMessages;
+    this.maxBytes = maxBytes;
+    Pair<Pair<BoundedSourceQueue<ServerSentEvent>, CompletionStage<Done>>, Source<ServerSentEvent, NotUsed>> materialized =
+        Source.<ServerSentEvent>queue(maxMessages)
+            .map(event -> {
+              queuedBytes.addAndGet(-event.getData().length());
+              return event;
+            })
+            .watchTermination(Keep.both())
+            .preMaterialize(system);
+    this.queue = materialized.first().first();
+    this.terminated = materialized.first().second();
+    this.events = materialized.second();
+  }
+
+  /** The {@code message} events, for the HTTP response; run it once. */
+  public Source<ServerSentEvent, NotUsed> events() {
+    return events;
+  }
+
+  @Override
+  public OfferResult offer(JsonRpcMessage message) {
+    String json = JsonRpcCodec.encode(message);
+    // the first message always fits, so one response larger than the byte bound still gets through
+    if (queuedBytes.get() > 0 && queuedBytes.get() + json.length() > maxBytes) {
+      return OfferResult.OVERFLOW;
+    }
+    queuedBytes.addAndGet(json.length());
+    QueueOfferResult result = queue.offer(ServerSentEvent.create(json, "message"));
+    if (result == QueueOfferResult.enqueued()) {
+      return OfferResult.ENQUEUED;
+    }
+    queuedBytes.addAndGet(-json.length());
+    return result == QueueOfferResult.dropped() ? OfferResult.OVERFLOW : OfferResult.CLOSED;
+  }
+
+  @Override
+  public void complete() {
+    queue.complete();
+  }
+
+  @Override
+  public CompletionStage<Done> terminated() {
+    return terminated;
+  }
+
+  @Override
+  public String describeBounds() {
+    return maxMessages + " messages / " + maxBytes + " bytes";
+  }
+}
