@@ -7,9 +7,13 @@ import akka.http.javadsl.server.Route;
 import io.mcprouter.config.RouterConfig;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Binds one HTTP server and ties its unbinding to the actor system's coordinated shutdown. */
 public final class HttpServer {
+
+  private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
 
   private HttpServer() {}
 
@@ -19,7 +23,7 @@ public final class HttpServer {
         .newServerAt(listen.host(), listen.port())
         .bind(ErrorHandling.wrap(route))
         .thenApply(binding -> {
-          system.log().info("{} listening on http://{}:{}", name,
+          log.info("{} listening on http://{}:{}", name,
               binding.localAddress().getHostString(), binding.localAddress().getPort());
           return binding.addToCoordinatedShutdown(drain, system);
         });

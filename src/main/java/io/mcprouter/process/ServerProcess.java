@@ -11,7 +11,6 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.StashBuffer;
 import akka.actor.typed.javadsl.TimerScheduler;
-import akka.stream.QueueOfferResult;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -258,7 +257,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
       getContext().getLog().info("server force-stop key={} pid={} in_flight={}", spec.key(), process.pid(), routing.inFlight());
       failInFlight(new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' was force-stopped"));
       signalTree(true);
-      stdio.stdin().complete();
+      stdio.closeStdin();
       phase = Phase.CLOSING;
       return this;
     }
@@ -418,7 +417,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   private void closeStdin() {
     phase = Phase.CLOSING;
     timers.cancel(Timeout.DRAIN);
-    stdio.stdin().complete();
+    stdio.closeStdin();
     timers.startSingleTimer(Timeout.GRACE, settings.gracePeriod());
   }
 
@@ -429,7 +428,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
 
   private Behavior<Command> releaseProcess() {
     if (stdio != null) {
-      stdio.stdin().complete();
+      stdio.closeStdin();
     }
     if (process != null) {
       // last line of defence against orphans: this runs once, when the actor ends for any reason
@@ -454,7 +453,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   private final class ToChildAndSessions implements SessionRouting.Outbox {
     @Override
     public boolean toChild(JsonRpcMessage message) {
-      return stdio != null && phase != Phase.EXITED && stdio.stdin().offer(message) == QueueOfferResult.enqueued();
+      return stdio != null && phase != Phase.EXITED && stdio.offer(message);
     }
 
     @Override

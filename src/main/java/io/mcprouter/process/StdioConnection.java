@@ -1,12 +1,11 @@
 package io.mcprouter.process;
 
-import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.japi.Pair;
 import akka.stream.ActorAttributes;
 import akka.stream.BoundedSourceQueue;
-import akka.stream.javadsl.Keep;
+import akka.stream.QueueOfferResult;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import akka.stream.javadsl.StreamConverters;
@@ -15,11 +14,7 @@ import akka.util.ByteString;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
-import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletionStage;
-import java.util.function.Consumer;
-import java.util.function.Function;
 import org.slf4j.Logger;
 
 /**
@@ -34,8 +29,32 @@ import org.slf4j.Logger;
  */
 public final class StdioConnection {
 
-  /** What the server actor holds of a running child's stdio. */
-  public record Handle(BoundedSourceQueue<JsonRpcMessage> stdin, CompletionStage<Done> stderrDone) {}
+  /** What the server actor holds of a running child's stdio; used from the actor only. */
+  public static final class Handle {
+    private final BoundedSourceQueue<JsonRpcMessage> stdin;
+    private boolean stdinClosed;
+
+    Handle(BoundedSourceQueue<JsonRpcMessage> stdin) {
+      this.stdin = stdin;
+    }
+
+    /** False when the buffer is full or stdin is closed: the caller must answer for the message. */
+    public boolean offer(JsonRpcMessage message) {
+      return !stdinClosed && stdin.offer(message) == QueueOfferResult.enqueued();
+    }
+
+    /** EOF for the child once what is buffered is written; safe to call again. */
+    public void closeStdin() {
+      if (!stdinClosed) {
+        stdinClosed = true;
+        try {
+          stdin.complete();
+        } catch (IllegalStateException alreadyFailed) {
+          // the pipe broke first (the child exited): there is nothing left to close
+        }
+      }
+    }
+  }
 
   private static final int STDERR_MAX_LINE = 8 * 1024;
 
@@ -72,19 +91,19 @@ public final class StdioConnection {
         .to(StreamConverters.fromOutputStream(process::getOutputStream, true).withAttributes(blocking))
         .run(system);
 
-    CompletionStage<Done> stderrDone = StreamConverters.fromInputStream(process::getErrorStream)
+    StreamConverters.fromInputStream(process::getErrorStream)
         .withAttributes(blocking)
         .via(lines(STDERR_MAX_LINE))
         .map(line -> line instanceof LineSplitter.Complete c
             ? c.bytes().utf8String()
             : "<stderr line of " + ((LineSplitter.Oversized) line).length() + " bytes skipped>")
-        .toMat(Sink.foreach(line -> {
+        .to(Sink.foreach(line -> {
           stderrTail.add(line);
           log.info("{} stderr: {}", logPrefix, line);
-        }), Keep.right())
+        }))
         .run(system);
 
-    return new Handle(stdin, stderrDone);
+    return new Handle(stdin);
   }
 
   /** Bounded line framing as a flow; a partial last line is emitted at end of stream. */

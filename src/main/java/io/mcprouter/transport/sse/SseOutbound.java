@@ -13,6 +13,7 @@ import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.session.Outbound;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -26,6 +27,7 @@ public final class SseOutbound implements Outbound {
   private final Source<ServerSentEvent, NotUsed> events;
   private final CompletionStage<Done> terminated;
   private final AtomicLong queuedBytes = new AtomicLong();
+  private final AtomicBoolean completed = new AtomicBoolean();
   private final int maxMessages;
   private final long maxBytes;
 
@@ -68,7 +70,13 @@ public final class SseOutbound implements Outbound {
 
   @Override
   public void complete() {
-    queue.complete();
+    if (completed.compareAndSet(false, true)) {
+      try {
+        queue.complete();
+      } catch (IllegalStateException alreadyCancelled) {
+        // the client went away first: its stream is already over
+      }
+    }
   }
 
   @Override

@@ -1,0 +1,73 @@
+package io.mcprouter.testsupport;
+
+import io.mcprouter.Router;
+import io.mcprouter.cli.CommandLine;
+import io.mcprouter.config.RouterConfig;
+import io.mcprouter.config.ServerSpec;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/** A real router bound to free loopback ports, with settings shrunk so tests run fast. */
+public final class TestRouter implements AutoCloseable {
+
+  public static final String TEST_SETTINGS = String.join("\n",
+      "mcprouter.sse.keep-alive = 500ms",
+      "mcprouter.stop.grace-period = 2s",
+      "mcprouter.stop.kill-period = 1s",
+      "mcprouter.stdio.max-line-bytes = 64KiB",
+      "mcprouter.http.max-body-bytes = 64KiB");
+
+  private final Router router;
+
+  private TestRouter(Router router) {
+    this.router = router;
+  }
+
+  public static TestRouter start(Map<String, ServerSpec> servers) throws Exception {
+    return start(servers, "");
+  }
+
+  public static TestRouter start(Map<String, ServerSpec> servers, String extraSettings) throws Exception {
+    RouterConfig config = new RouterConfig(Path.of("test"), new RouterConfig.Listen("127.0.0.1", 0),
+        new RouterConfig.Listen("127.0.0.1", 0), servers);
+    Config akka = ConfigFactory.parseString(extraSettings)
+        .withFallback(ConfigFactory.parseString(TEST_SETTINGS))
+        .withFallback(ConfigFactory.load());
+    return new TestRouter(Router.start(config, akka, CommandLine.Command.SERVE).toCompletableFuture()
+        .get(30, TimeUnit.SECONDS));
+  }
+
+  public static ServerSpec fake(String key, boolean shared, String... args) {
+    return new ServerSpec(key, FakeServerCommand.commandLine(args), shared, Map.of(), Optional.empty(), Optional.empty());
+  }
+
+  public static Map<String, ServerSpec> servers(ServerSpec... specs) {
+    Map<String, ServerSpec> map = new LinkedHashMap<>();
+    for (ServerSpec spec : specs) {
+      map.put(spec.key(), spec);
+    }
+    return map;
+  }
+
+  public Router router() {
+    return router;
+  }
+
+  public int proxyPort() {
+    return router.proxyPort();
+  }
+
+  public int apiPort() {
+    return router.apiPort();
+  }
+
+  @Override
+  public void close() throws Exception {
+    router.stop().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+}
