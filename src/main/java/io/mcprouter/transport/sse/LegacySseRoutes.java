@@ -17,13 +17,15 @@ import static akka.http.javadsl.server.PathMatchers.segment;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
-import akka.http.javadsl.marshalling.sse.EventStreamMarshalling;
+import akka.NotUsed;
+import akka.http.javadsl.model.ContentTypes;
+import akka.http.javadsl.model.headers.CacheControl;
+import akka.http.javadsl.model.headers.CacheDirectives;
 import akka.http.javadsl.model.HttpEntities;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.MediaTypes;
 import akka.http.javadsl.model.RequestEntity;
 import akka.http.javadsl.model.StatusCodes;
-import akka.http.javadsl.model.sse.ServerSentEvent;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.unmarshalling.Unmarshaller;
 import akka.stream.javadsl.Source;
@@ -34,6 +36,7 @@ import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.process.ServerProcess;
 import io.mcprouter.process.ServerRegistry;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -66,12 +69,13 @@ public final class LegacySseRoutes {
         replyTo -> new ServerRegistry.OpenSession(key, outbound, replyTo), settings.askTimeout(), system.scheduler());
     return onSuccess(reply, opened -> {
       if (opened instanceof ServerProcess.SessionOpened session) {
-        Source<ServerSentEvent, akka.NotUsed> events = Source.single(
-                ServerSentEvent.create("/messages?sessionid=" + session.sessionId(), "endpoint"))
+        Source<ByteString, NotUsed> events = Source.single(
+                SseEncoding.event("endpoint", "/messages?sessionid=" + session.sessionId()))
             .concat(outbound.events())
-            .keepAlive(settings.sseKeepAlive(), ServerSentEvent::heartbeat)
-            .mapMaterializedValue(ignored -> akka.NotUsed.getInstance());
-        return complete(StatusCodes.OK, events, EventStreamMarshalling.toEventStream());
+            .keepAlive(settings.sseKeepAlive(), () -> SseEncoding.KEEP_ALIVE);
+        return complete(HttpResponse.create()
+            .withHeaders(List.of(CacheControl.create(CacheDirectives.NO_CACHE)))
+            .withEntity(HttpEntities.create(ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), events)));
       }
       outbound.complete();
       if (opened instanceof ServerProcess.UnknownServer unknown) {
@@ -105,7 +109,7 @@ public final class LegacySseRoutes {
     JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(body);
     if (parsed instanceof JsonRpcCodec.Failure failure) {
       return complete(HttpResponse.create().withStatus(StatusCodes.BAD_REQUEST)
-          .withEntity(HttpEntities.create(akka.http.javadsl.model.ContentTypes.APPLICATION_JSON,
+          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
               failure.error().toResponseJson(failure.id() == null
                   ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : failure.id()))));
     }

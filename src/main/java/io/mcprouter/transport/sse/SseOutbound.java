@@ -8,7 +8,7 @@ import akka.stream.BoundedSourceQueue;
 import akka.stream.QueueOfferResult;
 import akka.stream.javadsl.Keep;
 import akka.stream.javadsl.Source;
-import akka.http.javadsl.model.sse.ServerSentEvent;
+import akka.util.ByteString;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.session.Outbound;
@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class SseOutbound implements Outbound {
 
-  private final BoundedSourceQueue<ServerSentEvent> queue;
-  private final Source<ServerSentEvent, NotUsed> events;
+  private final BoundedSourceQueue<ByteString> queue;
+  private final Source<ByteString, NotUsed> events;
   private final CompletionStage<Done> terminated;
   private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicBoolean completed = new AtomicBoolean();
@@ -34,10 +34,10 @@ public final class SseOutbound implements Outbound {
   public SseOutbound(ActorSystem<?> system, int maxMessages, long maxBytes) {
     this.maxMessages = maxMessages;
     this.maxBytes = maxBytes;
-    Pair<Pair<BoundedSourceQueue<ServerSentEvent>, CompletionStage<Done>>, Source<ServerSentEvent, NotUsed>> materialized =
-        Source.<ServerSentEvent>queue(maxMessages)
+    Pair<Pair<BoundedSourceQueue<ByteString>, CompletionStage<Done>>, Source<ByteString, NotUsed>> materialized =
+        Source.<ByteString>queue(maxMessages)
             .map(event -> {
-              queuedBytes.addAndGet(-event.getData().length());
+              queuedBytes.addAndGet(-event.size());
               return event;
             })
             .watchTermination(Keep.both())
@@ -47,24 +47,24 @@ public final class SseOutbound implements Outbound {
     this.events = materialized.second();
   }
 
-  /** The {@code message} events, for the HTTP response; run it once. */
-  public Source<ServerSentEvent, NotUsed> events() {
+  /** The encoded {@code message} events, for the HTTP response; run it once. */
+  public Source<ByteString, NotUsed> events() {
     return events;
   }
 
   @Override
   public OfferResult offer(JsonRpcMessage message) {
-    String json = JsonRpcCodec.encode(message);
+    ByteString event = SseEncoding.event("message", JsonRpcCodec.encode(message));
     // the first message always fits, so one response larger than the byte bound still gets through
-    if (queuedBytes.get() > 0 && queuedBytes.get() + json.length() > maxBytes) {
+    if (queuedBytes.get() > 0 && queuedBytes.get() + event.size() > maxBytes) {
       return OfferResult.OVERFLOW;
     }
-    queuedBytes.addAndGet(json.length());
-    QueueOfferResult result = queue.offer(ServerSentEvent.create(json, "message"));
+    queuedBytes.addAndGet(event.size());
+    QueueOfferResult result = queue.offer(event);
     if (result == QueueOfferResult.enqueued()) {
       return OfferResult.ENQUEUED;
     }
-    queuedBytes.addAndGet(-json.length());
+    queuedBytes.addAndGet(-event.size());
     return result == QueueOfferResult.dropped() ? OfferResult.OVERFLOW : OfferResult.CLOSED;
   }
 

@@ -1,0 +1,31 @@
+package io.mcprouter.transport.sse;
+
+import akka.util.ByteString;
+
+/**
+ * Server-sent events on the wire. Written by hand rather than through Akka's marshaller because its
+ * heartbeat is an empty {@code data:} event, which browsers and the MCP SDKs dispatch as a message
+ * with empty data (and then fail to parse as JSON); a keep-alive must be a comment line.
+ */
+public final class SseEncoding {
+
+  /** An SSE comment: ignored by every client, but it keeps idle connections and proxies alive. */
+  public static final ByteString KEEP_ALIVE = ByteString.fromString(": keep-alive\n\n");
+
+  private SseEncoding() {}
+
+  public static ByteString event(String type, String data) {
+    StringBuilder out = new StringBuilder(data.length() + type.length() + 16);
+    out.append("event: ").append(type).append('\n');
+    int start = 0;
+    while (true) {
+      int newline = data.indexOf('\n', start);
+      out.append("data: ").append(data, start, newline < 0 ? data.length() : newline).append('\n');
+      if (newline < 0) {
+        break;
+      }
+      start = newline + 1;
+    }
+    return ByteString.fromString(out.append('\n').toString());
+  }
+}
