@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.testsupport.Await;
+import io.mcprouter.testsupport.Processes;
 import io.mcprouter.testsupport.SseTestClient;
 import io.mcprouter.testsupport.TestRouter;
 import java.net.URI;
@@ -180,7 +181,7 @@ class LegacySseTransportTest {
       assertEquals(-32000, client.awaitMessage(m -> m.path("id").asInt() == 4, Duration.ofSeconds(5))
           .path("error").path("code").asInt());
       client.ended().get(10, TimeUnit.SECONDS);
-      assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+      Await.until(Duration.ofSeconds(5), "crashed child gone", () -> !Processes.alive(pid));
     }
     // the next session starts a fresh child
     try (SseTestClient again = connect("crashy")) {
@@ -276,6 +277,6 @@ class LegacySseTransportTest {
       assertTrue(ProcessHandle.of(grandchild).isPresent());
     }
     Await.until(Duration.ofSeconds(10), "child " + pid + " and grandchild " + grandchild + " gone",
-        () -> ProcessHandle.of(pid).isEmpty() && ProcessHandle.of(grandchild).isEmpty());
+        () -> !Processes.alive(pid) && !Processes.alive(grandchild));
   }
 }

@@ -1,0 +1,377 @@
+package io.mcprouter.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mcprouter.jsonrpc.JsonRpcCodec;
+import io.mcprouter.jsonrpc.JsonRpcError;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class MultiplexerTest {
+
+  private record Delivery(String sessionId, JsonRpcMessage message) {}
+
+  private static final class RecordingOutbox implements SessionRouting.Outbox {
+    final List<JsonRpcMessage> toChild = new ArrayList<>();
+    final List<Delivery> delivered = new ArrayList<>();
+    boolean accepting = true;
+
+    @Override
+    public boolean toChild(JsonRpcMessage message) {
+      if (accepting) {
+        toChild.add(message);
+      }
+      return accepting;
+    }
+
+    @Override
+    public void toSession(String sessionId, JsonRpcMessage message) {
+      delivered.add(new Delivery(sessionId, message));
+    }
+
+    List<String> linesTo(String sessionId) {
+      return delivered.stream().filter(d -> d.sessionId().equals(sessionId)).map(d -> JsonRpcCodec.encode(d.message())).toList();
+    }
+
+    JsonRpcMessage lastToChild() {
+      return toChild.get(toChild.size() - 1);
+    }
+
+    void clear() {
+      toChild.clear();
+      delivered.clear();
+    }
+  }
+
+  private static final String INIT_RESULT = "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{\"tools\":{}},\"serverInfo\":{\"name\":\"s\",\"version\":\"1\"}}";
+  private static final String ALL_CAPS = "{\"sampling\":{},\"elicitation\":{},\"roots\":{}}";
+
+  private final Multiplexer mux = new Multiplexer();
+  private final RecordingOutbox out = new RecordingOutbox();
+
+  private static JsonRpcMessage msg(String json) {
+    return assertInstanceOf(JsonRpcCodec.Ok.class, JsonRpcCodec.parse(json)).message();
+  }
+
+  private static String initialize(String id, String capabilities) {
+    return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+        + "\"capabilities\":" + capabilities + ",\"clientInfo\":{\"name\":\"c\",\"version\":\"1\"}}}";
+  }
+
+  private SessionRouting.Outcome client(String session, String json) {
+    return mux.fromClient(session, msg(json), out);
+  }
+
+  private boolean child(String json) {
+    return mux.fromChild(msg(json), out);
+  }
+
+  private long lastUpstreamId() {
+    return assertInstanceOf(JsonRpcMessage.Request.class, out.lastToChild()).id().longValue();
+  }
+
+  /** Opens and fully initializes each session (the first through the child, the others from the cache). */
+  private void initialized(String capabilities, String... sessions) {
+    for (String session : sessions) {
+      mux.sessionOpened(session);
+      client(session, initialize("0", capabilities));
+      if (!out.toChild.isEmpty() && out.lastToChild() instanceof JsonRpcMessage.Request r && r.method().equals("initialize")) {
+        child("{\"jsonrpc\":\"2.0\",\"id\":" + r.id() + ",\"result\":" + INIT_RESULT + "}");
+      }
+      client(session, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+    }
+    out.clear();
+  }
+
+  @Test
+  void sameClientIdsFromTwoSessionsGetDistinctUpstreamIdsAndTheirOwnAnswersBack() {
+    initialized("{}", "A", "B");
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+    client("B", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+    client("B", "{\"jsonrpc\":\"2.0\",\"id\":\"1\",\"method\":\"tools/list\"}");
+    List<JsonNode> upstream = out.toChild.stream().map(m -> ((JsonRpcMessage.Request) m).id()).toList();
+    assertEquals(3, new HashSet<>(upstream).size(), "distinct upstream ids: " + upstream);
+    assertTrue(upstream.stream().allMatch(JsonNode::isIntegralNumber));
+    assertEquals(new HashSet<>(upstream), new HashSet<>(mux.inFlightIds()));
+
+    for (int i = 2; i >= 0; i--) {
+      assertTrue(child("{\"jsonrpc\":\"2.0\",\"id\":" + upstream.get(i) + ",\"result\":{\"n\":" + i + "}}"));
+    }
+    assertEquals(List.of("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"n\":0}}"), out.linesTo("A"));
+    assertEquals(List.of("{\"jsonrpc\":\"2.0\",\"id\":\"1\",\"result\":{\"n\":2}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"n\":1}}"), out.linesTo("B"));
+    assertEquals(0, mux.inFlight());
+  }
+
+  @Test
+  void responseWithUnknownIdIsDropped() {
+    initialized("{}", "A");
+    assertFalse(child("{\"jsonrpc\":\"2.0\",\"id\":99,\"result\":{}}"));
+    assertFalse(child("{\"jsonrpc\":\"2.0\",\"id\":\"1\",\"result\":{}}"));
+    assertTrue(out.delivered.isEmpty());
+  }
+
+  @Test
+  void firstInitializeIsForwardedWithSamplingElicitationAndRootsAdded() throws Exception {
+    mux.sessionOpened("A");
+    JsonRpcMessage request = msg(initialize("\"init\"", "{\"roots\":{\"listChanged\":false},\"experimental\":{\"x\":{}}}"));
+    String before = JsonRpcCodec.encode(request);
+    assertEquals(SessionRouting.Outcome.ACCEPTED, mux.fromClient("A", request, out));
+    JsonRpcMessage.Request forwarded = assertInstanceOf(JsonRpcMessage.Request.class, out.toChild.get(0));
+    assertEquals("initialize", forwarded.method());
+    assertTrue(forwarded.id().isIntegralNumber());
+    assertEquals(JsonRpcCodec.MAPPER.readTree("{\"protocolVersion\":\"2025-06-18\",\"capabilities\":"
+            + "{\"roots\":{\"listChanged\":false},\"experimental\":{\"x\":{}},\"sampling\":{},\"elicitation\":{}},"
+            + "\"clientInfo\":{\"name\":\"c\",\"version\":\"1\"}}"), forwarded.params());
+    assertEquals(before, JsonRpcCodec.encode(request), "the client's own message is not modified");
+  }
+
+  @Test
+  void initializeWithoutCapabilitiesGetsAllThreeWithRootsListChanged() throws Exception {
+    mux.sessionOpened("A");
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\"}}");
+    assertEquals(JsonRpcCodec.MAPPER.readTree("{\"sampling\":{},\"elicitation\":{},\"roots\":{\"listChanged\":true}}"),
+        ((JsonRpcMessage.Request) out.toChild.get(0)).params().get("capabilities"));
+  }
+
+  @Test
+  void concurrentInitializeWaitsForTheChildAndLaterOnesAreAnsweredFromCache() {
+    List.of("A", "B", "C").forEach(mux::sessionOpened);
+    client("A", initialize("1", "{}"));
+    long upstream = lastUpstreamId();
+    assertEquals(SessionRouting.Outcome.ACCEPTED, client("B", initialize("\"b-init\"", "{}")));
+    assertEquals(1, out.toChild.size(), "second initialize is not forwarded");
+    assertTrue(out.delivered.isEmpty(), "nobody is answered before the child answers");
+
+    child("{\"jsonrpc\":\"2.0\",\"id\":" + upstream + ",\"result\":" + INIT_RESULT + "}");
+    assertEquals(List.of("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":" + INIT_RESULT + "}"), out.linesTo("A"));
+    assertEquals(List.of("{\"jsonrpc\":\"2.0\",\"id\":\"b-init\",\"result\":" + INIT_RESULT + "}"), out.linesTo("B"));
+
+    client("C", initialize("7", "{}"));
+    assertEquals(1, out.toChild.size(), "cached initialize is not forwarded");
+    assertEquals(List.of("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":" + INIT_RESULT + "}"), out.linesTo("C"));
+  }
+
+  @Test
+  void initializedNotificationIsForwardedExactlyOnce() {
+    mux.sessionOpened("A");
+    mux.sessionOpened("B");
+    client("A", initialize("1", "{}"));
+    child("{\"jsonrpc\":\"2.0\",\"id\":" + lastUpstreamId() + ",\"result\":" + INIT_RESULT + "}");
+    client("B", initialize("1", "{}"));
+    client("A", "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+    client("B", "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+    assertEquals(List.of("initialize", "notifications/initialized"), out.toChild.stream()
+        .map(m -> m instanceof JsonRpcMessage.Request r ? r.method() : ((JsonRpcMessage.Notification) m).method()).toList());
+  }
+
+  @Test
+  void initializeErrorReachesEveryWaiterAndTheNextInitializeIsForwardedAgain() {
+    List.of("A", "B", "C").forEach(mux::sessionOpened);
+    client("A", initialize("1", "{}"));
+    long upstream = lastUpstreamId();
+    client("B", initialize("2", "{}"));
+    child("{\"jsonrpc\":\"2.0\",\"id\":" + upstream + ",\"error\":{\"code\":-32602,\"message\":\"bad version\"}}");
+    assertEquals(List.of("{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32602,\"message\":\"bad version\"}}"), out.linesTo("A"));
+    assertEquals(List.of("{\"jsonrpc\":\"2.0\",\"id\":2,\"error\":{\"code\":-32602,\"message\":\"bad version\"}}"), out.linesTo("B"));
+
+    client("C", initialize("3", "{}"));
+    assertEquals(2, out.toChild.size());
+    assertEquals("initialize", ((JsonRpcMessage.Request) out.lastToChild()).method());
+    assertNotEquals(upstream, lastUpstreamId());
+  }
+
+  @Test
+  void progressReachesOnlyTheRequesterWithItsOwnToken() {
+    initialized("{}", "A", "B");
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"t\",\"_meta\":{\"progressToken\":\"tok\"}}}");
+    client("B", "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"t\",\"_meta\":{\"progressToken\":\"tok\"}}}");
+    JsonRpcMessage.Request forwardedA = (JsonRpcMessage.Request) out.toChild.get(0);
+    JsonNode tokenA = forwardedA.params().get("_meta").get("progressToken");
+    JsonNode tokenB = ((JsonRpcMessage.Request) out.toChild.get(1)).params().get("_meta").get("progressToken");
+    assertNotEquals("tok", tokenA.asText());
+    assertNotEquals(tokenA, tokenB);
+    assertEquals("t", forwardedA.params().get("name").asText());
+
+    assertTrue(child("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":" + tokenA
+        + ",\"progress\":0.5,\"total\":1}}"));
+    assertEquals(List.of("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":"
+        + "{\"progressToken\":\"tok\",\"progress\":0.5,\"total\":1}}"), out.linesTo("A"));
+    assertEquals(List.of(), out.linesTo("B"));
+  }
+
+  @Test
+  void unknownProgressTokenIsDropped() {
+    initialized("{}", "A");
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"_meta\":{\"progressToken\":1}}}");
+    assertFalse(child("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":\"nope\",\"progress\":1}}"));
+    assertFalse(child("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progress\":1}}"));
+    assertTrue(out.delivered.isEmpty());
+  }
+
+  @Test
+  void progressAfterTheAnswerIsDropped() {
+    initialized("{}", "A");
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"_meta\":{\"progressToken\":1}}}");
+    JsonRpcMessage.Request forwarded = (JsonRpcMessage.Request) out.lastToChild();
+    child("{\"jsonrpc\":\"2.0\",\"id\":" + forwarded.id() + ",\"result\":{}}");
+    assertFalse(child("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":"
+        + forwarded.params().get("_meta").get("progressToken") + ",\"progress\":1}}"));
+  }
+
+  @Test
+  void clientCancellationIsMappedUpstreamAndTheLateAnswerIsDropped() {
+    initialized("{}", "A");
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":\"req-9\",\"method\":\"tools/call\"}");
+    long upstream = lastUpstreamId();
+    assertEquals(SessionRouting.Outcome.ACCEPTED,
+        client("A", "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":\"req-9\",\"reason\":\"user\"}}"));
+    assertEquals("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":" + upstream
+        + ",\"reason\":\"user\"}}", JsonRpcCodec.encode(out.lastToChild()));
+    assertEquals(List.of(), mux.inFlightIds());
+    assertFalse(child("{\"jsonrpc\":\"2.0\",\"id\":" + upstream + ",\"result\":{}}"));
+    assertTrue(out.delivered.isEmpty());
+  }
+
+  @Test
+  void cancellingAnotherSessionsRequestIdIsNotForwarded() {
+    initialized("{}", "A", "B");
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}");
+    client("B", "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":1}}");
+    assertEquals(1, out.toChild.size());
+    assertEquals(1, mux.inFlight());
+  }
+
+  @Test
+  void serverRequestGoesToTheSessionWithTheNewestRequestAndItsAnswerGoesBackUnchanged() {
+    initialized(ALL_CAPS, "A", "B");
+    client("B", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}");
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}");
+    out.clear();
+    String ask = "{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"method\":\"sampling/createMessage\",\"params\":{\"maxTokens\":5}}";
+    assertTrue(child(ask));
+    assertEquals(List.of(ask), out.linesTo("A"));
+    assertEquals(List.of(), out.linesTo("B"));
+
+    String wrongAnswer = "{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"result\":{\"from\":\"B\"}}";
+    assertEquals(SessionRouting.Outcome.ACCEPTED, client("B", wrongAnswer));
+    assertTrue(out.toChild.isEmpty(), "an answer from a session that was not asked is dropped");
+
+    String answer = "{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"result\":{\"role\":\"assistant\"}}";
+    client("A", answer);
+    assertEquals(List.of(answer), out.toChild.stream().map(JsonRpcCodec::encode).toList());
+    client("A", answer);
+    assertEquals(1, out.toChild.size(), "a second answer to the same request is dropped");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"sampling/createMessage, sampling", "elicitation/create, elicitation", "roots/list, roots"})
+  void serverRequestForAnUndeclaredCapabilityIsRefusedByTheRouter(String method, String capability) {
+    initialized("{\"" + capability + "x\":{}}", "A");
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}");
+    out.clear();
+    assertTrue(child("{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"" + method + "\"}"));
+    assertTrue(out.delivered.isEmpty());
+    JsonRpcMessage.Response refusal = assertInstanceOf(JsonRpcMessage.Response.class, out.lastToChild());
+    assertEquals(11, refusal.id().asInt());
+    assertEquals(JsonRpcError.METHOD_NOT_FOUND, refusal.error().get("code").asInt());
+    assertTrue(refusal.error().get("message").asText().contains(capability));
+  }
+
+  @Test
+  void childPingWithNoSessionIsAnsweredByTheRouter() {
+    assertTrue(child("{\"jsonrpc\":\"2.0\",\"id\":\"p1\",\"method\":\"ping\"}"));
+    assertEquals(List.of("{\"jsonrpc\":\"2.0\",\"id\":\"p1\",\"result\":{}}"),
+        out.toChild.stream().map(JsonRpcCodec::encode).toList());
+    child("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"sampling/createMessage\"}");
+    assertEquals(JsonRpcError.METHOD_NOT_FOUND, ((JsonRpcMessage.Response) out.lastToChild()).error().get("code").asInt());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"notifications/tools/list_changed", "notifications/message"})
+  void untargetedNotificationReachesEveryInitializedSessionOnly(String method) {
+    initialized("{}", "A", "B");
+    mux.sessionOpened("C");
+    String note = "{\"jsonrpc\":\"2.0\",\"method\":\"" + method + "\",\"params\":{\"level\":\"info\"}}";
+    assertTrue(child(note));
+    assertEquals(List.of(note), out.linesTo("A"));
+    assertEquals(List.of(note), out.linesTo("B"));
+    assertEquals(List.of(), out.linesTo("C"));
+  }
+
+  @Test
+  void closingASessionCancelsItsRequestsUpstreamAndRefusesItsPendingServerRequests() {
+    initialized(ALL_CAPS, "A", "B");
+    client("B", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}");
+    long keptUpstream = lastUpstreamId();
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}");
+    long first = lastUpstreamId();
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\"}");
+    long second = lastUpstreamId();
+    child("{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"method\":\"roots/list\"}");
+    out.clear();
+
+    mux.sessionClosed("A", out);
+    List<String> sent = out.toChild.stream().map(JsonRpcCodec::encode).toList();
+    assertEquals(3, sent.size(), sent.toString());
+    assertTrue(sent.contains("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":"
+        + first + ",\"reason\":\"client session closed\"}}"), sent.toString());
+    assertTrue(sent.contains("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":"
+        + second + ",\"reason\":\"client session closed\"}}"), sent.toString());
+    JsonRpcMessage.Response refusal = (JsonRpcMessage.Response) out.lastToChild();
+    assertEquals("s1", refusal.id().asText());
+    assertEquals(JsonRpcError.INTERNAL_ERROR, refusal.error().get("code").asInt());
+    assertEquals(List.of(keptUpstream), mux.inFlightIds().stream().map(JsonNode::asLong).toList());
+    assertFalse(child("{\"jsonrpc\":\"2.0\",\"id\":" + first + ",\"result\":{}}"));
+    assertTrue(out.delivered.isEmpty());
+  }
+
+  @Test
+  void failingEveryInFlightIdAnswersEachWaitingSession() {
+    initialized("{}", "A", "B");
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":\"a1\",\"method\":\"tools/call\"}");
+    client("B", "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\"}");
+    JsonRpcError gone = new JsonRpcError(JsonRpcError.SERVER_GONE, "server exited");
+    for (JsonNode id : mux.inFlightIds()) {
+      assertTrue(mux.fromChild(JsonRpcMessage.failure(id, gone), out));
+    }
+    assertEquals(List.of("{\"jsonrpc\":\"2.0\",\"id\":\"a1\",\"error\":{\"code\":-32000,\"message\":\"server exited\"}}"), out.linesTo("A"));
+    assertEquals(List.of("{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32000,\"message\":\"server exited\"}}"), out.linesTo("B"));
+    assertEquals(0, mux.inFlight());
+  }
+
+  @Test
+  void refusedWriteIsChildBusyAndNothingIsRecorded() {
+    initialized("{}", "A");
+    out.accepting = false;
+    assertEquals(SessionRouting.Outcome.CHILD_BUSY, client("A", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"_meta\":{\"progressToken\":1}}}"));
+    assertEquals(SessionRouting.Outcome.CHILD_BUSY, client("A", "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/roots/list_changed\"}"));
+    assertEquals(List.of(), mux.inFlightIds());
+    assertEquals(0, mux.inFlight());
+    out.accepting = true;
+    assertEquals(SessionRouting.Outcome.ACCEPTED, client("A", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}"));
+    assertEquals(1, mux.inFlight());
+  }
+
+  @Test
+  void refusedInitializeIsNotRememberedAsInFlight() {
+    mux.sessionOpened("A");
+    out.accepting = false;
+    assertEquals(SessionRouting.Outcome.CHILD_BUSY, client("A", initialize("1", "{}")));
+    assertEquals(0, mux.inFlight());
+    out.accepting = true;
+    assertEquals(SessionRouting.Outcome.ACCEPTED, client("A", initialize("1", "{}")));
+    assertEquals("initialize", ((JsonRpcMessage.Request) out.lastToChild()).method());
+  }
+}

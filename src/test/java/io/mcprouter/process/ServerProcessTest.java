@@ -1,0 +1,247 @@
+package io.mcprouter.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.Done;
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.ConfigFactory;
+import io.mcprouter.config.RouterSettings;
+import io.mcprouter.config.ServerSpec;
+import io.mcprouter.jsonrpc.JsonRpcCodec;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.session.Outbound;
+import io.mcprouter.testsupport.Await;
+import io.mcprouter.testsupport.FakeServerCommand;
+import io.mcprouter.testsupport.Processes;
+import io.mcprouter.testsupport.TestRouter;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The server actor against real child processes: stop modes, process-tree cleanup, slow consumers. */
+class ServerProcessTest {
+
+  private static ActorTestKit testKit;
+  private static RouterSettings settings;
+  private static final AtomicLong ids = new AtomicLong();
+
+  @BeforeAll
+  static void start() {
+    var config = ConfigFactory.parseString(TestRouter.TEST_SETTINGS).withFallback(ConfigFactory.load());
+    testKit = ActorTestKit.create("ServerProcessTest", config);
+    settings = RouterSettings.fromConfig(config);
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  /** An Outbound that records what its session offers; it can be made to refuse (a client not reading). */
+  static final class RecordingOutbound implements Outbound {
+    final BlockingQueue<JsonRpcMessage> messages = new LinkedBlockingQueue<>();
+    final CompletableFuture<Done> terminated = new CompletableFuture<>();
+    final AtomicInteger capacity;
+
+    RecordingOutbound(int capacity) {
+      this.capacity = new AtomicInteger(capacity);
+    }
+
+    @Override
+    public OfferResult offer(JsonRpcMessage message) {
+      if (capacity.getAndDecrement() <= 0) {
+        return OfferResult.OVERFLOW;
+      }
+      messages.add(message);
+      return OfferResult.ENQUEUED;
+    }
+
+    @Override
+    public void complete() {
+      terminated.complete(Done.getInstance());
+    }
+
+    @Override
+    public CompletionStage<Done> terminated() {
+      return terminated;
+    }
+
+    @Override
+    public String describeBounds() {
+      return "test";
+    }
+
+    private final java.util.List<JsonRpcMessage> unclaimed = new java.util.ArrayList<>();
+
+    /** The response with this id; other messages are kept for later calls. */
+    JsonRpcMessage.Response awaitResponse(long id) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      while (true) {
+        for (JsonRpcMessage m : unclaimed) {
+          if (m instanceof JsonRpcMessage.Response r && r.id().asLong() == id) {
+            unclaimed.remove(m);
+            return r;
+          }
+        }
+        JsonRpcMessage m = messages.poll(100, TimeUnit.MILLISECONDS);
+        if (m != null) {
+          unclaimed.add(m);
+        } else if (System.nanoTime() > deadline) {
+          throw new AssertionError("no response " + id + "; got " + unclaimed);
+        }
+      }
+    }
+  }
+
+  private record Started(ActorRef<ServerProcess.Command> server, TestProbe<ServerProcess.Lifecycle> lifecycle) {}
+
+  private Started spawn(String command, boolean shared) {
+    TestProbe<ServerProcess.Lifecycle> lifecycle = testKit.createTestProbe();
+    ServerSpec spec = new ServerSpec("test-" + ids.incrementAndGet(), command, shared, Map.of(), Optional.empty(), Optional.empty());
+    return new Started(testKit.spawn(ServerProcess.create(spec, settings, lifecycle.getRef())), lifecycle);
+  }
+
+  private static String open(Started started, Outbound outbound) {
+    TestProbe<ServerProcess.OpenSessionReply> reply = testKit.createTestProbe();
+    String sessionId = "s" + ids.incrementAndGet();
+    started.server().tell(new ServerProcess.OpenSession(sessionId, outbound, reply.getRef()));
+    reply.expectMessageClass(ServerProcess.SessionOpened.class);
+    return sessionId;
+  }
+
+  private static void deliver(Started started, String sessionId, JsonRpcMessage message) {
+    TestProbe<ServerProcess.DeliverReply> reply = testKit.createTestProbe();
+    started.server().tell(new ServerProcess.Deliver(sessionId, message, reply.getRef()));
+    reply.expectMessage(ServerProcess.Accepted.INSTANCE);
+  }
+
+  private static JsonRpcMessage.Request toolCall(long id, String tool, Map<String, Object> args) {
+    ObjectNode params = JsonRpcCodec.MAPPER.createObjectNode().put("name", tool);
+    params.set("arguments", JsonRpcCodec.MAPPER.valueToTree(args));
+    return new JsonRpcMessage.Request(IntNode.valueOf((int) id), "tools/call", params);
+  }
+
+  private static String text(JsonRpcMessage.Response response) {
+    return response.result().path("content").path(0).path("text").asText();
+  }
+
+  private static long childPid(Started started) {
+    while (true) {
+      if (started.lifecycle().receiveMessage(Duration.ofSeconds(10)) instanceof ServerProcess.ChildStarted child) {
+        return child.pid();
+      }
+    }
+  }
+
+  @Test
+  void gracefulStopLetsRequestsInFlightFinishThenTheChildExits() throws Exception {
+    Started started = spawn(FakeServerCommand.commandLine(), true);
+    RecordingOutbound outbound = new RecordingOutbound(1000);
+    String session = open(started, outbound);
+    long pid = childPid(started);
+    for (int i = 1; i <= 5; i++) {
+      deliver(started, session, toolCall(i, "sleep", Map.of("ms", 300, "text", "slow " + i)));
+    }
+    TestProbe<ServerProcess.Stopped> stopped = testKit.createTestProbe();
+    started.server().tell(new ServerProcess.Stop(ServerProcess.StopMode.GRACEFUL, stopped.getRef()));
+    // new requests are refused while draining
+    TestProbe<ServerProcess.DeliverReply> refused = testKit.createTestProbe();
+    started.server().tell(new ServerProcess.Deliver(session, toolCall(99, "echo", Map.of("text", "late")), refused.getRef()));
+    assertTrue(refused.expectMessageClass(ServerProcess.Rejected.class).error().message().contains("stopping"));
+    for (int i = 1; i <= 5; i++) {
+      assertEquals("slow " + i, text(outbound.awaitResponse(i)));
+    }
+    ServerProcess.Stopped result = stopped.expectMessageClass(ServerProcess.Stopped.class, Duration.ofSeconds(10));
+    assertEquals(pid, result.pid());
+    assertEquals(Optional.of(0), result.exitCode(), "the child exited by itself on stdin EOF");
+    assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+    started.lifecycle().expectTerminated(started.server(), Duration.ofSeconds(10));
+  }
+
+  @Test
+  void gracefulStopEscalatesToSigkillForAChildThatIgnoresEofAndSigterm() throws Exception {
+    // ignores SIGTERM (inherited by its sleeps) and never reads stdin
+    Started started = spawn("trap '' TERM; while :; do sleep 0.2; done", true);
+    long pid = childPid(started);
+    TestProbe<ServerProcess.Stopped> stopped = testKit.createTestProbe();
+    long began = System.nanoTime();
+    started.server().tell(new ServerProcess.Stop(ServerProcess.StopMode.GRACEFUL, stopped.getRef()));
+    ServerProcess.Stopped result = stopped.expectMessageClass(ServerProcess.Stopped.class, Duration.ofSeconds(15));
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+    assertTrue(tookMs >= settings.gracePeriod().plus(settings.killPeriod()).toMillis() - 100,
+        "it waited for grace and kill periods, took " + tookMs + " ms");
+    assertEquals(Optional.of(137), result.exitCode(), "SIGKILL");
+    Await.until(Duration.ofSeconds(5), "no process left in group " + pid, () -> ProcessTree.groupMembers(pid).isEmpty());
+  }
+
+  @Test
+  void forcedStopFailsRequestsInFlightAtOnceAndKillsTheWholeTree() throws Exception {
+    Started started = spawn(FakeServerCommand.commandLine(), true);
+    RecordingOutbound outbound = new RecordingOutbound(1000);
+    String session = open(started, outbound);
+    long pid = childPid(started);
+    deliver(started, session, toolCall(1, "spawn_child", Map.of()));
+    long grandchild = Long.parseLong(text(outbound.awaitResponse(1)));
+    deliver(started, session, toolCall(2, "sleep", Map.of("ms", 60_000)));
+    TestProbe<ServerProcess.Stopped> stopped = testKit.createTestProbe();
+    long began = System.nanoTime();
+    started.server().tell(new ServerProcess.Stop(ServerProcess.StopMode.FORCE, stopped.getRef()));
+    JsonRpcMessage.Response failed = outbound.awaitResponse(2);
+    assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began) < 1000);
+    assertTrue(failed.error().path("message").asText().contains("force-stopped"), failed.toString());
+    stopped.expectMessageClass(ServerProcess.Stopped.class, Duration.ofSeconds(5));
+    Await.until(Duration.ofSeconds(1), "child and grandchild gone",
+        () -> !Processes.alive(pid) && !Processes.alive(grandchild));
+  }
+
+  @Test
+  void aCommandThatCannotRunReportsItsExitCodeAndStderr() throws Exception {
+    // reads the request first, so it is in flight when the missing binary makes the shell exit
+    Started started = spawn("read request; definitely-not-a-command-xyz", true);
+    RecordingOutbound outbound = new RecordingOutbound(1000);
+    String session = open(started, outbound);
+    deliver(started, session, toolCall(1, "echo", Map.of()));
+    JsonNode error = outbound.awaitResponse(1).error();
+    assertTrue(error.path("message").asText().contains("exited with code 127"), error.toString());
+    assertTrue(error.path("data").path("stderr").toString().contains("not found"), error.toString());
+    started.lifecycle().expectTerminated(started.server(), Duration.ofSeconds(10));
+  }
+
+  @Test
+  void aClientThatStopsReadingLosesOnlyItsOwnSession() throws Exception {
+    Started started = spawn(FakeServerCommand.commandLine(), true);
+    RecordingOutbound stuck = new RecordingOutbound(2);
+    RecordingOutbound healthy = new RecordingOutbound(1000);
+    String stuckSession = open(started, stuck);
+    String healthySession = open(started, healthy);
+    for (int i = 1; i <= 5; i++) {
+      deliver(started, stuckSession, toolCall(i, "echo", Map.of("text", "x")));
+    }
+    TestProbe<ServerProcess.DeliverReply> reply = testKit.createTestProbe();
+    Await.until(Duration.ofSeconds(10), "the stuck session is closed", () -> {
+      started.server().tell(new ServerProcess.Deliver(stuckSession, toolCall(100, "echo", Map.of()), reply.getRef()));
+      return reply.receiveMessage(Duration.ofSeconds(5)) instanceof ServerProcess.SessionNotFound;
+    });
+    deliver(started, healthySession, toolCall(1, "echo", Map.of("text", "fine")));
+    assertEquals("fine", text(healthy.awaitResponse(1)));
+    started.server().tell(new ServerProcess.Stop(ServerProcess.StopMode.FORCE, testKit.<ServerProcess.Stopped>createTestProbe().getRef()));
+    started.lifecycle().expectTerminated(started.server(), Duration.ofSeconds(10));
+  }
+}
