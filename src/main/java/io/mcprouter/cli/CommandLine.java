@@ -52,11 +52,11 @@ public record CommandLine(Command command, Optional<Path> configFile) {
           if (i + 1 >= args.size()) {
             throw new UsageException(arg + " needs a file name");
           }
-          config = Optional.of(Path.of(args.get(++i)));
+          config = Optional.of(configPath(arg, args.get(++i)));
         }
         default -> {
           if (arg.startsWith("--config=")) {
-            config = Optional.of(Path.of(arg.substring("--config=".length())));
+            config = Optional.of(configPath("--config", arg.substring("--config=".length())));
           } else if (arg.startsWith("-")) {
             throw new UsageException("unknown option '" + arg + "' (see --help)");
           } else if (command != null) {
@@ -76,5 +76,12 @@ public record CommandLine(Command command, Optional<Path> configFile) {
       throw new UsageException("no command given: expected proxy, api or serve (see --help)");
     }
     return new CommandLine(command, config);
+  }
+
+  private static Path configPath(String option, String value) {
+    if (value.isBlank()) {
+      throw new UsageException(option + " needs a file name");
+    }
+    return Path.of(value);
   }
 }

@@ -3,10 +3,14 @@ package io.mcprouter.config;
 import com.moandjiezana.toml.Toml;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Reads {@code .env.toml} into a {@link RouterConfig}; every problem is a {@link ConfigException} naming the key. */
@@ -23,16 +27,20 @@ public final class TomlConfigLoader {
     if (!Files.isReadable(file)) {
       throw new ConfigException("cannot read config file " + file);
     }
+    String text;
     Toml toml;
     try {
-      toml = new Toml().read(file.toFile());
+      text = Files.readString(file);
+      toml = new Toml().read(text);
+    } catch (java.io.IOException e) {
+      throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
     } catch (RuntimeException e) {
       throw new ConfigException("invalid TOML in " + file + ": " + oneLine(e));
     }
-    return fromMap(file, toml.toMap());
+    return fromMap(file, toml.toMap(), text);
   }
 
-  static RouterConfig fromMap(Path source, Map<String, Object> root) {
+  static RouterConfig fromMap(Path source, Map<String, Object> root, String text) {
     String where = source.toString();
     RouterConfig.Listen proxy =
         listen(where, "proxy_server", root.get("proxy_server"), RouterConfig.DEFAULT_PROXY_PORT);
@@ -40,12 +48,12 @@ public final class TomlConfigLoader {
         listen(where, "api_server", root.get("api_server"), RouterConfig.DEFAULT_API_PORT);
 
     Map<String, ServerSpec> servers = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> e : table(where, "mcp_server_commands", root.get("mcp_server_commands")).entrySet()) {
+    for (Map.Entry<String, Object> e : inFileOrder(table(where, "mcp_server_commands", root.get("mcp_server_commands")), text)) {
       String key = checkKey(where, "mcp_server_commands", e.getKey());
       String command = nonEmptyString(where, "mcp_server_commands." + key, e.getValue());
       servers.put(key, ServerSpec.ofCommand(key, command));
     }
-    for (Map.Entry<String, Object> e : table(where, "mcp_servers", root.get("mcp_servers")).entrySet()) {
+    for (Map.Entry<String, Object> e : inFileOrder(table(where, "mcp_servers", root.get("mcp_servers")), text)) {
       String key = checkKey(where, "mcp_servers", e.getKey());
       if (servers.containsKey(key)) {
         throw new ConfigException(where + ": server key '" + key
@@ -93,6 +101,20 @@ public final class TomlConfigLoader {
         ? Optional.empty()
         : Optional.of(nonEmptyString(where, path + ".description", fields.get("description")));
     return new ServerSpec(key, command, share, env, cwd, description);
+  }
+
+  /** toml4j forgets the order of keys; operators expect listings in the order they wrote. */
+  private static List<Map.Entry<String, Object>> inFileOrder(Map<String, Object> table, String text) {
+    List<Map.Entry<String, Object>> entries = new ArrayList<>(table.entrySet());
+    entries.sort(Comparator.comparingInt(e -> positionOf(e.getKey(), text)));
+    return entries;
+  }
+
+  private static int positionOf(String key, String text) {
+    String bare = key.replace("\"", "");
+    Matcher m = Pattern.compile("(?m)^\\s*(?:\\[\\s*mcp_servers\\s*\\.\\s*)?\"?" + Pattern.quote(bare) + "\"?\\s*[=\\].]")
+        .matcher(text);
+    return m.find() ? m.start() : Integer.MAX_VALUE;
   }
 
   private static RouterConfig.Listen listen(String where, String name, Object value, int defaultPort) {

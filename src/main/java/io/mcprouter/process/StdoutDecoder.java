@@ -11,11 +11,12 @@ import java.util.regex.Pattern;
 public final class StdoutDecoder {
 
   private static final int PREVIEW_CHARS = 120;
-  private static final String ID_VALUE = "(-?\\d{1,18}|\"(?:[^\"\\\\]|\\\\.){0,256}\")";
+  private static final String ID_VALUE = "(-?\\d{1,19}(?![\\d.eE])|\"(?:[^\"\\\\]|\\\\.){0,256}\")";
   // Serializers put "id" either first (after "jsonrpc") or last, so an over-long response's id is
   // found at one of its edges without parsing the megabytes in between.
   private static final Pattern ID_AT_HEAD =
-      Pattern.compile("^\\s*\\{\\s*(?:\"jsonrpc\"\\s*:\\s*\"2\\.0\"\\s*,\\s*)?\"id\"\\s*:\\s*" + ID_VALUE);
+      Pattern.compile("^\\s*\\{\\s*(?:\"jsonrpc\"\\s*:\\s*\"2\\.0\"\\s*,\\s*)?\"id\"\\s*:\\s*" + ID_VALUE
+          + "(\\s*,\\s*\"method\")?");
   private static final Pattern ID_AT_TAIL =
       Pattern.compile("\"id\"\\s*:\\s*" + ID_VALUE + "\\s*(?:,\\s*\"jsonrpc\"\\s*:\\s*\"2\\.0\"\\s*)?}\\s*$");
 
@@ -37,7 +38,8 @@ public final class StdoutDecoder {
   static JsonNode findId(String head, String tail) {
     Matcher m = ID_AT_HEAD.matcher(head);
     if (m.find()) {
-      return idNode(m.group(1));
+      // an over-long request from the server is not an answer to anybody's request
+      return m.group(2) != null ? null : idNode(m.group(1));
     }
     m = ID_AT_TAIL.matcher(tail);
     if (m.find()) {
@@ -54,7 +56,11 @@ public final class StdoutDecoder {
         return null;
       }
     }
-    return JsonNodeFactory.instance.numberNode(Long.parseLong(literal));
+    try {
+      return JsonNodeFactory.instance.numberNode(Long.parseLong(literal));
+    } catch (NumberFormatException tooLarge) {
+      return null;
+    }
   }
 
   private static String preview(byte[] bytes) {

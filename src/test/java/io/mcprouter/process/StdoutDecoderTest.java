@@ -47,6 +47,13 @@ class StdoutDecoderTest {
   }
 
   @Test
+  void anOversizedRequestFromTheServerIsNotTakenForAResponse() {
+    StdoutFrame.Oversized o = oversized(
+        "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"sampling/createMessage\",\"params\":{\"text\":" + BIG + "}}");
+    assertNull(o.id());
+  }
+
+  @Test
   void oversizedResponseWithIdBeforeJsonrpcHasItsId() {
     assertEquals(LongNode.valueOf(-3),
         oversized("{ \"id\" : -3, \"jsonrpc\":\"2.0\",\"result\":{\"text\":" + BIG + "}}").id());

@@ -1,0 +1,178 @@
+package io.mcprouter.cli;
+
+import static io.mcprouter.testsupport.SseTestClient.toolCall;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mcprouter.testsupport.Await;
+import io.mcprouter.testsupport.FakeServerCommand;
+import io.mcprouter.testsupport.Processes;
+import io.mcprouter.testsupport.SseTestClient;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The shaded jar as users run it: a real JVM process, its exit codes, its one-line errors, SIGTERM. */
+class PackagedJarIT {
+
+  private static final Path JAR = Path.of("target/mcprouter.jar").toAbsolutePath();
+  private static final Pattern LISTENING = Pattern.compile("proxy listening on http://127\\.0\\.0\\.1:(\\d+)");
+
+  @TempDir
+  Path dir;
+
+  /** A started jar with its output lines collected as they come. */
+  private record Running(Process process, BlockingQueue<String> stdout, List<String> allStdout, List<String> stderr) {}
+
+  private Running launch(Path workDir, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).directory(workDir.toFile()).start();
+    BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
+    List<String> allStdout = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<String> stderr = java.util.Collections.synchronizedList(new ArrayList<>());
+    pump(process.getInputStream(), line -> {
+      allStdout.add(line);
+      stdout.add(line);
+    });
+    pump(process.getErrorStream(), stderr::add);
+    return new Running(process, stdout, allStdout, stderr);
+  }
+
+  private static void pump(java.io.InputStream in, java.util.function.Consumer<String> sink) {
+    Thread t = new Thread(() -> {
+      try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+        reader.lines().forEach(sink);
+      } catch (IOException | java.io.UncheckedIOException ignored) {
+        // the process ended
+      }
+    });
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private Running runToExit(String... args) throws Exception {
+    Running running = launch(dir, args);
+    assertTrue(running.process().waitFor(60, TimeUnit.SECONDS), "the jar did not exit");
+    Await.until(Duration.ofSeconds(5), "output read", () -> !running.process().isAlive());
+    return running;
+  }
+
+  private static void assertOneLineError(Running running, int status, String expected) throws Exception {
+    running.process().getErrorStream().close();
+    assertEquals(status, running.process().exitValue(), String.join("\n", running.stderr()));
+    Await.until(Duration.ofSeconds(5), "stderr read", () -> !running.stderr().isEmpty());
+    assertEquals(1, running.stderr().size(), "one line, no stack trace: " + running.stderr());
+    assertTrue(running.stderr().get(0).startsWith("mcprouter: "), running.stderr().get(0));
+    assertTrue(running.stderr().get(0).contains(expected), running.stderr().get(0));
+  }
+
+  private Path config(String toml) throws IOException {
+    Path file = dir.resolve("router.toml");
+    Files.writeString(file, toml);
+    return file;
+  }
+
+  @Test
+  void helpPrintsUsage() throws Exception {
+    Running running = runToExit("--help");
+    assertEquals(0, running.process().exitValue());
+    Await.until(Duration.ofSeconds(5), "usage printed", () -> running.stdout().stream().anyMatch(l -> l.contains("usage: mcprouter")));
+  }
+
+  @Test
+  void usageAndConfigErrorsAreOneLineWithANonZeroExit() throws Exception {
+    assertOneLineError(runToExit("bogus"), 2, "unknown command 'bogus'");
+    assertOneLineError(runToExit("proxy", "--config", dir.resolve("missing.toml").toString()), 1, "cannot read config file");
+    Path broken = config("[proxy_server]\nport = 8025\n[mcp_server_commands\nx = \"y\"\n");
+    assertOneLineError(runToExit("proxy", "-c", broken.toString()), 1, "line 3");
+    Path badKey = config("[mcp_server_commands]\n\"bad key\" = \"echo\"\n");
+    assertOneLineError(runToExit("proxy", "-c", badKey.toString()), 1, "bad key");
+  }
+
+  @Test
+  void aPortInUseIsAOneLineError() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Path file = config("[proxy_server]\nport = " + taken.getLocalPort() + "\n");
+      assertOneLineError(runToExit("proxy", "-c", file.toString()), 1, "Address already in use");
+    }
+  }
+
+  @Test
+  void aFreshCloneRunsWithTheExampleConfigWhenEnvTomlIsAbsent() throws Exception {
+    Files.writeString(dir.resolve(".env.example.toml"),
+        "[proxy_server]\nport = 0\n[api_server]\nport = 0\n[mcp_server_commands]\nfake = \"" + FakeServerCommand.commandLine().replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n");
+    Running running = launch(dir, "serve");
+    try {
+      int port = awaitPort(running);
+      assertTrue(List.copyOf(running.allStdout()).stream().anyMatch(l -> l.contains(".env.toml not found; using .env.example.toml")),
+          "the fallback is logged: " + running.allStdout());
+      try (SseTestClient client = SseTestClient.connect(SseTestClient.newHttpClient(), port, "fake")) {
+        client.initialize(1, null);
+        assertEquals("from the jar", client.call(2, "tools/call", toolCall("echo", Map.of("text", "from the jar")))
+            .path("result").path("content").path(0).path("text").asText());
+      }
+    } finally {
+      running.process().destroyForcibly();
+    }
+  }
+
+  @Test
+  void sigtermStopsTheRouterAndEveryChildWithoutOrphans() throws Exception {
+    Path file = config("[proxy_server]\nport = 0\n[mcp_server_commands]\nfake = \""
+        + FakeServerCommand.commandLine().replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n");
+    Running running = launch(dir, "proxy", "-c", file.toString());
+    int port = awaitPort(running);
+    SseTestClient client = SseTestClient.connect(SseTestClient.newHttpClient(), port, "fake");
+    client.initialize(1, null);
+    long child = Long.parseLong(client.call(2, "tools/call", toolCall("pid", Map.of()))
+        .path("result").path("content").path(0).path("text").asText());
+    long grandchild = Long.parseLong(client.call(3, "tools/call", toolCall("spawn_child", Map.of()))
+        .path("result").path("content").path(0).path("text").asText());
+    assertTrue(Processes.alive(child) && Processes.alive(grandchild));
+
+    long began = System.nanoTime();
+    running.process().destroy(); // SIGTERM, as an operator or a service manager sends it
+    assertTrue(running.process().waitFor(30, TimeUnit.SECONDS), "router did not exit after SIGTERM");
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+    Await.until(Duration.ofSeconds(5), "child and grandchild gone",
+        () -> !Processes.alive(child) && !Processes.alive(grandchild));
+    assertTrue(tookMs < 15_000, "shutdown took " + tookMs + " ms");
+    client.ended().get(5, TimeUnit.SECONDS);
+    assertFalse(running.stderr().stream().anyMatch(l -> l.contains("Exception")), String.join("\n", running.stderr()));
+  }
+
+  private static int awaitPort(Running running) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      String line = running.stdout().poll(1, TimeUnit.SECONDS);
+      if (line != null) {
+        Matcher m = LISTENING.matcher(line);
+        if (m.find()) {
+          return Integer.parseInt(m.group(1));
+        }
+      }
+      if (!running.process().isAlive()) {
+        throw new AssertionError("router exited: " + running.stderr());
+      }
+    }
+    throw new AssertionError("router did not report its port");
+  }
+}
