@@ -71,6 +71,23 @@ class LegacySseTransportTest {
   }
 
   @Test
+  void anIdleStreamGetsKeepAliveCommentsNotEmptyEvents() throws Exception {
+    HttpResponse<java.io.InputStream> response = http.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + router.proxyPort() + "/sse/shared")).GET().build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+    assertEquals(200, response.statusCode());
+    assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+    try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(response.body()))) {
+      assertTrue(reader.readLine().startsWith("event: endpoint"));
+      List<String> lines = new ArrayList<>();
+      while (lines.stream().filter(l -> l.startsWith(":")).count() < 2) {
+        lines.add(reader.readLine()); // the test router sends a keep-alive every 500 ms
+      }
+      assertTrue(lines.stream().noneMatch(l -> l.equals("data:") || l.equals("data: ")), lines.toString());
+    }
+  }
+
+  @Test
   void unknownKeyIs404NamingTheKey() throws Exception {
     HttpResponse<String> response = http.send(HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + router.proxyPort() + "/sse/nope")).GET().build(),

@@ -1,0 +1,110 @@
+package io.mcprouter.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.Done;
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.typesafe.config.ConfigFactory;
+import io.mcprouter.config.RouterConfig;
+import io.mcprouter.config.RouterSettings;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.testsupport.Await;
+import io.mcprouter.testsupport.Processes;
+import io.mcprouter.testsupport.TestRouter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The registry: starts servers on first use, one per shared key, one per session otherwise; indexes sessions. */
+class ServerRegistryTest {
+
+  private static ActorTestKit testKit;
+  private static ActorRef<ServerRegistry.Command> registry;
+
+  @BeforeAll
+  static void start() {
+    var config = ConfigFactory.parseString(TestRouter.TEST_SETTINGS).withFallback(ConfigFactory.load());
+    testKit = ActorTestKit.create("ServerRegistryTest", config);
+    RouterConfig routerConfig = new RouterConfig(Path.of("test"), new RouterConfig.Listen("127.0.0.1", 0),
+        new RouterConfig.Listen("127.0.0.1", 0),
+        TestRouter.servers(TestRouter.fake("shared", true), TestRouter.fake("dedicated", false)));
+    registry = testKit.spawn(ServerRegistry.create(routerConfig, RouterSettings.fromConfig(config)));
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  private static ServerProcess.SessionOpened open(String key) {
+    TestProbe<ServerProcess.OpenSessionReply> reply = testKit.createTestProbe();
+    registry.tell(new ServerRegistry.OpenSession(key, new ServerProcessTest.RecordingOutbound(100), reply.getRef()));
+    return reply.expectMessageClass(ServerProcess.SessionOpened.class, Duration.ofSeconds(10));
+  }
+
+  private static List<ServerRegistry.RunningServer> running() {
+    TestProbe<ServerRegistry.RunningServers> reply = testKit.createTestProbe();
+    registry.tell(new ServerRegistry.ListRunning(reply.getRef()));
+    return reply.receiveMessage().servers();
+  }
+
+  @Test
+  void unknownKeysAndSessionsAreAnsweredNotTimedOut() {
+    TestProbe<ServerProcess.OpenSessionReply> open = testKit.createTestProbe();
+    registry.tell(new ServerRegistry.OpenSession("nope", new ServerProcessTest.RecordingOutbound(1), open.getRef()));
+    assertEquals(new ServerProcess.UnknownServer("nope"), open.receiveMessage());
+    TestProbe<ServerProcess.DeliverReply> deliver = testKit.createTestProbe();
+    registry.tell(new ServerRegistry.Deliver("no-such-session",
+        new JsonRpcMessage.Request(IntNode.valueOf(1), "ping", null), deliver.getRef()));
+    assertEquals(new ServerProcess.SessionNotFound("no-such-session"), deliver.receiveMessage());
+  }
+
+  @Test
+  void aSharedKeyRunsOneServerForAllItsSessionsAndADedicatedKeyOnePerSession() throws Exception {
+    ServerProcess.SessionOpened a = open("shared");
+    ServerProcess.SessionOpened b = open("shared");
+    ServerProcess.SessionOpened c = open("dedicated");
+    ServerProcess.SessionOpened d = open("dedicated");
+    assertNotEquals(a.sessionId(), b.sessionId());
+    assertTrue(a.sessionId().matches("[0-9a-f]{32}"));
+    Await.until(Duration.ofSeconds(10), "all children started",
+        () -> running().stream().allMatch(r -> r.pid() > 0) && running().size() == 3);
+    List<ServerRegistry.RunningServer> servers = running();
+    assertEquals(1, servers.stream().filter(r -> r.key().equals("shared")).count());
+    assertEquals(2, servers.stream().filter(r -> r.key().equals("shared")).findFirst().orElseThrow().sessions());
+    assertEquals(2, servers.stream().filter(r -> r.key().equals("dedicated")).count());
+
+    // a message for a session is routed to its server
+    TestProbe<ServerProcess.DeliverReply> deliver = testKit.createTestProbe();
+    registry.tell(new ServerRegistry.Deliver(c.sessionId(),
+        new JsonRpcMessage.Request(IntNode.valueOf(1), "ping", null), deliver.getRef()));
+    assertEquals(ServerProcess.Accepted.INSTANCE, deliver.receiveMessage());
+
+    // ending a dedicated session stops its child; the registry forgets the session
+    long dedicatedPid = servers.stream().filter(r -> r.key().equals("dedicated")).mapToLong(ServerRegistry.RunningServer::pid).min().orElseThrow();
+    c.session().tell(new io.mcprouter.session.ClientSession.Close("test"));
+    d.session().tell(new io.mcprouter.session.ClientSession.Close("test"));
+    Await.until(Duration.ofSeconds(10), "dedicated servers gone",
+        () -> running().stream().noneMatch(r -> r.key().equals("dedicated")));
+    Await.until(Duration.ofSeconds(5), "dedicated child exited", () -> !Processes.alive(dedicatedPid));
+    registry.tell(new ServerRegistry.Deliver(c.sessionId(),
+        new JsonRpcMessage.Request(IntNode.valueOf(2), "ping", null), deliver.getRef()));
+    assertEquals(new ServerProcess.SessionNotFound(c.sessionId()), deliver.receiveMessage());
+
+    // StopAll answers once every server is gone, and no child is left
+    long sharedPid = running().get(0).pid();
+    TestProbe<Done> stopped = testKit.createTestProbe();
+    registry.tell(new ServerRegistry.StopAll(stopped.getRef()));
+    stopped.expectMessage(Duration.ofSeconds(15), Done.getInstance());
+    assertTrue(running().isEmpty());
+    Await.until(Duration.ofSeconds(5), "shared child exited", () -> !Processes.alive(sharedPid));
+  }
+}
