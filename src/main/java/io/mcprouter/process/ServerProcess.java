@@ -98,6 +98,9 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
 
   public record ChildStarted(ActorRef<Command> server, long pid) implements Lifecycle {}
 
+  /** The child is gone; the actor is only flushing its sessions and takes no new ones. */
+  public record ChildGone(ActorRef<Command> server) implements Lifecycle {}
+
   public record SessionStarted(String sessionId, ActorRef<Command> server, ActorRef<ClientSession.Command> session)
       implements Lifecycle {}
 
@@ -374,6 +377,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   private Behavior<Command> exited() {
     phase = Phase.EXITED;
     timers.cancelAll();
+    lifecycle.tell(new ChildGone(getContext().getSelf()));
     if (goneReason == null) {
       goneReason = forced ? "was force-stopped" : stopRequested ? "was stopped" : "exited with code " + exitCode;
     }

@@ -154,6 +154,12 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       if (r != null) {
         r.pid = started.pid();
       }
+    } else if (event instanceof ServerProcess.ChildGone gone) {
+      Running r = running.get(gone.server());
+      if (r != null) {
+        // new sessions of this key start a fresh child instead of being refused by a dying one
+        sharedByKey.remove(r.spec.key(), gone.server());
+      }
     } else if (event instanceof ServerProcess.SessionStarted started) {
       serverBySession.put(started.sessionId(), started.server());
       Running r = running.get(started.server());

@@ -25,6 +25,7 @@ import akka.http.javadsl.model.HttpEntities;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.MediaTypes;
 import akka.http.javadsl.model.RequestEntity;
+import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.unmarshalling.Unmarshaller;
@@ -34,6 +35,9 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import io.mcprouter.process.ServerProcess;
 import io.mcprouter.process.ServerRegistry;
 import java.util.List;
@@ -108,25 +112,28 @@ public final class LegacySseRoutes {
   private Route deliver(String sessionId, ByteString body) {
     JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(body);
     if (parsed instanceof JsonRpcCodec.Failure failure) {
-      return complete(HttpResponse.create().withStatus(StatusCodes.BAD_REQUEST)
-          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
-              failure.error().toResponseJson(failure.id() == null
-                  ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : failure.id()))));
+      return complete(jsonError(StatusCodes.BAD_REQUEST,
+          failure.id() == null ? NullNode.getInstance() : failure.id(), failure.error()));
     }
+    JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
+    JsonNode requestId = message instanceof JsonRpcMessage.Request request ? request.id() : NullNode.getInstance();
     CompletionStage<ServerProcess.DeliverReply> reply = AskPattern.ask(registry,
-        replyTo -> new ServerRegistry.Deliver(sessionId, ((JsonRpcCodec.Ok) parsed).message(), replyTo),
-        settings.askTimeout(), system.scheduler());
+        replyTo -> new ServerRegistry.Deliver(sessionId, message, replyTo), settings.askTimeout(), system.scheduler());
     return onSuccess(reply, delivered -> {
       if (delivered == ServerProcess.Accepted.INSTANCE) {
         return complete(StatusCodes.ACCEPTED, "Accepted");
       }
       if (delivered instanceof ServerProcess.SessionNotFound missing) {
-        return complete(ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND,
+        return complete(jsonError(StatusCodes.NOT_FOUND, requestId,
             new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or closed session '" + missing.sessionId() + "'")));
       }
-      return complete(ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE,
-          ((ServerProcess.Rejected) delivered).error()));
+      return complete(jsonError(StatusCodes.SERVICE_UNAVAILABLE, requestId, ((ServerProcess.Rejected) delivered).error()));
     });
+  }
+
+  private static HttpResponse jsonError(StatusCode status, JsonNode id, JsonRpcError error) {
+    return HttpResponse.create().withStatus(status)
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, error.toResponseJson(id)));
   }
 
   /** JSON, or no declared type at all (Akka reports an absent Content-Type as octet-stream). */
