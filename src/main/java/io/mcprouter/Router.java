@@ -7,10 +7,15 @@ import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.http.javadsl.ServerBinding;
+import io.mcprouter.admin.AdminRoutes;
 import io.mcprouter.api.ApiRoutes;
+import io.mcprouter.api.LocalServerControl;
+import io.mcprouter.api.RemoteServerControl;
+import io.mcprouter.api.ServerControl;
 import io.mcprouter.cli.CommandLine;
 import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
+import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.HttpServer;
 import io.mcprouter.process.ServerRegistry;
 import io.mcprouter.transport.sse.LegacySseRoutes;
@@ -52,14 +57,21 @@ public final class Router {
 
     CompletableFuture<Optional<ServerBinding>> proxy = CompletableFuture.completedFuture(Optional.empty());
     CompletableFuture<Optional<ServerBinding>> api = CompletableFuture.completedFuture(Optional.empty());
+    ServerControl local = new LocalServerControl(system, settings, system);
     if (command.runsProxy()) {
-      var routes = concat(new LegacySseRoutes(system, settings, system).routes(), ApiRoutes.HealthRoute.route());
-      proxy = HttpServer.start("proxy", config.proxyServer(), routes, UNBIND_DRAIN, system)
+      var routes = concat(
+          new LegacySseRoutes(system, settings, system).routes(),
+          new AdminRoutes(system, config, settings, system, local).routes(),
+          ApiRoutes.HealthRoute.route());
+      proxy = HttpServer.start("proxy", config.proxyServer(), routes, ErrorHandling.Style.JSON_RPC, UNBIND_DRAIN, system)
           .thenApply(Optional::of).toCompletableFuture();
     }
     if (command.runsApi()) {
-      api = HttpServer.start("api", config.apiServer(), new ApiRoutes().routes(), UNBIND_DRAIN, system)
-          .thenApply(Optional::of).toCompletableFuture();
+      // on its own, the API acts on the proxy's servers through the proxy's /admin endpoints
+      ServerControl control = command.runsProxy() ? local
+          : new RemoteServerControl(config.proxyUrl(), config.adminToken(), system);
+      api = HttpServer.start("api", config.apiServer(), new ApiRoutes(system, config, settings, system, control).routes(),
+          ErrorHandling.Style.API_ENVELOPE, UNBIND_DRAIN, system).thenApply(Optional::of).toCompletableFuture();
     }
     CompletableFuture<Optional<ServerBinding>> proxyBinding = proxy;
     CompletableFuture<Optional<ServerBinding>> apiBinding = api;

@@ -1,19 +1,190 @@
 package io.mcprouter.api;
 
 import static akka.http.javadsl.server.Directives.complete;
+import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.get;
 import static akka.http.javadsl.server.Directives.path;
+import static akka.http.javadsl.server.Directives.pathPrefix;
+import static akka.http.javadsl.server.Directives.post;
+import static io.mcprouter.api.ApiDirectives.callerAndBody;
+import static io.mcprouter.api.ApiDirectives.render;
 
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.AskPattern;
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpEntities;
+import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcprouter.config.RouterConfig;
+import io.mcprouter.config.RouterSettings;
+import io.mcprouter.config.ServerSpec;
+import io.mcprouter.process.ServerProcess;
+import io.mcprouter.process.ServerRegistry;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
 
-/** The REST API server (default port 8027). Its /v1 endpoints build on the same registry. */
+/**
+ * The REST API (default port 8027): list and call tools without speaking MCP, list servers, and the
+ * operator actions. {@code Authorization: Bearer <server key>} selects and authorizes one server; the
+ * admin token authorizes every server.
+ */
 public final class ApiRoutes {
 
+  private static final int DEFAULT_PAGE_SIZE = 30;
+  private static final int MAX_PAGE_SIZE = 200;
+
+  private final ActorRef<ServerRegistry.Command> registry;
+  private final RouterConfig config;
+  private final RouterSettings settings;
+  private final ActorSystem<?> system;
+  private final Credentials credentials;
+  private final ServerControl control;
+
+  public ApiRoutes(ActorRef<ServerRegistry.Command> registry, RouterConfig config, RouterSettings settings,
+      ActorSystem<?> system, ServerControl control) {
+    this.registry = registry;
+    this.config = config;
+    this.settings = settings;
+    this.system = system;
+    this.credentials = new Credentials(config);
+    this.control = control;
+  }
+
   public Route routes() {
-    return HealthRoute.route();
+    long max = settings.maxBodyBytes();
+    return concat(
+        HealthRoute.route(),
+        pathPrefix("v1", () -> concat(
+            path("list-tools", () -> post(() -> callerAndBody(credentials, max, this::listTools))),
+            path("call-tool", () -> post(() -> callerAndBody(credentials, max, this::callTool))),
+            path("list-servers", () -> post(() -> callerAndBody(credentials, max, this::listServers))),
+            path("list-running-servers", () -> get(() -> callerAndBody(credentials, max, this::listRunning))),
+            path("stop-server", () -> post(() -> callerAndBody(credentials, max, this::stopServer))))));
+  }
+
+  private Route listTools(Credentials.Caller caller, JsonNode body) {
+    return withServer(caller, body, key -> call(key, "tools/list", null));
+  }
+
+  private Route callTool(Credentials.Caller caller, JsonNode body) {
+    JsonNode name = body.get("name");
+    JsonNode arguments = body.get("arguments");
+    if (name == null || !name.isTextual() || name.asText().isBlank()) {
+      return render(ApiResult.error(StatusCodes.BAD_REQUEST, "'name' (the tool to call) must be a non-empty string"));
+    }
+    if (arguments != null && !arguments.isNull() && !arguments.isObject()) {
+      return render(ApiResult.error(StatusCodes.BAD_REQUEST, "'arguments' must be a JSON object"));
+    }
+    ObjectNode params = JsonNodeFactory.instance.objectNode().put("name", name.asText());
+    params.set("arguments", arguments == null || arguments.isNull() ? JsonNodeFactory.instance.objectNode() : arguments);
+    return withServer(caller, body, key -> call(key, "tools/call", params));
+  }
+
+  /** The server a call is for: the caller's own key, or for the admin the body's "server" (or "server_key"). */
+  private Route withServer(Credentials.Caller caller, JsonNode body, java.util.function.Function<String, Route> inner) {
+    Optional<String> named = Optional.ofNullable(body.get("server")).or(() -> Optional.ofNullable(body.get("server_key")))
+        .filter(JsonNode::isTextual).map(JsonNode::asText);
+    String key = named.orElse(caller.serverKey().orElse(null));
+    if (key == null) {
+      return render(ApiResult.error(StatusCodes.BAD_REQUEST, "name the server with \"server\": \"<key>\" when using the admin token"));
+    }
+    if (!caller.mayUse(key)) {
+      return render(ApiResult.auth(StatusCodes.FORBIDDEN, "this server key does not authorize server '" + key + "'"));
+    }
+    if (!config.servers().containsKey(key)) {
+      return render(ApiResult.error(StatusCodes.NOT_FOUND, "unknown server key '" + key + "'"));
+    }
+    return inner.apply(key);
+  }
+
+  private Route call(String key, String method, JsonNode params) {
+    CompletionStage<ServerProcess.CallReply> reply = AskPattern.ask(registry,
+        replyTo -> new ServerRegistry.Call(key, method, params, settings.callTimeout(), replyTo),
+        settings.callTimeout().plus(settings.askTimeout()), system.scheduler());
+    return render(reply.thenApply(answer -> {
+      if (answer instanceof ServerProcess.CallResult result) {
+        return ApiResult.ok("ok", result.result());
+      }
+      ServerProcess.CallFailed failed = (ServerProcess.CallFailed) answer;
+      StatusCode status = switch (failed.kind()) {
+        case SERVER_ERROR, SERVER_GONE -> StatusCodes.BAD_GATEWAY;
+        case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
+        case TIMEOUT -> StatusCodes.GATEWAY_TIMEOUT;
+      };
+      ApiResult error = ApiResult.error(status, failed.error().message());
+      return new ApiResult(error.status(), error.code(), error.message(), failed.error().toJson());
+    }));
+  }
+
+  private Route listServers(Credentials.Caller caller, JsonNode body) {
+    JsonNode page = body.path("page");
+    JsonNode limit = body.path("limit");
+    if (!page.isMissingNode() && (!page.canConvertToInt() || !page.isIntegralNumber() || page.asInt() < 1)) {
+      return render(ApiResult.error(StatusCodes.BAD_REQUEST, "'page' must be an integer from 1"));
+    }
+    if (!limit.isMissingNode() && (!limit.isIntegralNumber() || limit.asInt() < 1 || limit.asInt() > MAX_PAGE_SIZE)) {
+      return render(ApiResult.error(StatusCodes.BAD_REQUEST, "'limit' must be an integer from 1 to " + MAX_PAGE_SIZE));
+    }
+    int pageNumber = page.asInt(1);
+    int pageSize = limit.asInt(DEFAULT_PAGE_SIZE);
+    List<ServerSpec> visible = config.servers().values().stream().filter(spec -> caller.mayUse(spec.key())).toList();
+    return render(control.listRunning().thenApply(running -> {
+      Set<String> runningKeys = new HashSet<>();
+      running.data().path("servers").forEach(s -> runningKeys.add(s.path("server_key").asText()));
+      ObjectNode data = JsonNodeFactory.instance.objectNode();
+      ArrayNode servers = data.putArray("servers");
+      visible.stream().skip((long) (pageNumber - 1) * pageSize).limit(pageSize).forEach(spec -> {
+        ObjectNode entry = servers.addObject();
+        entry.put("server_key", spec.key());
+        entry.put("share_process", spec.shareProcess());
+        entry.put("running", runningKeys.contains(spec.key()));
+        entry.put("description", spec.description().orElse(null));
+      });
+      data.put("page", pageNumber);
+      data.put("limit", pageSize);
+      data.put("total", visible.size());
+      return ApiResult.ok("ok", data);
+    }));
+  }
+
+  private Route listRunning(Credentials.Caller caller, JsonNode body) {
+    return render(control.listRunning().thenApply(result -> {
+      if (caller.isAdmin() || !result.data().has("servers")) {
+        return result;
+      }
+      ObjectNode data = JsonNodeFactory.instance.objectNode();
+      ArrayNode mine = data.putArray("servers");
+      result.data().path("servers").forEach(s -> {
+        if (caller.mayUse(s.path("server_key").asText())) {
+          mine.add(s);
+        }
+      });
+      return new ApiResult(result.status(), result.code(), mine.size() + " running", data);
+    }));
+  }
+
+  private Route stopServer(Credentials.Caller caller, JsonNode body) {
+    Optional<String> problem = StopRequest.problem(body);
+    if (problem.isPresent()) {
+      return render(ApiResult.error(StatusCodes.BAD_REQUEST, problem.get()));
+    }
+    StopRequest stop = StopRequest.from(body);
+    if (!caller.mayUse(stop.key())) {
+      return render(ApiResult.auth(StatusCodes.FORBIDDEN, "this server key does not authorize stopping '" + stop.key() + "'"));
+    }
+    if (!config.servers().containsKey(stop.key())) {
+      return render(ApiResult.error(StatusCodes.NOT_FOUND, "unknown server key '" + stop.key() + "'"));
+    }
+    return render(control.stop(stop.key(), stop.force()));
   }
 
   /** {@code GET /health}: the process is up and serving HTTP. */

@@ -8,7 +8,8 @@ import java.util.Optional;
 
 /** Everything read from the user's {@code .env.toml}. */
 public record RouterConfig(
-    Path source, Listen proxyServer, Listen apiServer, Map<String, ServerSpec> servers) {
+    Path source, Listen proxyServer, Listen apiServer, Map<String, ServerSpec> servers,
+    Optional<String> adminToken, String proxyUrl) {
 
   public static final int DEFAULT_PROXY_PORT = 8025;
   public static final int DEFAULT_API_PORT = 8027;
@@ -16,6 +17,24 @@ public record RouterConfig(
 
   /** A host and port to bind an HTTP server to. */
   public record Listen(String host, int port) {}
+
+  /** The admin token comes from {@code [admin] token} or, when set, this environment variable. */
+  public static final String ADMIN_TOKEN_ENV = "MCPROUTER_ADMIN_TOKEN";
+
+  public RouterConfig(Path source, Listen proxyServer, Listen apiServer, Map<String, ServerSpec> servers) {
+    this(source, proxyServer, apiServer, servers, Optional.empty(), defaultProxyUrl(proxyServer));
+  }
+
+  public static String defaultProxyUrl(Listen proxy) {
+    String host = proxy.host().equals("0.0.0.0") || proxy.host().equals("::") ? "127.0.0.1" : proxy.host();
+    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + proxy.port();
+  }
+
+  @Override
+  public String toString() {
+    // never print the admin token
+    return "RouterConfig[source=" + source + ", servers=" + servers.keySet() + "]";
+  }
 
   public RouterConfig {
     // keeps the file's order, which is what an operator expects in listings

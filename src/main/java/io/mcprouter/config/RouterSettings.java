@@ -20,7 +20,8 @@ public record RouterSettings(
     Duration drainTimeout,
     Duration gracePeriod,
     Duration killPeriod,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    Duration callTimeout) {
 
   public static RouterSettings fromConfig(Config root) {
     Config c = root.getConfig("mcprouter");
@@ -38,6 +39,7 @@ public record RouterSettings(
         c.getDuration("stop.drain-timeout"),
         c.getDuration("stop.grace-period"),
         c.getDuration("stop.kill-period"),
-        c.getDuration("stop.shutdown-timeout"));
+        c.getDuration("stop.shutdown-timeout"),
+        c.getDuration("api.call-timeout"));
   }
 }

@@ -20,6 +20,7 @@ public final class TomlConfigLoader {
   private static final Set<String> SERVER_FIELDS =
       Set.of("command", "share_process", "env", "cwd", "description");
   private static final Set<String> LISTEN_FIELDS = Set.of("host", "port");
+  private static final Set<String> API_FIELDS = Set.of("host", "port", "proxy_url");
 
   private TomlConfigLoader() {}
 
@@ -44,8 +45,26 @@ public final class TomlConfigLoader {
     String where = source.toString();
     RouterConfig.Listen proxy =
         listen(where, "proxy_server", root.get("proxy_server"), RouterConfig.DEFAULT_PROXY_PORT);
-    RouterConfig.Listen api =
-        listen(where, "api_server", root.get("api_server"), RouterConfig.DEFAULT_API_PORT);
+    Map<String, Object> apiTable = new LinkedHashMap<>(table(where, "api_server", root.get("api_server")));
+    for (String field : apiTable.keySet()) {
+      if (!API_FIELDS.contains(field)) {
+        throw new ConfigException(where + ": unknown field 'api_server." + field + "' (expected host, port, proxy_url)");
+      }
+    }
+    Object proxyUrlValue = apiTable.remove("proxy_url");
+    RouterConfig.Listen api = listen(where, "api_server", apiTable, RouterConfig.DEFAULT_API_PORT);
+    String proxyUrl = proxyUrlValue == null ? RouterConfig.defaultProxyUrl(proxy)
+        : nonEmptyString(where, "api_server.proxy_url", proxyUrlValue).replaceAll("/+$", "");
+    Map<String, Object> admin = table(where, "admin", root.get("admin"));
+    for (String field : admin.keySet()) {
+      if (!field.equals("token")) {
+        throw new ConfigException(where + ": unknown field 'admin." + field + "' (expected token)");
+      }
+    }
+    Optional<String> adminToken = Optional.ofNullable(System.getenv(RouterConfig.ADMIN_TOKEN_ENV))
+        .filter(token -> !token.isBlank())
+        .or(() -> admin.get("token") == null ? Optional.empty()
+            : Optional.of(nonEmptyString(where, "admin.token", admin.get("token"))));
 
     Map<String, ServerSpec> servers = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : inFileOrder(table(where, "mcp_server_commands", root.get("mcp_server_commands")), text)) {
@@ -61,7 +80,7 @@ public final class TomlConfigLoader {
       }
       servers.put(key, serverSpec(where, key, e.getValue()));
     }
-    return new RouterConfig(source, proxy, api, servers);
+    return new RouterConfig(source, proxy, api, servers, adminToken, proxyUrl);
   }
 
   private static ServerSpec serverSpec(String where, String key, Object value) {

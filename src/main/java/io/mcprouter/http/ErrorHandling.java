@@ -15,6 +15,7 @@ import akka.http.javadsl.server.RejectionHandler;
 import akka.http.javadsl.server.Route;
 import akka.http.scaladsl.model.EntityStreamSizeException;
 import com.fasterxml.jackson.databind.node.NullNode;
+import io.mcprouter.api.ApiResult;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
@@ -31,8 +32,11 @@ public final class ErrorHandling {
 
   private ErrorHandling() {}
 
-  public static Route wrap(Route inner) {
-    return handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> inner));
+  /** How a port speaks errors: MCP ports with a JSON-RPC error object, the REST API with its envelope. */
+  public enum Style { JSON_RPC, API_ENVELOPE }
+
+  public static Route wrap(Route inner, Style style) {
+    return handleExceptions(exceptionHandler(style), () -> handleRejections(rejectionHandler(style), () -> inner));
   }
 
   /** A JSON response carrying a JSON-RPC error with a null id. */
@@ -42,36 +46,39 @@ public final class ErrorHandling {
         .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, error.toResponseJson(NullNode.getInstance())));
   }
 
-  private static ExceptionHandler exceptionHandler() {
+  private static ExceptionHandler exceptionHandler(Style style) {
     return ExceptionHandler.newBuilder()
-        .match(CompletionException.class, e -> e.getCause() != null ? completeFor(e.getCause()) : completeFor(e))
-        .matchAny(ErrorHandling::completeFor)
+        .match(CompletionException.class, e -> completeFor(e.getCause() != null ? e.getCause() : e, style))
+        .matchAny(e -> completeFor(e, style))
         .build();
   }
 
-  private static Route completeFor(Throwable e) {
+  private static Route completeFor(Throwable e, Style style) {
     if (e instanceof TimeoutException) {
-      return complete(jsonRpcError(StatusCodes.GATEWAY_TIMEOUT,
-          new JsonRpcError(JsonRpcError.TIMEOUT, "the router did not get an answer in time")));
+      return complete(error(style, StatusCodes.GATEWAY_TIMEOUT, JsonRpcError.TIMEOUT, "the router did not get an answer in time"));
     }
     if (e instanceof EntityStreamSizeException size) {
-      return complete(jsonRpcError(StatusCodes.PAYLOAD_TOO_LARGE,
-          new JsonRpcError(JsonRpcError.INVALID_REQUEST, "request body is larger than " + size.limit() + " bytes")));
+      return complete(error(style, StatusCodes.PAYLOAD_TOO_LARGE, JsonRpcError.INVALID_REQUEST,
+          "request body is larger than " + size.limit() + " bytes"));
     }
     log.error("unexpected error while handling a request", e);
-    return complete(jsonRpcError(StatusCodes.INTERNAL_SERVER_ERROR,
-        new JsonRpcError(JsonRpcError.INTERNAL_ERROR, "internal router error")));
+    return complete(error(style, StatusCodes.INTERNAL_SERVER_ERROR, JsonRpcError.INTERNAL_ERROR, "internal router error"));
   }
 
-  private static RejectionHandler rejectionHandler() {
+  private static RejectionHandler rejectionHandler(Style style) {
     return RejectionHandler.defaultHandler().mapRejectionResponse(response -> {
       if (response.entity() instanceof HttpEntity.Strict strict
           && !strict.getContentType().equals(ContentTypes.APPLICATION_JSON)) {
-        String text = strict.getData().utf8String();
         int code = response.status().intValue() == 404 ? JsonRpcError.METHOD_NOT_FOUND : JsonRpcError.INVALID_REQUEST;
-        return jsonRpcError(response.status(), new JsonRpcError(code, text));
+        return error(style, response.status(), code, strict.getData().utf8String());
       }
       return response;
     });
+  }
+
+  private static HttpResponse error(Style style, StatusCode status, int jsonRpcCode, String message) {
+    return style == Style.API_ENVELOPE
+        ? ApiResult.error(status, message).toResponse()
+        : jsonRpcError(status, new JsonRpcError(jsonRpcCode, message));
   }
 }

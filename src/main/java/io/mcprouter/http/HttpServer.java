@@ -18,10 +18,11 @@ public final class HttpServer {
   private HttpServer() {}
 
   public static CompletionStage<ServerBinding> start(
-      String name, RouterConfig.Listen listen, Route route, Duration drain, ActorSystem<?> system) {
+      String name, RouterConfig.Listen listen, Route route, ErrorHandling.Style errors, Duration drain,
+      ActorSystem<?> system) {
     return Http.get(system)
         .newServerAt(listen.host(), listen.port())
-        .bind(ErrorHandling.wrap(route))
+        .bind(ErrorHandling.wrap(route, errors))
         .thenApply(binding -> {
           log.info("{} listening on http://{}:{}", name,
               binding.localAddress().getHostString(), binding.localAddress().getPort());

@@ -11,6 +11,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.StashBuffer;
 import akka.actor.typed.javadsl.TimerScheduler;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -51,6 +52,12 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   public record Deliver(String sessionId, JsonRpcMessage message, ActorRef<DeliverReply> replyTo)
       implements Command {}
 
+  /** One request made by the router itself (REST API); {@code tools/list} answers come from a cache. */
+  public record Call(String method, JsonNode params, Duration timeout, ActorRef<CallReply> replyTo)
+      implements Command {}
+
+  public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
   public enum StopMode { GRACEFUL, FORCE }
 
   public record Stop(StopMode mode, ActorRef<Stopped> replyTo) implements Command {}
@@ -73,6 +80,10 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
 
   private record SessionEnded(String sessionId) implements Command {}
 
+  private record DirectDelivery(String sessionId, JsonRpcMessage message) implements Command {}
+
+  private record CallTimedOut(String sessionId) implements Command {}
+
   public sealed interface OpenSessionReply {}
 
   public record SessionOpened(String sessionId, ActorRef<ClientSession.Command> session)
@@ -91,7 +102,21 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
 
   public record SessionNotFound(String sessionId) implements DeliverReply {}
 
-  public record Stopped(String key, long pid, Optional<Integer> exitCode) {}
+  public sealed interface CallReply {}
+
+  public record CallResult(JsonNode result) implements CallReply {}
+
+  /** {@code kind} says who failed: the MCP server answered an error, or the router could not get an answer. */
+  public record CallFailed(CallFailure kind, JsonRpcError error) implements CallReply {}
+
+  public enum CallFailure { SERVER_ERROR, SERVER_GONE, UNAVAILABLE, TIMEOUT }
+
+  /** What a stop did: who it stopped and what became of the requests in flight when it began. */
+  public record Stopped(String key, long pid, Optional<Integer> exitCode, StopMode mode,
+      int requestsCompleted, int requestsFailed, Duration took) {}
+
+  public record Status(String key, String status, long pid, int sessions, int inFlight,
+      Optional<Instant> startedAt, int restarts, boolean shareProcess) {}
 
   /** What a server reports to whoever keeps the index of sessions and processes. */
   public sealed interface Lifecycle {}
@@ -124,17 +149,20 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   private final Executor blocking;
   private final SessionRouting routing;
   private final SessionRouting.Outbox outbox = new ToChildAndSessions();
+  private final DirectCalls directCalls = new DirectCalls();
   private final Map<String, ActorRef<ClientSession.Command>> sessions = new HashMap<>();
   private final List<ActorRef<Stopped>> stopWaiters = new ArrayList<>();
   private final StderrTail stderrTail;
   private Phase phase = Phase.STARTING;
-  private Process process;
-  private StdioConnection.Handle stdio;
+  private ChildProcess child;
   private Instant startedAt;
   private Integer exitCode;
   private boolean stdoutEnded;
-  private boolean forced;
-  private boolean stopRequested;
+  private JsonNode toolsCache;
+  private StopMode stopMode;
+  private Instant stopStartedAt;
+  private int inFlightAtStop;
+  private int failedAtStop;
   private String goneReason;
 
   private ServerProcess(ActorContext<Command> context, StashBuffer<Command> stash, TimerScheduler<Command> timers,
@@ -167,6 +195,8 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
         .onMessage(LaunchFailed.class, this::onLaunchFailed)
         .onMessage(OpenSession.class, this::onOpenSession)
         .onMessage(Deliver.class, this::onDeliver)
+        .onMessage(Call.class, this::onCall)
+        .onMessage(GetStatus.class, this::onGetStatus)
         .onMessage(Stop.class, this::onStop)
         .onMessage(StdoutInit.class, this::onStdoutInit)
         .onMessage(StdoutLine.class, this::onStdoutLine)
@@ -174,19 +204,22 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
         .onMessage(ProcessExited.class, this::onProcessExited)
         .onMessage(Timeout.class, this::onTimeout)
         .onMessage(SessionEnded.class, this::onSessionEnded)
+        .onMessage(DirectDelivery.class, this::onDirectDelivery)
+        .onMessage(CallTimedOut.class, this::onCallTimedOut)
         .onSignal(PostStop.class, signal -> releaseProcess())
         .onSignal(PreRestart.class, signal -> releaseProcess())
         .build();
   }
 
   private Behavior<Command> onLaunched(Launched launched) {
-    process = launched.process();
+    Process process = launched.process();
     startedAt = Instant.now();
     getContext().getLog().info("server started key={} pid={} shared={}", spec.key(), process.pid(), spec.shareProcess());
     lifecycle.tell(new ChildStarted(getContext().getSelf(), process.pid()));
-    stdio = StdioConnection.start(process, settings, getContext().getSystem(), getContext().getSelf(),
+    StdioConnection.Handle stdio = StdioConnection.start(process, settings, getContext().getSystem(), getContext().getSelf(),
         StdoutLine::new, StdoutInit::new, StdoutAck.INSTANCE, StdoutEnded.INSTANCE, failure -> StdoutEnded.INSTANCE,
         stderrTail, getContext().getLog(), "key=" + spec.key() + " pid=" + process.pid());
+    child = new ChildProcess(process, stdio, blocking);
     getContext().pipeToSelf(process.onExit(), (exited, failure) -> new ProcessExited(exited.exitValue()));
     phase = Phase.RUNNING;
     return stash.unstashAll(this);
@@ -196,7 +229,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     getContext().getLog().error("server failed to start key={} reason={}", spec.key(), failed.reason());
     goneReason = "could not be started: " + failed.reason();
     phase = Phase.EXITED;
-    stash.unstashAll(this); // queued deliveries are refused and stop requests remembered, with the reason above
+    stash.unstashAll(this); // queued deliveries are refused and stop requests answered, with the reason above
     return exited();
   }
 
@@ -217,31 +250,112 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
 
   private Behavior<Command> onDeliver(Deliver deliver) {
     if (phase == Phase.STARTING) {
-      return stashOrReject(deliver);
+      return stashOrReject(deliver, () -> deliver.replyTo().tell(new Rejected(tooManyQueued())));
     }
     if (!sessions.containsKey(deliver.sessionId())) {
-      return reply(deliver, new SessionNotFound(deliver.sessionId()));
+      deliver.replyTo().tell(new SessionNotFound(deliver.sessionId()));
+      return this;
     }
-    if (phase == Phase.EXITED && goneReason != null) {
-      return reply(deliver, new Rejected(new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' " + goneReason)));
-    }
-    if (phase != Phase.RUNNING && deliver.message() instanceof JsonRpcMessage.Request) {
-      return reply(deliver, new Rejected(new JsonRpcError(JsonRpcError.UNAVAILABLE,
-          "server '" + spec.key() + "' is stopping and takes no new requests")));
+    Optional<JsonRpcError> refusal = refusal(deliver.message() instanceof JsonRpcMessage.Request);
+    if (refusal.isPresent()) {
+      deliver.replyTo().tell(new Rejected(refusal.get()));
+      return this;
     }
     SessionRouting.Outcome outcome = routing.fromClient(deliver.sessionId(), deliver.message(), outbox);
-    return reply(deliver, outcome == SessionRouting.Outcome.ACCEPTED ? Accepted.INSTANCE
-        : new Rejected(new JsonRpcError(JsonRpcError.UNAVAILABLE,
-            "server '" + spec.key() + "' is busy: its stdin buffer is full, retry later")));
+    deliver.replyTo().tell(outcome == SessionRouting.Outcome.ACCEPTED ? Accepted.INSTANCE : new Rejected(stdinFull()));
+    return this;
   }
 
-  private Behavior<Command> stashOrReject(Deliver deliver) {
-    if (stash.isFull()) {
-      return reply(deliver, new Rejected(new JsonRpcError(JsonRpcError.UNAVAILABLE,
-          "server '" + spec.key() + "' is still starting and has too many queued messages")));
+  private Behavior<Command> onCall(Call call) {
+    if (phase == Phase.STARTING) {
+      return stashOrReject(call, () -> call.replyTo().tell(new CallFailed(CallFailure.UNAVAILABLE, tooManyQueued())));
     }
-    stash.stash(deliver);
+    Optional<JsonRpcError> refusal = refusal(true);
+    if (refusal.isPresent()) {
+      call.replyTo().tell(new CallFailed(phase == Phase.EXITED ? CallFailure.SERVER_GONE : CallFailure.UNAVAILABLE,
+          refusal.get()));
+      return this;
+    }
+    boolean listingTools = "tools/list".equals(call.method()) && (call.params() == null || call.params().isEmpty());
+    if (listingTools && toolsCache != null) {
+      call.replyTo().tell(new CallResult(toolsCache));
+      return this;
+    }
+    String sessionId = directCalls.start(call.method(), call.params(), (id, outcome) -> {
+      timers.cancel(new CallTimedOut(id));
+      if (outcome.error() == null) {
+        if (listingTools) {
+          toolsCache = outcome.result();
+        }
+        call.replyTo().tell(new CallResult(outcome.result()));
+      } else {
+        call.replyTo().tell(new CallFailed(outcome.fromServer() ? CallFailure.SERVER_ERROR
+            : outcome.error().code() == JsonRpcError.TIMEOUT ? CallFailure.TIMEOUT
+            : outcome.error().code() == JsonRpcError.UNAVAILABLE ? CallFailure.UNAVAILABLE : CallFailure.SERVER_GONE,
+            outcome.error()));
+      }
+    }, routing, outbox);
+    if (sessionId == null) {
+      call.replyTo().tell(new CallFailed(CallFailure.UNAVAILABLE, stdinFull()));
+    } else {
+      timers.startSingleTimer(new CallTimedOut(sessionId), new CallTimedOut(sessionId), call.timeout());
+    }
     return this;
+  }
+
+  private Behavior<Command> onDirectDelivery(DirectDelivery delivery) {
+    directCalls.deliver(delivery.sessionId(), delivery.message(), routing, outbox);
+    closeStdinIfDrained();
+    return this;
+  }
+
+  private Behavior<Command> onCallTimedOut(CallTimedOut timedOut) {
+    // closing the pseudo-session sends notifications/cancelled for the request to the child
+    directCalls.fail(timedOut.sessionId(), new JsonRpcError(JsonRpcError.TIMEOUT,
+        "server '" + spec.key() + "' did not answer within the call timeout"), routing, outbox);
+    closeStdinIfDrained();
+    return this;
+  }
+
+  private Behavior<Command> onGetStatus(GetStatus get) {
+    String status = switch (phase) {
+      case STARTING -> "starting";
+      case RUNNING -> "running";
+      case DRAINING -> "draining";
+      case CLOSING, EXITED -> "stopping";
+    };
+    get.replyTo().tell(new Status(spec.key(), status, child == null ? -1 : child.pid(), sessions.size(),
+        routing.inFlight(), Optional.ofNullable(startedAt), 0, spec.shareProcess()));
+    return this;
+  }
+
+  private Behavior<Command> stashOrReject(Command command, Runnable reject) {
+    if (stash.isFull()) {
+      reject.run();
+    } else {
+      stash.stash(command);
+    }
+    return this;
+  }
+
+  /** Why a message cannot be taken now, if it cannot: requests are refused once a stop has begun. */
+  private Optional<JsonRpcError> refusal(boolean isRequest) {
+    if (phase == Phase.EXITED && goneReason != null) {
+      return Optional.of(new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' " + goneReason));
+    }
+    if (phase != Phase.RUNNING && isRequest) {
+      return Optional.of(new JsonRpcError(JsonRpcError.UNAVAILABLE,
+          "server '" + spec.key() + "' is stopping and takes no new requests"));
+    }
+    return Optional.empty();
+  }
+
+  private JsonRpcError stdinFull() {
+    return new JsonRpcError(JsonRpcError.UNAVAILABLE, "server '" + spec.key() + "' is busy: its stdin buffer is full, retry later");
+  }
+
+  private JsonRpcError tooManyQueued() {
+    return new JsonRpcError(JsonRpcError.UNAVAILABLE, "server '" + spec.key() + "' is still starting and has too many queued messages");
   }
 
   private Behavior<Command> onStop(Stop stop) {
@@ -254,18 +368,21 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
       return this;
     }
     stopWaiters.add(stop.replyTo());
-    stopRequested = true;
-    if (stop.mode() == StopMode.FORCE) {
-      forced = true;
-      getContext().getLog().info("server force-stop key={} pid={} in_flight={}", spec.key(), process.pid(), routing.inFlight());
-      failInFlight(new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' was force-stopped"));
-      signalTree(true);
-      stdio.closeStdin();
-      phase = Phase.CLOSING;
-      return this;
+    if (stopMode == null || stop.mode() == StopMode.FORCE && stopMode == StopMode.GRACEFUL) {
+      if (stopMode == null) {
+        stopStartedAt = Instant.now();
+        inFlightAtStop = routing.inFlight();
+      }
+      stopMode = stop.mode();
+      getContext().getLog().info("server {} stop key={} pid={} in_flight={}",
+          stop.mode() == StopMode.FORCE ? "forced" : "graceful", spec.key(), child.pid(), routing.inFlight());
     }
-    if (phase == Phase.RUNNING) {
-      getContext().getLog().info("server graceful stop key={} pid={} in_flight={}", spec.key(), process.pid(), routing.inFlight());
+    if (stop.mode() == StopMode.FORCE) {
+      failInFlight(new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' was force-stopped"));
+      child.signal(true);
+      child.closeStdin();
+      phase = Phase.CLOSING;
+    } else if (phase == Phase.RUNNING) {
       phase = Phase.DRAINING;
       timers.startSingleTimer(Timeout.DRAIN, settings.drainTimeout());
       closeStdinIfDrained();
@@ -281,6 +398,9 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   private Behavior<Command> onStdoutLine(StdoutLine line) {
     StdoutFrame frame = line.frame();
     if (frame instanceof StdoutFrame.Message m) {
+      if (m.message() instanceof JsonRpcMessage.Notification n && "notifications/tools/list_changed".equals(n.method())) {
+        toolsCache = null;
+      }
       if (!routing.fromChild(m.message(), outbox)) {
         getContext().getLog().debug("key={} dropped a message with no recipient: {}", spec.key(), m.message());
       }
@@ -308,7 +428,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     if (phase == Phase.RUNNING || phase == Phase.DRAINING) {
       // a server that closes stdout can no longer answer: end it rather than leave requests hanging
       getContext().getLog().warn("key={} closed its stdout while running; stopping it", spec.key());
-      signalTree(true);
+      child.signal(true);
       phase = Phase.CLOSING;
     }
     return this;
@@ -316,10 +436,10 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
 
   private Behavior<Command> onProcessExited(ProcessExited exited) {
     exitCode = exited.exitCode();
-    getContext().getLog().info("server exited key={} pid={} code={} in_flight={}", spec.key(), process.pid(),
+    getContext().getLog().info("server exited key={} pid={} code={} in_flight={}", spec.key(), child.pid(),
         exitCode, routing.inFlight());
     // whatever the group left behind may hold the stdout pipe open; nothing of it is wanted now
-    signalTree(true);
+    child.signal(true);
     if (stdoutEnded) {
       return exited();
     }
@@ -337,15 +457,15 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
       }
       case GRACE -> {
         if (exitCode == null) {
-          getContext().getLog().info("key={} pid={} still running after stdin closed; sending SIGTERM", spec.key(), process.pid());
-          signalTree(false);
+          getContext().getLog().info("key={} pid={} still running after stdin closed; sending SIGTERM", spec.key(), child.pid());
+          child.signal(false);
           timers.startSingleTimer(Timeout.KILL, settings.killPeriod());
         }
       }
       case KILL -> {
         if (exitCode == null) {
-          getContext().getLog().warn("key={} pid={} ignored SIGTERM; sending SIGKILL", spec.key(), process.pid());
-          signalTree(true);
+          getContext().getLog().warn("key={} pid={} ignored SIGTERM; sending SIGKILL", spec.key(), child.pid());
+          child.signal(true);
         }
       }
       case EXIT_DRAIN -> {
@@ -367,7 +487,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
       return sessions.isEmpty() ? Behaviors.stopped() : this;
     }
     if (!spec.shareProcess() && sessions.isEmpty() && phase == Phase.RUNNING) {
-      stopRequested = true;
+      stopMode = StopMode.GRACEFUL;
       closeStdin(); // its only client is gone: nobody is waiting for answers
     }
     return this;
@@ -379,7 +499,8 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     timers.cancelAll();
     lifecycle.tell(new ChildGone(getContext().getSelf()));
     if (goneReason == null) {
-      goneReason = forced ? "was force-stopped" : stopRequested ? "was stopped" : "exited with code " + exitCode;
+      goneReason = stopMode == StopMode.FORCE ? "was force-stopped"
+          : stopMode == StopMode.GRACEFUL ? "was stopped" : "exited with code " + exitCode;
     }
     failInFlight(new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' " + goneReason, diagnostics()));
     stopWaiters.forEach(waiter -> waiter.tell(stopped()));
@@ -393,11 +514,19 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   }
 
   private Stopped stopped() {
-    return new Stopped(spec.key(), process == null ? -1 : process.pid(), Optional.ofNullable(exitCode));
+    int failed = Math.min(failedAtStop, inFlightAtStop);
+    return new Stopped(spec.key(), child == null ? -1 : child.pid(), Optional.ofNullable(exitCode),
+        stopMode == null ? StopMode.GRACEFUL : stopMode, inFlightAtStop - failed, failed,
+        stopStartedAt == null ? Duration.ZERO : Duration.between(stopStartedAt, Instant.now()));
   }
 
   private void failInFlight(JsonRpcError error) {
-    routing.inFlightIds().forEach(id -> routing.fromChild(JsonRpcMessage.failure(id, error), outbox));
+    List<JsonNode> ids = routing.inFlightIds();
+    if (stopMode != null) {
+      failedAtStop += ids.size();
+    }
+    ids.forEach(id -> routing.fromChild(JsonRpcMessage.failure(id, error), outbox));
+    directCalls.failAll(error, routing, outbox);
   }
 
   private ObjectNode diagnostics() {
@@ -421,28 +550,14 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   private void closeStdin() {
     phase = Phase.CLOSING;
     timers.cancel(Timeout.DRAIN);
-    stdio.closeStdin();
+    child.closeStdin();
     timers.startSingleTimer(Timeout.GRACE, settings.gracePeriod());
   }
 
-  private void signalTree(boolean forcibly) {
-    long pid = process.pid();
-    CompletableFuture.runAsync(() -> ProcessTree.signal(pid, forcibly), blocking);
-  }
-
   private Behavior<Command> releaseProcess() {
-    if (stdio != null) {
-      stdio.closeStdin();
+    if (child != null) {
+      child.release();
     }
-    if (process != null) {
-      // last line of defence against orphans: this runs once, when the actor ends for any reason
-      ProcessTree.signal(process.pid(), true);
-    }
-    return this;
-  }
-
-  private Behavior<Command> reply(Deliver deliver, DeliverReply reply) {
-    deliver.replyTo().tell(reply);
     return this;
   }
 
@@ -457,7 +572,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   private final class ToChildAndSessions implements SessionRouting.Outbox {
     @Override
     public boolean toChild(JsonRpcMessage message) {
-      return stdio != null && phase != Phase.EXITED && stdio.offer(message);
+      return child != null && phase != Phase.EXITED && child.send(message);
     }
 
     @Override
@@ -465,6 +580,9 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
       ActorRef<ClientSession.Command> session = sessions.get(sessionId);
       if (session != null) {
         session.tell(new ClientSession.Send(message));
+      } else if (DirectCalls.isDirect(sessionId)) {
+        // through the mailbox, so the routing is never re-entered while it is routing
+        getContext().getSelf().tell(new DirectDelivery(sessionId, message));
       }
     }
   }

@@ -14,7 +14,10 @@ import io.mcprouter.config.ServerSpec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.session.ClientSession;
 import io.mcprouter.session.Outbound;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mcprouter.jsonrpc.JsonRpcError;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,7 +42,16 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   public record Deliver(String sessionId, JsonRpcMessage message, ActorRef<ServerProcess.DeliverReply> replyTo)
       implements Command {}
 
+  /** A request made by the router itself (REST API) on the key's shared child, started if needed. */
+  public record Call(String key, String method, JsonNode params, Duration timeout,
+      ActorRef<ServerProcess.CallReply> replyTo) implements Command {}
+
   public record ListRunning(ActorRef<RunningServers> replyTo) implements Command {}
+
+  public record StopServer(String key, ServerProcess.StopMode mode, ActorRef<StopServerReply> replyTo)
+      implements Command {}
+
+  public record ListClients(ActorRef<Clients> replyTo) implements Command {}
 
   /** Stops every server gracefully (escalating to signals on their timers); answers when all are gone. */
   public record StopAll(ActorRef<Done> replyTo) implements Command {}
@@ -50,23 +62,37 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
 
   private record SessionTerminated(String sessionId) implements Command {}
 
-  public record RunningServers(List<RunningServer> servers) {
+  public record RunningServers(List<ServerProcess.Status> servers) {
     public RunningServers {
       servers = List.copyOf(servers);
     }
   }
 
-  public record RunningServer(String key, long pid, boolean shareProcess, int sessions) {}
+  public sealed interface StopServerReply {}
 
-  private static final class Running {
-    final ServerSpec spec;
-    long pid = -1;
-    int sessions;
+  public record NotRunning(String key) implements StopServerReply {}
 
-    Running(ServerSpec spec) {
-      this.spec = spec;
+  /** One entry per child of the key that was stopped (a per-session key may have several). */
+  public record StopReport(String key, List<ServerProcess.Stopped> stopped) implements StopServerReply {
+    public StopReport {
+      stopped = List.copyOf(stopped);
     }
   }
+
+  public record Clients(List<Client> clients) {
+    public Clients {
+      clients = List.copyOf(clients);
+    }
+  }
+
+  public record Client(String sessionId, String key, Instant openedAt) {}
+
+  private record Running(ServerSpec spec) {}
+
+  private record SessionEntry(ActorRef<ServerProcess.Command> server, String key, Instant openedAt) {}
+
+  /** Bound for collecting status answers; a server that cannot answer in this time is left out. */
+  private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(3);
 
   public static Behavior<Command> create(RouterConfig config, RouterSettings settings) {
     return Behaviors.setup(context -> new ServerRegistry(context, config, settings));
@@ -78,7 +104,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   private final SecureRandom random = new SecureRandom();
   private final Map<String, ActorRef<ServerProcess.Command>> sharedByKey = new HashMap<>();
   private final Map<ActorRef<ServerProcess.Command>, Running> running = new LinkedHashMap<>();
-  private final Map<String, ActorRef<ServerProcess.Command>> serverBySession = new HashMap<>();
+  private final Map<String, SessionEntry> sessionIndex = new HashMap<>();
   private final List<ActorRef<Done>> stopAllWaiters = new ArrayList<>();
   private long spawned;
 
@@ -94,7 +120,10 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     return newReceiveBuilder()
         .onMessage(OpenSession.class, this::onOpenSession)
         .onMessage(Deliver.class, this::onDeliver)
+        .onMessage(Call.class, this::onCall)
         .onMessage(ListRunning.class, this::onListRunning)
+        .onMessage(StopServer.class, this::onStopServer)
+        .onMessage(ListClients.class, this::onListClients)
         .onMessage(StopAll.class, this::onStopAll)
         .onMessage(FromServer.class, this::onFromServer)
         .onMessage(ServerTerminated.class, this::onServerTerminated)
@@ -112,28 +141,64 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       open.replyTo().tell(new ServerProcess.OpenRejected("the router is shutting down"));
       return this;
     }
-    ActorRef<ServerProcess.Command> server = spec.shareProcess()
-        ? sharedByKey.computeIfAbsent(spec.key(), key -> spawnServer(spec))
-        : spawnServer(spec);
+    ActorRef<ServerProcess.Command> server = spec.shareProcess() ? shared(spec) : spawnServer(spec);
     server.tell(new ServerProcess.OpenSession(newSessionId(), open.outbound(), open.replyTo()));
     return this;
   }
 
   private Behavior<Command> onDeliver(Deliver deliver) {
-    ActorRef<ServerProcess.Command> server = serverBySession.get(deliver.sessionId());
-    if (server == null) {
+    SessionEntry entry = sessionIndex.get(deliver.sessionId());
+    if (entry == null) {
       deliver.replyTo().tell(new ServerProcess.SessionNotFound(deliver.sessionId()));
     } else {
-      server.tell(new ServerProcess.Deliver(deliver.sessionId(), deliver.message(), deliver.replyTo()));
+      entry.server().tell(new ServerProcess.Deliver(deliver.sessionId(), deliver.message(), deliver.replyTo()));
     }
     return this;
   }
 
-  private Behavior<Command> onListRunning(ListRunning list) {
-    List<RunningServer> servers = new ArrayList<>();
-    running.values().forEach(r -> servers.add(new RunningServer(r.spec.key(), r.pid, r.spec.shareProcess(), r.sessions)));
-    list.replyTo().tell(new RunningServers(servers));
+  private Behavior<Command> onCall(Call call) {
+    ServerSpec spec = config.servers().get(call.key());
+    if (spec == null || !stopAllWaiters.isEmpty()) {
+      call.replyTo().tell(new ServerProcess.CallFailed(ServerProcess.CallFailure.UNAVAILABLE, new JsonRpcError(
+          JsonRpcError.UNAVAILABLE, spec == null ? "unknown server key '" + call.key() + "'" : "the router is shutting down")));
+      return this;
+    }
+    // a per-session key still serves API calls from one multiplexed child, never a process per call
+    ServerSpec multiplexed = new ServerSpec(spec.key(), spec.command(), true, spec.env(), spec.cwd(), spec.description());
+    shared(multiplexed).tell(new ServerProcess.Call(call.method(), call.params(), call.timeout(), call.replyTo()));
     return this;
+  }
+
+  private Behavior<Command> onListRunning(ListRunning list) {
+    getContext().spawnAnonymous(Collector.create(List.copyOf(running.keySet()), ServerProcess.GetStatus::new,
+        ServerProcess.Status.class, STATUS_TIMEOUT, true, statuses -> list.replyTo().tell(new RunningServers(statuses))));
+    return this;
+  }
+
+  private Behavior<Command> onStopServer(StopServer stop) {
+    List<ActorRef<ServerProcess.Command>> servers = running.entrySet().stream()
+        .filter(e -> e.getValue().spec().key().equals(stop.key())).map(Map.Entry::getKey).toList();
+    if (servers.isEmpty()) {
+      stop.replyTo().tell(new NotRunning(stop.key()));
+      return this;
+    }
+    Duration bound = settings.drainTimeout().plus(settings.gracePeriod()).plus(settings.killPeriod()).plusSeconds(5);
+    getContext().spawnAnonymous(Collector.create(servers, replyTo -> new ServerProcess.Stop(stop.mode(), replyTo),
+        ServerProcess.Stopped.class, bound, false, stopped -> stop.replyTo().tell(new StopReport(stop.key(), stopped))));
+    return this;
+  }
+
+  private Behavior<Command> onListClients(ListClients list) {
+    List<Client> clients = new ArrayList<>();
+    sessionIndex.forEach((id, entry) -> clients.add(new Client(id, entry.key(), entry.openedAt())));
+    clients.sort(java.util.Comparator.comparing(Client::openedAt));
+    list.replyTo().tell(new Clients(clients));
+    return this;
+  }
+
+  private ActorRef<ServerProcess.Command> shared(ServerSpec spec) {
+    String instance = spec.key() + (config.servers().get(spec.key()).shareProcess() ? "" : "#api");
+    return sharedByKey.computeIfAbsent(instance, name -> spawnServer(spec));
   }
 
   private Behavior<Command> onStopAll(StopAll stopAll) {
@@ -149,43 +214,27 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
 
   private Behavior<Command> onFromServer(FromServer fromServer) {
     ServerProcess.Lifecycle event = fromServer.event();
-    if (event instanceof ServerProcess.ChildStarted started) {
-      Running r = running.get(started.server());
-      if (r != null) {
-        r.pid = started.pid();
-      }
-    } else if (event instanceof ServerProcess.ChildGone gone) {
-      Running r = running.get(gone.server());
-      if (r != null) {
-        // new sessions of this key start a fresh child instead of being refused by a dying one
-        sharedByKey.remove(r.spec.key(), gone.server());
-      }
+    if (event instanceof ServerProcess.ChildGone gone) {
+      // new sessions of this key start a fresh child instead of being refused by a dying one
+      sharedByKey.values().remove(gone.server());
     } else if (event instanceof ServerProcess.SessionStarted started) {
-      serverBySession.put(started.sessionId(), started.server());
       Running r = running.get(started.server());
-      if (r != null) {
-        r.sessions++;
-      }
+      sessionIndex.put(started.sessionId(), new SessionEntry(started.server(),
+          r == null ? "?" : r.spec().key(), Instant.now()));
       getContext().watchWith(started.session(), new SessionTerminated(started.sessionId()));
     }
     return this;
   }
 
   private Behavior<Command> onSessionTerminated(SessionTerminated terminated) {
-    ActorRef<ServerProcess.Command> server = serverBySession.remove(terminated.sessionId());
-    Running r = server == null ? null : running.get(server);
-    if (r != null) {
-      r.sessions--;
-    }
+    sessionIndex.remove(terminated.sessionId());
     return this;
   }
 
   private Behavior<Command> onServerTerminated(ServerTerminated terminated) {
-    Running r = running.remove(terminated.server());
-    if (r != null) {
-      sharedByKey.remove(r.spec.key(), terminated.server());
-    }
-    serverBySession.values().removeIf(terminated.server()::equals);
+    running.remove(terminated.server());
+    sharedByKey.values().remove(terminated.server());
+    sessionIndex.values().removeIf(entry -> entry.server().equals(terminated.server()));
     if (running.isEmpty() && !stopAllWaiters.isEmpty()) {
       stopAllWaiters.forEach(w -> w.tell(Done.getInstance()));
       stopAllWaiters.clear();

@@ -50,7 +50,7 @@ class ServerRegistryTest {
     return reply.expectMessageClass(ServerProcess.SessionOpened.class, Duration.ofSeconds(10));
   }
 
-  private static List<ServerRegistry.RunningServer> running() {
+  private static List<ServerProcess.Status> running() {
     TestProbe<ServerRegistry.RunningServers> reply = testKit.createTestProbe();
     registry.tell(new ServerRegistry.ListRunning(reply.getRef()));
     return reply.receiveMessage().servers();
@@ -77,7 +77,7 @@ class ServerRegistryTest {
     assertTrue(a.sessionId().matches("[0-9a-f]{32}"));
     Await.until(Duration.ofSeconds(10), "all children started",
         () -> running().stream().allMatch(r -> r.pid() > 0) && running().size() == 3);
-    List<ServerRegistry.RunningServer> servers = running();
+    List<ServerProcess.Status> servers = running();
     assertEquals(1, servers.stream().filter(r -> r.key().equals("shared")).count());
     assertEquals(2, servers.stream().filter(r -> r.key().equals("shared")).findFirst().orElseThrow().sessions());
     assertEquals(2, servers.stream().filter(r -> r.key().equals("dedicated")).count());
@@ -89,7 +89,7 @@ class ServerRegistryTest {
     assertEquals(ServerProcess.Accepted.INSTANCE, deliver.receiveMessage());
 
     // ending a dedicated session stops its child; the registry forgets the session
-    long dedicatedPid = servers.stream().filter(r -> r.key().equals("dedicated")).mapToLong(ServerRegistry.RunningServer::pid).min().orElseThrow();
+    long dedicatedPid = servers.stream().filter(r -> r.key().equals("dedicated")).mapToLong(ServerProcess.Status::pid).min().orElseThrow();
     c.session().tell(new io.mcprouter.session.ClientSession.Close("test"));
     d.session().tell(new io.mcprouter.session.ClientSession.Close("test"));
     Await.until(Duration.ofSeconds(10), "dedicated servers gone",

@@ -1,0 +1,101 @@
+package io.mcprouter.admin;
+
+import static akka.http.javadsl.server.Directives.concat;
+import static akka.http.javadsl.server.Directives.get;
+import static akka.http.javadsl.server.Directives.optionalAttribute;
+import static akka.http.javadsl.server.Directives.path;
+import static akka.http.javadsl.server.Directives.pathPrefix;
+import static akka.http.javadsl.server.Directives.post;
+import static io.mcprouter.api.ApiDirectives.bearer;
+import static io.mcprouter.api.ApiDirectives.clientInfo;
+import static io.mcprouter.api.ApiDirectives.jsonObjectBody;
+import static io.mcprouter.api.ApiDirectives.render;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.http.javadsl.model.AttributeKeys;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.Route;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcprouter.api.ApiResult;
+import io.mcprouter.api.Credentials;
+import io.mcprouter.api.ServerControl;
+import io.mcprouter.api.StopRequest;
+import io.mcprouter.config.RouterConfig;
+import io.mcprouter.config.RouterSettings;
+import io.mcprouter.process.ServerRegistry;
+import java.net.InetAddress;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Operator endpoints on the proxy port. With an admin token configured they require it; without one
+ * they answer only callers on a loopback address (the TCP peer, never a forwarded header).
+ */
+public final class AdminRoutes {
+
+  private final ActorRef<ServerRegistry.Command> registry;
+  private final RouterSettings settings;
+  private final ActorSystem<?> system;
+  private final Credentials credentials;
+  private final ServerControl control;
+
+  public AdminRoutes(ActorRef<ServerRegistry.Command> registry, RouterConfig config, RouterSettings settings,
+      ActorSystem<?> system, ServerControl control) {
+    this.registry = registry;
+    this.settings = settings;
+    this.system = system;
+    this.credentials = new Credentials(config);
+    this.control = control;
+  }
+
+  public Route routes() {
+    return pathPrefix("admin", () -> admin(() -> clientInfo(concat(
+        path("list-clients", () -> get(this::listClients)),
+        path("list-running-servers", () -> get(() -> render(control.listRunning()))),
+        path("stop-server", () -> post(this::stopServer))))));
+  }
+
+  private Route admin(Supplier<Route> inner) {
+    if (credentials.adminTokenConfigured()) {
+      return bearer(token -> {
+        if (token.isEmpty()) {
+          return render(ApiResult.auth(StatusCodes.UNAUTHORIZED, "missing 'Authorization: Bearer <admin token>' header"));
+        }
+        return credentials.isAdminToken(token.get()) ? inner.get()
+            : render(ApiResult.auth(StatusCodes.FORBIDDEN, "invalid admin token"));
+      });
+    }
+    return optionalAttribute(AttributeKeys.remoteAddress, remote -> {
+      Optional<InetAddress> address = remote.flatMap(r -> r.getAddress());
+      return address.map(InetAddress::isLoopbackAddress).orElse(false) ? inner.get()
+          : render(ApiResult.auth(StatusCodes.FORBIDDEN,
+              "/admin answers only loopback callers unless an admin token is configured"));
+    });
+  }
+
+  private Route listClients() {
+    return render(AskPattern.<ServerRegistry.Command, ServerRegistry.Clients>ask(registry, ServerRegistry.ListClients::new,
+        settings.askTimeout(), system.scheduler()).thenApply(clients -> {
+          ObjectNode data = JsonNodeFactory.instance.objectNode();
+          ArrayNode list = data.putArray("clients");
+          clients.clients().forEach(client -> list.addObject()
+              .put("session_id", client.sessionId())
+              .put("server_key", client.key())
+              .put("opened_at", client.openedAt().toString()));
+          return ApiResult.ok(clients.clients().size() + " clients", data);
+        }));
+  }
+
+  private Route stopServer() {
+    return jsonObjectBody(settings.maxBodyBytes(), body -> StopRequest.problem(body)
+        .map(problem -> render(ApiResult.error(StatusCodes.BAD_REQUEST, problem)))
+        .orElseGet(() -> {
+          StopRequest stop = StopRequest.from(body);
+          return render(control.stop(stop.key(), stop.force()));
+        }));
+  }
+}

@@ -1,0 +1,107 @@
+package io.mcprouter.api;
+
+import static akka.http.javadsl.server.Directives.complete;
+import static akka.http.javadsl.server.Directives.entity;
+import static akka.http.javadsl.server.Directives.onSuccess;
+import static akka.http.javadsl.server.Directives.optionalHeaderValueByName;
+import static akka.http.javadsl.server.Directives.withSizeLimit;
+
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.Route;
+import akka.http.javadsl.unmarshalling.Unmarshaller;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.mcprouter.jsonrpc.JsonRpcCodec;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/** The parsing half of every REST route: bearer token, X-Client-Info, a JSON object body, the envelope. */
+public final class ApiDirectives {
+
+  private ApiDirectives() {}
+
+  /** The bearer token of the request, if it has one. */
+  public static Route bearer(Function<Optional<String>, Route> inner) {
+    return optionalHeaderValueByName("Authorization", header -> inner.apply(header
+        .filter(value -> value.regionMatches(true, 0, "Bearer ", 0, 7))
+        .map(value -> value.substring(7).trim())
+        .filter(token -> !token.isEmpty())));
+  }
+
+  /** A caller authorized by {@code credentials}, else 401 with the auth envelope. */
+  public static Route caller(Credentials credentials, Function<Credentials.Caller, Route> inner) {
+    return bearer(token -> {
+      if (token.isEmpty()) {
+        return complete(ApiResult.auth(StatusCodes.UNAUTHORIZED,
+            "missing 'Authorization: Bearer <server key>' header").toResponse());
+      }
+      return credentials.identify(token.get())
+          .map(inner)
+          .orElseGet(() -> complete(ApiResult.auth(StatusCodes.UNAUTHORIZED, "invalid server key or admin token").toResponse()));
+    });
+  }
+
+  /** The optional {@code X-Client-Info} header must be a JSON object when present. */
+  public static Route clientInfo(Route inner) {
+    return optionalHeaderValueByName("X-Client-Info", header -> {
+      if (header.isPresent() && !parsesToObject(header.get())) {
+        return complete(ApiResult.error(StatusCodes.BAD_REQUEST,
+            "X-Client-Info must be a JSON object such as {\"name\": \"app\", \"version\": \"1.0.0\"}").toResponse());
+      }
+      return inner;
+    });
+  }
+
+  /** The body as a JSON object; an empty body is {} (the original README's list-tools sends none). */
+  public static Route jsonObjectBody(long maxBytes, Function<JsonNode, Route> inner) {
+    return withSizeLimit(maxBytes, () -> entity(Unmarshaller.entityToString(), text -> {
+      if (text.isBlank()) {
+        return inner.apply(JsonNodeFactory.instance.objectNode());
+      }
+      JsonNode body;
+      try {
+        body = JsonRpcCodec.MAPPER.readTree(text);
+      } catch (java.io.IOException e) {
+        return complete(ApiResult.error(StatusCodes.BAD_REQUEST, "request body is not valid JSON").toResponse());
+      }
+      if (!body.isObject()) {
+        return complete(ApiResult.error(StatusCodes.BAD_REQUEST, "request body must be a JSON object").toResponse());
+      }
+      return inner.apply(body);
+    }));
+  }
+
+  /** Completes with the result's envelope; a failed stage becomes a 504 or 500 envelope. */
+  public static Route render(CompletionStage<ApiResult> result) {
+    return onSuccess(result.exceptionally(ApiDirectives::failure), r -> complete(r.toResponse()));
+  }
+
+  public static Route render(ApiResult result) {
+    return complete(result.toResponse());
+  }
+
+  /** Both the caller and the body, for the common POST shape. */
+  public static Route callerAndBody(Credentials credentials, long maxBytes, BiFunction<Credentials.Caller, JsonNode, Route> inner) {
+    return caller(credentials, caller -> clientInfo(jsonObjectBody(maxBytes, body -> inner.apply(caller, body))));
+  }
+
+  private static ApiResult failure(Throwable failure) {
+    Throwable cause = failure.getCause() != null && failure instanceof java.util.concurrent.CompletionException
+        ? failure.getCause() : failure;
+    if (cause instanceof TimeoutException) {
+      return ApiResult.error(StatusCodes.GATEWAY_TIMEOUT, "the router did not get an answer in time");
+    }
+    return ApiResult.error(StatusCodes.INTERNAL_SERVER_ERROR, "internal router error");
+  }
+
+  private static boolean parsesToObject(String text) {
+    try {
+      return JsonRpcCodec.MAPPER.readTree(text).isObject();
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package io.mcprouter.process;
+
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * The operating-system side of one running MCP server, as its actor sees it: the process, its stdin,
+ * and signals to its whole tree. Used only from the owning actor's thread; signals are sent from the
+ * blocking dispatcher because finding a process group scans /proc.
+ */
+final class ChildProcess {
+
+  private final Process process;
+  private final StdioConnection.Handle stdio;
+  private final Executor blocking;
+
+  ChildProcess(Process process, StdioConnection.Handle stdio, Executor blocking) {
+    this.process = process;
+    this.stdio = stdio;
+    this.blocking = blocking;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** False when the stdin buffer is full or closed: the caller answers for the message. */
+  boolean send(JsonRpcMessage message) {
+    return stdio.offer(message);
+  }
+
+  /** EOF on stdin: the MCP stdio way of asking a server to exit. */
+  void closeStdin() {
+    stdio.closeStdin();
+  }
+
+  /** SIGTERM (or SIGKILL when {@code forcibly}) to the process group and every descendant, off-thread. */
+  void signal(boolean forcibly) {
+    long pid = process.pid();
+    CompletableFuture.runAsync(() -> ProcessTree.signal(pid, forcibly), blocking);
+  }
+
+  /** Last line of defence when the actor ends for any reason: nothing may outlive it. */
+  void release() {
+    stdio.closeStdin();
+    ProcessTree.signal(process.pid(), true);
+  }
+}
