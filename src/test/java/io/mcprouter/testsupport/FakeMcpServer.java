@@ -54,6 +54,7 @@ public final class FakeMcpServer {
 
     private static final AtomicInteger INITIALIZE_COUNT = new AtomicInteger();
     private static final AtomicInteger INITIALIZED_COUNT = new AtomicInteger();
+    private static final AtomicInteger TOOLS_LIST_COUNT = new AtomicInteger();
     /** Cancelled request ids exactly as received (for stats), guarded by itself. */
     private static final List<JsonNode> CANCELLED_IDS = new ArrayList<>();
     /** Normalised keys of cancelled request ids (see {@link #idKey}). */
@@ -199,6 +200,7 @@ public final class FakeMcpServer {
                 sendResult(id, NF.objectNode());
                 break;
             case "tools/list": {
+                TOOLS_LIST_COUNT.incrementAndGet();
                 ObjectNode result = NF.objectNode();
                 result.set("tools", toolList());
                 sendResult(id, result);
@@ -399,6 +401,7 @@ public final class FakeMcpServer {
                 ObjectNode s = NF.objectNode();
                 s.put("initialize", INITIALIZE_COUNT.get());
                 s.put("initialized", INITIALIZED_COUNT.get());
+                s.put("toolsList", TOOLS_LIST_COUNT.get());
                 ArrayNode c = s.putArray("cancelled");
                 synchronized (CANCELLED_IDS) {
                     for (JsonNode cid : CANCELLED_IDS) {

@@ -33,13 +33,20 @@ public final class TestRouter implements AutoCloseable {
   }
 
   public static TestRouter start(Map<String, ServerSpec> servers, String extraSettings) throws Exception {
-    RouterConfig config = new RouterConfig(Path.of("test"), new RouterConfig.Listen("127.0.0.1", 0),
-        new RouterConfig.Listen("127.0.0.1", 0), servers);
+    return start(config(servers, Optional.empty(), "http://127.0.0.1:1"), CommandLine.Command.SERVE, extraSettings);
+  }
+
+  /** A config on free loopback ports. */
+  public static RouterConfig config(Map<String, ServerSpec> servers, Optional<String> adminToken, String proxyUrl) {
+    return new RouterConfig(Path.of("test"), new RouterConfig.Listen("127.0.0.1", 0),
+        new RouterConfig.Listen("127.0.0.1", 0), servers, adminToken, proxyUrl);
+  }
+
+  public static TestRouter start(RouterConfig config, CommandLine.Command command, String extraSettings) throws Exception {
     Config akka = ConfigFactory.parseString(extraSettings)
         .withFallback(ConfigFactory.parseString(TEST_SETTINGS))
         .withFallback(ConfigFactory.load());
-    return new TestRouter(Router.start(config, akka, CommandLine.Command.SERVE).toCompletableFuture()
-        .get(30, TimeUnit.SECONDS));
+    return new TestRouter(Router.start(config, akka, command).toCompletableFuture().get(30, TimeUnit.SECONDS));
   }
 
   public static ServerSpec fake(String key, boolean shared, String... args) {
