@@ -17,6 +17,8 @@ import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.HttpServer;
+import io.mcprouter.http.OriginGuard;
+import io.mcprouter.transport.streamable.StreamableHttpRoutes;
 import io.mcprouter.process.ServerRegistry;
 import io.mcprouter.transport.sse.LegacySseRoutes;
 import com.typesafe.config.Config;
@@ -59,8 +61,10 @@ public final class Router {
     CompletableFuture<Optional<ServerBinding>> api = CompletableFuture.completedFuture(Optional.empty());
     ServerControl local = new LocalServerControl(system, settings, system);
     if (command.runsProxy()) {
+      OriginGuard guard = new OriginGuard(config.proxyServer().host(), settings.allowedOrigins(), settings.allowedHosts());
       var routes = concat(
-          new LegacySseRoutes(system, settings, system).routes(),
+          new LegacySseRoutes(system, settings, system, guard).routes(),
+          new StreamableHttpRoutes(system, settings, system, guard).routes(),
           new AdminRoutes(system, config, settings, system, local).routes(),
           ApiRoutes.HealthRoute.route());
       proxy = HttpServer.start("proxy", config.proxyServer(), routes, ErrorHandling.Style.JSON_RPC, UNBIND_DRAIN, system)

@@ -21,7 +21,10 @@ public record RouterSettings(
     Duration gracePeriod,
     Duration killPeriod,
     Duration shutdownTimeout,
-    Duration callTimeout) {
+    Duration callTimeout,
+    Duration streamableIdleTimeout,
+    java.util.List<String> allowedOrigins,
+    java.util.List<String> allowedHosts) {
 
   public static RouterSettings fromConfig(Config root) {
     Config c = root.getConfig("mcprouter");
@@ -40,6 +43,9 @@ public record RouterSettings(
         c.getDuration("stop.grace-period"),
         c.getDuration("stop.kill-period"),
         c.getDuration("stop.shutdown-timeout"),
-        c.getDuration("api.call-timeout"));
+        c.getDuration("api.call-timeout"),
+        c.getDuration("streamable.session-idle-timeout"),
+        c.getStringList("http.allowed-origins"),
+        c.getStringList("http.allowed-hosts"));
   }
 }

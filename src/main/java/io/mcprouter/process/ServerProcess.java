@@ -44,9 +44,12 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
 
   public sealed interface Command {}
 
-  /** Spawns a {@link ClientSession} writing to {@code outbound}. */
-  public record OpenSession(String sessionId, Outbound outbound, ActorRef<OpenSessionReply> replyTo)
-      implements Command {}
+  /**
+   * Spawns a {@link ClientSession} writing to {@code outbound}; {@code first} is a message that came
+   * with the opening (Streamable HTTP's initialize), routed as if delivered right after.
+   */
+  public record OpenSession(String sessionId, Outbound outbound, Optional<JsonRpcMessage> first,
+      ActorRef<OpenSessionReply> replyTo) implements Command {}
 
   /** A message from the client of {@code sessionId}; its answer travels on the session's stream. */
   public record Deliver(String sessionId, JsonRpcMessage message, ActorRef<DeliverReply> replyTo)
@@ -83,6 +86,9 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   private record DirectDelivery(String sessionId, JsonRpcMessage message) implements Command {}
 
   private record CallTimedOut(String sessionId) implements Command {}
+
+  /** The message that opened a session; a refusal is answered on the session's own stream. */
+  private record DeliverFirst(String sessionId, JsonRpcMessage message) implements Command {}
 
   public sealed interface OpenSessionReply {}
 
@@ -195,6 +201,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
         .onMessage(LaunchFailed.class, this::onLaunchFailed)
         .onMessage(OpenSession.class, this::onOpenSession)
         .onMessage(Deliver.class, this::onDeliver)
+        .onMessage(DeliverFirst.class, this::onDeliverFirst)
         .onMessage(Call.class, this::onCall)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessage(Stop.class, this::onStop)
@@ -245,7 +252,30 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     routing.sessionOpened(open.sessionId());
     lifecycle.tell(new SessionStarted(open.sessionId(), getContext().getSelf(), session));
     open.replyTo().tell(new SessionOpened(open.sessionId(), session));
+    open.first().ifPresent(first -> onDeliverFirst(new DeliverFirst(open.sessionId(), first)));
     return this;
+  }
+
+  private Behavior<Command> onDeliverFirst(DeliverFirst first) {
+    if (phase == Phase.STARTING) {
+      return stashOrReject(first, () -> refuseOnStream(first, tooManyQueued()));
+    }
+    if (!sessions.containsKey(first.sessionId())) {
+      return this;
+    }
+    Optional<JsonRpcError> refusal = refusal(first.message() instanceof JsonRpcMessage.Request);
+    if (refusal.isPresent()) {
+      refuseOnStream(first, refusal.get());
+    } else if (routing.fromClient(first.sessionId(), first.message(), outbox) != SessionRouting.Outcome.ACCEPTED) {
+      refuseOnStream(first, stdinFull());
+    }
+    return this;
+  }
+
+  private void refuseOnStream(DeliverFirst first, JsonRpcError error) {
+    if (first.message() instanceof JsonRpcMessage.Request request) {
+      outbox.toSession(first.sessionId(), JsonRpcMessage.failure(request.id(), error));
+    }
   }
 
   private Behavior<Command> onDeliver(Deliver deliver) {

@@ -25,6 +25,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One per JVM: maps server keys to running {@link ServerProcess} actors, starts them on first use,
@@ -36,8 +37,8 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   public sealed interface Command {}
 
   /** Opens a session on {@code key}, starting its server when needed. */
-  public record OpenSession(String key, Outbound outbound, ActorRef<ServerProcess.OpenSessionReply> replyTo)
-      implements Command {}
+  public record OpenSession(String key, Outbound outbound, Optional<JsonRpcMessage> first,
+      ActorRef<ServerProcess.OpenSessionReply> replyTo) implements Command {}
 
   public record Deliver(String sessionId, JsonRpcMessage message, ActorRef<ServerProcess.DeliverReply> replyTo)
       implements Command {}
@@ -142,7 +143,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       return this;
     }
     ActorRef<ServerProcess.Command> server = spec.shareProcess() ? shared(spec) : spawnServer(spec);
-    server.tell(new ServerProcess.OpenSession(newSessionId(), open.outbound(), open.replyTo()));
+    server.tell(new ServerProcess.OpenSession(newSessionId(), open.outbound(), open.first(), open.replyTo()));
     return this;
   }
 

@@ -121,7 +121,7 @@ class ServerProcessTest {
   private static String open(Started started, Outbound outbound) {
     TestProbe<ServerProcess.OpenSessionReply> reply = testKit.createTestProbe();
     String sessionId = "s" + ids.incrementAndGet();
-    started.server().tell(new ServerProcess.OpenSession(sessionId, outbound, reply.getRef()));
+    started.server().tell(new ServerProcess.OpenSession(sessionId, outbound, Optional.empty(), reply.getRef()));
     reply.expectMessageClass(ServerProcess.SessionOpened.class);
     return sessionId;
   }

@@ -46,7 +46,7 @@ class ServerRegistryTest {
 
   private static ServerProcess.SessionOpened open(String key) {
     TestProbe<ServerProcess.OpenSessionReply> reply = testKit.createTestProbe();
-    registry.tell(new ServerRegistry.OpenSession(key, new ServerProcessTest.RecordingOutbound(100), reply.getRef()));
+    registry.tell(new ServerRegistry.OpenSession(key, new ServerProcessTest.RecordingOutbound(100), java.util.Optional.empty(), reply.getRef()));
     return reply.expectMessageClass(ServerProcess.SessionOpened.class, Duration.ofSeconds(10));
   }
 
@@ -59,7 +59,7 @@ class ServerRegistryTest {
   @Test
   void unknownKeysAndSessionsAreAnsweredNotTimedOut() {
     TestProbe<ServerProcess.OpenSessionReply> open = testKit.createTestProbe();
-    registry.tell(new ServerRegistry.OpenSession("nope", new ServerProcessTest.RecordingOutbound(1), open.getRef()));
+    registry.tell(new ServerRegistry.OpenSession("nope", new ServerProcessTest.RecordingOutbound(1), java.util.Optional.empty(), open.getRef()));
     assertEquals(new ServerProcess.UnknownServer("nope"), open.receiveMessage());
     TestProbe<ServerProcess.DeliverReply> deliver = testKit.createTestProbe();
     registry.tell(new ServerRegistry.Deliver("no-such-session",

@@ -33,6 +33,7 @@ import akka.stream.javadsl.Source;
 import akka.util.ByteString;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
+import io.mcprouter.http.OriginGuard;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
@@ -54,23 +55,26 @@ public final class LegacySseRoutes {
   private final ActorRef<ServerRegistry.Command> registry;
   private final RouterSettings settings;
   private final ActorSystem<?> system;
+  private final OriginGuard guard;
 
-  public LegacySseRoutes(ActorRef<ServerRegistry.Command> registry, RouterSettings settings, ActorSystem<?> system) {
+  public LegacySseRoutes(ActorRef<ServerRegistry.Command> registry, RouterSettings settings, ActorSystem<?> system,
+      OriginGuard guard) {
     this.registry = registry;
     this.settings = settings;
     this.system = system;
+    this.guard = guard;
   }
 
   public Route routes() {
     return concat(
-        pathPrefix("sse", () -> path(segment(), key -> get(() -> openSession(key)))),
-        path("messages", () -> pathEndOrSingleSlash(() -> post(this::postMessage))));
+        pathPrefix("sse", () -> path(segment(), key -> guard.check(() -> get(() -> openSession(key))))),
+        path("messages", () -> pathEndOrSingleSlash(() -> guard.check(() -> post(this::postMessage)))));
   }
 
   private Route openSession(String key) {
     SseOutbound outbound = new SseOutbound(system, settings.sessionBufferMessages(), settings.sessionBufferBytes());
     CompletionStage<ServerProcess.OpenSessionReply> reply = AskPattern.ask(registry,
-        replyTo -> new ServerRegistry.OpenSession(key, outbound, replyTo), settings.askTimeout(), system.scheduler());
+        replyTo -> new ServerRegistry.OpenSession(key, outbound, Optional.empty(), replyTo), settings.askTimeout(), system.scheduler());
     return onSuccess(reply, opened -> {
       if (opened instanceof ServerProcess.SessionOpened session) {
         Source<ByteString, NotUsed> events = Source.single(

@@ -15,7 +15,15 @@ public final class SseEncoding {
   private SseEncoding() {}
 
   public static ByteString event(String type, String data) {
-    StringBuilder out = new StringBuilder(data.length() + type.length() + 16);
+    return event(type, null, data);
+  }
+
+  /** An event with an {@code id} (null for none), which a client sends back as {@code Last-Event-ID}. */
+  public static ByteString event(String type, String id, String data) {
+    StringBuilder out = new StringBuilder(data.length() + type.length() + 32);
+    if (id != null) {
+      out.append("id: ").append(id).append('\n');
+    }
     out.append("event: ").append(type).append('\n');
     int start = 0;
     while (true) {

@@ -1,0 +1,283 @@
+package io.mcprouter.transport.streamable;
+
+import static akka.http.javadsl.server.Directives.complete;
+import static akka.http.javadsl.server.Directives.concat;
+import static akka.http.javadsl.server.Directives.delete;
+import static akka.http.javadsl.server.Directives.entity;
+import static akka.http.javadsl.server.Directives.extractRequest;
+import static akka.http.javadsl.server.Directives.get;
+import static akka.http.javadsl.server.Directives.onComplete;
+import static akka.http.javadsl.server.Directives.onSuccess;
+import static akka.http.javadsl.server.Directives.path;
+import static akka.http.javadsl.server.Directives.pathPrefix;
+import static akka.http.javadsl.server.Directives.post;
+import static akka.http.javadsl.server.Directives.withSizeLimit;
+import static akka.http.javadsl.server.PathMatchers.segment;
+
+import akka.NotUsed;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.http.javadsl.model.ContentTypes;
+import akka.http.javadsl.model.HttpEntities;
+import akka.http.javadsl.model.HttpHeader;
+import akka.http.javadsl.model.HttpRequest;
+import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.MediaTypes;
+import akka.http.javadsl.model.StatusCode;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.model.headers.CacheControl;
+import akka.http.javadsl.model.headers.CacheDirectives;
+import akka.http.javadsl.model.headers.RawHeader;
+import akka.http.javadsl.server.Route;
+import akka.http.javadsl.unmarshalling.Unmarshaller;
+import akka.stream.javadsl.Source;
+import akka.util.ByteString;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import io.mcprouter.config.RouterSettings;
+import io.mcprouter.http.ErrorHandling;
+import io.mcprouter.http.OriginGuard;
+import io.mcprouter.jsonrpc.JsonRpcCodec;
+import io.mcprouter.jsonrpc.JsonRpcError;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.process.ServerProcess;
+import io.mcprouter.process.ServerRegistry;
+import io.mcprouter.transport.sse.SseEncoding;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The Streamable HTTP transport (MCP 2025-03-26 to 2025-11-25) on {@code /mcp/{key}}: POST one
+ * message (a request is answered on its own SSE stream, or as JSON when the client accepts only
+ * JSON), GET the session's stream for server-initiated messages or resume one with
+ * {@code Last-Event-ID}, DELETE to end the session.
+ */
+public final class StreamableHttpRoutes {
+
+  public static final String SESSION_HEADER = "Mcp-Session-Id";
+  public static final String VERSION_HEADER = "MCP-Protocol-Version";
+  public static final Set<String> SUPPORTED_VERSIONS = Set.of("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25");
+  /** Revisions whose clients understand priming events (an id with empty data) and resume with them. */
+  private static final String PRIMING_SINCE = "2025-11-25";
+
+  private record Entry(String key, StreamableSession session) {}
+
+  private final ActorRef<ServerRegistry.Command> registry;
+  private final RouterSettings settings;
+  private final ActorSystem<?> system;
+  private final OriginGuard guard;
+  private final Map<String, Entry> sessions = new ConcurrentHashMap<>();
+
+  public StreamableHttpRoutes(ActorRef<ServerRegistry.Command> registry, RouterSettings settings, ActorSystem<?> system,
+      OriginGuard guard) {
+    this.registry = registry;
+    this.settings = settings;
+    this.system = system;
+    this.guard = guard;
+    Duration sweep = settings.streamableIdleTimeout().dividedBy(4).compareTo(Duration.ofSeconds(1)) < 0
+        ? Duration.ofSeconds(1) : settings.streamableIdleTimeout().dividedBy(4);
+    system.scheduler().scheduleAtFixedRate(sweep, sweep, this::closeIdleSessions, system.executionContext());
+  }
+
+  public Route routes() {
+    return pathPrefix("mcp", () -> path(segment(), key -> guard.check(() -> extractRequest(request -> concat(
+        post(() -> postMessage(key, request)),
+        get(() -> openStream(key, request)),
+        delete(() -> endSession(key, request)))))));
+  }
+
+  private Route postMessage(String key, HttpRequest request) {
+    Optional<String> version = header(request, VERSION_HEADER);
+    if (version.isPresent() && !SUPPORTED_VERSIONS.contains(version.get())) {
+      return error(StatusCodes.BAD_REQUEST, JsonRpcError.INVALID_REQUEST, "unsupported MCP-Protocol-Version '"
+          + version.get() + "' (supported: 2024-11-05, 2025-03-26, 2025-06-18, 2025-11-25)");
+    }
+    if (!isJson(request)) {
+      return error(StatusCodes.UNSUPPORTED_MEDIA_TYPE, JsonRpcError.INVALID_REQUEST, "Content-Type must be application/json");
+    }
+    boolean sse = accepts(request, MediaTypes.TEXT_EVENT_STREAM.toString());
+    if (!sse && !accepts(request, MediaTypes.APPLICATION_JSON.toString())) {
+      return error(StatusCodes.NOT_ACCEPTABLE, JsonRpcError.INVALID_REQUEST,
+          "Accept must include application/json and text/event-stream");
+    }
+    return withSizeLimit(settings.maxBodyBytes(), () -> entity(Unmarshaller.entityToByteString(), body -> {
+      JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(body);
+      if (parsed instanceof JsonRpcCodec.Failure failure) {
+        return complete(jsonError(StatusCodes.BAD_REQUEST, failure.id(), failure.error()));
+      }
+      JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
+      if (message instanceof JsonRpcMessage.Request r && "initialize".equals(r.method())) {
+        return initialize(key, r, sse);
+      }
+      Optional<String> sessionId = header(request, SESSION_HEADER);
+      if (sessionId.isEmpty()) {
+        return error(StatusCodes.BAD_REQUEST, JsonRpcError.INVALID_REQUEST,
+            "Mcp-Session-Id header is required after initialize");
+      }
+      Entry entry = sessions.get(sessionId.get());
+      if (entry == null || !entry.key().equals(key) || entry.session().isClosed()) {
+        return sessionNotFound(sessionId.get());
+      }
+      return deliver(sessionId.get(), entry.session(), message, sse, primes(version));
+    }));
+  }
+
+  private Route initialize(String key, JsonRpcMessage.Request initialize, boolean sse) {
+    StreamableSession session = new StreamableSession(system, settings.sessionBufferMessages(), settings.sessionBufferBytes());
+    String requested = initialize.params() == null ? "" : initialize.params().path("protocolVersion").asText("");
+    StreamableSession.Answer answer =
+        session.attachRequest(initialize.id(), progressToken(initialize), sse, primes(Optional.of(requested)));
+    CompletionStage<ServerProcess.OpenSessionReply> reply = AskPattern.ask(registry,
+        replyTo -> new ServerRegistry.OpenSession(key, session, Optional.of(initialize), replyTo),
+        settings.askTimeout(), system.scheduler());
+    return onSuccess(reply, opened -> {
+      if (opened instanceof ServerProcess.SessionOpened ok) {
+        sessions.put(ok.sessionId(), new Entry(key, session));
+        session.terminated().thenRun(() -> sessions.remove(ok.sessionId()));
+        return respond(answer, List.of(RawHeader.create(SESSION_HEADER, ok.sessionId())));
+      }
+      session.complete();
+      if (opened instanceof ServerProcess.UnknownServer unknown) {
+        return error(StatusCodes.NOT_FOUND, JsonRpcError.UNKNOWN_SERVER, "unknown server key '" + unknown.key() + "'");
+      }
+      return error(StatusCodes.SERVICE_UNAVAILABLE, JsonRpcError.UNAVAILABLE, ((ServerProcess.OpenRejected) opened).reason());
+    });
+  }
+
+  private Route deliver(String sessionId, StreamableSession session, JsonRpcMessage message, boolean sse, boolean prime) {
+    JsonRpcMessage.Request request = message instanceof JsonRpcMessage.Request r ? r : null;
+    StreamableSession.Answer answer = request == null ? null
+        : session.attachRequest(request.id(), progressToken(request), sse, prime);
+    CompletionStage<ServerProcess.DeliverReply> reply = AskPattern.ask(registry,
+        replyTo -> new ServerRegistry.Deliver(sessionId, message, replyTo), settings.askTimeout(), system.scheduler());
+    return onSuccess(reply, delivered -> {
+      if (delivered == ServerProcess.Accepted.INSTANCE) {
+        return answer == null ? complete(HttpResponse.create().withStatus(StatusCodes.ACCEPTED)) : respond(answer, List.of());
+      }
+      if (request != null) {
+        session.abandonRequest(request.id());
+      }
+      JsonNode id = request == null ? NullNode.getInstance() : request.id();
+      if (delivered instanceof ServerProcess.SessionNotFound) {
+        return complete(jsonError(StatusCodes.NOT_FOUND, id,
+            new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or ended session '" + sessionId + "'")));
+      }
+      return complete(jsonError(StatusCodes.SERVICE_UNAVAILABLE, id, ((ServerProcess.Rejected) delivered).error()));
+    });
+  }
+
+  private Route openStream(String key, HttpRequest request) {
+    Optional<String> sessionId = header(request, SESSION_HEADER);
+    if (sessionId.isEmpty()) {
+      return error(StatusCodes.BAD_REQUEST, JsonRpcError.INVALID_REQUEST, "Mcp-Session-Id header is required");
+    }
+    Entry entry = sessions.get(sessionId.get());
+    if (entry == null || !entry.key().equals(key) || entry.session().isClosed()) {
+      return sessionNotFound(sessionId.get());
+    }
+    if (!accepts(request, MediaTypes.TEXT_EVENT_STREAM.toString())) {
+      return error(StatusCodes.NOT_ACCEPTABLE, JsonRpcError.INVALID_REQUEST, "Accept must include text/event-stream");
+    }
+    Source<ByteString, NotUsed> events = entry.session().attachGet(header(request, "Last-Event-ID"),
+        primes(header(request, VERSION_HEADER)));
+    return complete(sse(events, List.of()));
+  }
+
+  private Route endSession(String key, HttpRequest request) {
+    Optional<String> sessionId = header(request, SESSION_HEADER);
+    if (sessionId.isEmpty()) {
+      return error(StatusCodes.BAD_REQUEST, JsonRpcError.INVALID_REQUEST, "Mcp-Session-Id header is required");
+    }
+    Entry entry = sessions.get(sessionId.get());
+    if (entry == null || !entry.key().equals(key)) {
+      return sessionNotFound(sessionId.get());
+    }
+    sessions.remove(sessionId.get());
+    entry.session().complete(); // its actor sees the client gone; a per-session child is stopped
+    return complete(StatusCodes.NO_CONTENT);
+  }
+
+  private Route respond(StreamableSession.Answer answer, List<HttpHeader> headers) {
+    if (answer instanceof StreamableSession.SseAnswer sse) {
+      return complete(sse(sse.events(), headers));
+    }
+    CompletionStage<JsonRpcMessage> response = ((StreamableSession.JsonAnswer) answer).response();
+    return onComplete(response, result -> result.isSuccess()
+        ? complete(HttpResponse.create().withHeaders(headers)
+            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, JsonRpcCodec.encode(result.get()))))
+        : error(StatusCodes.NOT_FOUND, JsonRpcError.SESSION_NOT_FOUND, "the session ended before the answer"));
+  }
+
+  private HttpResponse sse(Source<ByteString, NotUsed> events, List<HttpHeader> headers) {
+    List<HttpHeader> all = new ArrayList<>(headers);
+    all.add(CacheControl.create(CacheDirectives.NO_CACHE));
+    return HttpResponse.create().withHeaders(all).withEntity(HttpEntities.create(
+        ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM),
+        events.keepAlive(settings.sseKeepAlive(), () -> SseEncoding.KEEP_ALIVE)));
+  }
+
+  private void closeIdleSessions() {
+    sessions.forEach((id, entry) -> {
+      if (entry.session().idleFor(settings.streamableIdleTimeout())) {
+        system.log().info("session closed key={} session={} reason=idle for {}", entry.key(), id,
+            settings.streamableIdleTimeout());
+        entry.session().complete();
+      }
+    });
+  }
+
+  private static JsonNode progressToken(JsonRpcMessage.Request request) {
+    return request.params() == null ? null : request.params().path("_meta").get("progressToken");
+  }
+
+  private static boolean primes(Optional<String> version) {
+    return version.map(v -> v.compareTo(PRIMING_SINCE) >= 0).orElse(false);
+  }
+
+  private static Optional<String> header(HttpRequest request, String name) {
+    return request.getHeader(name).map(HttpHeader::value).map(String::trim).filter(v -> !v.isEmpty());
+  }
+
+  /** No Accept header means anything; otherwise the type, its family wildcard or a full wildcard must be listed. */
+  private static boolean accepts(HttpRequest request, String mediaType) {
+    Optional<String> accept = header(request, "Accept");
+    if (accept.isEmpty()) {
+      return true;
+    }
+    String family = mediaType.substring(0, mediaType.indexOf('/')) + "/*";
+    for (String part : accept.get().split(",")) {
+      String type = part.split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
+      if (type.equals(mediaType) || type.equals(family) || type.equals("*/*")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isJson(HttpRequest request) {
+    var mediaType = request.entity().getContentType().mediaType();
+    return mediaType.equals(MediaTypes.APPLICATION_JSON) || mediaType.equals(MediaTypes.APPLICATION_OCTET_STREAM)
+        || (mediaType.mainType().equals("application") && mediaType.subType().endsWith("+json"));
+  }
+
+  private static Route sessionNotFound(String sessionId) {
+    return error(StatusCodes.NOT_FOUND, JsonRpcError.SESSION_NOT_FOUND,
+        "unknown or ended session '" + sessionId + "': initialize a new one");
+  }
+
+  private static Route error(StatusCode status, int code, String message) {
+    return complete(ErrorHandling.jsonRpcError(status, new JsonRpcError(code, message)));
+  }
+
+  private static HttpResponse jsonError(StatusCode status, JsonNode id, JsonRpcError error) {
+    return HttpResponse.create().withStatus(status).withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+        error.toResponseJson(id == null ? NullNode.getInstance() : id)));
+  }
+}

@@ -1,0 +1,327 @@
+package io.mcprouter.transport.streamable;
+
+import akka.Done;
+import akka.NotUsed;
+import akka.actor.typed.ActorSystem;
+import akka.japi.Pair;
+import akka.stream.BoundedSourceQueue;
+import akka.stream.QueueOfferResult;
+import akka.stream.javadsl.Source;
+import akka.util.ByteString;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mcprouter.jsonrpc.JsonRpcCodec;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.process.SessionRouting;
+import io.mcprouter.session.Outbound;
+import io.mcprouter.transport.sse.SseEncoding;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The outbound side of one Streamable HTTP session: which SSE stream each message belongs on, and a
+ * bounded buffer of recent events per stream so a client can resume with {@code Last-Event-ID}.
+ *
+ * <ul>
+ *   <li>Each POSTed request has its own stream: its response ends it; its progress notifications
+ *       (matched by progress token) go on it; other server messages go on the most recent request
+ *       stream still open (they relate to a request in progress), else on the GET stream.
+ *   <li>Event ids are {@code <stream>.<seq>}, unique in the session, so a {@code Last-Event-ID} names
+ *       the stream to resume and the point to resume from (MCP 2025-11-25, resumability).
+ *   <li>A connection that stops reading is dropped, not the session: its events stay buffered for a
+ *       resume. Only when undelivered events exceed the session's bounds is the session closed.
+ * </ul>
+ *
+ * Called from the session actor (offer) and from HTTP routes (attach); all state is guarded by this.
+ */
+public final class StreamableSession implements Outbound {
+
+  private static final String STANDALONE = "g";
+  private static final int FINISHED_STREAMS_KEPT = 16;
+  private static final ByteString RETRY = ByteString.fromString("retry: 1000\n");
+
+  private record Event(long seq, ByteString bytes) {}
+
+  private static final class EventStream {
+    final String id;
+    final ArrayDeque<Event> events = new ArrayDeque<>();
+    BoundedSourceQueue<ByteString> live;
+    CompletableFuture<JsonRpcMessage> jsonAnswer;
+    long deliveredSeq;
+    boolean finished;
+
+    EventStream(String id) {
+      this.id = id;
+    }
+  }
+
+  /** How a POSTed request is answered: an SSE stream, or (Accept: application/json only) one JSON answer. */
+  public sealed interface Answer {}
+
+  public record SseAnswer(Source<ByteString, NotUsed> events) implements Answer {}
+
+  public record JsonAnswer(CompletionStage<JsonRpcMessage> response) implements Answer {}
+
+  private final ActorSystem<?> system;
+  private final int maxEvents;
+  private final long maxBytes;
+  private final Map<String, EventStream> streams = new LinkedHashMap<>();
+  private final Map<String, EventStream> byRequest = new HashMap<>();
+  private final Map<String, EventStream> byProgressToken = new HashMap<>();
+  private final CompletableFuture<Done> terminated = new CompletableFuture<>();
+  private final EventStream standalone = new EventStream(STANDALONE);
+  private long seq;
+  private long streamCounter;
+  private int bufferedEvents;
+  private long bufferedBytes;
+  private long lastActivityNanos = System.nanoTime();
+  private boolean closed;
+
+  public StreamableSession(ActorSystem<?> system, int maxEvents, long maxBytes) {
+    this.system = system;
+    this.maxEvents = maxEvents;
+    this.maxBytes = maxBytes;
+    streams.put(STANDALONE, standalone);
+  }
+
+  /** Opens the stream that will carry a request's answer; call before the request is delivered. */
+  public synchronized Answer attachRequest(JsonNode requestId, JsonNode progressToken, boolean sse, boolean prime) {
+    touch();
+    EventStream stream = new EventStream("r" + (++streamCounter));
+    streams.put(stream.id, stream);
+    byRequest.put(SessionRouting.idKey(requestId), stream);
+    if (progressToken != null && !progressToken.isNull()) {
+      byProgressToken.put(SessionRouting.idKey(progressToken), stream);
+    }
+    if (!sse) {
+      stream.jsonAnswer = new CompletableFuture<>();
+      return new JsonAnswer(stream.jsonAnswer);
+    }
+    return new SseAnswer(connect(stream, prime ? List.of(priming(stream)) : List.of()));
+  }
+
+  /** The request was not delivered after all: forget its stream. */
+  public synchronized void abandonRequest(JsonNode requestId) {
+    EventStream stream = byRequest.remove(SessionRouting.idKey(requestId));
+    if (stream != null) {
+      byProgressToken.values().remove(stream);
+      finish(stream);
+      streams.remove(stream.id);
+    }
+  }
+
+  /**
+   * A GET: the session's stream for server-initiated messages, or with {@code lastEventId} the
+   * resumption of whichever stream that event belongs to, replaying what followed it. A second GET
+   * replaces the first connection (a client reconnecting after a network drop is the usual cause).
+   */
+  public synchronized Source<ByteString, NotUsed> attachGet(Optional<String> lastEventId, boolean prime) {
+    touch();
+    EventStream stream = standalone;
+    long after = standalone.deliveredSeq;
+    if (lastEventId.isPresent()) {
+      int dot = lastEventId.get().lastIndexOf('.');
+      EventStream named = dot < 0 ? null : streams.get(lastEventId.get().substring(0, dot));
+      if (named != null) {
+        stream = named;
+        after = parseSeq(lastEventId.get().substring(dot + 1));
+      }
+    }
+    long from = after;
+    List<ByteString> replay = new ArrayList<>();
+    stream.events.stream().filter(e -> e.seq() > from).forEach(e -> replay.add(e.bytes()));
+    if (replay.isEmpty() && prime) {
+      replay.add(priming(stream));
+    }
+    if (stream.live != null) {
+      stream.live.complete();
+    }
+    return connect(stream, replay);
+  }
+
+  @Override
+  public synchronized OfferResult offer(JsonRpcMessage message) {
+    if (closed) {
+      return OfferResult.CLOSED;
+    }
+    touch();
+    EventStream target = streamFor(message);
+    if (target.jsonAnswer != null) {
+      if (message instanceof JsonRpcMessage.Response) {
+        target.jsonAnswer.complete(message);
+        finish(target);
+        return OfferResult.ENQUEUED;
+      }
+      target = standalone; // a plain JSON answer has no room for related messages
+    }
+    Event event = new Event(++seq, SseEncoding.event("message", target.id + "." + (seq), JsonRpcCodec.encode(message)));
+    target.events.add(event);
+    bufferedEvents++;
+    bufferedBytes += event.bytes().size();
+    if (target.live != null) {
+      if (target.live.offer(event.bytes()) == QueueOfferResult.enqueued()) {
+        target.deliveredSeq = event.seq();
+      } else {
+        // this connection is not keeping up: drop it; the client resumes from its Last-Event-ID
+        target.live.complete();
+        target.live = null;
+      }
+    }
+    if (message instanceof JsonRpcMessage.Response) {
+      finish(target);
+    }
+    return trim() ? OfferResult.ENQUEUED : OfferResult.OVERFLOW;
+  }
+
+  /** Ends the session: its connections complete and its actor sees the client gone. */
+  @Override
+  public synchronized void complete() {
+    if (!closed) {
+      closed = true;
+      streams.values().forEach(stream -> {
+        if (stream.live != null) {
+          stream.live.complete();
+          stream.live = null;
+        }
+        if (stream.jsonAnswer != null) {
+          stream.jsonAnswer.cancel(false);
+        }
+      });
+      terminated.complete(Done.getInstance());
+    }
+  }
+
+  @Override
+  public CompletionStage<Done> terminated() {
+    return terminated;
+  }
+
+  @Override
+  public String describeBounds() {
+    return maxEvents + " undelivered events / " + maxBytes + " bytes";
+  }
+
+  public synchronized boolean isClosed() {
+    return closed;
+  }
+
+  /** Idle: no connection open, no request waiting for its answer, for at least this long. */
+  public synchronized boolean idleFor(java.time.Duration limit) {
+    boolean connected = streams.values().stream().anyMatch(s -> s.live != null || s.jsonAnswer != null);
+    return !connected && byRequest.isEmpty() && System.nanoTime() - lastActivityNanos > limit.toNanos();
+  }
+
+  private EventStream streamFor(JsonRpcMessage message) {
+    if (message instanceof JsonRpcMessage.Response response) {
+      EventStream stream = byRequest.remove(SessionRouting.idKey(response.id()));
+      if (stream != null) {
+        byProgressToken.values().remove(stream);
+        return stream;
+      }
+      return standalone;
+    }
+    if (message instanceof JsonRpcMessage.Notification n && "notifications/progress".equals(n.method())
+        && n.params() != null && n.params().has("progressToken")) {
+      EventStream stream = byProgressToken.get(SessionRouting.idKey(n.params().get("progressToken")));
+      if (stream != null && !stream.finished) {
+        return stream;
+      }
+    }
+    EventStream newest = null;
+    for (EventStream stream : byRequest.values()) {
+      if (!stream.finished && stream.jsonAnswer == null
+          && (newest == null || Long.parseLong(stream.id.substring(1)) > Long.parseLong(newest.id.substring(1)))) {
+        newest = stream;
+      }
+    }
+    return newest != null ? newest : standalone;
+  }
+
+  private Source<ByteString, NotUsed> connect(EventStream stream, List<ByteString> first) {
+    Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> queue =
+        Source.<ByteString>queue(Math.max(16, maxEvents)).preMaterialize(system);
+    BoundedSourceQueue<ByteString> live = queue.first();
+    first.forEach(live::offer);
+    stream.deliveredSeq = stream.events.isEmpty() ? stream.deliveredSeq : stream.events.getLast().seq();
+    if (stream.finished) {
+      live.complete();
+    } else {
+      stream.live = live;
+    }
+    return queue.second().watchTermination((mat, done) -> {
+      done.whenComplete((d, failure) -> disconnected(stream, live));
+      return NotUsed.getInstance();
+    });
+  }
+
+  private synchronized void disconnected(EventStream stream, BoundedSourceQueue<ByteString> live) {
+    if (stream.live == live) {
+      stream.live = null;
+    }
+    touch();
+  }
+
+  private void finish(EventStream stream) {
+    stream.finished = true;
+    if (stream.live != null) {
+      stream.live.complete();
+      stream.live = null;
+    }
+    stream.jsonAnswer = null;
+    long finishedCount = streams.values().stream().filter(s -> s.finished).count();
+    for (Iterator<EventStream> it = streams.values().iterator(); it.hasNext() && finishedCount > FINISHED_STREAMS_KEPT; ) {
+      EventStream old = it.next();
+      if (old.finished && old != stream) {
+        dropEvents(old, old.events.size());
+        it.remove();
+        finishedCount--;
+      }
+    }
+  }
+
+  /** Keeps the buffers bounded: delivered events go first; false when undelivered ones would have to. */
+  private boolean trim() {
+    for (EventStream stream : streams.values()) {
+      while (overBounds() && !stream.events.isEmpty() && stream.events.getFirst().seq() <= stream.deliveredSeq) {
+        dropEvents(stream, 1);
+      }
+    }
+    return !overBounds();
+  }
+
+  private boolean overBounds() {
+    return bufferedEvents > maxEvents || bufferedBytes > maxBytes;
+  }
+
+  private void dropEvents(EventStream stream, int count) {
+    for (int i = 0; i < count && !stream.events.isEmpty(); i++) {
+      Event dropped = stream.events.removeFirst();
+      bufferedEvents--;
+      bufferedBytes -= dropped.bytes().size();
+    }
+  }
+
+  /** An event with an id and empty data: lets a 2025-11-25 client resume a stream that has sent nothing yet. */
+  private ByteString priming(EventStream stream) {
+    return ByteString.fromString("id: " + stream.id + "." + seq + "\n").concat(RETRY).concat(ByteString.fromString("data: \n\n"));
+  }
+
+  private void touch() {
+    lastActivityNanos = System.nanoTime();
+  }
+
+  private static long parseSeq(String text) {
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+}
