@@ -41,7 +41,13 @@ class ConformanceSuiteTest {
 
   private static void runSuite(String key) throws Exception {
     String url = "http://127.0.0.1:" + router.proxyPort() + "/mcp/" + key;
-    Process suite = new ProcessBuilder("bash", IT.resolve("run-conformance.sh").toString(), url).inheritIO().start();
+    Process suite = new ProcessBuilder("bash", IT.resolve("run-conformance.sh").toString(), url)
+        .redirectErrorStream(true).start();
+    // through System.out, which surefire forwards to the build log (a child writing to the forked
+    // JVM's own stdout would corrupt surefire's channel)
+    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(suite.getInputStream()))) {
+      lines.lines().forEach(line -> System.out.println("[conformance " + key + "] " + line));
+    }
     assertTrue(suite.waitFor(10, TimeUnit.MINUTES), "the conformance suite did not finish");
     assertEquals(0, suite.exitValue(), "conformance scenarios failed against " + url + " (summary above)");
   }
