@@ -41,9 +41,23 @@ public final class ErrorHandling {
 
   /** A JSON response carrying a JSON-RPC error with a null id. */
   public static HttpResponse jsonRpcError(StatusCode status, JsonRpcError error) {
+    return jsonRpcError(status, null, error);
+  }
+
+  /** A JSON response carrying a JSON-RPC error for the request with {@code id} (null when unknown). */
+  public static HttpResponse jsonRpcError(StatusCode status, com.fasterxml.jackson.databind.JsonNode id, JsonRpcError error) {
     return HttpResponse.create()
         .withStatus(status)
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, error.toResponseJson(NullNode.getInstance())));
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+            error.toResponseJson(id == null ? NullNode.getInstance() : id)));
+  }
+
+  /** JSON, or no declared type at all (Akka reports an absent Content-Type as octet-stream). */
+  public static boolean isJson(akka.http.javadsl.model.HttpEntity entity) {
+    var mediaType = entity.getContentType().mediaType();
+    return mediaType.equals(akka.http.javadsl.model.MediaTypes.APPLICATION_JSON)
+        || mediaType.equals(akka.http.javadsl.model.MediaTypes.APPLICATION_OCTET_STREAM)
+        || (mediaType.mainType().equals("application") && mediaType.subType().endsWith("+json"));
   }
 
   private static ExceptionHandler exceptionHandler(Style style) {

@@ -24,8 +24,6 @@ import akka.http.javadsl.model.headers.CacheDirectives;
 import akka.http.javadsl.model.HttpEntities;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.MediaTypes;
-import akka.http.javadsl.model.RequestEntity;
-import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.unmarshalling.Unmarshaller;
@@ -104,7 +102,7 @@ public final class LegacySseRoutes {
             new JsonRpcError(JsonRpcError.INVALID_REQUEST, "missing query parameter 'sessionid'")));
       }
       return withSizeLimit(settings.maxBodyBytes(), () -> extractRequestEntity(entity -> {
-        if (!isJson(entity)) {
+        if (!ErrorHandling.isJson(entity)) {
           return complete(ErrorHandling.jsonRpcError(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
               new JsonRpcError(JsonRpcError.INVALID_REQUEST, "Content-Type must be application/json")));
         }
@@ -116,8 +114,8 @@ public final class LegacySseRoutes {
   private Route deliver(String sessionId, ByteString body) {
     JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(body);
     if (parsed instanceof JsonRpcCodec.Failure failure) {
-      return complete(jsonError(StatusCodes.BAD_REQUEST,
-          failure.id() == null ? NullNode.getInstance() : failure.id(), failure.error()));
+      return complete(ErrorHandling.jsonRpcError(StatusCodes.BAD_REQUEST,
+          failure.id(), failure.error()));
     }
     JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
     JsonNode requestId = message instanceof JsonRpcMessage.Request request ? request.id() : NullNode.getInstance();
@@ -128,23 +126,12 @@ public final class LegacySseRoutes {
         return complete(StatusCodes.ACCEPTED, "Accepted");
       }
       if (delivered instanceof ServerProcess.SessionNotFound missing) {
-        return complete(jsonError(StatusCodes.NOT_FOUND, requestId,
+        return complete(ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, requestId,
             new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or closed session '" + missing.sessionId() + "'")));
       }
-      return complete(jsonError(StatusCodes.SERVICE_UNAVAILABLE, requestId, ((ServerProcess.Rejected) delivered).error()));
+      return complete(ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, requestId, ((ServerProcess.Rejected) delivered).error()));
     });
   }
 
-  private static HttpResponse jsonError(StatusCode status, JsonNode id, JsonRpcError error) {
-    return HttpResponse.create().withStatus(status)
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, error.toResponseJson(id)));
-  }
 
-  /** JSON, or no declared type at all (Akka reports an absent Content-Type as octet-stream). */
-  private static boolean isJson(RequestEntity entity) {
-    var mediaType = entity.getContentType().mediaType();
-    return mediaType.equals(MediaTypes.APPLICATION_JSON)
-        || mediaType.equals(MediaTypes.APPLICATION_OCTET_STREAM)
-        || (mediaType.mainType().equals("application") && mediaType.subType().endsWith("+json"));
-  }
 }

@@ -99,7 +99,7 @@ public final class StreamableHttpRoutes {
       return error(StatusCodes.BAD_REQUEST, JsonRpcError.INVALID_REQUEST, "unsupported MCP-Protocol-Version '"
           + version.get() + "' (supported: 2024-11-05, 2025-03-26, 2025-06-18, 2025-11-25)");
     }
-    if (!isJson(request)) {
+    if (!ErrorHandling.isJson(request.entity())) {
       return error(StatusCodes.UNSUPPORTED_MEDIA_TYPE, JsonRpcError.INVALID_REQUEST, "Content-Type must be application/json");
     }
     boolean sse = accepts(request, MediaTypes.TEXT_EVENT_STREAM.toString());
@@ -110,7 +110,7 @@ public final class StreamableHttpRoutes {
     return withSizeLimit(settings.maxBodyBytes(), () -> entity(Unmarshaller.entityToByteString(), body -> {
       JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(body);
       if (parsed instanceof JsonRpcCodec.Failure failure) {
-        return complete(jsonError(StatusCodes.BAD_REQUEST, failure.id(), failure.error()));
+        return complete(ErrorHandling.jsonRpcError(StatusCodes.BAD_REQUEST, failure.id(), failure.error()));
       }
       JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
       if (message instanceof JsonRpcMessage.Request r && "initialize".equals(r.method())) {
@@ -166,10 +166,10 @@ public final class StreamableHttpRoutes {
       }
       JsonNode id = request == null ? NullNode.getInstance() : request.id();
       if (delivered instanceof ServerProcess.SessionNotFound) {
-        return complete(jsonError(StatusCodes.NOT_FOUND, id,
+        return complete(ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, id,
             new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or ended session '" + sessionId + "'")));
       }
-      return complete(jsonError(StatusCodes.SERVICE_UNAVAILABLE, id, ((ServerProcess.Rejected) delivered).error()));
+      return complete(ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, id, ((ServerProcess.Rejected) delivered).error()));
     });
   }
 
@@ -261,11 +261,6 @@ public final class StreamableHttpRoutes {
     return false;
   }
 
-  private static boolean isJson(HttpRequest request) {
-    var mediaType = request.entity().getContentType().mediaType();
-    return mediaType.equals(MediaTypes.APPLICATION_JSON) || mediaType.equals(MediaTypes.APPLICATION_OCTET_STREAM)
-        || (mediaType.mainType().equals("application") && mediaType.subType().endsWith("+json"));
-  }
 
   private static Route sessionNotFound(String sessionId) {
     return error(StatusCodes.NOT_FOUND, JsonRpcError.SESSION_NOT_FOUND,
@@ -276,8 +271,4 @@ public final class StreamableHttpRoutes {
     return complete(ErrorHandling.jsonRpcError(status, new JsonRpcError(code, message)));
   }
 
-  private static HttpResponse jsonError(StatusCode status, JsonNode id, JsonRpcError error) {
-    return HttpResponse.create().withStatus(status).withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
-        error.toResponseJson(id == null ? NullNode.getInstance() : id)));
-  }
 }
