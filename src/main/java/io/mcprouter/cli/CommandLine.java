@@ -30,7 +30,7 @@ public record CommandLine(Command command, Optional<Path> configFile) {
       usage: mcprouter <command> [--config FILE]
 
       commands:
-        proxy    serve MCP clients over HTTP+SSE (default port 8025)
+        proxy    serve MCP clients over Streamable HTTP and HTTP+SSE (default port 8025)
         api      serve the REST API (default port 8027)
         serve    both, in one process sharing the running servers
 

@@ -181,6 +181,9 @@ class StreamableHttpTest {
         .header("Mcp-Session-Id", sessionId).POST(HttpRequest.BodyPublishers.ofString("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]"))), 400);
     assertJsonRpcError(send(HttpRequest.newBuilder(URI.create(url("nope"))).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(initializeRequest().toString()))), 404);
+    ObjectNode huge = SseTestClient.request(6, "tools/call", SseTestClient.toolCall("echo", Map.of("text", "x".repeat(70_000))));
+    assertJsonRpcError(send(post("shared", sessionId, huge)), 413);
+    assertJsonRpcError(send(post("shared", sessionId, ping).POST(HttpRequest.BodyPublishers.ofString("{oops"))), 400);
     assertEquals(200, send(post("shared", sessionId, ping)).statusCode(), "the session still works");
   }
 
