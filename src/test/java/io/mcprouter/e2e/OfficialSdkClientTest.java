@@ -43,8 +43,11 @@ class OfficialSdkClientTest {
   }
 
   private JsonNode runSdkClient(String key) throws Exception {
-    Process node = new ProcessBuilder("node", "sse-client.mjs",
-        "http://localhost:" + router.proxyPort() + "/sse/" + key, "hello through mcprouter")
+    return runNode("sse-client.mjs", "http://localhost:" + router.proxyPort() + "/sse/" + key);
+  }
+
+  private JsonNode runNode(String script, String url) throws Exception {
+    Process node = new ProcessBuilder("node", script, url, "hello through mcprouter")
         .directory(IT.toFile())
         .redirectError(ProcessBuilder.Redirect.INHERIT)
         .start();
@@ -81,5 +84,30 @@ class OfficialSdkClientTest {
   @Test
   void officialSdkClientRunsAFullSessionThroughAPerSessionChild() throws Exception {
     assertFullSession(runSdkClient("everything-per-session"));
+  }
+
+  /** StreamableHTTPClientTransport: a full session, a dropped stream resumed with Last-Event-ID, DELETE. */
+  private static void assertStreamableSession(JsonNode result) {
+    assertFullSession(result);
+    assertEquals("2025-11-25", result.path("protocolVersion").asText(), result.toString());
+    JsonNode resumed = result.path("resumed");
+    assertTrue(resumed.path("progressBefore").size() >= 2, result.toString());
+    assertTrue(resumed.path("progressAfter").size() >= 1, result.toString());
+    assertEquals(resumed.path("totalSteps").asInt(),
+        resumed.path("progressBefore").size() + resumed.path("progressAfter").size(), "no progress lost or repeated: " + result);
+    assertTrue(resumed.path("result").asText().startsWith("Long running operation completed"), result.toString());
+    assertEquals(204, result.path("deleteStatus").asInt(), result.toString());
+    assertEquals(404, result.path("afterDeleteStatus").asInt(), result.toString());
+  }
+
+  @Test
+  void officialStreamableHttpClientRunsResumesAndEndsASessionOnASharedChild() throws Exception {
+    assertStreamableSession(runNode("streamable-client.mjs", "http://127.0.0.1:" + router.proxyPort() + "/mcp/everything"));
+  }
+
+  @Test
+  void officialStreamableHttpClientRunsResumesAndEndsASessionOnAPerSessionChild() throws Exception {
+    assertStreamableSession(runNode("streamable-client.mjs",
+        "http://127.0.0.1:" + router.proxyPort() + "/mcp/everything-per-session"));
   }
 }
