@@ -254,6 +254,56 @@ class StreamableHttpTest {
   }
 
   @Test
+  void aDroppedGetStreamIsResumedAndGetsWhatWasSentWhileItWasDown() throws Exception {
+    String listener = openSession("shared");
+    String caller = openSession("shared");
+    HttpRequest.Builder get = HttpRequest.newBuilder(URI.create(url("shared")))
+        .header("Accept", "text/event-stream").header("Mcp-Session-Id", listener).GET();
+    String lastId;
+    try (Events events = new Events(http.send(get.build(), HttpResponse.BodyHandlers.ofLines()))) {
+      notify(caller, 2);
+      Event first = events.next();
+      assertEquals("notifications/tools/list_changed", JSON.readTree(first.data()).path("method").asText());
+      assertTrue(first.id().startsWith("g."), first.id());
+      lastId = first.id();
+      events.next(); // the notifications/message that follows it
+    }
+    // sent while the listener is away (whether or not the router has noticed yet): buffered, not lost
+    notify(caller, 3);
+    try (Events resumed = new Events(http.send(get.header("Last-Event-ID", lastId).build(), HttpResponse.BodyHandlers.ofLines()))) {
+      List<String> methods = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        methods.add(resumed.nextMessage().path("method").asText());
+      }
+      assertEquals(List.of("notifications/message", "notifications/tools/list_changed", "notifications/message"), methods,
+          "the rest of the first notify's messages, then the second's, each once");
+    }
+  }
+
+  private static void notify(String sessionId, int id) {
+    try {
+      HttpResponse<String> notify = send(post("shared", sessionId,
+          SseTestClient.request(id, "tools/call", SseTestClient.toolCall("notify", Map.of()))).setHeader("Accept", "application/json"));
+      assertEquals(200, notify.statusCode());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void sseAndStreamableSessionsOfASharedKeyUseOneChild() throws Exception {
+    String sessionId = openSession("shared");
+    HttpResponse<String> viaMcp = send(post("shared", sessionId,
+        SseTestClient.request(2, "tools/call", SseTestClient.toolCall("pid", Map.of()))).setHeader("Accept", "application/json"));
+    try (SseTestClient legacy = SseTestClient.connect(http, router.proxyPort(), "shared")) {
+      legacy.initialize(1, null);
+      JsonNode viaSse = legacy.call(2, "tools/call", SseTestClient.toolCall("pid", Map.of()));
+      assertEquals(JSON.readTree(viaMcp.body()).path("result").path("content").path(0).path("text").asText(),
+          viaSse.path("result").path("content").path(0).path("text").asText());
+    }
+  }
+
+  @Test
   void deleteEndsTheSessionAndItsPerSessionChild() throws Exception {
     String sessionId = openSession("dedicated");
     HttpResponse<String> pid = send(post("dedicated", sessionId,
