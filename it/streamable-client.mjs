@@ -43,53 +43,29 @@
 // Diagnostics go to stderr only.
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import {
+  ECHO_TOOL, PROGRESS_TOOL, PROGRESS_ARGS, REQUEST_TIMEOUT_MS, finish, errorMessage, firstText, armHardTimeout,
+} from "./client-common.mjs";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 
-const ECHO_TOOL = "echo"; // args: { message: string } -> text "Echo: <message>"
-const PROGRESS_TOOL = "trigger-long-running-operation"; // args: { duration: seconds, steps: n }
-const PROGRESS_ARGS = { duration: 1, steps: 4 }; // 4 progress notifications, ~1 s total
 const RESUME_ARGS = { duration: 3, steps: 6 }; // 6 progress notifications, one every 0.5 s
 const DROP_AFTER_PROGRESS = 2; // drop the stream once this many progress notifications arrived
 const COMPLETION_PREFIX = "Long running operation completed";
-const HARD_TIMEOUT_MS = 60_000;
-const REQUEST_TIMEOUT_MS = 30_000;
 
-let finished = false;
 
-function finish(obj, code) {
-  if (finished) return;
-  finished = true;
-  process.stdout.write(JSON.stringify(obj) + "\n", () => process.exit(code));
-  // Fallback in case the write callback never fires.
-  setTimeout(() => process.exit(code), 2000).unref();
-}
 
-function errorMessage(err) {
-  if (err instanceof Error) return err.message || String(err);
-  try {
-    return typeof err === "string" ? err : JSON.stringify(err);
-  } catch {
-    return String(err);
-  }
-}
 
 function log(line) {
   process.stderr.write(line + "\n");
 }
 
-function firstText(result) {
-  const item = (result?.content ?? []).find((c) => c && c.type === "text");
-  return item ? item.text : undefined;
-}
 
 function isProgress(message) {
   return message && message.method === "notifications/progress" && message.params;
 }
 
-setTimeout(() => {
-  finish({ ok: false, error: `hard timeout after ${HARD_TIMEOUT_MS} ms` }, 2);
-}, HARD_TIMEOUT_MS).unref();
+armHardTimeout();
 
 process.on("unhandledRejection", (err) => finish({ ok: false, error: errorMessage(err) }, 1));
 process.on("uncaughtException", (err) => finish({ ok: false, error: errorMessage(err) }, 1));
