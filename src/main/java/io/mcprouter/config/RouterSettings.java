@@ -24,7 +24,11 @@ public record RouterSettings(
     Duration callTimeout,
     Duration streamableIdleTimeout,
     java.util.List<String> allowedOrigins,
-    java.util.List<String> allowedHosts) {
+    java.util.List<String> allowedHosts,
+    Duration requestTimeout,
+    Duration idleTimeout,
+    Duration initializeTimeout,
+    Duration checkInterval) {
 
   public static RouterSettings fromConfig(Config root) {
     Config c = root.getConfig("mcprouter");
@@ -46,6 +50,10 @@ public record RouterSettings(
         c.getDuration("api.call-timeout"),
         c.getDuration("streamable.session-idle-timeout"),
         c.getStringList("http.allowed-origins"),
-        c.getStringList("http.allowed-hosts"));
+        c.getStringList("http.allowed-hosts"),
+        c.getDuration("server-defaults.request-timeout"),
+        c.getDuration("server-defaults.idle-timeout"),
+        c.getDuration("server-defaults.initialize-timeout"),
+        c.getDuration("server-defaults.check-interval"));
   }
 }

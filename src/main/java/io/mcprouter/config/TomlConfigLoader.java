@@ -18,7 +18,7 @@ public final class TomlConfigLoader {
 
   private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final Set<String> SERVER_FIELDS =
-      Set.of("command", "share_process", "env", "cwd", "description");
+      Set.of("command", "share_process", "env", "cwd", "description", "request_timeout", "idle_timeout");
   private static final Set<String> LISTEN_FIELDS = Set.of("host", "port");
   private static final Set<String> API_FIELDS = Set.of("host", "port", "proxy_url");
 
@@ -89,7 +89,7 @@ public final class TomlConfigLoader {
     for (String field : fields.keySet()) {
       if (!SERVER_FIELDS.contains(field)) {
         throw new ConfigException(where + ": unknown field '" + path + "." + field
-            + "' (expected one of command, share_process, env, cwd, description)");
+            + "' (expected one of command, share_process, env, cwd, description, request_timeout, idle_timeout)");
       }
     }
     String command = nonEmptyString(where, path + ".command", fields.get("command"));
@@ -119,7 +119,32 @@ public final class TomlConfigLoader {
     Optional<String> description = fields.get("description") == null
         ? Optional.empty()
         : Optional.of(nonEmptyString(where, path + ".description", fields.get("description")));
-    return new ServerSpec(key, command, share, env, cwd, description);
+    return new ServerSpec(key, command, share, env, cwd, description,
+        duration(where, path + ".request_timeout", fields.get("request_timeout")),
+        duration(where, path + ".idle_timeout", fields.get("idle_timeout")));
+  }
+
+  /** Whole seconds (an integer or a plain number string), or a string such as "500ms", "90s", "10m", "1h". */
+  private static Optional<java.time.Duration> duration(String where, String name, Object value) {
+    if (value == null) {
+      return Optional.empty();
+    }
+    if (value instanceof Long seconds && seconds >= 0) {
+      return Optional.of(java.time.Duration.ofSeconds(seconds));
+    }
+    if (value instanceof String text) {
+      Matcher m = Pattern.compile("\\s*(\\d+)\\s*(ms|s|m|h)?\\s*").matcher(text);
+      if (m.matches()) {
+        long amount = Long.parseLong(m.group(1));
+        return Optional.of(switch (m.group(2) == null ? "s" : m.group(2)) {
+          case "ms" -> java.time.Duration.ofMillis(amount);
+          case "s" -> java.time.Duration.ofSeconds(amount);
+          case "m" -> java.time.Duration.ofMinutes(amount);
+          default -> java.time.Duration.ofHours(amount);
+        });
+      }
+    }
+    throw new ConfigException(where + ": '" + name + "' must be whole seconds or a duration such as \"90s\" or \"10m\"");
   }
 
   /** toml4j forgets the order of keys; operators expect listings in the order they wrote. */

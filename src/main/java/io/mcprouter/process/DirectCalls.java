@@ -72,7 +72,7 @@ final class DirectCalls {
       }
     } else if (message instanceof JsonRpcMessage.Response response && CALL_ID.equals(response.id())) {
       finish(sessionId, response.isError()
-          ? new Outcome(null, toError(response.error()), true)
+          ? new Outcome(null, toError(response.error()), !madeByRouter(response.error()))
           : new Outcome(response.result(), null, true), routing, out);
     } else if (message instanceof JsonRpcMessage.Request request && "ping".equals(request.method())) {
       routing.fromClient(sessionId, JsonRpcMessage.success(request.id(), JsonNodeFactory.instance.objectNode()), out);
@@ -100,6 +100,12 @@ final class DirectCalls {
       routing.sessionClosed(sessionId, out);
       call.onDone().accept(sessionId, outcome);
     }
+  }
+
+  /** Errors the router answers for the server (timeouts, a dead child) use the router's own codes. */
+  private static boolean madeByRouter(JsonNode error) {
+    int code = error.path("code").asInt();
+    return code <= JsonRpcError.SERVER_GONE && code >= JsonRpcError.TIMEOUT;
   }
 
   private static JsonRpcError toError(JsonNode error) {

@@ -36,7 +36,7 @@ final class Multiplexer implements SessionRouting {
       "elicitation/create", "elicitation",
       "roots/list", "roots");
 
-  private record Pending(String sessionId, JsonNode clientId, String method, String progressKey) {}
+  private record Pending(String sessionId, JsonNode clientId, String method, String progressKey, long sentAtNanos) {}
 
   private record ProgressRoute(String sessionId, JsonNode clientToken) {}
 
@@ -110,7 +110,7 @@ final class Multiplexer implements SessionRouting {
       return Outcome.CHILD_BUSY;
     }
     initializeInFlight = upstreamId;
-    pending.put(upstreamId, new Pending(sessionId, request.id(), "initialize", null));
+    pending.put(upstreamId, new Pending(sessionId, request.id(), "initialize", null, System.nanoTime()));
     return Outcome.ACCEPTED;
   }
 
@@ -128,7 +128,7 @@ final class Multiplexer implements SessionRouting {
     if (!out.toChild(new JsonRpcMessage.Request(LongNode.valueOf(upstreamId), request.method(), params))) {
       return Outcome.CHILD_BUSY;
     }
-    pending.put(upstreamId, new Pending(sessionId, request.id(), request.method(), progressKey));
+    pending.put(upstreamId, new Pending(sessionId, request.id(), request.method(), progressKey, System.nanoTime()));
     upstreamIdByClientId.put(clientKey(sessionId, request.id()), upstreamId);
     if (progressKey != null) {
       progressRoutes.put(progressKey, new ProgressRoute(sessionId, clientToken));
@@ -323,8 +323,10 @@ final class Multiplexer implements SessionRouting {
   }
 
   @Override
-  public List<JsonNode> inFlightIds() {
-    return pending.keySet().stream().map(id -> (JsonNode) LongNode.valueOf(id)).toList();
+  public List<InFlight> inFlightRequests() {
+    return pending.entrySet().stream()
+        .map(e -> new InFlight(LongNode.valueOf(e.getKey()), e.getValue().method(), e.getValue().sentAtNanos()))
+        .toList();
   }
 
   @Override

@@ -13,7 +13,7 @@ import java.util.Map;
 final class Passthrough implements SessionRouting {
 
   private String sessionId;
-  private final Map<String, JsonNode> inFlight = new LinkedHashMap<>();
+  private final Map<String, InFlight> inFlight = new LinkedHashMap<>();
 
   @Override
   public void sessionOpened(String sessionId) {
@@ -26,7 +26,7 @@ final class Passthrough implements SessionRouting {
       return Outcome.CHILD_BUSY;
     }
     if (message instanceof JsonRpcMessage.Request r) {
-      inFlight.put(SessionRouting.idKey(r.id()), r.id());
+      inFlight.put(SessionRouting.idKey(r.id()), new InFlight(r.id(), r.method(), System.nanoTime()));
     } else if (message instanceof JsonRpcMessage.Notification n
         && "notifications/cancelled".equals(n.method())
         && n.params() != null
@@ -57,7 +57,7 @@ final class Passthrough implements SessionRouting {
   }
 
   @Override
-  public List<JsonNode> inFlightIds() {
+  public List<InFlight> inFlightRequests() {
     return List.copyOf(inFlight.values());
   }
 }

@@ -81,6 +81,9 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
 
   private enum Timeout implements Command { DRAIN, GRACE, KILL, EXIT_DRAIN, SESSIONS_FLUSH }
 
+  /** Periodic: request, initialize and idle timeouts are checked on it. */
+  private enum Tick implements Command { INSTANCE }
+
   private record SessionEnded(String sessionId) implements Command {}
 
   private record DirectDelivery(String sessionId, JsonRpcMessage message) implements Command {}
@@ -170,6 +173,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   private int inFlightAtStop;
   private int failedAtStop;
   private String goneReason;
+  private long lastActivityNanos = System.nanoTime();
 
   private ServerProcess(ActorContext<Command> context, StashBuffer<Command> stash, TimerScheduler<Command> timers,
       ServerSpec spec, RouterSettings settings, ActorRef<Lifecycle> lifecycle) {
@@ -210,6 +214,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
         .onMessageEquals(StdoutEnded.INSTANCE, this::onStdoutEnded)
         .onMessage(ProcessExited.class, this::onProcessExited)
         .onMessage(Timeout.class, this::onTimeout)
+        .onMessageEquals(Tick.INSTANCE, this::onTick)
         .onMessage(SessionEnded.class, this::onSessionEnded)
         .onMessage(DirectDelivery.class, this::onDirectDelivery)
         .onMessage(CallTimedOut.class, this::onCallTimedOut)
@@ -228,6 +233,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
         stderrTail, getContext().getLog(), "key=" + spec.key() + " pid=" + process.pid());
     child = new ChildProcess(process, stdio, blocking);
     getContext().pipeToSelf(process.onExit(), (exited, failure) -> new ProcessExited(exited.exitValue()));
+    timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.checkInterval());
     phase = Phase.RUNNING;
     return stash.unstashAll(this);
   }
@@ -291,6 +297,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
       deliver.replyTo().tell(new Rejected(refusal.get()));
       return this;
     }
+    lastActivityNanos = System.nanoTime();
     SessionRouting.Outcome outcome = routing.fromClient(deliver.sessionId(), deliver.message(), outbox);
     deliver.replyTo().tell(outcome == SessionRouting.Outcome.ACCEPTED ? Accepted.INSTANCE : new Rejected(stdinFull()));
     return this;
@@ -306,6 +313,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
           refusal.get()));
       return this;
     }
+    lastActivityNanos = System.nanoTime();
     boolean listingTools = "tools/list".equals(call.method()) && (call.params() == null || call.params().isEmpty());
     if (listingTools && toolsCache != null) {
       call.replyTo().tell(new CallResult(toolsCache));
@@ -511,6 +519,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   }
 
   private Behavior<Command> onSessionEnded(SessionEnded ended) {
+    lastActivityNanos = System.nanoTime();
     sessions.remove(ended.sessionId());
     routing.sessionClosed(ended.sessionId(), outbox);
     if (phase == Phase.EXITED) {
@@ -520,6 +529,57 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
       stopMode = StopMode.GRACEFUL;
       closeStdin(); // its only client is gone: nobody is waiting for answers
     }
+    return this;
+  }
+
+  private Behavior<Command> onTick() {
+    if (phase != Phase.RUNNING && phase != Phase.DRAINING) {
+      return this;
+    }
+    long now = System.nanoTime();
+    long requestLimit = spec.requestTimeout().orElse(settings.requestTimeout()).toNanos();
+    for (SessionRouting.InFlight request : routing.inFlightRequests()) {
+      long waited = now - request.sentAtNanos();
+      if ("initialize".equals(request.method()) && waited > settings.initializeTimeout().toNanos()) {
+        return initializeTimedOut();
+      }
+      if (!"initialize".equals(request.method()) && waited > requestLimit) {
+        timeOut(request);
+      }
+    }
+    Duration idleLimit = spec.idleTimeout().orElse(settings.idleTimeout());
+    if (phase == Phase.RUNNING && spec.shareProcess() && !idleLimit.isZero() && sessions.isEmpty()
+        && routing.inFlight() == 0 && directCalls.inFlight() == 0 && now - lastActivityNanos > idleLimit.toNanos()) {
+      getContext().getLog().info("server idle key={} pid={} for {}; stopping it", spec.key(), child.pid(), idleLimit);
+      stopMode = StopMode.GRACEFUL;
+      stopStartedAt = Instant.now();
+      closeStdin();
+    }
+    closeStdinIfDrained();
+    return this;
+  }
+
+  /** The client gets an error now; the child is told to stop working on it. */
+  private void timeOut(SessionRouting.InFlight request) {
+    Duration limit = spec.requestTimeout().orElse(settings.requestTimeout());
+    getContext().getLog().warn("key={} request {} ({}) unanswered after {}; cancelled", spec.key(),
+        request.childSideId(), request.method(), limit);
+    routing.fromChild(JsonRpcMessage.failure(request.childSideId(), new JsonRpcError(JsonRpcError.TIMEOUT,
+        "server '" + spec.key() + "' did not answer " + request.method() + " within " + limit.toMillis() + " ms")), outbox);
+    ObjectNode params = JsonNodeFactory.instance.objectNode();
+    params.set("requestId", request.childSideId());
+    params.put("reason", "mcprouter request timeout");
+    outbox.toChild(new JsonRpcMessage.Notification("notifications/cancelled", params));
+  }
+
+  private Behavior<Command> initializeTimedOut() {
+    goneReason = "did not answer initialize within " + settings.initializeTimeout().toMillis() + " ms";
+    getContext().getLog().error("server failed to start key={} pid={} reason={}", spec.key(), child.pid(), goneReason);
+    stopMode = StopMode.FORCE;
+    failInFlight(new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' " + goneReason, diagnostics()));
+    child.signal(true);
+    child.closeStdin();
+    phase = Phase.CLOSING;
     return this;
   }
 

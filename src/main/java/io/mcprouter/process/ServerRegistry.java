@@ -164,8 +164,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       return this;
     }
     // a per-session key still serves API calls from one multiplexed child, never a process per call
-    ServerSpec multiplexed = new ServerSpec(spec.key(), spec.command(), true, spec.env(), spec.cwd(), spec.description());
-    shared(multiplexed).tell(new ServerProcess.Call(call.method(), call.params(), call.timeout(), call.replyTo()));
+    shared(spec.shared()).tell(new ServerProcess.Call(call.method(), call.params(), call.timeout(), call.replyTo()));
     return this;
   }
 

@@ -33,15 +33,22 @@ public interface SessionRouting {
 
   void sessionClosed(String sessionId, Outbox out);
 
+  /** A request the child has not answered yet: its id as the child knows it, and when it was sent. */
+  record InFlight(JsonNode childSideId, String method, long sentAtNanos) {}
+
   /**
-   * The ids, as the child knows them, of the requests it has not answered yet. Failing a request is
-   * routing a synthetic error response with that id through {@link #fromChild}: one mechanism for
-   * answers, crashes and over-long lines alike.
+   * The requests the child has not answered yet. Failing one is routing a synthetic error response
+   * with its id through {@link #fromChild}: one mechanism for answers, crashes, timeouts and
+   * over-long lines alike.
    */
-  java.util.List<JsonNode> inFlightIds();
+  java.util.List<InFlight> inFlightRequests();
+
+  default java.util.List<JsonNode> inFlightIds() {
+    return inFlightRequests().stream().map(InFlight::childSideId).toList();
+  }
 
   default int inFlight() {
-    return inFlightIds().size();
+    return inFlightRequests().size();
   }
 
   /** A map key for a JSON-RPC id that keeps 1 and "1" apart. */

@@ -186,4 +186,22 @@ class TomlConfigLoaderTest {
     ConfigException e = assertThrows(ConfigException.class, () -> TomlConfigLoader.load(missing));
     assertEquals("cannot read config file " + missing, e.getMessage());
   }
+
+  @Test
+  void perKeyTimeoutsAcceptSecondsOrDurations() throws IOException {
+    RouterConfig config = load("""
+        [mcp_servers]
+        a = { command = "x", request_timeout = 90, idle_timeout = "0" }
+        b = { command = "y", request_timeout = "1500ms", idle_timeout = "10m" }
+        c = { command = "z" }
+        """);
+    assertEquals(Optional.of(java.time.Duration.ofSeconds(90)), config.servers().get("a").requestTimeout());
+    assertEquals(Optional.of(java.time.Duration.ZERO), config.servers().get("a").idleTimeout());
+    assertEquals(Optional.of(java.time.Duration.ofMillis(1500)), config.servers().get("b").requestTimeout());
+    assertEquals(Optional.of(java.time.Duration.ofMinutes(10)), config.servers().get("b").idleTimeout());
+    assertEquals(Optional.empty(), config.servers().get("c").requestTimeout());
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> load("[mcp_servers]\nd = { command = \"x\", request_timeout = \"soon\" }\n"));
+    assertTrue(e.getMessage().contains("mcp_servers.d.request_timeout"), e.getMessage());
+  }
 }

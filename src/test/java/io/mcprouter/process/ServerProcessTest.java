@@ -113,9 +113,59 @@ class ServerProcessTest {
   private record Started(ActorRef<ServerProcess.Command> server, TestProbe<ServerProcess.Lifecycle> lifecycle) {}
 
   private Started spawn(String command, boolean shared) {
+    return spawn(new ServerSpec("test-" + ids.incrementAndGet(), command, shared, Map.of(), Optional.empty(), Optional.empty()),
+        settings);
+  }
+
+  private Started spawn(ServerSpec spec, RouterSettings with) {
     TestProbe<ServerProcess.Lifecycle> lifecycle = testKit.createTestProbe();
-    ServerSpec spec = new ServerSpec("test-" + ids.incrementAndGet(), command, shared, Map.of(), Optional.empty(), Optional.empty());
-    return new Started(testKit.spawn(ServerProcess.create(spec, settings, lifecycle.getRef())), lifecycle);
+    return new Started(testKit.spawn(ServerProcess.create(spec, with, lifecycle.getRef())), lifecycle);
+  }
+
+  private static ServerSpec fakeWith(Optional<Duration> requestTimeout, Optional<Duration> idleTimeout, String... args) {
+    return new ServerSpec("test-" + ids.incrementAndGet(), FakeServerCommand.commandLine(args), true, Map.of(),
+        Optional.empty(), Optional.empty(), requestTimeout, idleTimeout);
+  }
+
+  @Test
+  void aRequestOverItsKeysTimeoutIsAnsweredWithAnErrorAndCancelledAtTheChild() throws Exception {
+    Started started = spawn(fakeWith(Optional.of(Duration.ofMillis(500)), Optional.empty()), settings);
+    RecordingOutbound outbound = new RecordingOutbound(1000);
+    String session = open(started, outbound);
+    deliver(started, session, toolCall(1, "sleep", Map.of("ms", 20_000)));
+    JsonRpcMessage.Response timedOut = outbound.awaitResponse(1);
+    assertEquals(-32004, timedOut.error().path("code").asInt(), timedOut.toString());
+    assertTrue(timedOut.error().path("message").asText().contains("within 500 ms"), timedOut.toString());
+    deliver(started, session, toolCall(2, "stats", Map.of()));
+    JsonNode stats = JsonRpcCodec.MAPPER.readTree(text(outbound.awaitResponse(2)));
+    assertEquals(1, stats.path("cancelled").size(), "the child was told to cancel: " + stats);
+    assertEquals(0, stats.path("initialize").asInt());
+    started.server().tell(new ServerProcess.Stop(ServerProcess.StopMode.FORCE, testKit.<ServerProcess.Stopped>createTestProbe().getRef()));
+    started.lifecycle().expectTerminated(started.server(), Duration.ofSeconds(10));
+  }
+
+  @Test
+  void aChildThatNeverAnswersInitializeIsKilledAndReported() throws Exception {
+    RouterSettings quick = RouterSettings.fromConfig(ConfigFactory.parseString(
+        "mcprouter.server-defaults.initialize-timeout = 1s").withFallback(testKit.system().settings().config()));
+    Started started = spawn(fakeWith(Optional.empty(), Optional.empty(), "--no-initialize"), quick);
+    RecordingOutbound outbound = new RecordingOutbound(1000);
+    String session = open(started, outbound);
+    long pid = childPid(started);
+    ObjectNode params = JsonRpcCodec.MAPPER.createObjectNode().put("protocolVersion", "2025-06-18");
+    deliver(started, session, new JsonRpcMessage.Request(IntNode.valueOf(1), "initialize", params));
+    JsonRpcMessage.Response failed = outbound.awaitResponse(1);
+    assertTrue(failed.error().path("message").asText().contains("did not answer initialize within 1000 ms"), failed.toString());
+    started.lifecycle().expectTerminated(started.server(), Duration.ofSeconds(10));
+    Await.until(Duration.ofSeconds(5), "the child was killed", () -> !Processes.alive(pid));
+  }
+
+  @Test
+  void anIdleSharedChildIsStoppedAfterItsIdleTimeout() throws Exception {
+    Started started = spawn(fakeWith(Optional.empty(), Optional.of(Duration.ofSeconds(1))), settings);
+    long pid = childPid(started);
+    started.lifecycle().expectTerminated(started.server(), Duration.ofSeconds(10));
+    Await.until(Duration.ofSeconds(5), "the idle child exited", () -> !Processes.alive(pid));
   }
 
   private static String open(Started started, Outbound outbound) {
