@@ -28,7 +28,11 @@ public record RouterSettings(
     Duration requestTimeout,
     Duration idleTimeout,
     Duration initializeTimeout,
-    Duration checkInterval) {
+    Duration checkInterval,
+    Limits limits) {
+
+  /** Past a limit the client gets 503 and a JSON-RPC error naming the setting. */
+  public record Limits(int maxSessionsPerKey, int maxSessions, int maxChildren, int maxInFlightPerSession) {}
 
   public static RouterSettings fromConfig(Config root) {
     Config c = root.getConfig("mcprouter");
@@ -54,6 +58,8 @@ public record RouterSettings(
         c.getDuration("server-defaults.request-timeout"),
         c.getDuration("server-defaults.idle-timeout"),
         c.getDuration("server-defaults.initialize-timeout"),
-        c.getDuration("server-defaults.check-interval"));
+        c.getDuration("server-defaults.check-interval"),
+        new Limits(c.getInt("limits.max-sessions-per-key"), c.getInt("limits.max-sessions"),
+            c.getInt("limits.max-children"), c.getInt("limits.max-in-flight-per-session")));
   }
 }

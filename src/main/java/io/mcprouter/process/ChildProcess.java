@@ -21,6 +21,10 @@ final class ChildProcess {
     this.blocking = blocking;
   }
 
+  java.util.concurrent.CompletionStage<akka.Done> stderrDone() {
+    return stdio.stderrDone();
+  }
+
   long pid() {
     return process.pid();
   }

@@ -323,6 +323,11 @@ final class Multiplexer implements SessionRouting {
   }
 
   @Override
+  public int inFlightFor(String sessionId) {
+    return (int) pending.values().stream().filter(p -> p.sessionId().equals(sessionId)).count();
+  }
+
+  @Override
   public List<InFlight> inFlightRequests() {
     return pending.entrySet().stream()
         .map(e -> new InFlight(LongNode.valueOf(e.getKey()), e.getValue().method(), e.getValue().sentAtNanos()))

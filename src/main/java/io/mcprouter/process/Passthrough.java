@@ -57,6 +57,11 @@ final class Passthrough implements SessionRouting {
   }
 
   @Override
+  public int inFlightFor(String sessionId) {
+    return sessionId.equals(this.sessionId) ? inFlight.size() : 0;
+  }
+
+  @Override
   public List<InFlight> inFlightRequests() {
     return List.copyOf(inFlight.values());
   }

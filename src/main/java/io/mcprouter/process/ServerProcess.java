@@ -77,6 +77,8 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
 
   private enum StdoutEnded implements Command { INSTANCE }
 
+  private enum StderrEnded implements Command { INSTANCE }
+
   private record ProcessExited(int exitCode) implements Command {}
 
   private enum Timeout implements Command { DRAIN, GRACE, KILL, EXIT_DRAIN, SESSIONS_FLUSH }
@@ -138,6 +140,9 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   public record SessionStarted(String sessionId, ActorRef<Command> server, ActorRef<ClientSession.Command> session)
       implements Lifecycle {}
 
+  /** An announced session was not opened (the server is stopping). */
+  public record SessionRefused(String sessionId) implements Lifecycle {}
+
   private enum Phase { STARTING, RUNNING, DRAINING, CLOSING, EXITED }
 
   private static final int STDERR_LINES_IN_ERRORS = 20;
@@ -167,6 +172,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   private Instant startedAt;
   private Integer exitCode;
   private boolean stdoutEnded;
+  private boolean stderrEnded;
   private JsonNode toolsCache;
   private StopMode stopMode;
   private Instant stopStartedAt;
@@ -212,6 +218,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
         .onMessage(StdoutInit.class, this::onStdoutInit)
         .onMessage(StdoutLine.class, this::onStdoutLine)
         .onMessageEquals(StdoutEnded.INSTANCE, this::onStdoutEnded)
+        .onMessageEquals(StderrEnded.INSTANCE, this::onStderrEnded)
         .onMessage(ProcessExited.class, this::onProcessExited)
         .onMessage(Timeout.class, this::onTimeout)
         .onMessageEquals(Tick.INSTANCE, this::onTick)
@@ -232,6 +239,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
         StdoutLine::new, StdoutInit::new, StdoutAck.INSTANCE, StdoutEnded.INSTANCE, failure -> StdoutEnded.INSTANCE,
         stderrTail, getContext().getLog(), "key=" + spec.key() + " pid=" + process.pid());
     child = new ChildProcess(process, stdio, blocking);
+    getContext().pipeToSelf(child.stderrDone(), (done, failure) -> StderrEnded.INSTANCE);
     getContext().pipeToSelf(process.onExit(), (exited, failure) -> new ProcessExited(exited.exitValue()));
     timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.checkInterval());
     phase = Phase.RUNNING;
@@ -248,6 +256,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
 
   private Behavior<Command> onOpenSession(OpenSession open) {
     if (phase != Phase.STARTING && phase != Phase.RUNNING) {
+      lifecycle.tell(new SessionRefused(open.sessionId()));
       open.replyTo().tell(new OpenRejected("server '" + spec.key() + "' is stopping"));
       return this;
     }
@@ -292,7 +301,8 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
       deliver.replyTo().tell(new SessionNotFound(deliver.sessionId()));
       return this;
     }
-    Optional<JsonRpcError> refusal = refusal(deliver.message() instanceof JsonRpcMessage.Request);
+    Optional<JsonRpcError> refusal = refusal(deliver.message() instanceof JsonRpcMessage.Request)
+        .or(() -> inFlightLimit(deliver.sessionId(), deliver.message()));
     if (refusal.isPresent()) {
       deliver.replyTo().tell(new Rejected(refusal.get()));
       return this;
@@ -388,6 +398,15 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     return Optional.empty();
   }
 
+  private Optional<JsonRpcError> inFlightLimit(String sessionId, JsonRpcMessage message) {
+    int max = settings.limits().maxInFlightPerSession();
+    if (message instanceof JsonRpcMessage.Request && routing.inFlightFor(sessionId) >= max) {
+      return Optional.of(new JsonRpcError(JsonRpcError.UNAVAILABLE, "limit reached: " + max
+          + " requests in flight for this session (mcprouter.limits.max-in-flight-per-session)"));
+    }
+    return Optional.empty();
+  }
+
   private JsonRpcError stdinFull() {
     return new JsonRpcError(JsonRpcError.UNAVAILABLE, "server '" + spec.key() + "' is busy: its stdin buffer is full, retry later");
   }
@@ -458,10 +477,15 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     return this;
   }
 
+  private Behavior<Command> onStderrEnded() {
+    stderrEnded = true;
+    return exitCode != null && stdoutEnded && phase != Phase.EXITED ? exited() : this;
+  }
+
   private Behavior<Command> onStdoutEnded() {
     stdoutEnded = true;
     if (exitCode != null) {
-      return exited();
+      return stderrEnded ? exited() : this;
     }
     if (phase == Phase.RUNNING || phase == Phase.DRAINING) {
       // a server that closes stdout can no longer answer: end it rather than leave requests hanging
@@ -478,7 +502,8 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
         exitCode, routing.inFlight());
     // whatever the group left behind may hold the stdout pipe open; nothing of it is wanted now
     child.signal(true);
-    if (stdoutEnded) {
+    // the error report names the exit code and the last stderr lines: wait for both pipes to drain
+    if (stdoutEnded && stderrEnded) {
       return exited();
     }
     timers.startSingleTimer(Timeout.EXIT_DRAIN, settings.exitDrain());

@@ -141,9 +141,36 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       open.replyTo().tell(new ServerProcess.OpenRejected("the router is shutting down"));
       return this;
     }
+    Optional<String> limit = sessionLimitReached(spec);
+    if (limit.isPresent()) {
+      getContext().getLog().warn("session refused key={} reason={}", spec.key(), limit.get());
+      open.replyTo().tell(new ServerProcess.OpenRejected(limit.get()));
+      return this;
+    }
     ActorRef<ServerProcess.Command> server = spec.shareProcess() ? shared(spec) : spawnServer(spec);
-    server.tell(new ServerProcess.OpenSession(newSessionId(), open.outbound(), open.first(), open.replyTo()));
+    String sessionId = newSessionId();
+    // counted from now, so a burst of opens cannot overshoot the limits before the sessions start
+    sessionIndex.put(sessionId, new SessionEntry(server, spec.key(), Instant.now()));
+    server.tell(new ServerProcess.OpenSession(sessionId, open.outbound(), open.first(), open.replyTo()));
     return this;
+  }
+
+  /** Which limit a new session of this key would break, if any; the message names the setting. */
+  private Optional<String> sessionLimitReached(ServerSpec spec) {
+    RouterSettings.Limits limits = settings.limits();
+    if (sessionIndex.size() >= limits.maxSessions()) {
+      return Optional.of("limit reached: " + limits.maxSessions() + " sessions in all (mcprouter.limits.max-sessions)");
+    }
+    long ofKey = sessionIndex.values().stream().filter(e -> e.key().equals(spec.key())).count();
+    if (ofKey >= limits.maxSessionsPerKey()) {
+      return Optional.of("limit reached: " + limits.maxSessionsPerKey() + " sessions for server '" + spec.key()
+          + "' (mcprouter.limits.max-sessions-per-key)");
+    }
+    boolean needsChild = !spec.shareProcess() || !sharedByKey.containsKey(instanceName(spec));
+    if (needsChild && running.size() >= limits.maxChildren()) {
+      return Optional.of("limit reached: " + limits.maxChildren() + " running servers (mcprouter.limits.max-children)");
+    }
+    return Optional.empty();
   }
 
   private Behavior<Command> onDeliver(Deliver deliver) {
@@ -161,6 +188,13 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     if (spec == null || !stopAllWaiters.isEmpty()) {
       call.replyTo().tell(new ServerProcess.CallFailed(ServerProcess.CallFailure.UNAVAILABLE, new JsonRpcError(
           JsonRpcError.UNAVAILABLE, spec == null ? "unknown server key '" + call.key() + "'" : "the router is shutting down")));
+      return this;
+    }
+    String instance = instanceName(spec);
+    if (!sharedByKey.containsKey(instance) && running.size() >= settings.limits().maxChildren()) {
+      call.replyTo().tell(new ServerProcess.CallFailed(ServerProcess.CallFailure.UNAVAILABLE, new JsonRpcError(
+          JsonRpcError.UNAVAILABLE, "limit reached: " + settings.limits().maxChildren()
+              + " running servers (mcprouter.limits.max-children)")));
       return this;
     }
     // a per-session key still serves API calls from one multiplexed child, never a process per call
@@ -196,8 +230,12 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   }
 
   private ActorRef<ServerProcess.Command> shared(ServerSpec spec) {
-    String instance = spec.key() + (config.servers().get(spec.key()).shareProcess() ? "" : "#api");
-    return sharedByKey.computeIfAbsent(instance, name -> spawnServer(spec));
+    return sharedByKey.computeIfAbsent(instanceName(spec), name -> spawnServer(spec));
+  }
+
+  /** The shared child of a key; a per-session key has one too, for REST calls. */
+  private String instanceName(ServerSpec spec) {
+    return spec.key() + (config.servers().get(spec.key()).shareProcess() ? "" : "#api");
   }
 
   private Behavior<Command> onStopAll(StopAll stopAll) {
@@ -213,12 +251,14 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
 
   private Behavior<Command> onFromServer(FromServer fromServer) {
     ServerProcess.Lifecycle event = fromServer.event();
-    if (event instanceof ServerProcess.ChildGone gone) {
+    if (event instanceof ServerProcess.SessionRefused refused) {
+      sessionIndex.remove(refused.sessionId());
+    } else if (event instanceof ServerProcess.ChildGone gone) {
       // new sessions of this key start a fresh child instead of being refused by a dying one
       sharedByKey.values().remove(gone.server());
     } else if (event instanceof ServerProcess.SessionStarted started) {
       Running r = running.get(started.server());
-      sessionIndex.put(started.sessionId(), new SessionEntry(started.server(),
+      sessionIndex.putIfAbsent(started.sessionId(), new SessionEntry(started.server(),
           r == null ? "?" : r.spec().key(), Instant.now()));
       getContext().watchWith(started.session(), new SessionTerminated(started.sessionId()));
     }

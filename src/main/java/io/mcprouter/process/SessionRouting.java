@@ -47,6 +47,9 @@ public interface SessionRouting {
     return inFlightRequests().stream().map(InFlight::childSideId).toList();
   }
 
+  /** Requests of one session the child has not answered yet. */
+  int inFlightFor(String sessionId);
+
   default int inFlight() {
     return inFlightRequests().size();
   }

@@ -1,11 +1,13 @@
 package io.mcprouter.process;
 
+import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.japi.Pair;
 import akka.stream.ActorAttributes;
 import akka.stream.BoundedSourceQueue;
 import akka.stream.QueueOfferResult;
+import akka.stream.javadsl.Keep;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import akka.stream.javadsl.StreamConverters;
@@ -15,6 +17,7 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 
 /**
@@ -32,10 +35,17 @@ public final class StdioConnection {
   /** What the server actor holds of a running child's stdio; used from the actor only. */
   public static final class Handle {
     private final BoundedSourceQueue<JsonRpcMessage> stdin;
+    private final CompletionStage<Done> stderrDone;
     private boolean stdinClosed;
 
-    Handle(BoundedSourceQueue<JsonRpcMessage> stdin) {
+    Handle(BoundedSourceQueue<JsonRpcMessage> stdin, CompletionStage<Done> stderrDone) {
       this.stdin = stdin;
+      this.stderrDone = stderrDone;
+    }
+
+    /** Completes when every stderr line has been logged and kept: error reports wait for it. */
+    public CompletionStage<Done> stderrDone() {
+      return stderrDone;
     }
 
     /** False when the buffer is full or stdin is closed: the caller must answer for the message. */
@@ -91,19 +101,19 @@ public final class StdioConnection {
         .to(StreamConverters.fromOutputStream(process::getOutputStream, true).withAttributes(blocking))
         .run(system);
 
-    StreamConverters.fromInputStream(process::getErrorStream)
+    CompletionStage<Done> stderrDone = StreamConverters.fromInputStream(process::getErrorStream)
         .withAttributes(blocking)
         .via(lines(STDERR_MAX_LINE))
         .map(line -> line instanceof LineSplitter.Complete c
             ? c.bytes().utf8String()
             : "<stderr line of " + ((LineSplitter.Oversized) line).length() + " bytes skipped>")
-        .to(Sink.foreach(line -> {
+        .toMat(Sink.foreach(line -> {
           stderrTail.add(line);
           log.info("{} stderr: {}", logPrefix, line);
-        }))
+        }), Keep.right())
         .run(system);
 
-    return new Handle(stdin);
+    return new Handle(stdin, stderrDone);
   }
 
   /** Bounded line framing as a flow; a partial last line is emitted at end of stream. */
