@@ -29,7 +29,11 @@ public record RouterSettings(
     Duration idleTimeout,
     Duration initializeTimeout,
     Duration checkInterval,
-    Limits limits) {
+    Limits limits,
+    Restart restart) {
+
+  /** Restarting a crashed shared child: exponential backoff, and a crash loop ends the retries. */
+  public record Restart(Duration minBackoff, Duration maxBackoff, double randomFactor, int maxCrashes, Duration window) {}
 
   /** Past a limit the client gets 503 and a JSON-RPC error naming the setting. */
   public record Limits(int maxSessionsPerKey, int maxSessions, int maxChildren, int maxInFlightPerSession) {}
@@ -60,6 +64,8 @@ public record RouterSettings(
         c.getDuration("server-defaults.initialize-timeout"),
         c.getDuration("server-defaults.check-interval"),
         new Limits(c.getInt("limits.max-sessions-per-key"), c.getInt("limits.max-sessions"),
-            c.getInt("limits.max-children"), c.getInt("limits.max-in-flight-per-session")));
+            c.getInt("limits.max-children"), c.getInt("limits.max-in-flight-per-session")),
+        new Restart(c.getDuration("restart.min-backoff"), c.getDuration("restart.max-backoff"),
+            c.getDouble("restart.random-factor"), c.getInt("restart.max-crashes"), c.getDuration("restart.crash-window")));
   }
 }

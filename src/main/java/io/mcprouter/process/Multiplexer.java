@@ -50,7 +50,13 @@ final class Multiplexer implements SessionRouting {
     long lastActivity;
   }
 
+  /** Owner of the router's own requests (the initialize and subscriptions replayed to a restarted child). */
+  private static final String ROUTER = "";
+
   private final Map<Long, Pending> pending = new HashMap<>();
+  private final Map<String, java.util.Set<String>> subscriptions = new HashMap<>();
+  private ObjectNode initializeParams;
+  private Long replayedInitialize;
   private final Map<String, Long> upstreamIdByClientId = new HashMap<>();
   private final Map<String, ProgressRoute> progressRoutes = new HashMap<>();
   private final Map<String, ServerRequest> serverRequests = new HashMap<>();
@@ -110,11 +116,18 @@ final class Multiplexer implements SessionRouting {
       return Outcome.CHILD_BUSY;
     }
     initializeInFlight = upstreamId;
+    initializeParams = params;
     pending.put(upstreamId, new Pending(sessionId, request.id(), "initialize", null, System.nanoTime()));
     return Outcome.ACCEPTED;
   }
 
   private Outcome forwardRequest(String sessionId, JsonRpcMessage.Request request, Outbox out) {
+    String uri = request.params() == null ? null : request.params().path("uri").asText(null);
+    if ("resources/subscribe".equals(request.method()) && uri != null) {
+      subscriptions.computeIfAbsent(sessionId, id -> new java.util.HashSet<>()).add(uri);
+    } else if ("resources/unsubscribe".equals(request.method()) && uri != null && subscriptions.containsKey(sessionId)) {
+      subscriptions.get(sessionId).remove(uri);
+    }
     long upstreamId = nextUpstreamId++;
     JsonNode params = request.params();
     JsonNode clientToken = params == null ? null : params.path("_meta").get("progressToken");
@@ -225,6 +238,12 @@ final class Multiplexer implements SessionRouting {
       return false;
     }
     forget(upstreamId);
+    if (origin.sessionId().equals(ROUTER)) {
+      if (upstreamId.equals(replayedInitialize)) {
+        replayedInitialized(response, out);
+      }
+      return true;
+    }
     if (upstreamId.equals(initializeInFlight)) {
       initialized(origin, response, out);
       return true;
@@ -295,9 +314,43 @@ final class Multiplexer implements SessionRouting {
     return target;
   }
 
+  /**
+   * A new child replaced a crashed one: it is initialized as the first was (same parameters), then
+   * told {@code notifications/initialized}, then re-subscribed to every resource a session follows,
+   * so the sessions go on as if nothing had happened. Requests in flight were failed before.
+   */
+  @Override
+  public void childReplaced(Outbox out) {
+    initializedForwarded = false;
+    if (initializeParams == null || initializeResult == null) {
+      return;
+    }
+    long upstreamId = nextUpstreamId++;
+    if (out.toChild(new JsonRpcMessage.Request(LongNode.valueOf(upstreamId), "initialize", initializeParams))) {
+      replayedInitialize = upstreamId;
+      pending.put(upstreamId, new Pending(ROUTER, LongNode.valueOf(upstreamId), "initialize", null, System.nanoTime()));
+    }
+  }
+
+  private void replayedInitialized(JsonRpcMessage.Response response, Outbox out) {
+    replayedInitialize = null;
+    if (response.isError()) {
+      return; // the sessions' next requests will show the server's complaint
+    }
+    initializedForwarded = out.toChild(new JsonRpcMessage.Notification("notifications/initialized", null));
+    subscriptions.values().stream().flatMap(java.util.Set::stream).distinct().forEach(uri -> {
+      long upstreamId = nextUpstreamId++;
+      ObjectNode params = JsonNodeFactory.instance.objectNode().put("uri", uri);
+      if (out.toChild(new JsonRpcMessage.Request(LongNode.valueOf(upstreamId), "resources/subscribe", params))) {
+        pending.put(upstreamId, new Pending(ROUTER, LongNode.valueOf(upstreamId), "resources/subscribe", null, System.nanoTime()));
+      }
+    });
+  }
+
   @Override
   public void sessionClosed(String sessionId, Outbox out) {
     sessions.remove(sessionId);
+    subscriptions.remove(sessionId);
     initWaiters.removeIf(w -> w.sessionId().equals(sessionId));
     List<Long> abandoned = new ArrayList<>();
     pending.forEach((upstreamId, p) -> {

@@ -71,17 +71,18 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
 
   private record StdoutInit(ActorRef<StdoutAck> ackTo) implements Command {}
 
-  private record StdoutLine(ActorRef<StdoutAck> ackTo, StdoutFrame frame) implements Command {}
+  // generation: which child the event is about; a restarted server ignores its predecessor's
+  private record StdoutLine(int generation, ActorRef<StdoutAck> ackTo, StdoutFrame frame) implements Command {}
 
   private enum StdoutAck { INSTANCE }
 
-  private enum StdoutEnded implements Command { INSTANCE }
+  private record StdoutEnded(int generation) implements Command {}
 
-  private enum StderrEnded implements Command { INSTANCE }
+  private record StderrEnded(int generation) implements Command {}
 
-  private record ProcessExited(int exitCode) implements Command {}
+  private record ProcessExited(int generation, int exitCode) implements Command {}
 
-  private enum Timeout implements Command { DRAIN, GRACE, KILL, EXIT_DRAIN, SESSIONS_FLUSH }
+  private enum Timeout implements Command { DRAIN, GRACE, KILL, EXIT_DRAIN, SESSIONS_FLUSH, RESTART }
 
   /** Periodic: request, initialize and idle timeouts are checked on it. */
   private enum Tick implements Command { INSTANCE }
@@ -140,10 +141,13 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   public record SessionStarted(String sessionId, ActorRef<Command> server, ActorRef<ClientSession.Command> session)
       implements Lifecycle {}
 
+  /** The key crash-loops: refuse it with {@code error} until {@code until}, or until an operator stops it. */
+  public record KeyFailed(String key, Instant until, JsonRpcError error) implements Lifecycle {}
+
   /** An announced session was not opened (the server is stopping). */
   public record SessionRefused(String sessionId) implements Lifecycle {}
 
-  private enum Phase { STARTING, RUNNING, DRAINING, CLOSING, EXITED }
+  private enum Phase { STARTING, RUNNING, DRAINING, CLOSING, EXITED, RESTARTING }
 
   private static final int STDERR_LINES_IN_ERRORS = 20;
   /** Sessions get this long to flush the errors of a dead child to their clients before they are stopped. */
@@ -180,6 +184,8 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   private int failedAtStop;
   private String goneReason;
   private long lastActivityNanos = System.nanoTime();
+  private int restarts;
+  private final RestartPolicy restartPolicy;
 
   private ServerProcess(ActorContext<Command> context, StashBuffer<Command> stash, TimerScheduler<Command> timers,
       ServerSpec spec, RouterSettings settings, ActorRef<Lifecycle> lifecycle) {
@@ -192,7 +198,14 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(settings.blockingDispatcher()));
     this.routing = spec.shareProcess() ? new Multiplexer() : new Passthrough();
     this.stderrTail = new StderrTail(settings.stderrTailLines());
-    context.pipeToSelf(CompletableFuture.supplyAsync(this::launch, blocking), (started, failure) ->
+    RouterSettings.Restart restart = settings.restart();
+    this.restartPolicy = new RestartPolicy(restart.minBackoff(), restart.maxBackoff(), restart.randomFactor(),
+        restart.maxCrashes(), restart.window());
+    startChild();
+  }
+
+  private void startChild() {
+    getContext().pipeToSelf(CompletableFuture.supplyAsync(this::launch, blocking), (started, failure) ->
         failure == null ? new Launched(started) : new LaunchFailed(rootMessage(failure)));
   }
 
@@ -217,8 +230,8 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
         .onMessage(Stop.class, this::onStop)
         .onMessage(StdoutInit.class, this::onStdoutInit)
         .onMessage(StdoutLine.class, this::onStdoutLine)
-        .onMessageEquals(StdoutEnded.INSTANCE, this::onStdoutEnded)
-        .onMessageEquals(StderrEnded.INSTANCE, this::onStderrEnded)
+        .onMessage(StdoutEnded.class, this::onStdoutEnded)
+        .onMessage(StderrEnded.class, this::onStderrEnded)
         .onMessage(ProcessExited.class, this::onProcessExited)
         .onMessage(Timeout.class, this::onTimeout)
         .onMessageEquals(Tick.INSTANCE, this::onTick)
@@ -235,14 +248,19 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     startedAt = Instant.now();
     getContext().getLog().info("server started key={} pid={} shared={}", spec.key(), process.pid(), spec.shareProcess());
     lifecycle.tell(new ChildStarted(getContext().getSelf(), process.pid()));
+    int generation = restarts;
     StdioConnection.Handle stdio = StdioConnection.start(process, settings, getContext().getSystem(), getContext().getSelf(),
-        StdoutLine::new, StdoutInit::new, StdoutAck.INSTANCE, StdoutEnded.INSTANCE, failure -> StdoutEnded.INSTANCE,
+        (ackTo, frame) -> new StdoutLine(generation, ackTo, frame), StdoutInit::new, StdoutAck.INSTANCE,
+        new StdoutEnded(generation), failure -> new StdoutEnded(generation),
         stderrTail, getContext().getLog(), "key=" + spec.key() + " pid=" + process.pid());
     child = new ChildProcess(process, stdio, blocking);
-    getContext().pipeToSelf(child.stderrDone(), (done, failure) -> StderrEnded.INSTANCE);
-    getContext().pipeToSelf(process.onExit(), (exited, failure) -> new ProcessExited(exited.exitValue()));
+    getContext().pipeToSelf(child.stderrDone(), (done, failure) -> new StderrEnded(generation));
+    getContext().pipeToSelf(process.onExit(), (exited, failure) -> new ProcessExited(generation, exited.exitValue()));
     timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.checkInterval());
     phase = Phase.RUNNING;
+    if (restarts > 0) {
+      routing.childReplaced(outbox);
+    }
     return stash.unstashAll(this);
   }
 
@@ -255,7 +273,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   }
 
   private Behavior<Command> onOpenSession(OpenSession open) {
-    if (phase != Phase.STARTING && phase != Phase.RUNNING) {
+    if (phase != Phase.STARTING && phase != Phase.RUNNING && phase != Phase.RESTARTING) {
       lifecycle.tell(new SessionRefused(open.sessionId()));
       open.replyTo().tell(new OpenRejected("server '" + spec.key() + "' is stopping"));
       return this;
@@ -272,7 +290,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   }
 
   private Behavior<Command> onDeliverFirst(DeliverFirst first) {
-    if (phase == Phase.STARTING) {
+    if (phase == Phase.STARTING || phase == Phase.RESTARTING) {
       return stashOrReject(first, () -> refuseOnStream(first, tooManyQueued()));
     }
     if (!sessions.containsKey(first.sessionId())) {
@@ -294,7 +312,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   }
 
   private Behavior<Command> onDeliver(Deliver deliver) {
-    if (phase == Phase.STARTING) {
+    if (phase == Phase.STARTING || phase == Phase.RESTARTING) {
       return stashOrReject(deliver, () -> deliver.replyTo().tell(new Rejected(tooManyQueued())));
     }
     if (!sessions.containsKey(deliver.sessionId())) {
@@ -314,7 +332,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   }
 
   private Behavior<Command> onCall(Call call) {
-    if (phase == Phase.STARTING) {
+    if (phase == Phase.STARTING || phase == Phase.RESTARTING) {
       return stashOrReject(call, () -> call.replyTo().tell(new CallFailed(CallFailure.UNAVAILABLE, tooManyQueued())));
     }
     Optional<JsonRpcError> refusal = refusal(true);
@@ -371,9 +389,10 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
       case RUNNING -> "running";
       case DRAINING -> "draining";
       case CLOSING, EXITED -> "stopping";
+      case RESTARTING -> "restarting";
     };
     get.replyTo().tell(new Status(spec.key(), status, child == null ? -1 : child.pid(), sessions.size(),
-        routing.inFlight(), Optional.ofNullable(startedAt), 0, spec.shareProcess()));
+        routing.inFlight(), Optional.ofNullable(startedAt), restarts, spec.shareProcess()));
     return this;
   }
 
@@ -420,6 +439,13 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
       stash.stash(stop);
       return this;
     }
+    if (phase == Phase.RESTARTING) {
+      // nothing runs between a crash and its restart: the stop is immediate
+      stopMode = stop.mode();
+      stopStartedAt = Instant.now();
+      stopWaiters.add(stop.replyTo());
+      return exited();
+    }
     if (phase == Phase.EXITED) {
       stop.replyTo().tell(stopped());
       return this;
@@ -453,6 +479,10 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   }
 
   private Behavior<Command> onStdoutLine(StdoutLine line) {
+    if (line.generation() != restarts) {
+      line.ackTo().tell(StdoutAck.INSTANCE); // a crashed predecessor's last words: read, not routed
+      return this;
+    }
     StdoutFrame frame = line.frame();
     if (frame instanceof StdoutFrame.Message m) {
       if (m.message() instanceof JsonRpcMessage.Notification n && "notifications/tools/list_changed".equals(n.method())) {
@@ -477,12 +507,18 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     return this;
   }
 
-  private Behavior<Command> onStderrEnded() {
+  private Behavior<Command> onStderrEnded(StderrEnded ended) {
+    if (ended.generation() != restarts) {
+      return this;
+    }
     stderrEnded = true;
     return exitCode != null && stdoutEnded && phase != Phase.EXITED ? exited() : this;
   }
 
-  private Behavior<Command> onStdoutEnded() {
+  private Behavior<Command> onStdoutEnded(StdoutEnded ended) {
+    if (ended.generation() != restarts) {
+      return this;
+    }
     stdoutEnded = true;
     if (exitCode != null) {
       return stderrEnded ? exited() : this;
@@ -497,6 +533,9 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   }
 
   private Behavior<Command> onProcessExited(ProcessExited exited) {
+    if (exited.generation() != restarts) {
+      return this;
+    }
     exitCode = exited.exitCode();
     getContext().getLog().info("server exited key={} pid={} code={} in_flight={}", spec.key(), child.pid(),
         exitCode, routing.inFlight());
@@ -538,6 +577,12 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
       }
       case SESSIONS_FLUSH -> {
         return Behaviors.stopped();
+      }
+      case RESTART -> {
+        if (phase == Phase.RESTARTING) {
+          phase = Phase.STARTING;
+          startChild();
+        }
       }
     }
     return this;
@@ -610,6 +655,12 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
 
   /** The child is gone: fail what is in flight, close every session, stop when they have flushed. */
   private Behavior<Command> exited() {
+    if (phase != Phase.RESTARTING && stopMode == null && goneReason == null && spec.shareProcess() && !sessions.isEmpty()) {
+      Behavior<Command> restarting = restartAfterCrash();
+      if (restarting != null) {
+        return restarting;
+      }
+    }
     phase = Phase.EXITED;
     timers.cancelAll();
     lifecycle.tell(new ChildGone(getContext().getSelf()));
@@ -625,6 +676,35 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
       return Behaviors.stopped();
     }
     timers.startSingleTimer(Timeout.SESSIONS_FLUSH, SESSIONS_FLUSH_LIMIT);
+    return this;
+  }
+
+  /**
+   * A shared child with sessions crashed: fail what was in flight, keep the sessions, and start a new
+   * child after a backoff (the Multiplexer replays initialize to it). Null when this is a crash loop.
+   */
+  private Behavior<Command> restartAfterCrash() {
+    String reason = "exited with code " + exitCode;
+    ObjectNode details = diagnostics();
+    failInFlight(new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' " + reason, details));
+    RestartPolicy.Decision decision = restartPolicy.crashed(System.nanoTime());
+    if (decision.crashLoop()) {
+      goneReason = "is crash-looping (" + decision.crashesInWindow() + " crashes within "
+          + restartPolicy.window().toSeconds() + " s; last " + reason + ")";
+      getContext().getLog().error("server failed key={} reason={}", spec.key(), goneReason);
+      lifecycle.tell(new KeyFailed(spec.key(), Instant.now().plus(restartPolicy.window()),
+          new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' " + goneReason, details)));
+      return null;
+    }
+    restarts++;
+    getContext().getLog().warn("server crashed key={} pid={} {}; restart {} in {} ms with {} sessions kept", spec.key(),
+        child.pid(), reason, restarts, decision.backoff().toMillis(), sessions.size());
+    timers.cancelAll();
+    phase = Phase.RESTARTING;
+    exitCode = null;
+    stdoutEnded = false;
+    stderrEnded = false;
+    timers.startSingleTimer(Timeout.RESTART, decision.backoff());
     return this;
   }
 

@@ -106,6 +106,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   private final Map<ActorRef<ServerProcess.Command>, Running> running = new LinkedHashMap<>();
   private final Map<String, SessionEntry> sessionIndex = new HashMap<>();
   private final List<ActorRef<Done>> stopAllWaiters = new ArrayList<>();
+  private final Map<String, ServerProcess.KeyFailed> failedKeys = new HashMap<>();
   private long spawned;
 
   private ServerRegistry(ActorContext<Command> context, RouterConfig config, RouterSettings settings) {
@@ -139,6 +140,11 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     }
     if (!stopAllWaiters.isEmpty()) {
       open.replyTo().tell(new ServerProcess.OpenRejected("the router is shutting down"));
+      return this;
+    }
+    Optional<ServerProcess.KeyFailed> failed = failure(spec.key());
+    if (failed.isPresent()) {
+      open.replyTo().tell(new ServerProcess.OpenRejected(failed.get().error().message() + " " + stderrTail(failed.get())));
       return this;
     }
     Optional<String> limit = sessionLimitReached(spec);
@@ -190,6 +196,11 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
           JsonRpcError.UNAVAILABLE, spec == null ? "unknown server key '" + call.key() + "'" : "the router is shutting down")));
       return this;
     }
+    Optional<ServerProcess.KeyFailed> failed = failure(spec.key());
+    if (failed.isPresent()) {
+      call.replyTo().tell(new ServerProcess.CallFailed(ServerProcess.CallFailure.SERVER_GONE, failed.get().error()));
+      return this;
+    }
     String instance = instanceName(spec);
     if (!sharedByKey.containsKey(instance) && running.size() >= settings.limits().maxChildren()) {
       call.replyTo().tell(new ServerProcess.CallFailed(ServerProcess.CallFailure.UNAVAILABLE, new JsonRpcError(
@@ -203,16 +214,24 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   }
 
   private Behavior<Command> onListRunning(ListRunning list) {
+    List<ServerProcess.Status> failed = new ArrayList<>();
+    failedKeys.keySet().forEach(key -> failure(key).ifPresent(f -> failed.add(new ServerProcess.Status(key, "failed", -1, 0, 0,
+        Optional.empty(), 0, config.servers().get(key).shareProcess()))));
     getContext().spawnAnonymous(Collector.create(List.copyOf(running.keySet()), ServerProcess.GetStatus::new,
-        ServerProcess.Status.class, STATUS_TIMEOUT, true, statuses -> list.replyTo().tell(new RunningServers(statuses))));
+        ServerProcess.Status.class, STATUS_TIMEOUT, true, statuses -> {
+          List<ServerProcess.Status> all = new ArrayList<>(statuses);
+          all.addAll(failed);
+          list.replyTo().tell(new RunningServers(all));
+        }));
     return this;
   }
 
   private Behavior<Command> onStopServer(StopServer stop) {
     List<ActorRef<ServerProcess.Command>> servers = running.entrySet().stream()
         .filter(e -> e.getValue().spec().key().equals(stop.key())).map(Map.Entry::getKey).toList();
+    boolean wasFailed = failedKeys.remove(stop.key()) != null; // an operator's stop clears a crash loop
     if (servers.isEmpty()) {
-      stop.replyTo().tell(new NotRunning(stop.key()));
+      stop.replyTo().tell(wasFailed ? new StopReport(stop.key(), List.of()) : new NotRunning(stop.key()));
       return this;
     }
     Duration bound = settings.drainTimeout().plus(settings.gracePeriod()).plus(settings.killPeriod()).plusSeconds(5);
@@ -227,6 +246,22 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     clients.sort(java.util.Comparator.comparing(Client::openedAt));
     list.replyTo().tell(new Clients(clients));
     return this;
+  }
+
+  /** The crash loop that still bars this key, if any; an expired one is forgotten. */
+  private Optional<ServerProcess.KeyFailed> failure(String key) {
+    ServerProcess.KeyFailed failed = failedKeys.get(key);
+    if (failed != null && Instant.now().isAfter(failed.until())) {
+      failedKeys.remove(key);
+      return Optional.empty();
+    }
+    return Optional.ofNullable(failed);
+  }
+
+  private static String stderrTail(ServerProcess.KeyFailed failed) {
+    List<String> lines = new ArrayList<>();
+    failed.error().data().path("stderr").forEach(line -> lines.add(line.asText()));
+    return lines.isEmpty() ? "" : "Last stderr: " + String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
   }
 
   private ActorRef<ServerProcess.Command> shared(ServerSpec spec) {
@@ -251,7 +286,9 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
 
   private Behavior<Command> onFromServer(FromServer fromServer) {
     ServerProcess.Lifecycle event = fromServer.event();
-    if (event instanceof ServerProcess.SessionRefused refused) {
+    if (event instanceof ServerProcess.KeyFailed failed) {
+      failedKeys.put(failed.key(), failed);
+    } else if (event instanceof ServerProcess.SessionRefused refused) {
       sessionIndex.remove(refused.sessionId());
     } else if (event instanceof ServerProcess.ChildGone gone) {
       // new sessions of this key start a fresh child instead of being refused by a dying one

@@ -33,6 +33,9 @@ public interface SessionRouting {
 
   void sessionClosed(String sessionId, Outbox out);
 
+  /** A new child replaced one that crashed (after everything in flight was failed). */
+  default void childReplaced(Outbox out) {}
+
   /** A request the child has not answered yet: its id as the child knows it, and when it was sent. */
   record InFlight(JsonNode childSideId, String method, long sentAtNanos) {}
 

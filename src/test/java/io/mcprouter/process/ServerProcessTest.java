@@ -264,7 +264,7 @@ class ServerProcessTest {
   @Test
   void aCommandThatCannotRunReportsItsExitCodeAndStderr() throws Exception {
     // reads the request first, so it is in flight when the missing binary makes the shell exit
-    Started started = spawn("read request; definitely-not-a-command-xyz", true);
+    Started started = spawn("read request; definitely-not-a-command-xyz", false);
     RecordingOutbound outbound = new RecordingOutbound(1000);
     String session = open(started, outbound);
     deliver(started, session, toolCall(1, "echo", Map.of()));

@@ -197,13 +197,17 @@ class LegacySseTransportTest {
       assertTrue(error.path("data").path("stderr").toString().contains("crashing on request"), failed.toString());
       assertEquals(-32000, client.awaitMessage(m -> m.path("id").asInt() == 4, Duration.ofSeconds(5))
           .path("error").path("code").asInt());
-      client.ended().get(10, TimeUnit.SECONDS);
       Await.until(Duration.ofSeconds(5), "crashed child gone", () -> !Processes.alive(pid));
+      // the session survives: a new child serves it (CrashRestartTest covers the restart in depth)
+      assertEquals("back", text(client.call(5, "tools/call", toolCall("echo", Map.of("text", "back")))));
     }
-    // the next session starts a fresh child
-    try (SseTestClient again = connect("crashy")) {
-      again.initialize(1, null);
-      assertEquals("back", text(again.call(2, "tools/call", toolCall("echo", Map.of("text", "back")))));
+    // and a per-session child's crash ends its session, whose stream the router completes
+    try (SseTestClient alone = connect("dedicated")) {
+      alone.initialize(1, null);
+      alone.send(SseTestClient.request(2, "tools/call", toolCall("crash", Map.of("code", 4))));
+      assertTrue(alone.awaitMessage(m -> m.path("id").asInt() == 2, Duration.ofSeconds(5))
+          .path("error").path("message").asText().contains("exited with code 4"));
+      alone.ended().get(10, TimeUnit.SECONDS);
     }
   }
 
