@@ -58,6 +58,9 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
 
   private record FromServer(ServerProcess.Lifecycle event) implements Command {}
 
+  /** Router shutdown is bounded: whatever has not stopped gracefully by now is killed. */
+  private enum ForceRemaining implements Command { INSTANCE }
+
   private record ServerTerminated(ActorRef<ServerProcess.Command> server) implements Command {}
 
   private record SessionTerminated(String sessionId) implements Command {}
@@ -95,8 +98,11 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(3);
 
   public static Behavior<Command> create(RouterConfig config, RouterSettings settings) {
-    return Behaviors.setup(context -> new ServerRegistry(context, config, settings));
+    return Behaviors.withTimers(timers -> Behaviors.setup(context -> new ServerRegistry(context, timers, config, settings)));
   }
+
+  /** Time kept at the end of the shutdown bound for SIGKILL and the exit to be seen. */
+  private static final Duration KILL_MARGIN = Duration.ofSeconds(3);
 
   private final RouterConfig config;
   private final RouterSettings settings;
@@ -109,8 +115,12 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   private final Map<String, ServerProcess.KeyFailed> failedKeys = new HashMap<>();
   private long spawned;
 
-  private ServerRegistry(ActorContext<Command> context, RouterConfig config, RouterSettings settings) {
+  private final akka.actor.typed.javadsl.TimerScheduler<Command> timers;
+
+  private ServerRegistry(ActorContext<Command> context, akka.actor.typed.javadsl.TimerScheduler<Command> timers,
+      RouterConfig config, RouterSettings settings) {
     super(context);
+    this.timers = timers;
     this.config = config;
     this.settings = settings;
     this.lifecycleAdapter = context.messageAdapter(ServerProcess.Lifecycle.class, FromServer::new);
@@ -126,6 +136,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
         .onMessage(StopServer.class, this::onStopServer)
         .onMessage(ListClients.class, this::onListClients)
         .onMessage(StopAll.class, this::onStopAll)
+        .onMessageEquals(ForceRemaining.INSTANCE, this::onForceRemaining)
         .onMessage(FromServer.class, this::onFromServer)
         .onMessage(ServerTerminated.class, this::onServerTerminated)
         .onMessage(SessionTerminated.class, this::onSessionTerminated)
@@ -281,6 +292,17 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     stopAllWaiters.add(stopAll.replyTo());
     ActorRef<ServerProcess.Stopped> ignore = getContext().getSystem().ignoreRef();
     running.keySet().forEach(server -> server.tell(new ServerProcess.Stop(ServerProcess.StopMode.GRACEFUL, ignore)));
+    Duration graceful = settings.shutdownTimeout().minus(KILL_MARGIN);
+    timers.startSingleTimer(ForceRemaining.INSTANCE, graceful.isNegative() ? Duration.ZERO : graceful);
+    return this;
+  }
+
+  private Behavior<Command> onForceRemaining() {
+    if (!running.isEmpty()) {
+      getContext().getLog().warn("shutdown bound reached; force-stopping {} server(s)", running.size());
+      ActorRef<ServerProcess.Stopped> ignore = getContext().getSystem().ignoreRef();
+      running.keySet().forEach(server -> server.tell(new ServerProcess.Stop(ServerProcess.StopMode.FORCE, ignore)));
+    }
     return this;
   }
 

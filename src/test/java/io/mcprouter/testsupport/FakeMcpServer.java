@@ -258,6 +258,8 @@ public final class FakeMcpServer {
         tools.add(tool("spawn_child", "Start a grandchild process 'sleep 300' and answer with its pid"));
         tools.add(tool("stderr", "Write text to stderr, answer 'ok'",
                 prop("text", "string", "text to write")));
+        tools.add(tool("bad_utf8", "Write two lines of invalid UTF-8 to stdout, then answer"));
+        tools.add(tool("flood", "Send {count} notifications/message of {size} characters, then answer"));
         tools.add(tool("stats", "Answer with JSON counters: initialize, initialized, cancelled ids"));
         return tools;
     }
@@ -334,6 +336,20 @@ public final class FakeMcpServer {
                 p.put("data", "hello");
                 writeJson(n2);
                 sendText(id, "notified");
+                break;
+            }
+            case "bad_utf8":
+                writeRawLine(new byte[] {'{', '"', 'x', '"', ':', '"', (byte) 0xff, (byte) 0xfe, '"', '}'});
+                writeRawLine(new byte[] {(byte) 0xc3, (byte) 0x28, 'a', 'b'});
+                sendText(id, "after bad utf8");
+                break;
+            case "flood": {
+                int count = (int) Math.max(0, number(args, "count", 0));
+                String filler = "y".repeat((int) Math.max(0, number(args, "size", 1000)));
+                for (int i = 0; i < count; i++) {
+                    writeLine("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"level\":\"info\",\"data\":\"" + filler + "\"}}");
+                }
+                sendText(id, "flooded " + count);
                 break;
             }
             case "garbage":
@@ -493,6 +509,16 @@ public final class FakeMcpServer {
     }
 
     /** The single path for everything written to stdout: one line, then flush. */
+    private static synchronized void writeRawLine(byte[] bytes) {
+        try {
+            STDOUT.write(bytes);
+            STDOUT.write('\n');
+            STDOUT.flush();
+        } catch (IOException e) {
+            System.exit(0);
+        }
+    }
+
     private static synchronized void writeLine(String line) {
         try {
             STDOUT.write((line + "\n").getBytes(StandardCharsets.UTF_8));

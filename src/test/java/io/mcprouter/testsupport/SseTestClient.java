@@ -163,7 +163,8 @@ public final class SseTestClient implements AutoCloseable {
       long left = deadline - System.nanoTime();
       Event event = left <= 0 ? null : events.poll(left, TimeUnit.NANOSECONDS);
       if (event == null) {
-        fail("no matching message within " + timeout + "; unclaimed: " + unclaimed);
+        String seen = unclaimed.toString();
+        fail("no matching message within " + timeout + "; unclaimed: " + seen.substring(0, Math.min(2000, seen.length())));
       }
       if (!"message".equals(event.type())) {
         continue;
