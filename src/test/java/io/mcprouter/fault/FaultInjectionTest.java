@@ -132,12 +132,25 @@ class FaultInjectionTest {
       postTo(stuckSession, SseTestClient.request(1, "initialize", SseTestClient.JSON.readTree(
           "{\"protocolVersion\":\"2024-11-05\",\"capabilities\":{},\"clientInfo\":{\"name\":\"stuck\",\"version\":\"1\"}}")));
       postTo(stuckSession, SseTestClient.notification("notifications/initialized", null));
+      SseTestClient steady = SseTestClient.connect(http, router.proxyPort(), "steady");
+      steady.initialize(1, null);
+      long heapBefore = heapAfterGc();
       // about 100 MB of notifications to every session, asked for over REST; the stuck one stopped
       // reading after its endpoint event
-      HttpResponse<String> flooded = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.apiPort() + "/v1/call-tool"))
+      CompletableFuture<HttpResponse<String>> flood = http.sendAsync(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + router.apiPort() + "/v1/call-tool"))
           .header("Authorization", "Bearer flood").header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"flood\",\"arguments\":{\"count\":2000,\"size\":50000}}")).build(),
           HttpResponse.BodyHandlers.ofString());
+      long slowestPingMs = 0;
+      int pings = 0;
+      while (!flood.isDone() || pings < 5) {
+        long sent = System.nanoTime();
+        assertTrue(steady.call(100 + pings, "ping", null).has("result"));
+        slowestPingMs = Math.max(slowestPingMs, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent));
+        pings++;
+      }
+      HttpResponse<String> flooded = flood.get(60, TimeUnit.SECONDS);
       assertEquals(200, flooded.statusCode(), flooded.body());
       assertTrue(flooded.body().contains("flooded 2000"), flooded.body());
       Await.until(Duration.ofSeconds(30), "the stuck session was closed", () -> {
@@ -147,12 +160,23 @@ class FaultInjectionTest {
           throw new IllegalStateException(e);
         }
       });
+      long retainedMb = (heapAfterGc() - heapBefore) / (1024 * 1024);
+      System.out.println("100 MB flood past a client that does not read: " + pings + " pings from another session, slowest "
+          + slowestPingMs + " ms; heap retained afterwards " + retainedMb + " MiB");
+      assertTrue(slowestPingMs < 2000, "another session's ping took " + slowestPingMs + " ms during the flood");
+      assertTrue(retainedMb < 64, "heap retained after the flood: " + retainedMb + " MiB");
+      steady.close();
       assertEquals(404, postTo(stuckSession, SseTestClient.request(3, "ping", null)));
       try (SseTestClient other = SseTestClient.connect(http, router.proxyPort(), "steady")) {
         other.initialize(1, null);
         assertTrue(other.call(2, "ping", null).has("result"), "the router still serves others");
       }
     }
+  }
+
+  private static long heapAfterGc() {
+    System.gc();
+    return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
   private static int postTo(String sessionId, JsonNode body) throws Exception {

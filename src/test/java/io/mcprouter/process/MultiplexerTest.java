@@ -374,4 +374,35 @@ class MultiplexerTest {
     assertEquals(SessionRouting.Outcome.ACCEPTED, client("A", initialize("1", "{}")));
     assertEquals("initialize", ((JsonRpcMessage.Request) out.lastToChild()).method());
   }
+
+  @Test
+  void aReplacedChildIsInitializedAsTheFirstWasAndResubscribedWithoutBotheringTheSessions() {
+    initialized("{}", "A", "B");
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://one\"}}");
+    client("B", "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://one\"}}");
+    client("B", "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://two\"}}");
+    client("B", "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"resources/unsubscribe\",\"params\":{\"uri\":\"test://two\"}}");
+    // the old child dies: what was in flight is failed the usual way
+    mux.inFlightIds().forEach(id -> mux.fromChild(JsonRpcMessage.failure(id,
+        new io.mcprouter.jsonrpc.JsonRpcError(-32000, "gone")), out));
+    out.clear();
+
+    mux.childReplaced(out);
+    JsonRpcMessage.Request replay = assertInstanceOf(JsonRpcMessage.Request.class, out.lastToChild());
+    assertEquals("initialize", replay.method());
+    assertTrue(replay.params().path("capabilities").has("sampling"), "the same widened parameters: " + replay.params());
+    child("{\"jsonrpc\":\"2.0\",\"id\":" + replay.id() + ",\"result\":" + INIT_RESULT + "}");
+    List<String> sent = out.toChild.stream().map(JsonRpcCodec::encode).toList();
+    assertEquals(3, sent.size(), sent.toString());
+    assertTrue(sent.get(1).contains("notifications/initialized"), sent.toString());
+    assertTrue(sent.get(2).contains("resources/subscribe") && sent.get(2).contains("test://one"), "one subscribe per uri still followed: " + sent);
+    long subscribeId = ((JsonRpcMessage.Request) out.lastToChild()).id().longValue();
+    child("{\"jsonrpc\":\"2.0\",\"id\":" + subscribeId + ",\"result\":{}}");
+    assertTrue(out.delivered.isEmpty(), "the sessions saw none of it: " + out.delivered);
+    assertEquals(0, mux.inFlight());
+
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/list\"}");
+    child("{\"jsonrpc\":\"2.0\",\"id\":" + lastUpstreamId() + ",\"result\":{\"tools\":[]}}");
+    assertEquals(List.of("{\"jsonrpc\":\"2.0\",\"id\":8,\"result\":{\"tools\":[]}}"), out.linesTo("A"));
+  }
 }
