@@ -1,6 +1,5 @@
 package io.mcprouter.process;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -20,39 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class MultiplexerTest {
 
-  private record Delivery(String sessionId, JsonRpcMessage message) {}
 
-  private static final class RecordingOutbox implements SessionRouting.Outbox {
-    final List<JsonRpcMessage> toChild = new ArrayList<>();
-    final List<Delivery> delivered = new ArrayList<>();
-    boolean accepting = true;
-
-    @Override
-    public boolean toChild(JsonRpcMessage message) {
-      if (accepting) {
-        toChild.add(message);
-      }
-      return accepting;
-    }
-
-    @Override
-    public void toSession(String sessionId, JsonRpcMessage message) {
-      delivered.add(new Delivery(sessionId, message));
-    }
-
-    List<String> linesTo(String sessionId) {
-      return delivered.stream().filter(d -> d.sessionId().equals(sessionId)).map(d -> JsonRpcCodec.encode(d.message())).toList();
-    }
-
-    JsonRpcMessage lastToChild() {
-      return toChild.get(toChild.size() - 1);
-    }
-
-    void clear() {
-      toChild.clear();
-      delivered.clear();
-    }
-  }
 
   private static final String INIT_RESULT = "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{\"tools\":{}},\"serverInfo\":{\"name\":\"s\",\"version\":\"1\"}}";
   private static final String ALL_CAPS = "{\"sampling\":{},\"elicitation\":{},\"roots\":{}}";

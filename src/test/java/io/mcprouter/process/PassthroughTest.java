@@ -11,32 +11,12 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PassthroughTest {
 
-  private record Delivery(String sessionId, JsonRpcMessage message) {}
 
-  private static final class RecordingOutbox implements SessionRouting.Outbox {
-    final List<JsonRpcMessage> toChild = new ArrayList<>();
-    final List<Delivery> delivered = new ArrayList<>();
-    boolean accepting = true;
-
-    @Override
-    public boolean toChild(JsonRpcMessage message) {
-      if (accepting) {
-        toChild.add(message);
-      }
-      return accepting;
-    }
-
-    @Override
-    public void toSession(String sessionId, JsonRpcMessage message) {
-      delivered.add(new Delivery(sessionId, message));
-    }
-  }
 
   private final Passthrough routing = new Passthrough();
   private final RecordingOutbox out = new RecordingOutbox();
