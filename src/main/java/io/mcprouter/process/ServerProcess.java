@@ -135,8 +135,11 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
 
   public record ChildStarted(ActorRef<Command> server, long pid) implements Lifecycle {}
 
-  /** The child is gone; the actor is only flushing its sessions and takes no new ones. */
-  public record ChildGone(ActorRef<Command> server) implements Lifecycle {}
+  /**
+   * The child is gone; the actor is only flushing its sessions and takes no new ones. {@code failed}:
+   * it crashed, could not start or never initialized (not a stop), with {@code error} saying how.
+   */
+  public record ChildGone(ActorRef<Command> server, boolean failed, JsonRpcError error) implements Lifecycle {}
 
   public record SessionStarted(String sessionId, ActorRef<Command> server, ActorRef<ClientSession.Command> session)
       implements Lifecycle {}
@@ -663,12 +666,14 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     }
     phase = Phase.EXITED;
     timers.cancelAll();
-    lifecycle.tell(new ChildGone(getContext().getSelf()));
+    boolean failed = goneReason != null || stopMode == null;
     if (goneReason == null) {
       goneReason = stopMode == StopMode.FORCE ? "was force-stopped"
           : stopMode == StopMode.GRACEFUL ? "was stopped" : "exited with code " + exitCode;
     }
-    failInFlight(new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' " + goneReason, diagnostics()));
+    JsonRpcError gone = new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' " + goneReason, diagnostics());
+    lifecycle.tell(new ChildGone(getContext().getSelf(), failed, gone));
+    failInFlight(gone);
     stopWaiters.forEach(waiter -> waiter.tell(stopped()));
     stopWaiters.clear();
     sessions.values().forEach(session -> session.tell(new ClientSession.Close("server " + goneReason)));

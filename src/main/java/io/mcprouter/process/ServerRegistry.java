@@ -113,6 +113,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   private final Map<String, SessionEntry> sessionIndex = new HashMap<>();
   private final List<ActorRef<Done>> stopAllWaiters = new ArrayList<>();
   private final Map<String, ServerProcess.KeyFailed> failedKeys = new HashMap<>();
+  private final Map<String, RestartPolicy> failureHistory = new HashMap<>();
   private long spawned;
 
   private final akka.actor.typed.javadsl.TimerScheduler<Command> timers;
@@ -241,6 +242,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     List<ActorRef<ServerProcess.Command>> servers = running.entrySet().stream()
         .filter(e -> e.getValue().spec().key().equals(stop.key())).map(Map.Entry::getKey).toList();
     boolean wasFailed = failedKeys.remove(stop.key()) != null; // an operator's stop clears a crash loop
+    failureHistory.remove(stop.key());
     if (servers.isEmpty()) {
       stop.replyTo().tell(wasFailed ? new StopReport(stop.key(), List.of()) : new NotRunning(stop.key()));
       return this;
@@ -257,6 +259,24 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     clients.sort(java.util.Comparator.comparing(Client::openedAt));
     list.replyTo().tell(new Clients(clients));
     return this;
+  }
+
+  /**
+   * Children that die one after another without sessions to keep them restarting (REST-only use, a
+   * per-session key) are a crash loop too: counted per key, with the same policy as a restart.
+   */
+  private void countFailure(String key, JsonRpcError error) {
+    RouterSettings.Restart restart = settings.restart();
+    RestartPolicy policy = failureHistory.computeIfAbsent(key, k -> new RestartPolicy(restart.minBackoff(),
+        restart.maxBackoff(), restart.randomFactor(), restart.maxCrashes(), restart.window()));
+    RestartPolicy.Decision decision = policy.crashed(System.nanoTime());
+    if (decision.crashLoop() && !failedKeys.containsKey(key)) {
+      String reason = "server '" + key + "' is crash-looping (" + decision.crashesInWindow() + " failures within "
+          + restart.window().toSeconds() + " s; last: " + error.message() + ")";
+      getContext().getLog().error("server failed key={} reason={}", key, reason);
+      failedKeys.put(key, new ServerProcess.KeyFailed(key, Instant.now().plus(restart.window()),
+          new JsonRpcError(JsonRpcError.SERVER_GONE, reason, error.data())));
+    }
   }
 
   /** The crash loop that still bars this key, if any; an expired one is forgotten. */
@@ -315,6 +335,10 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     } else if (event instanceof ServerProcess.ChildGone gone) {
       // new sessions of this key start a fresh child instead of being refused by a dying one
       sharedByKey.values().remove(gone.server());
+      Running r = running.get(gone.server());
+      if (gone.failed() && r != null) {
+        countFailure(r.spec().key(), gone.error());
+      }
     } else if (event instanceof ServerProcess.SessionStarted started) {
       Running r = running.get(started.server());
       sessionIndex.putIfAbsent(started.sessionId(), new SessionEntry(started.server(),

@@ -38,7 +38,8 @@ class CrashRestartTest {
   static void start() throws Exception {
     router = TestRouter.start(TestRouter.servers(
             TestRouter.fake("phoenix", true),
-            new ServerSpec("looping", CRASHES_AFTER_INIT, true, Map.of(), Optional.empty(), Optional.empty())),
+            new ServerSpec("looping", CRASHES_AFTER_INIT, true, Map.of(), Optional.empty(), Optional.empty()),
+            new ServerSpec("dies-at-once", "echo boom >&2; exit 5", true, Map.of(), Optional.empty(), Optional.empty())),
         "mcprouter.restart { min-backoff = 100ms, max-backoff = 400ms, max-crashes = 3, crash-window = 30s }");
   }
 
@@ -115,5 +116,21 @@ class CrashRestartTest {
         return false;
       }
     });
+  }
+
+  @Test
+  void childrenThatDieWithoutSessionsToRestartThemAreACrashLoopToo() throws Exception {
+    HttpRequest call = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.apiPort() + "/v1/call-tool"))
+        .header("Authorization", "Bearer dies-at-once").header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"echo\",\"arguments\":{}}")).build();
+    for (int i = 0; i < 4; i++) {
+      HttpResponse<String> failed = http.send(call, HttpResponse.BodyHandlers.ofString());
+      assertEquals(502, failed.statusCode(), failed.body());
+      assertTrue(failed.body().contains("exited with code 5"), failed.body());
+    }
+    HttpResponse<String> barred = http.send(call, HttpResponse.BodyHandlers.ofString());
+    assertEquals(502, barred.statusCode(), barred.body());
+    assertTrue(barred.body().contains("crash-looping"), barred.body());
+    assertTrue(barred.body().contains("boom"), "with the last stderr lines: " + barred.body());
   }
 }
