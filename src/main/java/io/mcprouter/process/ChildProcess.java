@@ -45,7 +45,11 @@ final class ChildProcess {
     CompletableFuture.runAsync(() -> ProcessTree.signal(pid, forcibly), blocking);
   }
 
-  /** Last line of defence when the actor ends for any reason: nothing may outlive it. */
+  /**
+   * Last line of defence when the actor ends for any reason: nothing may outlive it. Synchronous on
+   * purpose (a /proc scan, once per child lifetime): at router shutdown the blocking dispatcher may
+   * already be gone, and an asynchronous kill that never runs would leave an orphan.
+   */
   void release() {
     stdio.closeStdin();
     ProcessTree.signal(process.pid(), true);
