@@ -133,8 +133,6 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   /** What a server reports to whoever keeps the index of sessions and processes. */
   public sealed interface Lifecycle {}
 
-  public record ChildStarted(ActorRef<Command> server, long pid) implements Lifecycle {}
-
   /**
    * The child is gone; the actor is only flushing its sessions and takes no new ones. {@code failed}:
    * it crashed, could not start or never initialized (not a stop), with {@code error} saying how.
@@ -250,7 +248,6 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     Process process = launched.process();
     startedAt = Instant.now();
     getContext().getLog().info("server started key={} pid={} shared={}", spec.key(), process.pid(), spec.shareProcess());
-    lifecycle.tell(new ChildStarted(getContext().getSelf(), process.pid()));
     int generation = restarts;
     StdioConnection.Handle stdio = StdioConnection.start(process, settings, getContext().getSystem(), getContext().getSelf(),
         (ackTo, frame) -> new StdoutLine(generation, ackTo, frame), StdoutInit::new, StdoutAck.INSTANCE,
@@ -342,6 +339,14 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     if (refusal.isPresent()) {
       call.replyTo().tell(new CallFailed(phase == Phase.EXITED ? CallFailure.SERVER_GONE : CallFailure.UNAVAILABLE,
           refusal.get()));
+      return this;
+    }
+    int maxCalls = settings.limits().maxSessionsPerKey();
+    if (directCalls.inFlight() >= maxCalls) {
+      // each REST call is a short session of its own, so it counts against the same bound
+      call.replyTo().tell(new CallFailed(CallFailure.UNAVAILABLE, new JsonRpcError(JsonRpcError.UNAVAILABLE,
+          "limit reached: " + maxCalls + " REST calls in flight for server '" + spec.key()
+              + "' (mcprouter.limits.max-sessions-per-key)")));
       return this;
     }
     lastActivityNanos = System.nanoTime();

@@ -192,12 +192,16 @@ class ServerProcessTest {
     return response.result().path("content").path(0).path("text").asText();
   }
 
-  private static long childPid(Started started) {
-    while (true) {
-      if (started.lifecycle().receiveMessage(Duration.ofSeconds(10)) instanceof ServerProcess.ChildStarted child) {
-        return child.pid();
-      }
-    }
+  /** The child's pid, as operators see it in the server's status, once it has started. */
+  private static long childPid(Started started) throws InterruptedException {
+    TestProbe<ServerProcess.Status> status = testKit.createTestProbe();
+    long[] pid = {-1};
+    Await.until(Duration.ofSeconds(10), "the child started", () -> {
+      started.server().tell(new ServerProcess.GetStatus(status.getRef()));
+      pid[0] = status.receiveMessage(Duration.ofSeconds(5)).pid();
+      return pid[0] > 0;
+    });
+    return pid[0];
   }
 
   @Test

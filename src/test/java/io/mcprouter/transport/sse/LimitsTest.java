@@ -74,4 +74,26 @@ class LimitsTest {
       assertTrue(client.call(5, "ping", null).has("result"), "under the limit again");
     }
   }
+
+  @Test
+  void restCallsInFlightAreBoundedLikeSessions() throws Exception {
+    try (TestRouter router = TestRouter.start(TestRouter.servers(TestRouter.fake("a", true)),
+        "mcprouter.limits.max-sessions-per-key = 1")) {
+      String url = "http://127.0.0.1:" + router.apiPort() + "/v1/call-tool";
+      HttpRequest slow = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer a")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"sleep\",\"arguments\":{\"ms\":3000}}")).build();
+      var first = http.sendAsync(slow, HttpResponse.BodyHandlers.ofString());
+      Await.until(Duration.ofSeconds(10), "a second call is refused while the first runs", () -> {
+        try {
+          HttpResponse<String> second = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer a")
+              .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"echo\",\"arguments\":{\"text\":\"x\"}}")).build(),
+              HttpResponse.BodyHandlers.ofString());
+          return second.statusCode() == 503 && second.body().contains("max-sessions-per-key");
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      assertEquals(200, first.get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+    }
+  }
 }
