@@ -20,6 +20,7 @@ import io.mcprouter.http.HttpServer;
 import io.mcprouter.http.OriginGuard;
 import io.mcprouter.transport.streamable.StreamableHttpRoutes;
 import io.mcprouter.process.ServerRegistry;
+import io.mcprouter.process.SessionDirectory;
 import io.mcprouter.transport.sse.LegacySseRoutes;
 import com.typesafe.config.Config;
 import java.time.Duration;
@@ -51,8 +52,9 @@ public final class Router {
 
   public static CompletionStage<Router> start(RouterConfig config, Config akkaConfig, CommandLine.Command command) {
     RouterSettings settings = RouterSettings.fromConfig(akkaConfig);
+    SessionDirectory directory = new SessionDirectory();
     ActorSystem<ServerRegistry.Command> system =
-        ActorSystem.create(ServerRegistry.create(config, settings), "mcprouter", akkaConfig);
+        ActorSystem.create(ServerRegistry.create(config, settings, directory), "mcprouter", akkaConfig);
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-mcp-servers",
         () -> AskPattern.<ServerRegistry.Command, Done>ask(system, ServerRegistry.StopAll::new,
             settings.shutdownTimeout(), system.scheduler()));
@@ -63,8 +65,8 @@ public final class Router {
     if (command.runsProxy()) {
       OriginGuard guard = new OriginGuard(config.proxyServer().host(), settings.allowedOrigins(), settings.allowedHosts());
       var routes = concat(
-          new LegacySseRoutes(system, settings, system, guard).routes(),
-          new StreamableHttpRoutes(system, settings, system, guard).routes(),
+          new LegacySseRoutes(system, directory, settings, system, guard).routes(),
+          new StreamableHttpRoutes(system, directory, settings, system, guard).routes(),
           new AdminRoutes(system, config, settings, system, local).routes(),
           ApiRoutes.HealthRoute.route());
       proxy = HttpServer.start("proxy", config.proxyServer(), routes, ErrorHandling.Style.JSON_RPC, UNBIND_DRAIN, system)

@@ -169,7 +169,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   private final SessionRouting routing;
   private final SessionRouting.Outbox outbox = new ToChildAndSessions();
   private final DirectCalls directCalls = new DirectCalls();
-  private final Map<String, ActorRef<ClientSession.Command>> sessions = new HashMap<>();
+  private final Map<String, AttachedSession> sessions = new HashMap<>();
   private final List<ActorRef<Stopped>> stopWaiters = new ArrayList<>();
   private final StderrTail stderrTail;
   private Phase phase = Phase.STARTING;
@@ -281,7 +281,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     ActorRef<ClientSession.Command> session =
         getContext().spawn(ClientSession.create(spec.key(), open.sessionId(), open.outbound()), "session-" + open.sessionId());
     getContext().watchWith(session, new SessionEnded(open.sessionId()));
-    sessions.put(open.sessionId(), session);
+    sessions.put(open.sessionId(), new AttachedSession(session, open.outbound()));
     routing.sessionOpened(open.sessionId());
     lifecycle.tell(new SessionStarted(open.sessionId(), getContext().getSelf(), session));
     open.replyTo().tell(new SessionOpened(open.sessionId(), session));
@@ -681,7 +681,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     failInFlight(gone);
     stopWaiters.forEach(waiter -> waiter.tell(stopped()));
     stopWaiters.clear();
-    sessions.values().forEach(session -> session.tell(new ClientSession.Close("server " + goneReason)));
+    sessions.values().forEach(session -> session.actor().tell(new ClientSession.Close("server " + goneReason)));
     if (sessions.isEmpty()) {
       return Behaviors.stopped();
     }
@@ -774,6 +774,33 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     return String.valueOf(t.getMessage());
   }
 
+  /**
+   * A session child and the stream to its client. Messages go straight to the outbound (thread-safe)
+   * rather than through the child's mailbox; the child is told only when the client cannot keep up.
+   */
+  private static final class AttachedSession {
+    private final ActorRef<ClientSession.Command> actor;
+    private final Outbound outbound;
+    private boolean overflowed;
+
+    AttachedSession(ActorRef<ClientSession.Command> actor, Outbound outbound) {
+      this.actor = actor;
+      this.outbound = outbound;
+    }
+
+    ActorRef<ClientSession.Command> actor() {
+      return actor;
+    }
+
+    void deliver(JsonRpcMessage message) {
+      // after an overflow the session is ending: nothing more is queued behind the unread buffer
+      if (!overflowed && outbound.offer(message) == Outbound.OfferResult.OVERFLOW) {
+        overflowed = true;
+        actor.tell(ClientSession.Overflowed.INSTANCE);
+      }
+    }
+  }
+
   private final class ToChildAndSessions implements SessionRouting.Outbox {
     @Override
     public boolean toChild(JsonRpcMessage message) {
@@ -782,9 +809,9 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
 
     @Override
     public void toSession(String sessionId, JsonRpcMessage message) {
-      ActorRef<ClientSession.Command> session = sessions.get(sessionId);
+      AttachedSession session = sessions.get(sessionId);
       if (session != null) {
-        session.tell(new ClientSession.Send(message));
+        session.deliver(message);
       } else if (DirectCalls.isDirect(sessionId)) {
         // through the mailbox, so the routing is never re-entered while it is routing
         getContext().getSelf().tell(new DirectDelivery(sessionId, message));

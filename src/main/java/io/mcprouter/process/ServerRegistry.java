@@ -98,7 +98,13 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(3);
 
   public static Behavior<Command> create(RouterConfig config, RouterSettings settings) {
-    return Behaviors.withTimers(timers -> Behaviors.setup(context -> new ServerRegistry(context, timers, config, settings)));
+    return create(config, settings, new SessionDirectory());
+  }
+
+  /** {@code directory} is kept up to date with every session this registry opens and sees end. */
+  public static Behavior<Command> create(RouterConfig config, RouterSettings settings, SessionDirectory directory) {
+    return Behaviors.withTimers(timers -> Behaviors.setup(context -> new ServerRegistry(context, timers, config, settings,
+        directory)));
   }
 
   /** Time kept at the end of the shutdown bound for SIGKILL and the exit to be seen. */
@@ -111,6 +117,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   private final Map<String, ActorRef<ServerProcess.Command>> sharedByKey = new HashMap<>();
   private final Map<ActorRef<ServerProcess.Command>, Running> running = new LinkedHashMap<>();
   private final Map<String, SessionEntry> sessionIndex = new HashMap<>();
+  private final SessionDirectory directory;
   private final List<ActorRef<Done>> stopAllWaiters = new ArrayList<>();
   private final Map<String, ServerProcess.KeyFailed> failedKeys = new HashMap<>();
   private final Map<String, RestartPolicy> failureHistory = new HashMap<>();
@@ -119,8 +126,9 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   private final akka.actor.typed.javadsl.TimerScheduler<Command> timers;
 
   private ServerRegistry(ActorContext<Command> context, akka.actor.typed.javadsl.TimerScheduler<Command> timers,
-      RouterConfig config, RouterSettings settings) {
+      RouterConfig config, RouterSettings settings, SessionDirectory directory) {
     super(context);
+    this.directory = directory;
     this.timers = timers;
     this.config = config;
     this.settings = settings;
@@ -169,6 +177,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     String sessionId = newSessionId();
     // counted from now, so a burst of opens cannot overshoot the limits before the sessions start
     sessionIndex.put(sessionId, new SessionEntry(server, spec.key(), Instant.now()));
+    directory.put(sessionId, server);
     server.tell(new ServerProcess.OpenSession(sessionId, open.outbound(), open.first(), open.replyTo()));
     return this;
   }
@@ -332,6 +341,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       failedKeys.put(failed.key(), failed);
     } else if (event instanceof ServerProcess.SessionRefused refused) {
       sessionIndex.remove(refused.sessionId());
+      directory.remove(refused.sessionId());
     } else if (event instanceof ServerProcess.ChildGone gone) {
       // new sessions of this key start a fresh child instead of being refused by a dying one
       sharedByKey.values().remove(gone.server());
@@ -341,8 +351,10 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       }
     } else if (event instanceof ServerProcess.SessionStarted started) {
       Running r = running.get(started.server());
-      sessionIndex.putIfAbsent(started.sessionId(), new SessionEntry(started.server(),
-          r == null ? "?" : r.spec().key(), Instant.now()));
+      if (sessionIndex.putIfAbsent(started.sessionId(), new SessionEntry(started.server(),
+          r == null ? "?" : r.spec().key(), Instant.now())) == null) {
+        directory.put(started.sessionId(), started.server());
+      }
       getContext().watchWith(started.session(), new SessionTerminated(started.sessionId()));
     }
     return this;
@@ -350,13 +362,20 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
 
   private Behavior<Command> onSessionTerminated(SessionTerminated terminated) {
     sessionIndex.remove(terminated.sessionId());
+    directory.remove(terminated.sessionId());
     return this;
   }
 
   private Behavior<Command> onServerTerminated(ServerTerminated terminated) {
     running.remove(terminated.server());
     sharedByKey.values().remove(terminated.server());
-    sessionIndex.values().removeIf(entry -> entry.server().equals(terminated.server()));
+    sessionIndex.entrySet().removeIf(entry -> {
+      boolean gone = entry.getValue().server().equals(terminated.server());
+      if (gone) {
+        directory.remove(entry.getKey());
+      }
+      return gone;
+    });
     if (running.isEmpty() && !stopAllWaiters.isEmpty()) {
       stopAllWaiters.forEach(w -> w.tell(Done.getInstance()));
       stopAllWaiters.clear();

@@ -2,20 +2,20 @@ package io.mcprouter.session;
 
 import akka.actor.typed.Behavior;
 import akka.actor.typed.PostStop;
-import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
-import io.mcprouter.jsonrpc.JsonRpcMessage;
 
 /**
- * One connected MCP client. A child of the server actor; owns the outbound stream to its client and
- * stops when the client goes away, when the client cannot keep up, or when told to close.
+ * One connected MCP client. A child of the server actor; owns the lifecycle of the outbound stream to
+ * its client and stops when the client goes away, when the client cannot keep up, or when told to
+ * close. The server actor offers messages to the {@link Outbound} itself: a hop through this actor
+ * per message would cost a thread hand-off on the hottest path, for no decision it needs to make.
  */
 public final class ClientSession {
 
   public sealed interface Command {}
 
-  /** A message for the client. */
-  public record Send(JsonRpcMessage message) implements Command {}
+  /** The client stopped reading and its outbound buffer is full: the session ends. */
+  public enum Overflowed implements Command { INSTANCE }
 
   /** The server is going away (or the session must end): finish the stream and stop. */
   public record Close(String reason) implements Command {}
@@ -29,7 +29,11 @@ public final class ClientSession {
       context.pipeToSelf(outbound.terminated(), (done, failure) -> ClientGone.INSTANCE);
       context.getLog().info("session opened key={} session={}", serverKey, sessionId);
       return Behaviors.receive(Command.class)
-          .onMessage(Send.class, send -> onSend(context, serverKey, sessionId, outbound, send))
+          .onMessageEquals(Overflowed.INSTANCE, () -> {
+            context.getLog().warn("session closed key={} session={} reason=client not reading, outbound buffer full ({})",
+                serverKey, sessionId, outbound.describeBounds());
+            return Behaviors.stopped();
+          })
           .onMessage(Close.class, close -> {
             context.getLog().info("session closed key={} session={} reason={}", serverKey, sessionId, close.reason());
             outbound.complete();
@@ -45,20 +49,5 @@ public final class ClientSession {
           })
           .build();
     });
-  }
-
-  private static Behavior<Command> onSend(
-      ActorContext<Command> context, String serverKey, String sessionId, Outbound outbound, Send send) {
-    switch (outbound.offer(send.message())) {
-      case ENQUEUED:
-        return Behaviors.same();
-      case OVERFLOW:
-        context.getLog().warn("session closed key={} session={} reason=client not reading, outbound buffer full ({})",
-            serverKey, sessionId, outbound.describeBounds());
-        return Behaviors.stopped();
-      default:
-        context.getLog().info("session closed key={} session={} reason=client disconnected", serverKey, sessionId);
-        return Behaviors.stopped();
-    }
   }
 }

@@ -39,6 +39,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import io.mcprouter.process.ServerProcess;
 import io.mcprouter.process.ServerRegistry;
+import io.mcprouter.process.SessionDirectory;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -51,13 +52,15 @@ import java.util.concurrent.CompletionStage;
 public final class LegacySseRoutes {
 
   private final ActorRef<ServerRegistry.Command> registry;
+  private final SessionDirectory directory;
   private final RouterSettings settings;
   private final ActorSystem<?> system;
   private final OriginGuard guard;
 
-  public LegacySseRoutes(ActorRef<ServerRegistry.Command> registry, RouterSettings settings, ActorSystem<?> system,
+  public LegacySseRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
       OriginGuard guard) {
     this.registry = registry;
+    this.directory = directory;
     this.settings = settings;
     this.system = system;
     this.guard = guard;
@@ -119,8 +122,7 @@ public final class LegacySseRoutes {
     }
     JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
     JsonNode requestId = message instanceof JsonRpcMessage.Request request ? request.id() : NullNode.getInstance();
-    CompletionStage<ServerProcess.DeliverReply> reply = AskPattern.ask(registry,
-        replyTo -> new ServerRegistry.Deliver(sessionId, message, replyTo), settings.askTimeout(), system.scheduler());
+    CompletionStage<ServerProcess.DeliverReply> reply = directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
     return onSuccess(reply, delivered -> {
       if (delivered == ServerProcess.Accepted.INSTANCE) {
         return complete(StatusCodes.ACCEPTED, "Accepted");

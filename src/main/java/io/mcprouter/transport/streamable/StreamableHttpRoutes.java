@@ -43,6 +43,7 @@ import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.process.ServerProcess;
 import io.mcprouter.process.ServerRegistry;
+import io.mcprouter.process.SessionDirectory;
 import io.mcprouter.transport.sse.SseEncoding;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,14 +71,16 @@ public final class StreamableHttpRoutes {
   private record Entry(String key, StreamableSession session) {}
 
   private final ActorRef<ServerRegistry.Command> registry;
+  private final SessionDirectory directory;
   private final RouterSettings settings;
   private final ActorSystem<?> system;
   private final OriginGuard guard;
   private final Map<String, Entry> sessions = new ConcurrentHashMap<>();
 
-  public StreamableHttpRoutes(ActorRef<ServerRegistry.Command> registry, RouterSettings settings, ActorSystem<?> system,
+  public StreamableHttpRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
       OriginGuard guard) {
     this.registry = registry;
+    this.directory = directory;
     this.settings = settings;
     this.system = system;
     this.guard = guard;
@@ -155,8 +158,7 @@ public final class StreamableHttpRoutes {
     JsonRpcMessage.Request request = message instanceof JsonRpcMessage.Request r ? r : null;
     StreamableSession.Answer answer = request == null ? null
         : session.attachRequest(request.id(), progressToken(request), sse, prime);
-    CompletionStage<ServerProcess.DeliverReply> reply = AskPattern.ask(registry,
-        replyTo -> new ServerRegistry.Deliver(sessionId, message, replyTo), settings.askTimeout(), system.scheduler());
+    CompletionStage<ServerProcess.DeliverReply> reply = directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
     return onSuccess(reply, delivered -> {
       if (delivered == ServerProcess.Accepted.INSTANCE) {
         return answer == null ? complete(HttpResponse.create().withStatus(StatusCodes.ACCEPTED)) : respond(answer, List.of());
