@@ -1,6 +1,7 @@
 package io.mcprouter.transport.sse;
 
 import static akka.http.javadsl.server.Directives.complete;
+import static akka.http.javadsl.server.Directives.completeWithFuture;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.entity;
 import static akka.http.javadsl.server.Directives.extractRequestEntity;
@@ -50,6 +51,9 @@ import java.util.concurrent.CompletionStage;
  * answer arrives on the session's event stream.
  */
 public final class LegacySseRoutes {
+
+  private static final HttpResponse ACCEPTED =
+      HttpResponse.create().withStatus(StatusCodes.ACCEPTED).withEntity(HttpEntities.create("Accepted"));
 
   private final ActorRef<ServerRegistry.Command> registry;
   private final SessionDirectory directory;
@@ -122,17 +126,19 @@ public final class LegacySseRoutes {
     }
     JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
     JsonNode requestId = message instanceof JsonRpcMessage.Request request ? request.id() : NullNode.getInstance();
-    CompletionStage<ServerProcess.DeliverReply> reply = directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
-    return onSuccess(reply, delivered -> {
-      if (delivered == ServerProcess.Accepted.INSTANCE) {
-        return complete(StatusCodes.ACCEPTED, "Accepted");
-      }
-      if (delivered instanceof ServerProcess.SessionNotFound missing) {
-        return complete(ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, requestId,
-            new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or closed session '" + missing.sessionId() + "'")));
-      }
-      return complete(ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, requestId, ((ServerProcess.Rejected) delivered).error()));
-    });
+    // the answer is rendered where the server's reply lands: onSuccess would add a hop to another pool
+    return completeWithFuture(directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler())
+        .<HttpResponse>thenApply(delivered -> {
+          if (delivered == ServerProcess.Accepted.INSTANCE) {
+            return ACCEPTED;
+          }
+          if (delivered instanceof ServerProcess.SessionNotFound missing) {
+            return ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, requestId, new JsonRpcError(
+                JsonRpcError.SESSION_NOT_FOUND, "unknown or closed session '" + missing.sessionId() + "'"));
+          }
+          return ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, requestId,
+              ((ServerProcess.Rejected) delivered).error());
+        }));
   }
 
 
