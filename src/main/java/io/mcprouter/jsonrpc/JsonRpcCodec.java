@@ -128,13 +128,18 @@ public final class JsonRpcCodec {
     }
   }
 
-  /** One line for a stdio transport, newline included. */
-  public static ByteString encodeLine(JsonRpcMessage message) {
+  /** Compact UTF-8 JSON: no raw newline anywhere, so it can be framed as one line or one SSE data field. */
+  public static byte[] encodeBytes(JsonRpcMessage message) {
     try {
-      return ByteString.fromArrayUnsafe(MAPPER.writeValueAsBytes(toTree(message))).concat(NEWLINE);
+      return MAPPER.writeValueAsBytes(toTree(message));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a Jackson tree always serializes", e);
     }
+  }
+
+  /** One line for a stdio transport, newline included. */
+  public static ByteString encodeLine(JsonRpcMessage message) {
+    return ByteString.fromArrayUnsafe(encodeBytes(message)).concat(NEWLINE);
   }
 
   private static Failure invalid(String why, JsonNode id) {

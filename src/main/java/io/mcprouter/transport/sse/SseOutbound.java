@@ -54,7 +54,7 @@ public final class SseOutbound implements Outbound {
 
   @Override
   public OfferResult offer(JsonRpcMessage message) {
-    ByteString event = SseEncoding.event("message", JsonRpcCodec.encode(message));
+    ByteString event = SseEncoding.jsonEvent("message", null, JsonRpcCodec.encodeBytes(message));
     // the first message always fits, so one response larger than the byte bound still gets through
     if (queuedBytes.get() > 0 && queuedBytes.get() + event.size() > maxBytes) {
       return OfferResult.OVERFLOW;

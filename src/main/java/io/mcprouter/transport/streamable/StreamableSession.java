@@ -161,7 +161,7 @@ public final class StreamableSession implements Outbound {
       }
       target = standalone; // a plain JSON answer has no room for related messages
     }
-    Event event = new Event(++seq, SseEncoding.event("message", target.id + "." + (seq), JsonRpcCodec.encode(message)));
+    Event event = new Event(++seq, SseEncoding.jsonEvent("message", target.id + "." + seq, JsonRpcCodec.encodeBytes(message)));
     target.events.add(event);
     bufferedEvents++;
     bufferedBytes += event.bytes().size();
