@@ -13,7 +13,7 @@
 #   BENCH_MANY_CALLS=200    calls per session in the many-session rows
 #   BENCH_RUNS=3            runs per configuration; the table shows the median run (by calls/s)
 #   BENCH_PAYLOAD=64        bytes of text per call
-#   BENCH_MAX_SECONDS=60    a run's measured window at most (a peer that slows to a crawl is cut)
+#   BENCH_MAX_SECONDS=30    a run's measured window at most (a peer that slows to a crawl is cut)
 #   BENCH_PORT=18725        the router's port; the peers use BENCH_PORT+1 .. +3
 #   NODE=node               the Node that runs the peers (both need Node >= 20)
 # --quick: a smoke run (BENCH_CALLS=200, BENCH_MANY_CALLS=50, BENCH_RUNS=1), unless set otherwise.
@@ -44,7 +44,7 @@ MANY_CALLS="${MANY_CALLS:-200}"
 RUNS="${BENCH_RUNS:-${QUICK:+1}}"
 RUNS="${RUNS:-3}"
 PAYLOAD="${BENCH_PAYLOAD:-64}"
-MAX_SECONDS="${BENCH_MAX_SECONDS:-60}"
+MAX_SECONDS="${BENCH_MAX_SECONDS:-30}"
 PORT="${BENCH_PORT:-18725}"
 NODE="${NODE:-node}"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
@@ -112,10 +112,12 @@ settle() {         # until the server's tree is back to $1 processes (children o
   echo "run.sh: $SERVER_NAME still has $(descendants "$SERVER" | wc -l) descendants" >&2
 }
 
+# the generator's JVM: C1 only (C2 compiling inside the measured window cost it more CPU than it saved)
+GEN_JVM=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1)
 ROWS="$WORK/rows.md"
 : > "$ROWS"
 gen() {            # gen LABEL TARGET SESSIONS CALLS [more generator options]: one unmeasured or measured run
-  "$JAVA" -XX:+UseSerialGC -cp "$CP" io.mcprouter.bench.LoadGenerator --label="$1" --target="$2" --sessions="$3" \
+  "$JAVA" "${GEN_JVM[@]}" -cp "$CP" io.mcprouter.bench.LoadGenerator --label="$1" --target="$2" --sessions="$3" \
     --calls="$4" --payload="$PAYLOAD" --max-seconds="$MAX_SECONDS" "${@:5}"
 }
 measure() {        # measure LABEL TARGET SESSIONS CALLS [options]: BENCH_RUNS runs into the rows
@@ -129,7 +131,7 @@ measure() {        # measure LABEL TARGET SESSIONS CALLS [options]: BENCH_RUNS r
       echo "run.sh: the generator failed on $1 $2 $3:" >&2
       cat "$WORK/run.err" >&2
     fi
-    echo "  $1 $2 x$3 run $i: $(cut -d'|' -f7,8 "$WORK/run.out" 2>/dev/null | tr -s ' ') (calls/s | p50 µs)" >&2
+    echo "  $(date +%T) $1 $2 x$3 run $i: $(cut -d'|' -f7,8 "$WORK/run.out" 2>/dev/null | tr -s ' ') (calls/s | p50 µs)" >&2
     if [[ -n "$SERVER" ]]; then settle "$BASE"; fi
   done
 }
@@ -227,3 +229,5 @@ done
 stop_server
 
 "$JAVA" -cp "$CP" io.mcprouter.bench.BenchTable "$ROWS"
+echo
+echo "($((SECONDS / 60)) min $((SECONDS % 60)) s in all, build included)"

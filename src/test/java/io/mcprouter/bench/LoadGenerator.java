@@ -54,6 +54,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       core): when it nears the cores it has, the generator is the bottleneck; run several.
  * </ul>
  *
+ * <p>Run it with {@code -XX:+UseSerialGC -XX:TieredStopAtLevel=1} (as bench/run.sh does): C2 compiling
+ * inside the measured window costs the generator more CPU than the faster code saves.
+ *
  * <p>Built for low overhead per call so the gateway's figures show: one platform thread per
  * session doing blocking I/O on plain sockets (TCP_NODELAY, keep-alive, one write per request),
  * HTTP/1.1 parsed by hand (status line, headers, Content-Length or chunked bodies) into reusable
