@@ -18,7 +18,8 @@
 #   NODE=node               the Node that runs the peers (both need Node >= 20)
 # --quick: a smoke run (BENCH_CALLS=200, BENCH_MANY_CALLS=50, BENCH_RUNS=1), unless set otherwise.
 #
-# Rows: the stdio floor (1 session, and BENCH_MANY sessions = as many echo processes in parallel);
+# Rows: the stdio floor (1 session; BENCH_MANY sessions = as many echo processes in parallel, and
+# BENCH_MANY sessions multiplexed onto one echo process with unique ids, the floor of a shared child);
 # mcprouter with share_process = true (Streamable HTTP and SSE, 1 and BENCH_MANY sessions) and
 # share_process = false (BENCH_MANY sessions, one child each); supergateway --outputTransport sse
 # and --outputTransport streamableHttp --stateful; mcp-proxy's /sse and /mcp; each at 1 and
@@ -167,9 +168,12 @@ echo
 # --- the floor: the echo server's own stdio, one process per session --------------------------------
 BASE=0
 echo "run.sh: stdio floor" >&2
-gen warm-up stdio 1 "$((CALLS < 500 ? CALLS : 500))" --command="$ECHO_CMD" > /dev/null 2>&1 || true
-measure "stdio floor" stdio 1 "$CALLS" --command="$ECHO_CMD"
+# warmed up in-process like the servers' shared children are, except with a process per session:
+# a gateway's per-session children are fresh too
+measure "stdio floor" stdio 1 "$CALLS" --command="$ECHO_CMD" --warmup-calls=5000
 measure "stdio floor" stdio "$MANY" "$MANY_CALLS" --command="$ECHO_CMD"
+measure "stdio floor, one process" stdio "$MANY" "$MANY_CALLS" --command="$ECHO_CMD" --share-process=true \
+  --warmup-calls="$(((5000 + MANY - 1) / MANY))"
 
 # --- mcprouter ----------------------------------------------------------------------------------------
 cat > "$WORK/bench.toml" <<TOML

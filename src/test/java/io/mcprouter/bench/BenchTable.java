@@ -14,11 +14,13 @@ import java.util.Map;
 /**
  * Turns the rows {@link LoadGenerator} printed during a {@code bench/run.sh} run into the final
  * table: each configuration (label, target, sessions) was run one or more times, and the run with
- * the median throughput stands for it. Then one line per row: its p50 against the stdio floor's
- * with as many sessions, and its throughput and server CPU per call against the best peer on the
- * same transport and session count (best: the highest throughput with no error and no mismatch,
- * among the rows whose label does not start with "mcprouter"). Lines that start with "note " are
- * kept with the row before them and printed for the median runs.
+ * the median throughput stands for it. Then one line per row: its p50 against the stdio floors'
+ * with as many sessions (target stdio; with many sessions there are two: one process per session,
+ * and one process for all, whose label says "one process"), and its throughput and server CPU per
+ * call against the best peer on the same transport and session count (best: the highest
+ * throughput with no error and no mismatch, among the rows whose label does not start with
+ * "mcprouter"). Lines that start with "note " are kept with the row before them and printed for
+ * the median runs.
  *
  * <pre>java io.mcprouter.bench.BenchTable rows.md</pre>
  */
@@ -97,7 +99,7 @@ public final class BenchTable {
       System.out.println(row.line());
     }
     System.out.println();
-    System.out.println("Ratios (p50 against the stdio floor with as many sessions; calls/s and server CPU per call"
+    System.out.println("Ratios (p50 against the stdio floors with as many sessions; calls/s and server CPU per call"
         + " against the best peer on the same transport and session count: highest calls/s with no error and no mismatch):");
     System.out.println();
     for (Row row : rows) {
@@ -105,12 +107,15 @@ public final class BenchTable {
         continue;
       }
       StringBuilder line = new StringBuilder("- ").append(row.name()).append(": ");
-      Row floor = rows.stream().filter(r -> r.isFloor() && r.sessions() == row.sessions()).findFirst()
-          .orElse(rows.stream().filter(Row::isFloor).findFirst().orElse(null));
-      if (floor != null && floor.p50() > 0) {
-        line.append(String.format(Locale.ROOT, "p50 %.1f× the floor's", row.p50() / floor.p50()));
-      } else {
-        line.append("no floor");
+      List<Row> floors = rows.stream().filter(r -> r.isFloor() && r.sessions() == row.sessions() && r.p50() > 0).toList();
+      if (floors.isEmpty()) {
+        line.append("no floor with as many sessions");
+      }
+      for (int i = 0; i < floors.size(); i++) {
+        Row floor = floors.get(i);
+        line.append(i == 0 ? "p50 " : ", ").append(String.format(Locale.ROOT, "%.1f× ", row.p50() / floor.p50()))
+            .append(floors.size() == 1 ? "the floor's" : floor.label().contains("one process")
+                ? "the one-process floor's" : "the process-per-session floor's");
       }
       Row best = rows.stream()
           .filter(r -> r.isPeer() && r.clean() && r.target().equals(row.target()) && r.sessions() == row.sessions())

@@ -65,7 +65,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code Accept: application/json, text/event-stream} and takes a JSON body or an SSE body.
  *
  * <pre>--target=stdio|streamable|sse --url=... --command=... --sessions=N --calls=M --payload=BYTES
- * --router-pid=PID --label=NAME --timeout=SECONDS (per read) --max-seconds=SECONDS (the measured window at most:
+ * --router-pid=PID --label=NAME --share-process=true (stdio: one echo process for all sessions)
+ * --warmup-calls=N (per session, unmeasured, before the window) --timeout=SECONDS (per read) --max-seconds=SECONDS (the measured window at most:
  * sessions still calling then stop, and the row says how many calls they made, "made/asked")</pre>
  */
 public final class LoadGenerator {
@@ -114,7 +115,10 @@ public final class LoadGenerator {
     long routerPid = Long.parseLong(options.getOrDefault("router-pid", "-1"));
     int timeoutMs = (int) (Double.parseDouble(options.getOrDefault("timeout", "30")) * 1000);
     long maxNanos = (long) (Double.parseDouble(options.getOrDefault("max-seconds", "120")) * 1e9);
+    int warmupCalls = Integer.parseInt(options.getOrDefault("warmup-calls", "0"));
 
+    StdioMux mux = target.equals("stdio") && Boolean.parseBoolean(options.getOrDefault("share-process", "false"))
+        ? new StdioMux(options.get("command"), sessions, timeoutMs) : null;
     long[] latencies = new long[sessions * calls];
     Worker[] workers = new Worker[sessions];
     CountDownLatch ready = new CountDownLatch(sessions);
@@ -125,6 +129,8 @@ public final class LoadGenerator {
     for (int s = 0; s < sessions; s++) {
       Worker worker = new Worker(s, calls, payload, target, options, timeoutMs, latencies, ready, go, measured, release, closed);
       worker.maxNanos = maxNanos;
+      worker.mux = mux;
+      worker.warmupCalls = warmupCalls;
       workers[s] = worker;
       Thread thread = new Thread(worker, "session-" + s);
       thread.setDaemon(true);
@@ -146,6 +152,9 @@ public final class LoadGenerator {
     long rootRss = rssKb(routerPid);
     release.countDown();
     closed.await();
+    if (mux != null) {
+      mux.process.destroy();
+    }
 
     long errors = 0;
     long mismatches = 0;
@@ -207,6 +216,8 @@ public final class LoadGenerator {
     boolean cut;
     long maxNanos;
     volatile long deadline;
+    StdioMux mux;
+    int warmupCalls;
 
     Worker(int index, int calls, int payload, String target, Map<String, String> options, int timeoutMs, long[] latencies,
         CountDownLatch ready, CountDownLatch go, CountDownLatch measured, CountDownLatch release, CountDownLatch closed) {
@@ -233,12 +244,18 @@ public final class LoadGenerator {
       try {
         Request request = new Request(index, payload);
         session = switch (target) {
-          case "stdio" -> new StdioSession(options.get("command"), request);
+          case "stdio" -> mux != null ? new StdioSession(mux, index, request) : new StdioSession(options.get("command"), request);
           case "streamable" -> new StreamableSession(URI.create(options.get("url")), request, timeoutMs);
           default -> new SseSession(URI.create(options.get("url")), request, timeoutMs);
         };
         session.initialize();
         session.timeout(timeoutMs);
+        for (int w = 1; w <= warmupCalls; w++) { // unmeasured: JIT of a stdio floor's fresh echo process
+          long wire = session.wireId(calls + w);
+          request.toolsCall(wire, calls + w);
+          session.call(wire);
+        }
+        session.mismatches = 0;
         isReady = true;
         ready.countDown();
         go.await();
@@ -250,9 +267,10 @@ public final class LoadGenerator {
             break;
           }
           long id = done + 1;
-          request.toolsCall(id);
+          long wire = session.wireId(id);
+          request.toolsCall(wire, id);
           long sent = System.nanoTime();
-          int verdict = session.call(id);
+          int verdict = session.call(wire);
           if (verdict == OURS_OK) {
             latencies[offset + done] = Math.max(1, session.answeredAt - sent);
           } else {
@@ -313,8 +331,9 @@ public final class LoadGenerator {
       body = new Buf(PREFIX.length + 20 + MIDDLE.length + text.length + SUFFIX.length);
     }
 
-    void toolsCall(long id) {
-      digits(text, 7, 9, id);
+    /** The request for the session's call number {@code call}, with {@code id} on the wire. */
+    void toolsCall(long id, long call) {
+      digits(text, 7, 9, call);
       body.len = 0;
       body.append(PREFIX).append(id).append(MIDDLE).append(text).append(SUFFIX);
     }
@@ -338,6 +357,11 @@ public final class LoadGenerator {
     }
 
     abstract void initialize() throws IOException;
+
+    /** The id on the wire for the session's call number {@code id}. */
+    long wireId(long id) {
+      return id;
+    }
 
     void timeout(int ms) throws IOException {}
 
@@ -373,11 +397,17 @@ public final class LoadGenerator {
     }
   }
 
-  /** The floor: the echo server's own stdio, no router; one process per session. */
+  /**
+   * The floor: the echo server's own stdio, no router. One process per session, or with
+   * {@code --share-process=true} one process for all sessions ({@link StdioMux}), the floor of a
+   * gateway that multiplexes sessions onto one child.
+   */
   private static final class StdioSession extends Session {
     final Process process;
     final OutputStream in;
     final Wire out;
+    final StdioMux mux;
+    final int index;
     final Buf line = new Buf(512);
     final Buf frame = new Buf(512);
 
@@ -386,13 +416,35 @@ public final class LoadGenerator {
       process = new ProcessBuilder("sh", "-c", command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
       in = process.getOutputStream();
       out = new Wire(process.getInputStream());
+      mux = null;
+      index = 0;
+    }
+
+    StdioSession(StdioMux mux, int index, Request request) {
+      super(request);
+      this.mux = mux;
+      this.index = index;
+      process = null;
+      in = null;
+      out = null;
+    }
+
+    @Override
+    long wireId(long id) {
+      return mux == null ? id : (long) (index + 1) << 32 | id; // unique over the sessions sharing the process
     }
 
     @Override
     void initialize() throws IOException {
       frame.len = 0;
-      send(frame.append(INITIALIZE));
-      if (awaitAnswer(0, null) != OURS_OK) {
+      if (mux == null) {
+        frame.append(INITIALIZE);
+      } else {
+        String init = new String(INITIALIZE, StandardCharsets.US_ASCII);
+        frame.append(init.replace("\"id\":0,", "\"id\":" + wireId(0) + ","));
+      }
+      send(frame);
+      if (awaitAnswer(wireId(0), null) != OURS_OK) {
         throw new IOException("initialize failed");
       }
       frame.len = 0;
@@ -408,12 +460,24 @@ public final class LoadGenerator {
 
     private void send(Buf message) throws IOException {
       message.append((byte) '\n');
+      if (mux != null) {
+        mux.send(message);
+        return;
+      }
       in.write(message.b, 0, message.len);
       in.flush();
     }
 
     private int awaitAnswer(long id, byte[] text) throws IOException {
       while (true) {
+        if (mux != null) {
+          byte[] answer = mux.await(index);
+          int verdict = offer(answer, 0, answer.length, id, text);
+          if (verdict >= 0) {
+            return verdict;
+          }
+          continue;
+        }
         int n = out.readLine(line);
         if (n < 0) {
           throw new EOFException("the echo server closed its stdout");
@@ -427,7 +491,84 @@ public final class LoadGenerator {
 
     @Override
     public void close() {
-      process.destroy();
+      if (process != null) {
+        process.destroy();
+      }
+    }
+  }
+
+  /**
+   * One echo process for every session: requests written whole under a lock, one reader thread
+   * that hands each answer to its session by the upper half of its id.
+   */
+  static final class StdioMux {
+    final Process process;
+    final OutputStream in;
+    final java.util.concurrent.ArrayBlockingQueue<byte[]>[] inboxes;
+    final int timeoutMs;
+
+    @SuppressWarnings("unchecked")
+    StdioMux(String command, int sessions, int timeoutMs) throws IOException {
+      this.timeoutMs = Math.max(timeoutMs, 300_000);
+      process = new ProcessBuilder("sh", "-c", command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      in = process.getOutputStream();
+      inboxes = new java.util.concurrent.ArrayBlockingQueue[sessions];
+      for (int i = 0; i < sessions; i++) {
+        inboxes[i] = new java.util.concurrent.ArrayBlockingQueue<>(16);
+      }
+      Wire out = new Wire(process.getInputStream());
+      Thread reader = new Thread(() -> {
+        Buf line = new Buf(512);
+        try {
+          int n;
+          while ((n = out.readLine(line)) >= 0) {
+            long id = n == 0 ? -1 : topLevelId(line.b, 0, n);
+            int session = (int) (id >>> 32) - 1;
+            if (session >= 0 && session < inboxes.length) {
+              inboxes[session].offer(Arrays.copyOf(line.b, n));
+            }
+          }
+        } catch (IOException e) {
+          System.err.println("the shared echo server's reader stopped: " + e);
+        }
+      }, "stdio-mux-reader");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    synchronized void send(Buf message) throws IOException {
+      in.write(message.b, 0, message.len);
+      in.flush();
+    }
+
+    byte[] await(int session) throws IOException {
+      try {
+        byte[] answer = inboxes[session].poll(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (answer == null) {
+          throw new java.net.SocketTimeoutException("no answer from the shared echo server");
+        }
+        return answer;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException();
+      }
+    }
+
+    private static long topLevelId(byte[] b, int off, int len) throws IOException {
+      try (JsonParser p = JSON_FACTORY.createParser(b, off, len)) {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+          return -1;
+        }
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String name = p.currentName();
+          JsonToken value = p.nextToken();
+          if ("id".equals(name)) {
+            return value == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : -1;
+          }
+          p.skipChildren();
+        }
+        return -1;
+      }
     }
   }
 
