@@ -507,7 +507,7 @@ public final class LoadGenerator {
     final java.util.concurrent.ArrayBlockingQueue<byte[]>[] inboxes;
     final int timeoutMs;
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     StdioMux(String command, int sessions, int timeoutMs) throws IOException {
       this.timeoutMs = Math.max(timeoutMs, 300_000);
       process = new ProcessBuilder("sh", "-c", command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
