@@ -130,6 +130,10 @@ class PackagedJarIT {
         assertEquals("from the jar", client.call(2, "tools/call", toolCall("echo", Map.of("text", "from the jar")))
             .path("result").path("content").path(0).path("text").asText());
       }
+      // Akka 2.8.7 and later log this and then terminate the actor system after 15 minutes unless
+      // given a license key: a router built on them would stop serving a quarter of an hour after start
+      assertFalse(List.copyOf(running.allStdout()).stream().anyMatch(l -> l.contains("akka.io/key")),
+          "the router runs on an Akka that does not stop itself: " + running.allStdout());
     } finally {
       running.process().destroyForcibly();
     }
