@@ -62,7 +62,9 @@ MCP_PROXY="$ROOT/bench/node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs"
 
 # --- build ------------------------------------------------------------------------------------------
 mvn -q -B package -DskipTests >&2
-CP="$ROOT/target/test-classes:$(mvn -q -B dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)"
+# to a file: on stdout, mvn -q puts an ANSI reset in front of the first entry, which then never loads
+mvn -q -B dependency:build-classpath -Dmdep.outputFile="$ROOT/target/bench-classpath.txt" -Dmdep.includeScope=test >&2
+CP="$ROOT/target/test-classes:$(cat "$ROOT/target/bench-classpath.txt")"
 ECHO_ARGV=("$JAVA" -XX:+UseSerialGC -cp "$CP" io.mcprouter.bench.EchoServer)
 ECHO_CMD="exec ${ECHO_ARGV[*]}"
 
@@ -141,7 +143,8 @@ warm() {           # warm TARGET URL [TARGET URL...]: a short unmeasured run eac
   while [[ $# -gt 0 ]]; do
     target="$1" url="$2"
     shift 2
-    gen warm-up "$target" 10 "$((CALLS < 500 ? CALLS : 500))" --url="$url" --router-pid="$SERVER" --max-seconds=15 \
+    # 20,000 calls: the router's JIT is still compiling its hot path after the first ten thousand
+    gen warm-up "$target" 20 "$((CALLS < 1000 ? CALLS : 1000))" --url="$url" --router-pid="$SERVER" --max-seconds=20 \
       > /dev/null 2>&1 || true
   done
 }
