@@ -9,10 +9,16 @@ public final class Await {
   private Await() {}
 
   public static void until(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {
+    until(timeout, () -> what, condition);
+  }
+
+  /** As above, with the failure message built when it is needed (it may describe what was seen). */
+  public static void until(Duration timeout, java.util.function.Supplier<String> what, BooleanSupplier condition)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        Assertions.fail("not true within " + timeout + ": " + what);
+        Assertions.fail("not true within " + timeout + ": " + what.get());
       }
       Thread.onSpinWait();
       Thread.sleep(20); // polling interval of a deadline-bounded wait, not a synchronisation sleep

@@ -83,11 +83,13 @@ class LimitsTest {
       HttpRequest slow = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer a")
           .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"sleep\",\"arguments\":{\"ms\":3000}}")).build();
       var first = http.sendAsync(slow, HttpResponse.BodyHandlers.ofString());
-      Await.until(Duration.ofSeconds(10), "a second call is refused while the first runs", () -> {
+      java.util.List<String> seen = new java.util.ArrayList<>();
+      Await.until(Duration.ofSeconds(10), () -> "a second call is refused while the first runs; answers: " + seen, () -> {
         try {
           HttpResponse<String> second = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer a")
               .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"echo\",\"arguments\":{\"text\":\"x\"}}")).build(),
               HttpResponse.BodyHandlers.ofString());
+          seen.add(second.statusCode() + " " + second.body());
           return second.statusCode() == 503 && second.body().contains("max-sessions-per-key");
         } catch (Exception e) {
           throw new IllegalStateException(e);
