@@ -1,7 +1,6 @@
 package io.mcprouter.transport.sse;
 
 import static akka.http.javadsl.server.Directives.complete;
-import static akka.http.javadsl.server.Directives.completeWithFuture;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.entity;
 import static akka.http.javadsl.server.Directives.extractRequestEntity;
@@ -126,19 +125,17 @@ public final class LegacySseRoutes {
     }
     JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
     JsonNode requestId = message instanceof JsonRpcMessage.Request request ? request.id() : NullNode.getInstance();
-    // the answer is rendered where the server's reply lands: onSuccess would add a hop to another pool
-    return completeWithFuture(directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler())
-        .<HttpResponse>thenApply(delivered -> {
-          if (delivered == ServerProcess.Accepted.INSTANCE) {
-            return ACCEPTED;
-          }
-          if (delivered instanceof ServerProcess.SessionNotFound missing) {
-            return ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, requestId, new JsonRpcError(
-                JsonRpcError.SESSION_NOT_FOUND, "unknown or closed session '" + missing.sessionId() + "'"));
-          }
-          return ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, requestId,
-              ((ServerProcess.Rejected) delivered).error());
-        }));
+    CompletionStage<ServerProcess.DeliverReply> reply = directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
+    return onSuccess(reply, delivered -> {
+      if (delivered == ServerProcess.Accepted.INSTANCE) {
+        return complete(ACCEPTED);
+      }
+      if (delivered instanceof ServerProcess.SessionNotFound missing) {
+        return complete(ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, requestId,
+            new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or closed session '" + missing.sessionId() + "'")));
+      }
+      return complete(ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, requestId, ((ServerProcess.Rejected) delivered).error()));
+    });
   }
 
 

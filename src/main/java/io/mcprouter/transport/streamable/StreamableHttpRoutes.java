@@ -1,12 +1,12 @@
 package io.mcprouter.transport.streamable;
 
 import static akka.http.javadsl.server.Directives.complete;
-import static akka.http.javadsl.server.Directives.completeWithFuture;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.delete;
 import static akka.http.javadsl.server.Directives.entity;
 import static akka.http.javadsl.server.Directives.extractRequest;
 import static akka.http.javadsl.server.Directives.get;
+import static akka.http.javadsl.server.Directives.onComplete;
 import static akka.http.javadsl.server.Directives.onSuccess;
 import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathPrefix;
@@ -51,7 +51,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -159,22 +158,21 @@ public final class StreamableHttpRoutes {
     JsonRpcMessage.Request request = message instanceof JsonRpcMessage.Request r ? r : null;
     StreamableSession.Answer answer = request == null ? null
         : session.attachRequest(request.id(), progressToken(request), sse, prime);
-    // rendered where the server's reply lands: onSuccess would hop to Scala's global pool and back
-    return completeWithFuture(directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler())
-        .thenCompose(delivered -> {
-          if (delivered == ServerProcess.Accepted.INSTANCE) {
-            return answer == null ? CompletableFuture.completedFuture(HttpResponse.create().withStatus(StatusCodes.ACCEPTED))
-                : response(answer, List.of());
-          }
-          if (request != null) {
-            session.abandonRequest(request.id());
-          }
-          JsonNode id = request == null ? NullNode.getInstance() : request.id();
-          return CompletableFuture.completedFuture(delivered instanceof ServerProcess.SessionNotFound
-              ? ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, id,
-                  new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or ended session '" + sessionId + "'"))
-              : ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, id, ((ServerProcess.Rejected) delivered).error()));
-        }));
+    CompletionStage<ServerProcess.DeliverReply> reply = directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
+    return onSuccess(reply, delivered -> {
+      if (delivered == ServerProcess.Accepted.INSTANCE) {
+        return answer == null ? complete(HttpResponse.create().withStatus(StatusCodes.ACCEPTED)) : respond(answer, List.of());
+      }
+      if (request != null) {
+        session.abandonRequest(request.id());
+      }
+      JsonNode id = request == null ? NullNode.getInstance() : request.id();
+      if (delivered instanceof ServerProcess.SessionNotFound) {
+        return complete(ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, id,
+            new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or ended session '" + sessionId + "'")));
+      }
+      return complete(ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, id, ((ServerProcess.Rejected) delivered).error()));
+    });
   }
 
   private Route openStream(String key, HttpRequest request) {
@@ -209,18 +207,14 @@ public final class StreamableHttpRoutes {
   }
 
   private Route respond(StreamableSession.Answer answer, List<HttpHeader> headers) {
-    return completeWithFuture(response(answer, headers));
-  }
-
-  private CompletionStage<HttpResponse> response(StreamableSession.Answer answer, List<HttpHeader> headers) {
     if (answer instanceof StreamableSession.SseAnswer sse) {
-      return CompletableFuture.completedFuture(sse(sse.events(), headers));
+      return complete(sse(sse.events(), headers));
     }
-    return ((StreamableSession.JsonAnswer) answer).response().handle((message, failure) -> failure == null
-        ? HttpResponse.create().withHeaders(headers)
-            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, JsonRpcCodec.encode(message)))
-        : ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND,
-            new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "the session ended before the answer")));
+    CompletionStage<JsonRpcMessage> response = ((StreamableSession.JsonAnswer) answer).response();
+    return onComplete(response, result -> result.isSuccess()
+        ? complete(HttpResponse.create().withHeaders(headers)
+            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, JsonRpcCodec.encode(result.get()))))
+        : error(StatusCodes.NOT_FOUND, JsonRpcError.SESSION_NOT_FOUND, "the session ended before the answer"));
   }
 
   private HttpResponse sse(Source<ByteString, NotUsed> events, List<HttpHeader> headers) {
