@@ -169,6 +169,9 @@ public final class IdleSessions {
     if (diagnose) {
       diagnose(pid, "after they closed", false);
     }
+    // how much of what RSS kept is memory malloc holds free (glibc): returned to the OS by a trim
+    String trim = Memory.run("jcmd", String.valueOf(pid), "System.trim_native_heap").trim();
+    log("after close, %s", trim.substring(trim.lastIndexOf('\n') + 1));
     drainer.stop();
 
     int n = Math.max(1, opened.sessions.size());
