@@ -332,6 +332,11 @@ final class Multiplexer implements SessionRouting {
     }
   }
 
+  @Override
+  public boolean replaying() {
+    return replayedInitialize != null;
+  }
+
   private void replayedInitialized(JsonRpcMessage.Response response, Outbox out) {
     replayedInitialize = null;
     if (response.isError()) {

@@ -260,8 +260,18 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     phase = Phase.RUNNING;
     if (restarts > 0) {
       routing.childReplaced(outbox);
+      if (routing.replaying()) {
+        // MCP: nothing but pings before the server has answered initialize, so the sessions'
+        // messages wait until the replayed one is answered (see onStdoutLine)
+        return this;
+      }
     }
     return stash.unstashAll(this);
+  }
+
+  /** Clients' messages wait: no child yet, or a new one not yet initialized again. */
+  private boolean queuing() {
+    return phase == Phase.STARTING || phase == Phase.RESTARTING || (phase == Phase.RUNNING && routing.replaying());
   }
 
   private Behavior<Command> onLaunchFailed(LaunchFailed failed) {
@@ -290,7 +300,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   }
 
   private Behavior<Command> onDeliverFirst(DeliverFirst first) {
-    if (phase == Phase.STARTING || phase == Phase.RESTARTING) {
+    if (queuing()) {
       return stashOrReject(first, () -> refuseOnStream(first, tooManyQueued()));
     }
     if (!sessions.containsKey(first.sessionId())) {
@@ -312,7 +322,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   }
 
   private Behavior<Command> onDeliver(Deliver deliver) {
-    if (phase == Phase.STARTING || phase == Phase.RESTARTING) {
+    if (queuing()) {
       return stashOrReject(deliver, () -> deliver.replyTo().tell(new Rejected(tooManyQueued())));
     }
     if (!sessions.containsKey(deliver.sessionId())) {
@@ -332,7 +342,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   }
 
   private Behavior<Command> onCall(Call call) {
-    if (phase == Phase.STARTING || phase == Phase.RESTARTING) {
+    if (queuing()) {
       return stashOrReject(call, () -> call.replyTo().tell(new CallFailed(CallFailure.UNAVAILABLE, tooManyQueued())));
     }
     Optional<JsonRpcError> refusal = refusal(true);
@@ -512,6 +522,9 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     }
     line.ackTo().tell(StdoutAck.INSTANCE);
     closeStdinIfDrained();
+    if (phase == Phase.RUNNING && !stash.isEmpty() && !routing.replaying()) {
+      return stash.unstashAll(this); // the replayed initialize was answered
+    }
     return this;
   }
 
@@ -679,6 +692,9 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     JsonRpcError gone = new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' " + goneReason, diagnostics());
     lifecycle.tell(new ChildGone(getContext().getSelf(), failed, gone));
     failInFlight(gone);
+    if (!stash.isEmpty()) {
+      stash.unstashAll(this); // messages held for a restart that will not come: refused as the phase says
+    }
     stopWaiters.forEach(waiter -> waiter.tell(stopped()));
     stopWaiters.clear();
     sessions.values().forEach(session -> session.actor().tell(new ClientSession.Close("server " + goneReason)));

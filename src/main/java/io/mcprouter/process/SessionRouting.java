@@ -36,6 +36,11 @@ public interface SessionRouting {
   /** A new child replaced one that crashed (after everything in flight was failed). */
   default void childReplaced(Outbox out) {}
 
+  /** True while a replaced child is being initialized again: clients' messages must wait for that. */
+  default boolean replaying() {
+    return false;
+  }
+
   /** A request the child has not answered yet: its id as the child knows it, and when it was sent. */
   record InFlight(JsonNode childSideId, String method, long sentAtNanos) {}
 
