@@ -76,7 +76,7 @@ public class HotPathBench {
     JsonRpcMessage.Response answer =
         (JsonRpcMessage.Response) ((StdoutFrame.Message) StdoutDecoder.decode(lines.get(0))).message();
     multiplexer.fromChild(new JsonRpcMessage.Response(sent.id(), answer.result(), answer.error()), out);
-    ByteString event = SseEncoding.event("message", "s.1", JsonRpcCodec.encode(out.toSession));
+    ByteString event = SseEncoding.jsonEvent("message", "s.1", JsonRpcCodec.encodeBytes(out.toSession));
     return stdinLine.size() > 0 ? event : null;
   }
 }
