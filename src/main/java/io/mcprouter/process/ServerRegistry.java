@@ -39,9 +39,6 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   public record OpenSession(String key, Outbound outbound, Optional<JsonRpcMessage> first,
       ActorRef<ServerProcess.OpenSessionReply> replyTo) implements Command {}
 
-  public record Deliver(String sessionId, JsonRpcMessage message, ActorRef<ServerProcess.DeliverReply> replyTo)
-      implements Command {}
-
   /** A request made by the router itself (REST API) on the key's shared child, started if needed. */
   public record Call(String key, String method, JsonNode params, Duration timeout,
       ActorRef<ServerProcess.CallReply> replyTo) implements Command {}
@@ -97,10 +94,6 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   /** Bound for collecting status answers; a server that cannot answer in this time is left out. */
   private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(3);
 
-  public static Behavior<Command> create(RouterConfig config, RouterSettings settings) {
-    return create(config, settings, new SessionDirectory());
-  }
-
   /** {@code directory} is kept up to date with every session this registry opens and sees end. */
   public static Behavior<Command> create(RouterConfig config, RouterSettings settings, SessionDirectory directory) {
     return Behaviors.withTimers(timers -> Behaviors.setup(context -> new ServerRegistry(context, timers, config, settings,
@@ -139,7 +132,6 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(OpenSession.class, this::onOpenSession)
-        .onMessage(Deliver.class, this::onDeliver)
         .onMessage(Call.class, this::onCall)
         .onMessage(ListRunning.class, this::onListRunning)
         .onMessage(StopServer.class, this::onStopServer)
@@ -198,16 +190,6 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       return Optional.of("limit reached: " + limits.maxChildren() + " running servers (mcprouter.limits.max-children)");
     }
     return Optional.empty();
-  }
-
-  private Behavior<Command> onDeliver(Deliver deliver) {
-    SessionEntry entry = sessionIndex.get(deliver.sessionId());
-    if (entry == null) {
-      deliver.replyTo().tell(new ServerProcess.SessionNotFound(deliver.sessionId()));
-    } else {
-      entry.server().tell(new ServerProcess.Deliver(deliver.sessionId(), deliver.message(), deliver.replyTo()));
-    }
-    return this;
   }
 
   private Behavior<Command> onCall(Call call) {

@@ -28,6 +28,7 @@ class ServerRegistryTest {
 
   private static ActorTestKit testKit;
   private static ActorRef<ServerRegistry.Command> registry;
+  private static final SessionDirectory directory = new SessionDirectory();
 
   @BeforeAll
   static void start() {
@@ -36,7 +37,7 @@ class ServerRegistryTest {
     RouterConfig routerConfig = new RouterConfig(Path.of("test"), new RouterConfig.Listen("127.0.0.1", 0),
         new RouterConfig.Listen("127.0.0.1", 0),
         TestRouter.servers(TestRouter.fake("shared", true), TestRouter.fake("dedicated", false)));
-    registry = testKit.spawn(ServerRegistry.create(routerConfig, RouterSettings.fromConfig(config)));
+    registry = testKit.spawn(ServerRegistry.create(routerConfig, RouterSettings.fromConfig(config), directory));
   }
 
   @AfterAll
@@ -50,6 +51,11 @@ class ServerRegistryTest {
     return reply.expectMessageClass(ServerProcess.SessionOpened.class, Duration.ofSeconds(10));
   }
 
+  private static ServerProcess.DeliverReply deliver(String sessionId, int id) throws Exception {
+    return directory.deliver(sessionId, new JsonRpcMessage.Request(IntNode.valueOf(id), "ping", null),
+        Duration.ofSeconds(5), testKit.scheduler()).toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
   private static List<ServerProcess.Status> running() {
     TestProbe<ServerRegistry.RunningServers> reply = testKit.createTestProbe();
     registry.tell(new ServerRegistry.ListRunning(reply.getRef()));
@@ -57,14 +63,11 @@ class ServerRegistryTest {
   }
 
   @Test
-  void unknownKeysAndSessionsAreAnsweredNotTimedOut() {
+  void unknownKeysAndSessionsAreAnsweredNotTimedOut() throws Exception {
     TestProbe<ServerProcess.OpenSessionReply> open = testKit.createTestProbe();
     registry.tell(new ServerRegistry.OpenSession("nope", new ServerProcessTest.RecordingOutbound(1), java.util.Optional.empty(), open.getRef()));
     assertEquals(new ServerProcess.UnknownServer("nope"), open.receiveMessage());
-    TestProbe<ServerProcess.DeliverReply> deliver = testKit.createTestProbe();
-    registry.tell(new ServerRegistry.Deliver("no-such-session",
-        new JsonRpcMessage.Request(IntNode.valueOf(1), "ping", null), deliver.getRef()));
-    assertEquals(new ServerProcess.SessionNotFound("no-such-session"), deliver.receiveMessage());
+    assertEquals(new ServerProcess.SessionNotFound("no-such-session"), deliver("no-such-session", 1));
   }
 
   @Test
@@ -82,11 +85,8 @@ class ServerRegistryTest {
     assertEquals(2, servers.stream().filter(r -> r.key().equals("shared")).findFirst().orElseThrow().sessions());
     assertEquals(2, servers.stream().filter(r -> r.key().equals("dedicated")).count());
 
-    // a message for a session is routed to its server
-    TestProbe<ServerProcess.DeliverReply> deliver = testKit.createTestProbe();
-    registry.tell(new ServerRegistry.Deliver(c.sessionId(),
-        new JsonRpcMessage.Request(IntNode.valueOf(1), "ping", null), deliver.getRef()));
-    assertEquals(ServerProcess.Accepted.INSTANCE, deliver.receiveMessage());
+    // the registry lists each session in the directory, so a message reaches its server
+    assertEquals(ServerProcess.Accepted.INSTANCE, deliver(c.sessionId(), 1));
 
     // ending a dedicated session stops its child; the registry forgets the session
     long dedicatedPid = servers.stream().filter(r -> r.key().equals("dedicated")).mapToLong(ServerProcess.Status::pid).min().orElseThrow();
@@ -95,9 +95,7 @@ class ServerRegistryTest {
     Await.until(Duration.ofSeconds(10), "dedicated servers gone",
         () -> running().stream().noneMatch(r -> r.key().equals("dedicated")));
     Await.until(Duration.ofSeconds(5), "dedicated child exited", () -> !Processes.alive(dedicatedPid));
-    registry.tell(new ServerRegistry.Deliver(c.sessionId(),
-        new JsonRpcMessage.Request(IntNode.valueOf(2), "ping", null), deliver.getRef()));
-    assertEquals(new ServerProcess.SessionNotFound(c.sessionId()), deliver.receiveMessage());
+    assertEquals(new ServerProcess.SessionNotFound(c.sessionId()), deliver(c.sessionId(), 2));
 
     // StopAll answers once every server is gone, and no child is left
     long sharedPid = running().get(0).pid();
