@@ -3,9 +3,6 @@ package io.mcprouter.transport.streamable;
 import akka.Done;
 import akka.NotUsed;
 import akka.actor.typed.ActorSystem;
-import akka.japi.Pair;
-import akka.stream.BoundedSourceQueue;
-import akka.stream.QueueOfferResult;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +11,7 @@ import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.process.SessionRouting;
 import io.mcprouter.session.Outbound;
 import io.mcprouter.transport.sse.SseEncoding;
+import io.mcprouter.transport.sse.SseEventQueue;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -52,7 +50,7 @@ public final class StreamableSession implements Outbound {
   private static final class EventStream {
     final String id;
     final ArrayDeque<Event> events = new ArrayDeque<>();
-    BoundedSourceQueue<ByteString> live;
+    SseEventQueue live;
     CompletableFuture<JsonRpcMessage> jsonAnswer;
     long deliveredSeq;
     boolean finished;
@@ -166,7 +164,7 @@ public final class StreamableSession implements Outbound {
     bufferedEvents++;
     bufferedBytes += event.bytes().size();
     if (target.live != null) {
-      if (target.live.offer(event.bytes()) == QueueOfferResult.enqueued()) {
+      if (target.live.offer(event.bytes()) == SseEventQueue.Offered.ENQUEUED) {
         target.deliveredSeq = event.seq();
       } else {
         // this connection is not keeping up: drop it; the client resumes from its Last-Event-ID
@@ -245,9 +243,8 @@ public final class StreamableSession implements Outbound {
   }
 
   private Source<ByteString, NotUsed> connect(EventStream stream, List<ByteString> first) {
-    Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> queue =
-        Source.<ByteString>queue(Math.max(16, maxEvents)).preMaterialize(system);
-    BoundedSourceQueue<ByteString> live = queue.first();
+    // the session's own bounds decide when it ends; this one only drops a connection that stops reading
+    SseEventQueue live = new SseEventQueue(system, Math.max(16, maxEvents), Long.MAX_VALUE);
     first.forEach(live::offer);
     stream.deliveredSeq = stream.events.isEmpty() ? stream.deliveredSeq : stream.events.getLast().seq();
     if (stream.finished) {
@@ -255,13 +252,11 @@ public final class StreamableSession implements Outbound {
     } else {
       stream.live = live;
     }
-    return queue.second().watchTermination((mat, done) -> {
-      done.whenComplete((d, failure) -> disconnected(stream, live));
-      return NotUsed.getInstance();
-    });
+    live.terminated().thenRun(() -> disconnected(stream, live));
+    return live.source();
   }
 
-  private synchronized void disconnected(EventStream stream, BoundedSourceQueue<ByteString> live) {
+  private synchronized void disconnected(EventStream stream, SseEventQueue live) {
     if (stream.live == live) {
       stream.live = null;
     }

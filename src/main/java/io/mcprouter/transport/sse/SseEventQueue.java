@@ -1,0 +1,214 @@
+package io.mcprouter.transport.sse;
+
+import akka.Done;
+import akka.NotUsed;
+import akka.actor.Cancellable;
+import akka.actor.typed.ActorSystem;
+import akka.stream.Attributes;
+import akka.stream.Outlet;
+import akka.stream.SourceShape;
+import akka.stream.javadsl.Source;
+import akka.stream.stage.AbstractOutHandler;
+import akka.stream.stage.AsyncCallback;
+import akka.stream.stage.GraphStage;
+import akka.stream.stage.GraphStageLogic;
+import akka.util.ByteString;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A bounded hand-off of encoded SSE events from the actors to one HTTP response, running inside that
+ * response's own stream. Events offered before Akka HTTP renders the response wait in the queue.
+ *
+ * <p>Why not {@code Source.queue(..).preMaterialize}: that runs a second stream per connection, with
+ * its own actor and interpreter, so every event crossed one more thread and every open connection
+ * held one more stream in memory. Here an offer wakes the connection's own stream directly.
+ */
+public final class SseEventQueue {
+
+  public enum Offered {
+    ENQUEUED,
+    /** A bound on events or bytes was reached: the reader is not keeping up. */
+    FULL,
+    /** The stream has ended (or is ending): nothing more is accepted. */
+    CLOSED
+  }
+
+  /**
+   * A response that Akka HTTP never renders (its client went away first) never starts this stream;
+   * after this long the queue gives up on it so its session does not wait forever.
+   */
+  public static final Duration UNCLAIMED_TIMEOUT = Duration.ofSeconds(60);
+
+  private final int maxEvents;
+  private final long maxBytes;
+  private final ArrayDeque<ByteString> events = new ArrayDeque<>();
+  private final CompletableFuture<Done> terminated = new CompletableFuture<>();
+  private final Cancellable unclaimed;
+  // guarded by this
+  private long queuedBytes;
+  private AsyncCallback<Done> wakeUp;
+  private boolean claimed;
+  private boolean waiting;
+  private boolean completing;
+  private boolean closed;
+
+  /** Bounded by {@code maxEvents} and {@code maxBytes}; the first event always fits, however large. */
+  public SseEventQueue(ActorSystem<?> system, int maxEvents, long maxBytes) {
+    this(system, maxEvents, maxBytes, UNCLAIMED_TIMEOUT);
+  }
+
+  SseEventQueue(ActorSystem<?> system, int maxEvents, long maxBytes, Duration unclaimedTimeout) {
+    this.maxEvents = maxEvents;
+    this.maxBytes = maxBytes;
+    this.unclaimed = system.scheduler().scheduleOnce(unclaimedTimeout, this::giveUpIfUnclaimed, system.executionContext());
+  }
+
+  /** The events, for the HTTP response entity; it can be run once. */
+  public Source<ByteString, NotUsed> source() {
+    return Source.fromGraph(new Stage());
+  }
+
+  public Offered offer(ByteString event) {
+    AsyncCallback<Done> toWake;
+    synchronized (this) {
+      if (closed || completing) {
+        return Offered.CLOSED;
+      }
+      if (!events.isEmpty() && (events.size() >= maxEvents || queuedBytes + event.size() > maxBytes)) {
+        return Offered.FULL;
+      }
+      events.add(event);
+      queuedBytes += event.size();
+      if (!waiting) {
+        return Offered.ENQUEUED;
+      }
+      waiting = false;
+      toWake = wakeUp;
+    }
+    toWake.invoke(Done.getInstance());
+    return Offered.ENQUEUED;
+  }
+
+  /** Ends the stream once what was already offered has been written. */
+  public void complete() {
+    AsyncCallback<Done> toWake;
+    synchronized (this) {
+      if (closed || completing) {
+        return;
+      }
+      completing = true;
+      if (!waiting) {
+        return;
+      }
+      waiting = false;
+      toWake = wakeUp;
+    }
+    toWake.invoke(Done.getInstance());
+  }
+
+  /** Completes when the stream has ended for any reason: completed, client gone, or never started. */
+  public CompletionStage<Done> terminated() {
+    return terminated;
+  }
+
+  private void giveUpIfUnclaimed() {
+    synchronized (this) {
+      if (claimed) {
+        return;
+      }
+    }
+    close();
+  }
+
+  private void close() {
+    synchronized (this) {
+      closed = true;
+      events.clear();
+      queuedBytes = 0;
+    }
+    // outside the lock: whoever waits on termination may take its own locks
+    terminated.complete(Done.getInstance());
+  }
+
+  private final class Stage extends GraphStage<SourceShape<ByteString>> {
+    private final Outlet<ByteString> out = Outlet.create("SseEventQueue.out");
+    private final SourceShape<ByteString> shape = SourceShape.of(out);
+
+    @Override
+    public SourceShape<ByteString> shape() {
+      return shape;
+    }
+
+    @Override
+    public GraphStageLogic createLogic(Attributes attributes) {
+      return new GraphStageLogic(shape) {
+        private boolean owner;
+
+        {
+          setHandler(out, new AbstractOutHandler() {
+            @Override
+            public void onPull() {
+              deliver();
+            }
+          });
+        }
+
+        @Override
+        public void preStart() {
+          AsyncCallback<Done> callback = createAsyncCallback(done -> {
+            if (isAvailable(out)) {
+              deliver();
+            }
+          });
+          boolean alreadyClaimed;
+          boolean gaveUp;
+          synchronized (SseEventQueue.this) {
+            alreadyClaimed = claimed;
+            gaveUp = closed;
+            if (!claimed) {
+              claimed = true;
+              wakeUp = callback;
+            }
+          }
+          if (alreadyClaimed) {
+            failStage(new IllegalStateException("an SSE event queue can be run only once"));
+          } else if (gaveUp) {
+            completeStage();
+          } else {
+            owner = true;
+            unclaimed.cancel();
+          }
+        }
+
+        @Override
+        public void postStop() {
+          if (owner) {
+            close();
+          }
+        }
+
+        private void deliver() {
+          ByteString next;
+          boolean end;
+          synchronized (SseEventQueue.this) {
+            next = events.poll();
+            end = next == null && (completing || closed);
+            if (next != null) {
+              queuedBytes -= next.size();
+            } else if (!end) {
+              waiting = true;
+            }
+          }
+          if (next != null) {
+            push(out, next);
+          } else if (end) {
+            completeStage();
+          }
+        }
+      };
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package io.mcprouter.transport.sse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.SinkQueueWithCancel;
+import akka.util.ByteString;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class SseEventQueueTest {
+
+  private static ActorTestKit testKit;
+
+  @BeforeAll
+  static void start() {
+    testKit = ActorTestKit.create("SseEventQueueTest");
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  private static ByteString text(String s) {
+    return ByteString.fromString(s);
+  }
+
+  private static <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+    return stage.toCompletableFuture().get(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void eventsOfferedBeforeTheResponseRunsAreWrittenThenTheStreamCompletes() throws Exception {
+    SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20);
+    assertEquals(SseEventQueue.Offered.ENQUEUED, queue.offer(text("a")));
+    assertEquals(SseEventQueue.Offered.ENQUEUED, queue.offer(text("b")));
+    queue.complete();
+    assertEquals(SseEventQueue.Offered.CLOSED, queue.offer(text("late")));
+    assertFalse(queue.terminated().toCompletableFuture().isDone(), "a completed queue still holds its events until written");
+
+    List<ByteString> written = await(queue.source().runWith(Sink.seq(), testKit.system()));
+
+    assertEquals(List.of(text("a"), text("b")), written);
+    await(queue.terminated());
+  }
+
+  @Test
+  void anOfferWakesAStreamThatIsWaitingForEvents() throws Exception {
+    SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20);
+    SinkQueueWithCancel<ByteString> reader = queue.source().runWith(Sink.queue(), testKit.system());
+    CompletableFuture<Optional<ByteString>> next = reader.pull().toCompletableFuture();
+    assertThrows(java.util.concurrent.TimeoutException.class, () -> next.get(200, TimeUnit.MILLISECONDS));
+
+    queue.offer(text("x"));
+    assertEquals(Optional.of(text("x")), next.get(5, TimeUnit.SECONDS));
+
+    CompletableFuture<Optional<ByteString>> end = reader.pull().toCompletableFuture();
+    queue.complete();
+    assertEquals(Optional.empty(), end.get(5, TimeUnit.SECONDS));
+    await(queue.terminated());
+  }
+
+  @Test
+  void boundsOnEventsAndBytesRefuseFurtherOffersUntilTheReaderCatchesUp() throws Exception {
+    SseEventQueue byCount = new SseEventQueue(testKit.system(), 2, 1 << 20);
+    byCount.offer(text("1"));
+    byCount.offer(text("2"));
+    assertEquals(SseEventQueue.Offered.FULL, byCount.offer(text("3")));
+    SinkQueueWithCancel<ByteString> reader = byCount.source().runWith(Sink.queue(), testKit.system());
+    assertEquals(Optional.of(text("1")), await(reader.pull()));
+    assertEquals(Optional.of(text("2")), await(reader.pull()));
+    assertEquals(SseEventQueue.Offered.ENQUEUED, byCount.offer(text("3")), "written events free their room");
+    reader.cancel();
+
+    SseEventQueue byBytes = new SseEventQueue(testKit.system(), 100, 10);
+    assertEquals(SseEventQueue.Offered.ENQUEUED, byBytes.offer(text("x".repeat(50))), "the first event always fits");
+    assertEquals(SseEventQueue.Offered.FULL, byBytes.offer(text("y")));
+  }
+
+  @Test
+  void aClientGoingAwayEndsTheQueue() throws Exception {
+    SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20);
+    SinkQueueWithCancel<ByteString> reader = queue.source().runWith(Sink.queue(), testKit.system());
+    queue.offer(text("a"));
+    assertEquals(Optional.of(text("a")), await(reader.pull()));
+
+    reader.cancel();
+
+    await(queue.terminated());
+    assertEquals(SseEventQueue.Offered.CLOSED, queue.offer(text("b")));
+  }
+
+  @Test
+  void theEventsCanBeRunOnlyOnce() throws Exception {
+    SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20);
+    SinkQueueWithCancel<ByteString> first = queue.source().runWith(Sink.queue(), testKit.system());
+
+    ExecutionException second = assertThrows(ExecutionException.class,
+        () -> queue.source().runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(5, TimeUnit.SECONDS));
+    assertInstanceOf(IllegalStateException.class, second.getCause());
+
+    queue.offer(text("still the first's"));
+    assertEquals(Optional.of(text("still the first's")), await(first.pull()));
+    assertFalse(queue.terminated().toCompletableFuture().isDone());
+    first.cancel();
+  }
+
+  @Test
+  void aResponseThatIsNeverRenderedEndsTheQueueAfterTheTimeout() throws Exception {
+    SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20, Duration.ofMillis(100));
+    queue.offer(text("never read"));
+
+    await(queue.terminated());
+
+    assertEquals(SseEventQueue.Offered.CLOSED, queue.offer(text("b")));
+    assertTrue(await(queue.source().runWith(Sink.seq(), testKit.system())).isEmpty(), "a late run ends at once");
+  }
+}
