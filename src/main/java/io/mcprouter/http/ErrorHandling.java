@@ -36,7 +36,10 @@ public final class ErrorHandling {
   public enum Style { JSON_RPC, API_ENVELOPE }
 
   public static Route wrap(Route inner, Style style) {
-    return handleExceptions(exceptionHandler(style), () -> handleRejections(rejectionHandler(style), () -> inner));
+    // built once: the Java DSL calls these suppliers on every request
+    ExceptionHandler exceptions = exceptionHandler(style);
+    Route withRejections = handleRejections(rejectionHandler(style), () -> inner);
+    return handleExceptions(exceptions, () -> withRejections);
   }
 
   /** A JSON response carrying a JSON-RPC error with a null id. */

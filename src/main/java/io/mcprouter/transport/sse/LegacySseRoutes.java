@@ -4,9 +4,9 @@ import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.entity;
 import static akka.http.javadsl.server.Directives.extractRequestEntity;
+import static akka.http.javadsl.server.Directives.extractUri;
 import static akka.http.javadsl.server.Directives.get;
 import static akka.http.javadsl.server.Directives.onSuccess;
-import static akka.http.javadsl.server.Directives.parameterOptional;
 import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathEndOrSingleSlash;
 import static akka.http.javadsl.server.Directives.pathPrefix;
@@ -24,6 +24,7 @@ import akka.http.javadsl.model.headers.CacheDirectives;
 import akka.http.javadsl.model.HttpEntities;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.MediaTypes;
+import akka.http.javadsl.model.Query;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.unmarshalling.Unmarshaller;
@@ -101,8 +102,9 @@ public final class LegacySseRoutes {
   }
 
   private Route postMessage() {
-    return parameterOptional("sessionid", lower -> parameterOptional("sessionId", camel -> {
-      Optional<String> sessionId = lower.or(() -> camel);
+    return extractUri(uri -> {
+      Query query = uri.query(); // parsed once: each parameter directive would parse it again
+      Optional<String> sessionId = query.get("sessionid").or(() -> query.get("sessionId"));
       if (sessionId.isEmpty()) {
         return complete(ErrorHandling.jsonRpcError(StatusCodes.BAD_REQUEST,
             new JsonRpcError(JsonRpcError.INVALID_REQUEST, "missing query parameter 'sessionid'")));
@@ -114,7 +116,7 @@ public final class LegacySseRoutes {
         }
         return entity(Unmarshaller.entityToByteString(), body -> deliver(sessionId.get(), body));
       }));
-    }));
+    });
   }
 
   private Route deliver(String sessionId, ByteString body) {
