@@ -77,15 +77,13 @@ public final class LegacySseRoutes {
   }
 
   private Route openSession(String key) {
-    SseOutbound outbound = new SseOutbound(system, settings.sessionBufferMessages(), settings.sessionBufferBytes());
+    SseOutbound outbound = new SseOutbound(system, settings.sessionBufferMessages(), settings.sessionBufferBytes(),
+        settings.sseKeepAlive());
     CompletionStage<ServerProcess.OpenSessionReply> reply = AskPattern.ask(registry,
         replyTo -> new ServerRegistry.OpenSession(key, outbound, Optional.empty(), replyTo), settings.askTimeout(), system.scheduler());
     return onSuccess(reply, opened -> {
       if (opened instanceof ServerProcess.SessionOpened session) {
-        Source<ByteString, NotUsed> events = Source.single(
-                SseEncoding.event("endpoint", "/messages?sessionid=" + session.sessionId()))
-            .concat(outbound.events())
-            .keepAlive(settings.sseKeepAlive(), () -> SseEncoding.KEEP_ALIVE);
+        Source<ByteString, NotUsed> events = outbound.events("/messages?sessionid=" + session.sessionId());
         return complete(HttpResponse.create()
             .withHeaders(List.of(CacheControl.create(CacheDirectives.NO_CACHE)))
             .withEntity(HttpEntities.create(ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), events)));

@@ -12,6 +12,7 @@ import akka.stream.stage.AbstractOutHandler;
 import akka.stream.stage.AsyncCallback;
 import akka.stream.stage.GraphStage;
 import akka.stream.stage.GraphStageLogic;
+import akka.stream.stage.TimerGraphStageLogic;
 import akka.util.ByteString;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -24,7 +25,9 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Why not {@code Source.queue(..).preMaterialize}: that runs a second stream per connection, with
  * its own actor and interpreter, so every event crossed one more thread and every open connection
- * held one more stream in memory. Here an offer wakes the connection's own stream directly.
+ * held one more stream in memory. Here an offer wakes the connection's own stream directly. The
+ * keep-alive comment is written by this stage too, rather than by a {@code keepAlive} stage after it:
+ * an idle SSE connection is mostly stage overhead, and there may be tens of thousands of them.
  */
 public final class SseEventQueue {
 
@@ -44,6 +47,7 @@ public final class SseEventQueue {
 
   private final int maxEvents;
   private final long maxBytes;
+  private final Duration keepAlive;
   private final ArrayDeque<ByteString> events = new ArrayDeque<>();
   private final CompletableFuture<Done> terminated = new CompletableFuture<>();
   private final Cancellable unclaimed;
@@ -55,14 +59,18 @@ public final class SseEventQueue {
   private boolean completing;
   private boolean closed;
 
-  /** Bounded by {@code maxEvents} and {@code maxBytes}; the first event always fits, however large. */
-  public SseEventQueue(ActorSystem<?> system, int maxEvents, long maxBytes) {
-    this(system, maxEvents, maxBytes, UNCLAIMED_TIMEOUT);
+  /**
+   * Bounded by {@code maxEvents} and {@code maxBytes} (the first event always fits, however large);
+   * a keep-alive comment is written whenever nothing else was for {@code keepAlive}.
+   */
+  public SseEventQueue(ActorSystem<?> system, int maxEvents, long maxBytes, Duration keepAlive) {
+    this(system, maxEvents, maxBytes, keepAlive, UNCLAIMED_TIMEOUT);
   }
 
-  SseEventQueue(ActorSystem<?> system, int maxEvents, long maxBytes, Duration unclaimedTimeout) {
+  SseEventQueue(ActorSystem<?> system, int maxEvents, long maxBytes, Duration keepAlive, Duration unclaimedTimeout) {
     this.maxEvents = maxEvents;
     this.maxBytes = maxBytes;
+    this.keepAlive = keepAlive;
     this.unclaimed = system.scheduler().scheduleOnce(unclaimedTimeout, this::giveUpIfUnclaimed, system.executionContext());
   }
 
@@ -90,6 +98,23 @@ public final class SseEventQueue {
     }
     toWake.invoke(Done.getInstance());
     return Offered.ENQUEUED;
+  }
+
+  /**
+   * Puts an event ahead of everything offered so far, outside the bounds: for the event a client must
+   * see first, queued after the session is open (when the server may already have offered to it) but
+   * before the response has started.
+   */
+  public void prepend(ByteString event) {
+    synchronized (this) {
+      if (claimed) {
+        throw new IllegalStateException("the stream has started: nothing can go ahead of what it wrote");
+      }
+      if (!closed) {
+        events.addFirst(event);
+        queuedBytes += event.size();
+      }
+    }
   }
 
   /** Ends the stream once what was already offered has been written. */
@@ -133,6 +158,8 @@ public final class SseEventQueue {
     terminated.complete(Done.getInstance());
   }
 
+  private static final String KEEP_ALIVE_TIMER = "keep-alive";
+
   private final class Stage extends GraphStage<SourceShape<ByteString>> {
     private final Outlet<ByteString> out = Outlet.create("SseEventQueue.out");
     private final SourceShape<ByteString> shape = SourceShape.of(out);
@@ -144,8 +171,9 @@ public final class SseEventQueue {
 
     @Override
     public GraphStageLogic createLogic(Attributes attributes) {
-      return new GraphStageLogic(shape) {
+      return new TimerGraphStageLogic(shape) {
         private boolean owner;
+        private long keepAliveDueNanos;
 
         {
           setHandler(out, new AbstractOutHandler() {
@@ -180,7 +208,22 @@ public final class SseEventQueue {
           } else {
             owner = true;
             unclaimed.cancel();
+            keepAliveDueNanos = System.nanoTime() + keepAlive.toNanos();
+            scheduleOnce(KEEP_ALIVE_TIMER, keepAlive);
           }
+        }
+
+        @Override
+        public void onTimer(Object key) {
+          long now = System.nanoTime();
+          if (now - keepAliveDueNanos >= 0) {
+            if (isAvailable(out)) {
+              emit(SseEncoding.KEEP_ALIVE);
+            } else {
+              keepAliveDueNanos = now + keepAlive.toNanos(); // the client is not reading: nothing to keep alive
+            }
+          }
+          scheduleOnce(KEEP_ALIVE_TIMER, Duration.ofNanos(Math.max(keepAliveDueNanos - now, 1_000_000)));
         }
 
         @Override
@@ -188,6 +231,11 @@ public final class SseEventQueue {
           if (owner) {
             close();
           }
+        }
+
+        private void emit(ByteString event) {
+          keepAliveDueNanos = System.nanoTime() + keepAlive.toNanos();
+          push(out, event);
         }
 
         private void deliver() {
@@ -203,7 +251,7 @@ public final class SseEventQueue {
             }
           }
           if (next != null) {
-            push(out, next);
+            emit(next);
           } else if (end) {
             completeStage();
           }

@@ -8,6 +8,7 @@ import akka.util.ByteString;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.session.Outbound;
+import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -20,14 +21,18 @@ public final class SseOutbound implements Outbound {
   private final int maxMessages;
   private final long maxBytes;
 
-  public SseOutbound(ActorSystem<?> system, int maxMessages, long maxBytes) {
-    this.queue = new SseEventQueue(system, maxMessages, maxBytes);
+  public SseOutbound(ActorSystem<?> system, int maxMessages, long maxBytes, Duration keepAlive) {
+    this.queue = new SseEventQueue(system, maxMessages, maxBytes, keepAlive);
     this.maxMessages = maxMessages;
     this.maxBytes = maxBytes;
   }
 
-  /** The encoded {@code message} events, for the HTTP response; run it once. */
-  public Source<ByteString, NotUsed> events() {
+  /**
+   * The session's events for its HTTP response, the {@code endpoint} event first (whatever the server
+   * may already have offered); run it once.
+   */
+  public Source<ByteString, NotUsed> events(String endpoint) {
+    queue.prepend(SseEncoding.event("endpoint", endpoint));
     return queue.source();
   }
 

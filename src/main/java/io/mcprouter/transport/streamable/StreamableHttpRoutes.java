@@ -133,7 +133,8 @@ public final class StreamableHttpRoutes {
   }
 
   private Route initialize(String key, JsonRpcMessage.Request initialize, boolean sse) {
-    StreamableSession session = new StreamableSession(system, settings.sessionBufferMessages(), settings.sessionBufferBytes());
+    StreamableSession session = new StreamableSession(system, settings.sessionBufferMessages(), settings.sessionBufferBytes(),
+        settings.sseKeepAlive());
     String requested = initialize.params() == null ? "" : initialize.params().path("protocolVersion").asText("");
     StreamableSession.Answer answer =
         session.attachRequest(initialize.id(), progressToken(initialize), sse, primes(Optional.of(requested)));
@@ -221,8 +222,7 @@ public final class StreamableHttpRoutes {
     List<HttpHeader> all = new ArrayList<>(headers);
     all.add(CacheControl.create(CacheDirectives.NO_CACHE));
     return HttpResponse.create().withHeaders(all).withEntity(HttpEntities.create(
-        ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM),
-        events.keepAlive(settings.sseKeepAlive(), () -> SseEncoding.KEEP_ALIVE)));
+        ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), events));
   }
 
   private void closeIdleSessions() {

@@ -12,6 +12,7 @@ import io.mcprouter.process.SessionRouting;
 import io.mcprouter.session.Outbound;
 import io.mcprouter.transport.sse.SseEncoding;
 import io.mcprouter.transport.sse.SseEventQueue;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -68,6 +69,7 @@ public final class StreamableSession implements Outbound {
   public record JsonAnswer(CompletionStage<JsonRpcMessage> response) implements Answer {}
 
   private final ActorSystem<?> system;
+  private final Duration keepAlive;
   private final int maxEvents;
   private final long maxBytes;
   private final Map<String, EventStream> streams = new LinkedHashMap<>();
@@ -82,8 +84,9 @@ public final class StreamableSession implements Outbound {
   private long lastActivityNanos = System.nanoTime();
   private boolean closed;
 
-  public StreamableSession(ActorSystem<?> system, int maxEvents, long maxBytes) {
+  public StreamableSession(ActorSystem<?> system, int maxEvents, long maxBytes, Duration keepAlive) {
     this.system = system;
+    this.keepAlive = keepAlive;
     this.maxEvents = maxEvents;
     this.maxBytes = maxBytes;
     streams.put(STANDALONE, standalone);
@@ -211,7 +214,7 @@ public final class StreamableSession implements Outbound {
   }
 
   /** Idle: no connection open, no request waiting for its answer, for at least this long. */
-  public synchronized boolean idleFor(java.time.Duration limit) {
+  public synchronized boolean idleFor(Duration limit) {
     boolean connected = streams.values().stream().anyMatch(s -> s.live != null || s.jsonAnswer != null);
     return !connected && byRequest.isEmpty() && System.nanoTime() - lastActivityNanos > limit.toNanos();
   }
@@ -244,7 +247,7 @@ public final class StreamableSession implements Outbound {
 
   private Source<ByteString, NotUsed> connect(EventStream stream, List<ByteString> first) {
     // the session's own bounds decide when it ends; this one only drops a connection that stops reading
-    SseEventQueue live = new SseEventQueue(system, Math.max(16, maxEvents), Long.MAX_VALUE);
+    SseEventQueue live = new SseEventQueue(system, Math.max(16, maxEvents), Long.MAX_VALUE, keepAlive);
     first.forEach(live::offer);
     stream.deliveredSeq = stream.events.isEmpty() ? stream.deliveredSeq : stream.events.getLast().seq();
     if (stream.finished) {

@@ -22,6 +22,8 @@ import org.junit.jupiter.api.Test;
 
 class SseEventQueueTest {
 
+  private static final Duration QUIET = Duration.ofMinutes(5); // no keep-alive comment within a test
+
   private static ActorTestKit testKit;
 
   @BeforeAll
@@ -44,7 +46,7 @@ class SseEventQueueTest {
 
   @Test
   void eventsOfferedBeforeTheResponseRunsAreWrittenThenTheStreamCompletes() throws Exception {
-    SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20);
+    SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20, QUIET);
     assertEquals(SseEventQueue.Offered.ENQUEUED, queue.offer(text("a")));
     assertEquals(SseEventQueue.Offered.ENQUEUED, queue.offer(text("b")));
     queue.complete();
@@ -59,7 +61,7 @@ class SseEventQueueTest {
 
   @Test
   void anOfferWakesAStreamThatIsWaitingForEvents() throws Exception {
-    SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20);
+    SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20, QUIET);
     SinkQueueWithCancel<ByteString> reader = queue.source().runWith(Sink.queue(), testKit.system());
     CompletableFuture<Optional<ByteString>> next = reader.pull().toCompletableFuture();
     assertThrows(java.util.concurrent.TimeoutException.class, () -> next.get(200, TimeUnit.MILLISECONDS));
@@ -75,7 +77,7 @@ class SseEventQueueTest {
 
   @Test
   void boundsOnEventsAndBytesRefuseFurtherOffersUntilTheReaderCatchesUp() throws Exception {
-    SseEventQueue byCount = new SseEventQueue(testKit.system(), 2, 1 << 20);
+    SseEventQueue byCount = new SseEventQueue(testKit.system(), 2, 1 << 20, QUIET);
     byCount.offer(text("1"));
     byCount.offer(text("2"));
     assertEquals(SseEventQueue.Offered.FULL, byCount.offer(text("3")));
@@ -85,14 +87,14 @@ class SseEventQueueTest {
     assertEquals(SseEventQueue.Offered.ENQUEUED, byCount.offer(text("3")), "written events free their room");
     reader.cancel();
 
-    SseEventQueue byBytes = new SseEventQueue(testKit.system(), 100, 10);
+    SseEventQueue byBytes = new SseEventQueue(testKit.system(), 100, 10, QUIET);
     assertEquals(SseEventQueue.Offered.ENQUEUED, byBytes.offer(text("x".repeat(50))), "the first event always fits");
     assertEquals(SseEventQueue.Offered.FULL, byBytes.offer(text("y")));
   }
 
   @Test
   void aClientGoingAwayEndsTheQueue() throws Exception {
-    SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20);
+    SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20, QUIET);
     SinkQueueWithCancel<ByteString> reader = queue.source().runWith(Sink.queue(), testKit.system());
     queue.offer(text("a"));
     assertEquals(Optional.of(text("a")), await(reader.pull()));
@@ -105,7 +107,7 @@ class SseEventQueueTest {
 
   @Test
   void theEventsCanBeRunOnlyOnce() throws Exception {
-    SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20);
+    SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20, QUIET);
     SinkQueueWithCancel<ByteString> first = queue.source().runWith(Sink.queue(), testKit.system());
 
     ExecutionException second = assertThrows(ExecutionException.class,
@@ -120,12 +122,38 @@ class SseEventQueueTest {
 
   @Test
   void aResponseThatIsNeverRenderedEndsTheQueueAfterTheTimeout() throws Exception {
-    SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20, Duration.ofMillis(100));
+    SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20, QUIET, Duration.ofMillis(100));
     queue.offer(text("never read"));
 
     await(queue.terminated());
 
     assertEquals(SseEventQueue.Offered.CLOSED, queue.offer(text("b")));
     assertTrue(await(queue.source().runWith(Sink.seq(), testKit.system())).isEmpty(), "a late run ends at once");
+  }
+
+  @Test
+  void anEventPrependedBeforeTheStreamStartsIsWrittenFirstAndNotAfterwards() throws Exception {
+    SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20, QUIET);
+    queue.offer(text("offered early"));
+    queue.prepend(text("endpoint"));
+    SinkQueueWithCancel<ByteString> reader = queue.source().runWith(Sink.queue(), testKit.system());
+    assertEquals(Optional.of(text("endpoint")), await(reader.pull()));
+    assertEquals(Optional.of(text("offered early")), await(reader.pull()));
+
+    assertThrows(IllegalStateException.class, () -> queue.prepend(text("too late")));
+    reader.cancel();
+  }
+
+  @Test
+  void anIdleStreamGetsKeepAliveCommentsBetweenItsEvents() throws Exception {
+    SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20, Duration.ofMillis(200));
+    SinkQueueWithCancel<ByteString> reader = queue.source().runWith(Sink.queue(), testKit.system());
+
+    assertEquals(Optional.of(SseEncoding.KEEP_ALIVE), await(reader.pull()));
+    assertEquals(Optional.of(SseEncoding.KEEP_ALIVE), await(reader.pull()), "and again while it stays idle");
+    CompletableFuture<Optional<ByteString>> next = reader.pull().toCompletableFuture();
+    queue.offer(text("event"));
+    assertEquals(Optional.of(text("event")), next.get(5, TimeUnit.SECONDS));
+    reader.cancel();
   }
 }
