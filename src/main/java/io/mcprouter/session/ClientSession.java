@@ -3,6 +3,8 @@ package io.mcprouter.session;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.PostStop;
 import akka.actor.typed.javadsl.Behaviors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One connected MCP client. A child of the server actor; owns the lifecycle of the outbound stream to
@@ -22,25 +24,29 @@ public final class ClientSession {
 
   private enum ClientGone implements Command { INSTANCE }
 
+  // one logger for all sessions: an actor's own logger keeps its path as a string per session, and
+  // every line names the key and session anyway
+  private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+
   private ClientSession() {}
 
   public static Behavior<Command> create(String serverKey, String sessionId, Outbound outbound) {
     return Behaviors.setup(context -> {
       context.pipeToSelf(outbound.terminated(), (done, failure) -> ClientGone.INSTANCE);
-      context.getLog().info("session opened key={} session={}", serverKey, sessionId);
+      log.info("session opened key={} session={}", serverKey, sessionId);
       return Behaviors.receive(Command.class)
           .onMessageEquals(Overflowed.INSTANCE, () -> {
-            context.getLog().warn("session closed key={} session={} reason=client not reading, outbound buffer full ({})",
+            log.warn("session closed key={} session={} reason=client not reading, outbound buffer full ({})",
                 serverKey, sessionId, outbound.describeBounds());
             return Behaviors.stopped();
           })
           .onMessage(Close.class, close -> {
-            context.getLog().info("session closed key={} session={} reason={}", serverKey, sessionId, close.reason());
+            log.info("session closed key={} session={} reason={}", serverKey, sessionId, close.reason());
             outbound.complete();
             return Behaviors.stopped();
           })
           .onMessageEquals(ClientGone.INSTANCE, () -> {
-            context.getLog().info("session closed key={} session={} reason=client disconnected", serverKey, sessionId);
+            log.info("session closed key={} session={} reason=client disconnected", serverKey, sessionId);
             return Behaviors.stopped();
           })
           .onSignal(PostStop.class, signal -> {
