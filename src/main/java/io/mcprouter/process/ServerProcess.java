@@ -72,7 +72,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   private record StdoutInit(ActorRef<StdoutAck> ackTo) implements Command {}
 
   // generation: which child the event is about; a restarted server ignores its predecessor's
-  private record StdoutLine(int generation, ActorRef<StdoutAck> ackTo, StdoutFrame frame) implements Command {}
+  private record StdoutFrames(int generation, ActorRef<StdoutAck> ackTo, List<StdoutFrame> frames) implements Command {}
 
   private enum StdoutAck { INSTANCE }
 
@@ -230,7 +230,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessage(Stop.class, this::onStop)
         .onMessage(StdoutInit.class, this::onStdoutInit)
-        .onMessage(StdoutLine.class, this::onStdoutLine)
+        .onMessage(StdoutFrames.class, this::onStdoutFrames)
         .onMessage(StdoutEnded.class, this::onStdoutEnded)
         .onMessage(StderrEnded.class, this::onStderrEnded)
         .onMessage(ProcessExited.class, this::onProcessExited)
@@ -250,7 +250,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     getContext().getLog().info("server started key={} pid={} shared={}", spec.key(), process.pid(), spec.shareProcess());
     int generation = restarts;
     StdioConnection.Handle stdio = StdioConnection.start(process, settings, getContext().getSystem(), getContext().getSelf(),
-        (ackTo, frame) -> new StdoutLine(generation, ackTo, frame), StdoutInit::new, StdoutAck.INSTANCE,
+        (ackTo, frames) -> new StdoutFrames(generation, ackTo, frames), StdoutInit::new, StdoutAck.INSTANCE,
         new StdoutEnded(generation), failure -> new StdoutEnded(generation),
         stderrTail, getContext().getLog(), "key=" + spec.key() + " pid=" + process.pid());
     child = new ChildProcess(process, stdio, blocking);
@@ -262,7 +262,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
       routing.childReplaced(outbox);
       if (routing.replaying()) {
         // MCP: nothing but pings before the server has answered initialize, so the sessions'
-        // messages wait until the replayed one is answered (see onStdoutLine)
+        // messages wait until the replayed one is answered (see onStdoutFrames)
         return this;
       }
     }
@@ -496,12 +496,21 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     return this;
   }
 
-  private Behavior<Command> onStdoutLine(StdoutLine line) {
-    if (line.generation() != restarts) {
-      line.ackTo().tell(StdoutAck.INSTANCE); // a crashed predecessor's last words: read, not routed
+  private Behavior<Command> onStdoutFrames(StdoutFrames read) {
+    if (read.generation() != restarts) {
+      read.ackTo().tell(StdoutAck.INSTANCE); // a crashed predecessor's last words: read, not routed
       return this;
     }
-    StdoutFrame frame = line.frame();
+    read.frames().forEach(this::onStdoutFrame);
+    read.ackTo().tell(StdoutAck.INSTANCE);
+    closeStdinIfDrained();
+    if (phase == Phase.RUNNING && !stash.isEmpty() && !routing.replaying()) {
+      return stash.unstashAll(this); // the replayed initialize was answered
+    }
+    return this;
+  }
+
+  private void onStdoutFrame(StdoutFrame frame) {
     if (frame instanceof StdoutFrame.Message m) {
       if (m.message() instanceof JsonRpcMessage.Notification n && "notifications/tools/list_changed".equals(n.method())) {
         toolsCache = null;
@@ -520,12 +529,6 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
                 + settings.maxLineBytes() + " bytes (mcprouter.stdio.max-line-bytes)")), outbox);
       }
     }
-    line.ackTo().tell(StdoutAck.INSTANCE);
-    closeStdinIfDrained();
-    if (phase == Phase.RUNNING && !stash.isEmpty() && !routing.replaying()) {
-      return stash.unstashAll(this); // the replayed initialize was answered
-    }
-    return this;
   }
 
   private Behavior<Command> onStderrEnded(StderrEnded ended) {

@@ -16,6 +16,7 @@ import akka.util.ByteString;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
@@ -26,6 +27,7 @@ import org.slf4j.Logger;
  *
  * <pre>
  * stdout -> LineSplitter (bounded) -> StdoutDecoder -> ActorSink with ack (a flooding child blocks on its pipe)
+ *           (the lines of one read go to the actor as one batch: one ack round trip per read, not per line)
  * actor  -> BoundedSourceQueue (offer says at once if it is full) -> encode line -> stdin
  * stderr -> LineSplitter -> log line + StderrTail
  * </pre>
@@ -79,7 +81,7 @@ public final class StdioConnection {
       RouterSettings settings,
       ActorSystem<?> system,
       ActorRef<M> actor,
-      akka.japi.function.Function2<ActorRef<A>, StdoutFrame, M> frame,
+      akka.japi.function.Function2<ActorRef<A>, List<StdoutFrame>, M> frames,
       akka.japi.function.Function<ActorRef<A>, M> init,
       A ack,
       M completed,
@@ -91,9 +93,10 @@ public final class StdioConnection {
 
     StreamConverters.fromInputStream(process::getInputStream)
         .withAttributes(blocking)
-        .via(lines(settings.maxLineBytes()))
-        .map(StdoutDecoder::decode)
-        .to(ActorSink.actorRefWithBackpressure(actor, frame, init, ack, completed, failed))
+        .via(lineBatches(settings.maxLineBytes()))
+        .filter(batch -> !batch.isEmpty())
+        .map(batch -> batch.stream().map(StdoutDecoder::decode).toList())
+        .to(ActorSink.actorRefWithBackpressure(actor, frames, init, ack, completed, failed))
         .run(system);
 
     BoundedSourceQueue<JsonRpcMessage> stdin = Source.<JsonRpcMessage>queue(settings.stdinBufferMessages())
@@ -118,11 +121,15 @@ public final class StdioConnection {
 
   /** Bounded line framing as a flow; a partial last line is emitted at end of stream. */
   static akka.stream.javadsl.Flow<ByteString, LineSplitter.Line, akka.NotUsed> lines(int maxLineBytes) {
+    return lineBatches(maxLineBytes).mapConcat(lines -> lines);
+  }
+
+  /** The lines completed by each chunk read (often none, often several). */
+  static akka.stream.javadsl.Flow<ByteString, List<LineSplitter.Line>, akka.NotUsed> lineBatches(int maxLineBytes) {
     return akka.stream.javadsl.Flow.<ByteString>create()
         .statefulMap(
             () -> new LineSplitter(maxLineBytes),
             (splitter, chunk) -> Pair.create(splitter, splitter.feed(chunk)),
-            splitter -> Optional.of(splitter.finish()))
-        .mapConcat(lines -> lines);
+            splitter -> Optional.of(splitter.finish()));
   }
 }
