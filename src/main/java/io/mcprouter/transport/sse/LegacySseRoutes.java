@@ -6,7 +6,6 @@ import static akka.http.javadsl.server.Directives.entity;
 import static akka.http.javadsl.server.Directives.extractRequestEntity;
 import static akka.http.javadsl.server.Directives.extractUri;
 import static akka.http.javadsl.server.Directives.get;
-import static akka.http.javadsl.server.Directives.onSuccess;
 import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathEndOrSingleSlash;
 import static akka.http.javadsl.server.Directives.pathPrefix;
@@ -32,6 +31,7 @@ import akka.stream.javadsl.Source;
 import akka.util.ByteString;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
+import io.mcprouter.http.FutureResponse;
 import io.mcprouter.http.OriginGuard;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
@@ -81,22 +81,22 @@ public final class LegacySseRoutes {
         settings.sseKeepAlive());
     CompletionStage<ServerProcess.OpenSessionReply> reply = AskPattern.ask(registry,
         replyTo -> new ServerRegistry.OpenSession(key, outbound, Optional.empty(), replyTo), settings.askTimeout(), system.scheduler());
-    return onSuccess(reply, opened -> {
+    return FutureResponse.complete(reply.thenApplyAsync(opened -> {
       if (opened instanceof ServerProcess.SessionOpened session) {
         Source<ByteString, NotUsed> events = outbound.events("/messages?sessionid=" + session.sessionId());
-        return complete(HttpResponse.create()
+        return HttpResponse.create()
             .withHeaders(List.of(CacheControl.create(CacheDirectives.NO_CACHE)))
-            .withEntity(HttpEntities.create(ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), events)));
+            .withEntity(HttpEntities.create(ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), events));
       }
       outbound.complete();
       if (opened instanceof ServerProcess.UnknownServer unknown) {
-        return complete(ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND,
-            new JsonRpcError(JsonRpcError.UNKNOWN_SERVER, "unknown server key '" + unknown.key() + "'")));
+        return ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND,
+            new JsonRpcError(JsonRpcError.UNKNOWN_SERVER, "unknown server key '" + unknown.key() + "'"));
       }
       ServerProcess.OpenRejected rejected = (ServerProcess.OpenRejected) opened;
-      return complete(ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE,
-          new JsonRpcError(JsonRpcError.UNAVAILABLE, rejected.reason())));
-    });
+      return ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE,
+          new JsonRpcError(JsonRpcError.UNAVAILABLE, rejected.reason()));
+    }, system.executionContext()));
   }
 
   private Route postMessage() {
@@ -126,17 +126,15 @@ public final class LegacySseRoutes {
     JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
     JsonNode requestId = message instanceof JsonRpcMessage.Request request ? request.id() : NullNode.getInstance();
     CompletionStage<ServerProcess.DeliverReply> reply = directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
-    return onSuccess(reply, delivered -> {
+    return FutureResponse.complete(reply.thenApplyAsync(delivered -> {
       if (delivered == ServerProcess.Accepted.INSTANCE) {
-        return complete(ACCEPTED);
+        return ACCEPTED;
       }
       if (delivered instanceof ServerProcess.SessionNotFound missing) {
-        return complete(ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, requestId,
-            new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or closed session '" + missing.sessionId() + "'")));
+        return ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, requestId,
+            new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or closed session '" + missing.sessionId() + "'"));
       }
-      return complete(ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, requestId, ((ServerProcess.Rejected) delivered).error()));
-    });
+      return ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, requestId, ((ServerProcess.Rejected) delivered).error());
+    }, system.executionContext()));
   }
-
-
 }

@@ -6,8 +6,6 @@ import static akka.http.javadsl.server.Directives.delete;
 import static akka.http.javadsl.server.Directives.entity;
 import static akka.http.javadsl.server.Directives.extractRequest;
 import static akka.http.javadsl.server.Directives.get;
-import static akka.http.javadsl.server.Directives.onComplete;
-import static akka.http.javadsl.server.Directives.onSuccess;
 import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathPrefix;
 import static akka.http.javadsl.server.Directives.post;
@@ -37,6 +35,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
+import io.mcprouter.http.FutureResponse;
 import io.mcprouter.http.OriginGuard;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
@@ -51,6 +50,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -141,7 +141,7 @@ public final class StreamableHttpRoutes {
     CompletionStage<ServerProcess.OpenSessionReply> reply = AskPattern.ask(registry,
         replyTo -> new ServerRegistry.OpenSession(key, session, Optional.of(initialize), replyTo),
         settings.askTimeout(), system.scheduler());
-    return onSuccess(reply, opened -> {
+    return FutureResponse.complete(reply.thenComposeAsync(opened -> {
       if (opened instanceof ServerProcess.SessionOpened ok) {
         sessions.put(ok.sessionId(), new Entry(key, session));
         session.terminated().thenRun(() -> sessions.remove(ok.sessionId()));
@@ -149,10 +149,10 @@ public final class StreamableHttpRoutes {
       }
       session.complete();
       if (opened instanceof ServerProcess.UnknownServer unknown) {
-        return error(StatusCodes.NOT_FOUND, JsonRpcError.UNKNOWN_SERVER, "unknown server key '" + unknown.key() + "'");
+        return errorResponse(StatusCodes.NOT_FOUND, JsonRpcError.UNKNOWN_SERVER, "unknown server key '" + unknown.key() + "'");
       }
-      return error(StatusCodes.SERVICE_UNAVAILABLE, JsonRpcError.UNAVAILABLE, ((ServerProcess.OpenRejected) opened).reason());
-    });
+      return errorResponse(StatusCodes.SERVICE_UNAVAILABLE, JsonRpcError.UNAVAILABLE, ((ServerProcess.OpenRejected) opened).reason());
+    }, system.executionContext()));
   }
 
   private Route deliver(String sessionId, StreamableSession session, JsonRpcMessage message, boolean sse, boolean prime) {
@@ -160,20 +160,22 @@ public final class StreamableHttpRoutes {
     StreamableSession.Answer answer = request == null ? null
         : session.attachRequest(request.id(), progressToken(request), sse, prime);
     CompletionStage<ServerProcess.DeliverReply> reply = directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
-    return onSuccess(reply, delivered -> {
+    return FutureResponse.complete(reply.thenComposeAsync(delivered -> {
       if (delivered == ServerProcess.Accepted.INSTANCE) {
-        return answer == null ? complete(HttpResponse.create().withStatus(StatusCodes.ACCEPTED)) : respond(answer, List.of());
+        return answer == null ? CompletableFuture.completedFuture(HttpResponse.create().withStatus(StatusCodes.ACCEPTED))
+            : respond(answer, List.of());
       }
       if (request != null) {
         session.abandonRequest(request.id());
       }
       JsonNode id = request == null ? NullNode.getInstance() : request.id();
       if (delivered instanceof ServerProcess.SessionNotFound) {
-        return complete(ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, id,
+        return CompletableFuture.completedFuture(ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, id,
             new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or ended session '" + sessionId + "'")));
       }
-      return complete(ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, id, ((ServerProcess.Rejected) delivered).error()));
-    });
+      return CompletableFuture.completedFuture(
+          ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, id, ((ServerProcess.Rejected) delivered).error()));
+    }, system.executionContext()));
   }
 
   private Route openStream(String key, HttpRequest request) {
@@ -207,15 +209,16 @@ public final class StreamableHttpRoutes {
     return complete(StatusCodes.NO_CONTENT);
   }
 
-  private Route respond(StreamableSession.Answer answer, List<HttpHeader> headers) {
+  private CompletionStage<HttpResponse> respond(StreamableSession.Answer answer, List<HttpHeader> headers) {
     if (answer instanceof StreamableSession.SseAnswer sse) {
-      return complete(sse(sse.events(), headers));
+      return CompletableFuture.completedFuture(sse(sse.events(), headers));
     }
     CompletionStage<JsonRpcMessage> response = ((StreamableSession.JsonAnswer) answer).response();
-    return onComplete(response, result -> result.isSuccess()
-        ? complete(HttpResponse.create().withHeaders(headers)
-            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, JsonRpcCodec.encode(result.get()))))
-        : error(StatusCodes.NOT_FOUND, JsonRpcError.SESSION_NOT_FOUND, "the session ended before the answer"));
+    return response.handleAsync((message, failure) -> failure == null
+        ? HttpResponse.create().withHeaders(headers)
+            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, JsonRpcCodec.encode(message)))
+        : ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND,
+            new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "the session ended before the answer")), system.executionContext());
   }
 
   private HttpResponse sse(Source<ByteString, NotUsed> events, List<HttpHeader> headers) {
@@ -271,6 +274,10 @@ public final class StreamableHttpRoutes {
 
   private static Route error(StatusCode status, int code, String message) {
     return complete(ErrorHandling.jsonRpcError(status, new JsonRpcError(code, message)));
+  }
+
+  private static CompletionStage<HttpResponse> errorResponse(StatusCode status, int code, String message) {
+    return CompletableFuture.completedFuture(ErrorHandling.jsonRpcError(status, new JsonRpcError(code, message)));
   }
 
 }
