@@ -99,7 +99,7 @@ public final class BenchTable {
       System.out.println(row.line());
     }
     System.out.println();
-    System.out.println("Ratios (p50 against the stdio floors with as many sessions; calls/s and server CPU per call"
+    System.out.println("Ratios (p50 and calls/s against the stdio floors with as many sessions; calls/s and server CPU per call"
         + " against the best peer on the same transport and session count: highest calls/s with no error and no mismatch):");
     System.out.println();
     for (Row row : rows) {
@@ -113,7 +113,8 @@ public final class BenchTable {
       }
       for (int i = 0; i < floors.size(); i++) {
         Row floor = floors.get(i);
-        line.append(i == 0 ? "p50 " : ", ").append(String.format(Locale.ROOT, "%.1f× ", row.p50() / floor.p50()))
+        line.append(i == 0 ? "" : "; ").append(String.format(Locale.ROOT, "p50 %.1f× and calls/s %.2f× ",
+                row.p50() / floor.p50(), row.callsPerSecond() / floor.callsPerSecond()))
             .append(floors.size() == 1 ? "the floor's" : floor.label().contains("one process")
                 ? "the one-process floor's" : "the process-per-session floor's");
       }
