@@ -12,7 +12,7 @@ import java.util.concurrent.CompletionStage;
  * {@code completeWithFuture} goes through response marshalling. Build the response with
  * {@code thenApplyAsync} on the actor system's dispatcher: building it on the answering actor's
  * thread instead (plain {@code thenApply}) slowed the shared server actor, which every session of a
- * key goes through, and halved throughput.
+ * key goes through, and cut throughput by more than half.
  */
 public final class FutureResponse {
 

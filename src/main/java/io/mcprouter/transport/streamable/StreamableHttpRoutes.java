@@ -43,7 +43,6 @@ import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.process.ServerProcess;
 import io.mcprouter.process.ServerRegistry;
 import io.mcprouter.process.SessionDirectory;
-import io.mcprouter.transport.sse.SseEncoding;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
