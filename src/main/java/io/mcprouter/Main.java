@@ -3,9 +3,10 @@ package io.mcprouter;
 import io.mcprouter.cli.CommandLine;
 import io.mcprouter.config.ConfigException;
 import io.mcprouter.config.RouterConfig;
+import io.mcprouter.config.RouterConfigFiles;
+import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.TomlConfigLoader;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,9 +44,20 @@ public final class Main {
       fail(1, e.getMessage());
       return;
     }
+    Config akkaConfig;
+    try {
+      akkaConfig = RouterConfigFiles.load(RouterConfigFiles.operatorFile(Path.of("")));
+      RouterSettings.fromConfig(akkaConfig);
+    } catch (ConfigException e) {
+      fail(1, e.getMessage());
+      return;
+    } catch (com.typesafe.config.ConfigException e) {
+      fail(1, "invalid settings: " + rootMessage(e));
+      return;
+    }
     Router router;
     try {
-      router = Router.start(config, akkaConfig(), commandLine.command()).toCompletableFuture().get(60, TimeUnit.SECONDS);
+      router = Router.start(config, akkaConfig, commandLine.command()).toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       fail(1, "cannot start: " + rootMessage(e));
       return;
@@ -68,16 +80,6 @@ public final class Main {
       return EXAMPLE_CONFIG;
     }
     return DEFAULT_CONFIG;
-  }
-
-  /** ./application.conf when present (an operator's edits win without a rebuild), else the bundled copy. */
-  static Config akkaConfig() {
-    Path local = Path.of("application.conf");
-    if (System.getProperty("config.file") == null && System.getProperty("config.resource") == null
-        && Files.isRegularFile(local)) {
-      return ConfigFactory.load(ConfigFactory.parseFile(local.toFile()));
-    }
-    return ConfigFactory.load();
   }
 
   private static String rootMessage(Throwable e) {

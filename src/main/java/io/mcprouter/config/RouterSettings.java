@@ -38,34 +38,36 @@ public record RouterSettings(
   /** Past a limit the client gets 503 and a JSON-RPC error naming the setting. */
   public record Limits(int maxSessionsPerKey, int maxSessions, int maxChildren, int maxInFlightPerSession) {}
 
+  /** Reads and checks every setting; a missing, mistyped or out-of-range one is a ConfigException naming it. */
   public static RouterSettings fromConfig(Config root) {
-    Config c = root.getConfig("mcprouter");
+    SettingsReader c = new SettingsReader(root, "mcprouter.");
     return new RouterSettings(
-        c.getDuration("ask-timeout"),
+        c.positiveDuration("ask-timeout"),
         "mcprouter.blocking-dispatcher",
-        (int) Math.min(Integer.MAX_VALUE - 1, c.getBytes("stdio.max-line-bytes")),
-        c.getInt("stdio.stdin-buffer-messages"),
-        c.getInt("stdio.stderr-tail-lines"),
-        c.getDuration("stdio.exit-drain"),
-        c.getInt("session.buffer-messages"),
-        c.getBytes("session.buffer-bytes"),
-        c.getDuration("sse.keep-alive"),
-        c.getBytes("http.max-body-bytes"),
-        c.getDuration("stop.drain-timeout"),
-        c.getDuration("stop.grace-period"),
-        c.getDuration("stop.kill-period"),
-        c.getDuration("stop.shutdown-timeout"),
-        c.getDuration("api.call-timeout"),
-        c.getDuration("streamable.session-idle-timeout"),
-        c.getStringList("http.allowed-origins"),
-        c.getStringList("http.allowed-hosts"),
-        c.getDuration("server-defaults.request-timeout"),
-        c.getDuration("server-defaults.idle-timeout"),
-        c.getDuration("server-defaults.initialize-timeout"),
-        c.getDuration("server-defaults.check-interval"),
-        new Limits(c.getInt("limits.max-sessions-per-key"), c.getInt("limits.max-sessions"),
-            c.getInt("limits.max-children"), c.getInt("limits.max-in-flight-per-session")),
-        new Restart(c.getDuration("restart.min-backoff"), c.getDuration("restart.max-backoff"),
-            c.getDouble("restart.random-factor"), c.getInt("restart.max-crashes"), c.getDuration("restart.crash-window")));
+        (int) Math.min(Integer.MAX_VALUE - 1, c.positiveBytes("stdio.max-line-bytes")),
+        c.positiveInt("stdio.stdin-buffer-messages"),
+        c.nonNegativeInt("stdio.stderr-tail-lines"),
+        c.nonNegativeDuration("stdio.exit-drain"),
+        c.positiveInt("session.buffer-messages"),
+        c.positiveBytes("session.buffer-bytes"),
+        c.positiveDuration("sse.keep-alive"),
+        c.positiveBytes("http.max-body-bytes"),
+        c.nonNegativeDuration("stop.drain-timeout"),
+        c.nonNegativeDuration("stop.grace-period"),
+        c.nonNegativeDuration("stop.kill-period"),
+        c.positiveDuration("stop.shutdown-timeout"),
+        c.positiveDuration("api.call-timeout"),
+        c.positiveDuration("streamable.session-idle-timeout"),
+        c.stringList("http.allowed-origins"),
+        c.stringList("http.allowed-hosts"),
+        c.positiveDuration("server-defaults.request-timeout"),
+        c.nonNegativeDuration("server-defaults.idle-timeout"),
+        c.positiveDuration("server-defaults.initialize-timeout"),
+        c.positiveDuration("server-defaults.check-interval"),
+        new Limits(c.positiveInt("limits.max-sessions-per-key"), c.positiveInt("limits.max-sessions"),
+            c.positiveInt("limits.max-children"), c.positiveInt("limits.max-in-flight-per-session")),
+        new Restart(c.nonNegativeDuration("restart.min-backoff"), c.nonNegativeDuration("restart.max-backoff"),
+            c.fraction("restart.random-factor"), c.positiveInt("restart.max-crashes"),
+            c.positiveDuration("restart.crash-window")));
   }
 }

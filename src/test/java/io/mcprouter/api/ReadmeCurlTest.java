@@ -61,7 +61,7 @@ class ReadmeCurlTest {
     assertEquals(6, curls.size(), "the original README has six curl commands: " + curls);
     RouterConfig config = new RouterConfig(Path.of("test"), new RouterConfig.Listen("127.0.0.1", 8025),
         new RouterConfig.Listen("127.0.0.1", 8027), TestRouter.servers(TestRouter.fake("fetch", true)));
-    Router router = Router.start(config, ConfigFactory.parseString(TestRouter.TEST_SETTINGS).withFallback(ConfigFactory.load()),
+    Router router = Router.start(config, ConfigFactory.parseString(TestRouter.TEST_SETTINGS).withFallback(io.mcprouter.config.RouterConfigFiles.load(ConfigFactory.empty())),
         CommandLine.Command.SERVE).toCompletableFuture().get(30, TimeUnit.SECONDS);
     try {
       for (String curl : curls) {

@@ -112,8 +112,35 @@ class PackagedJarIT {
   void aPortInUseIsAOneLineError() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       Path file = config("[proxy_server]\nport = " + taken.getLocalPort() + "\n");
-      assertOneLineError(runToExit("proxy", "-c", file.toString()), 1, "Address already in use");
+      Running running = runToExit("proxy", "-c", file.toString());
+      assertOneLineError(running, 1, "Address already in use");
+      assertFalse(List.copyOf(running.allStdout()).stream().anyMatch(l -> l.startsWith("\tat ") || l.contains("Exception")),
+          "no stack trace before the one line: " + running.allStdout());
     }
+  }
+
+  @Test
+  void anOperatorApplicationConfHoldingOneLineOverridesOnlyThatSetting() throws Exception {
+    Files.writeString(dir.resolve("application.conf"), "mcprouter.ask-timeout = 3s\n");
+    Path file = config("[proxy_server]\nport = 0\n[mcp_server_commands]\nfake = \"echo\"\n");
+    Running running = launch(dir, "proxy", "-c", file.toString());
+    try {
+      awaitPort(running);
+      assertTrue(running.stderr().isEmpty(), String.join("\n", running.stderr()));
+    } finally {
+      running.process().destroyForcibly();
+    }
+  }
+
+  @Test
+  void aBadSettingIsAOneLineErrorNamingIt() throws Exception {
+    Path file = config("[proxy_server]\nport = 0\n");
+    Files.writeString(dir.resolve("application.conf"), "mcprouter.ask-timeout = soon\n");
+    assertOneLineError(runToExit("proxy", "-c", file.toString()), 1, "mcprouter.ask-timeout");
+    Files.writeString(dir.resolve("application.conf"), "mcprouter.session.buffer-bytes = -1MiB\n");
+    assertOneLineError(runToExit("proxy", "-c", file.toString()), 1, "mcprouter.session.buffer-bytes");
+    Files.writeString(dir.resolve("application.conf"), "mcprouter { limits {\n");
+    assertOneLineError(runToExit("proxy", "-c", file.toString()), 1, "application.conf");
   }
 
   @Test

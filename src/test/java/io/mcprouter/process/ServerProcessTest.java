@@ -44,7 +44,7 @@ class ServerProcessTest {
 
   @BeforeAll
   static void start() {
-    var config = ConfigFactory.parseString(TestRouter.TEST_SETTINGS).withFallback(ConfigFactory.load());
+    var config = ConfigFactory.parseString(TestRouter.TEST_SETTINGS).withFallback(io.mcprouter.config.RouterConfigFiles.load(ConfigFactory.empty()));
     testKit = ActorTestKit.create("ServerProcessTest", config);
     settings = RouterSettings.fromConfig(config);
   }

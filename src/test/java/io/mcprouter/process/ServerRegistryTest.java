@@ -32,7 +32,7 @@ class ServerRegistryTest {
 
   @BeforeAll
   static void start() {
-    var config = ConfigFactory.parseString(TestRouter.TEST_SETTINGS).withFallback(ConfigFactory.load());
+    var config = ConfigFactory.parseString(TestRouter.TEST_SETTINGS).withFallback(io.mcprouter.config.RouterConfigFiles.load(ConfigFactory.empty()));
     testKit = ActorTestKit.create("ServerRegistryTest", config);
     RouterConfig routerConfig = new RouterConfig(Path.of("test"), new RouterConfig.Listen("127.0.0.1", 0),
         new RouterConfig.Listen("127.0.0.1", 0),

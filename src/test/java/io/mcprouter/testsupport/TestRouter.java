@@ -45,7 +45,7 @@ public final class TestRouter implements AutoCloseable {
   public static TestRouter start(RouterConfig config, CommandLine.Command command, String extraSettings) throws Exception {
     Config akka = ConfigFactory.parseString(extraSettings)
         .withFallback(ConfigFactory.parseString(TEST_SETTINGS))
-        .withFallback(ConfigFactory.load());
+        .withFallback(io.mcprouter.config.RouterConfigFiles.load(ConfigFactory.empty()));
     return new TestRouter(Router.start(config, akka, command).toCompletableFuture().get(30, TimeUnit.SECONDS));
   }
 

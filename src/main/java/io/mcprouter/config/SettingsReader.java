@@ -1,0 +1,78 @@
+package io.mcprouter.config;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Typed reads of the HOCON settings under one prefix, each checked for range; every failure is a
+ * one-line {@link ConfigException} naming the full setting and where its value came from.
+ */
+final class SettingsReader {
+
+  private final Config root;
+  private final String prefix;
+
+  SettingsReader(Config root, String prefix) {
+    this.root = root;
+    this.prefix = prefix;
+  }
+
+  Duration positiveDuration(String path) {
+    Duration value = read(path, () -> root.getDuration(prefix + path));
+    return check(path, value, !value.isNegative() && !value.isZero(), "a positive duration");
+  }
+
+  Duration nonNegativeDuration(String path) {
+    Duration value = read(path, () -> root.getDuration(prefix + path));
+    return check(path, value, !value.isNegative(), "a duration of 0 or more");
+  }
+
+  long positiveBytes(String path) {
+    long value = read(path, () -> root.getBytes(prefix + path));
+    return check(path, value, value > 0, "a positive size");
+  }
+
+  int positiveInt(String path) {
+    int value = read(path, () -> root.getInt(prefix + path));
+    return check(path, value, value > 0, "a positive number");
+  }
+
+  int nonNegativeInt(String path) {
+    int value = read(path, () -> root.getInt(prefix + path));
+    return check(path, value, value >= 0, "0 or more");
+  }
+
+  double fraction(String path) {
+    double value = read(path, () -> root.getDouble(prefix + path));
+    return check(path, value, value >= 0 && value <= 1, "a number from 0 to 1");
+  }
+
+  List<String> stringList(String path) {
+    return read(path, () -> List.copyOf(root.getStringList(prefix + path)));
+  }
+
+  private <T> T check(String path, T value, boolean ok, String expected) {
+    if (!ok) {
+      throw new ConfigException("invalid setting " + prefix + path + " = " + value + ": must be " + expected
+          + origin(path));
+    }
+    return value;
+  }
+
+  private String origin(String path) {
+    var origin = root.getValue(prefix + path).origin();
+    return origin.lineNumber() > 0 ? " (" + origin.description() + ")" : "";
+  }
+
+  private <T> T read(String path, java.util.function.Supplier<T> getter) {
+    try {
+      return getter.get();
+    } catch (com.typesafe.config.ConfigException.Missing e) {
+      throw new ConfigException("missing setting " + prefix + path);
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new ConfigException("invalid setting " + prefix + path + ": "
+          + RouterConfigFiles.oneLine(e.getMessage()));
+    }
+  }
+}
