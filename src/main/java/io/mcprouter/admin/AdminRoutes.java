@@ -53,7 +53,7 @@ public final class AdminRoutes {
   }
 
   public Route routes() {
-    return pathPrefix("admin", () -> admin(() -> clientInfo(concat(
+    return pathPrefix("admin", () -> admin(() -> clientInfo(settings.json(), concat(
         path("list-clients", () -> get(this::listClients)),
         path("list-running-servers", () -> get(() -> render(control.listRunning()))),
         path("stop-server", () -> post(this::stopServer))))));
@@ -91,7 +91,7 @@ public final class AdminRoutes {
   }
 
   private Route stopServer() {
-    return jsonObjectBody(settings.maxBodyBytes(), body -> StopRequest.problem(body)
+    return jsonObjectBody(settings.maxBodyBytes(), settings.json(), body -> StopRequest.problem(body)
         .map(problem -> render(ApiResult.error(StatusCodes.BAD_REQUEST, problem)))
         .orElseGet(() -> {
           StopRequest stop = StopRequest.from(body);

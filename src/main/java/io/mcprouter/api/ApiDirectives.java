@@ -9,8 +9,10 @@ import static akka.http.javadsl.server.Directives.withSizeLimit;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.unmarshalling.Unmarshaller;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.mcprouter.jsonrpc.JsonLimits;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -45,9 +47,9 @@ public final class ApiDirectives {
   }
 
   /** The optional {@code X-Client-Info} header must be a JSON object when present. */
-  public static Route clientInfo(Route inner) {
+  public static Route clientInfo(JsonLimits limits, Route inner) {
     return optionalHeaderValueByName("X-Client-Info", header -> {
-      if (header.isPresent() && !parsesToObject(header.get())) {
+      if (header.isPresent() && !parsesToObject(header.get(), limits)) {
         return complete(ApiResult.error(StatusCodes.BAD_REQUEST,
             "X-Client-Info must be a JSON object such as {\"name\": \"app\", \"version\": \"1.0.0\"}").toResponse());
       }
@@ -55,17 +57,23 @@ public final class ApiDirectives {
     });
   }
 
-  /** The body as a JSON object; an empty body is {} (the original README's list-tools sends none). */
-  public static Route jsonObjectBody(long maxBytes, Function<JsonNode, Route> inner) {
+  /**
+   * The body as a JSON object; an empty body is {} (the original README's list-tools sends none). A
+   * body over a JSON limit is a 400 naming the limit and its setting.
+   */
+  public static Route jsonObjectBody(long maxBytes, JsonLimits limits, Function<JsonNode, Route> inner) {
     return withSizeLimit(maxBytes, () -> entity(Unmarshaller.entityToString(), text -> {
       if (text.isBlank()) {
         return inner.apply(JsonNodeFactory.instance.objectNode());
       }
       JsonNode body;
       try {
-        body = JsonRpcCodec.MAPPER.readTree(text);
+        body = limits.mapper().readTree(text);
       } catch (java.io.IOException e) {
-        return complete(ApiResult.error(StatusCodes.BAD_REQUEST, "request body is not valid JSON").toResponse());
+        StreamConstraintsException overLimit = JsonRpcCodec.overLimit(e);
+        return complete(ApiResult.error(StatusCodes.BAD_REQUEST, overLimit != null
+            ? "request body refused: " + limits.describe(overLimit)
+            : "request body is not valid JSON").toResponse());
       }
       if (!body.isObject()) {
         return complete(ApiResult.error(StatusCodes.BAD_REQUEST, "request body must be a JSON object").toResponse());
@@ -84,8 +92,10 @@ public final class ApiDirectives {
   }
 
   /** Both the caller and the body, for the common POST shape. */
-  public static Route callerAndBody(Credentials credentials, long maxBytes, BiFunction<Credentials.Caller, JsonNode, Route> inner) {
-    return caller(credentials, caller -> clientInfo(jsonObjectBody(maxBytes, body -> inner.apply(caller, body))));
+  public static Route callerAndBody(Credentials credentials, long maxBytes, JsonLimits limits,
+      BiFunction<Credentials.Caller, JsonNode, Route> inner) {
+    return caller(credentials, caller -> clientInfo(limits,
+        jsonObjectBody(maxBytes, limits, body -> inner.apply(caller, body))));
   }
 
   private static ApiResult failure(Throwable failure) {
@@ -97,9 +107,9 @@ public final class ApiDirectives {
     return ApiResult.error(StatusCodes.INTERNAL_SERVER_ERROR, "internal router error");
   }
 
-  private static boolean parsesToObject(String text) {
+  private static boolean parsesToObject(String text, JsonLimits limits) {
     try {
-      return JsonRpcCodec.MAPPER.readTree(text).isObject();
+      return limits.mapper().readTree(text).isObject();
     } catch (java.io.IOException e) {
       return false;
     }

@@ -64,11 +64,11 @@ public final class ApiRoutes {
     return concat(
         HealthRoute.route(),
         pathPrefix("v1", () -> concat(
-            path("list-tools", () -> post(() -> callerAndBody(credentials, max, this::listTools))),
-            path("call-tool", () -> post(() -> callerAndBody(credentials, max, this::callTool))),
-            path("list-servers", () -> post(() -> callerAndBody(credentials, max, this::listServers))),
-            path("list-running-servers", () -> get(() -> callerAndBody(credentials, max, this::listRunning))),
-            path("stop-server", () -> post(() -> callerAndBody(credentials, max, this::stopServer))))));
+            path("list-tools", () -> post(() -> callerAndBody(credentials, max, settings.json(), this::listTools))),
+            path("call-tool", () -> post(() -> callerAndBody(credentials, max, settings.json(), this::callTool))),
+            path("list-servers", () -> post(() -> callerAndBody(credentials, max, settings.json(), this::listServers))),
+            path("list-running-servers", () -> get(() -> callerAndBody(credentials, max, settings.json(), this::listRunning))),
+            path("stop-server", () -> post(() -> callerAndBody(credentials, max, settings.json(), this::stopServer))))));
   }
 
   private Route listTools(Credentials.Caller caller, JsonNode body) {

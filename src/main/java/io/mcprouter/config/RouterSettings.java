@@ -30,7 +30,8 @@ public record RouterSettings(
     Duration initializeTimeout,
     Duration checkInterval,
     Limits limits,
-    Restart restart) {
+    Restart restart,
+    io.mcprouter.jsonrpc.JsonLimits json) {
 
   /** Restarting a crashed shared child: exponential backoff, and a crash loop ends the retries. */
   public record Restart(Duration minBackoff, Duration maxBackoff, double randomFactor, int maxCrashes, Duration window) {}
@@ -68,6 +69,9 @@ public record RouterSettings(
             c.positiveInt("limits.max-children"), c.positiveInt("limits.max-in-flight-per-session")),
         new Restart(c.nonNegativeDuration("restart.min-backoff"), c.nonNegativeDuration("restart.max-backoff"),
             c.fraction("restart.random-factor"), c.positiveInt("restart.max-crashes"),
-            c.positiveDuration("restart.crash-window")));
+            c.positiveDuration("restart.crash-window")),
+        new io.mcprouter.jsonrpc.JsonLimits(c.positiveInt("json.max-nesting-depth"),
+            c.positiveInt("json.max-number-length"),
+            (int) Math.min(Integer.MAX_VALUE, c.positiveBytes("json.max-string-length"))));
   }
 }

@@ -2,7 +2,7 @@ package io.mcprouter.jsonrpc;
 
 import akka.util.ByteString;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -14,8 +14,11 @@ import java.nio.charset.StandardCharsets;
 /** Parses and encodes single JSON-RPC 2.0 messages. Malformed input is a value, never an exception. */
 public final class JsonRpcCodec {
 
-  public static final ObjectMapper MAPPER =
-      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  /**
+   * Writes every message; reads only with {@link JsonLimits#DEFAULT}. Code that parses what a client or
+   * child sent uses its router's {@link JsonLimits#mapper()} instead, so the settings apply.
+   */
+  public static final ObjectMapper MAPPER = JsonLimits.DEFAULT.mapper();
 
   private static final ByteString NEWLINE = ByteString.fromString("\n");
 
@@ -26,23 +29,55 @@ public final class JsonRpcCodec {
 
   public record Ok(JsonRpcMessage message) implements Parsed {}
 
-  /** {@code id} is the request id when it could be read, so the error can be correlated; else null. */
-  public record Failure(JsonRpcError error, JsonNode id) implements Parsed {}
+  /**
+   * {@code id} is the request id when it could be read, so the error can be correlated; else null.
+   * {@code overLimit} is set when a {@link JsonLimits} limit refused the document, null for bad JSON.
+   */
+  public record Failure(JsonRpcError error, JsonNode id, OverLimit overLimit) implements Parsed {
+    public Failure(JsonRpcError error, JsonNode id) {
+      this(error, id, null);
+    }
+  }
+
+  /**
+   * {@code responseId} is the id when the refused document was recognisably a response (its "result"
+   * or "error" began before the limit was hit, and no "method" did), else null: the request it answers
+   * can then be failed at once instead of waiting for its timeout.
+   */
+  public record OverLimit(JsonNode responseId) {}
 
   public static Parsed parse(ByteString bytes) {
-    // read-only use: a ByteString over one whole array is parsed in place instead of copied
-    return parse(bytes.toArrayUnsafe());
+    return parse(bytes, JsonLimits.DEFAULT);
   }
 
   public static Parsed parse(String text) {
-    return parse(text.getBytes(StandardCharsets.UTF_8));
+    return parse(text.getBytes(StandardCharsets.UTF_8), JsonLimits.DEFAULT);
   }
 
   public static Parsed parse(byte[] bytes) {
+    return parse(bytes, JsonLimits.DEFAULT);
+  }
+
+  public static Parsed parse(ByteString bytes, JsonLimits limits) {
+    // read-only use: a ByteString over one whole array is parsed in place instead of copied
+    return parse(bytes.toArrayUnsafe(), limits);
+  }
+
+  /**
+   * Parses one message within {@code limits}. A document over a limit is a parse error naming the limit
+   * and its setting, with the request id when it stands before the point where parsing stopped.
+   */
+  public static Parsed parse(byte[] bytes, JsonLimits limits) {
     JsonNode tree;
     try {
-      tree = MAPPER.readTree(bytes);
+      tree = limits.mapper().readTree(bytes);
     } catch (IOException e) {
+      StreamConstraintsException overLimit = overLimit(e);
+      if (overLimit != null) {
+        IdScanner.Head head = IdScanner.scan(bytes, limits);
+        return new Failure(new JsonRpcError(JsonRpcError.PARSE_ERROR, "Parse error: " + limits.describe(overLimit)),
+            head.id(), new OverLimit(head.response() ? head.id() : null));
+      }
       return new Failure(new JsonRpcError(JsonRpcError.PARSE_ERROR, "Parse error: " + firstLine(e)), null);
     }
     if (tree == null || tree.isMissingNode()) {
@@ -145,6 +180,16 @@ public final class JsonRpcCodec {
 
   private static Failure invalid(String why, JsonNode id) {
     return new Failure(new JsonRpcError(JsonRpcError.INVALID_REQUEST, "Invalid Request: " + why), id);
+  }
+
+  /** The limit that stopped a parse, if one did (databind may wrap the parser's exception). */
+  public static StreamConstraintsException overLimit(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof StreamConstraintsException sce) {
+        return sce;
+      }
+    }
+    return null;
   }
 
   private static String firstLine(IOException e) {

@@ -232,7 +232,8 @@ final class Multiplexer implements SessionRouting {
   }
 
   private boolean answer(JsonRpcMessage.Response response, Outbox out) {
-    Long upstreamId = response.id().isIntegralNumber() ? response.id().asLong() : null;
+    // asLong() wraps a longer integer silently: 2^64 + 5 would answer upstream request 5
+    Long upstreamId = response.id().isIntegralNumber() && response.id().canConvertToLong() ? response.id().asLong() : null;
     Pending origin = upstreamId == null ? null : pending.get(upstreamId);
     if (origin == null) {
       return false;

@@ -520,6 +520,12 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
       }
     } else if (frame instanceof StdoutFrame.Garbage g) {
       getContext().getLog().warn("key={} skipped a stdout line that is not JSON-RPC ({}): {}", spec.key(), g.reason(), g.preview());
+    } else if (frame instanceof StdoutFrame.OverLimit o) {
+      getContext().getLog().warn("key={} skipped a stdout line: {}; request id {}", spec.key(), o.reason(), o.id());
+      if (o.id() != null) {
+        routing.fromChild(JsonRpcMessage.failure(o.id(), new JsonRpcError(JsonRpcError.INTERNAL_ERROR,
+            "the answer of server '" + spec.key() + "' was refused by the router: " + o.reason())), outbox);
+      }
     } else if (frame instanceof StdoutFrame.Oversized o) {
       getContext().getLog().warn("key={} skipped a stdout line of {} bytes, over the limit of {} bytes; request id {}",
           spec.key(), o.length(), settings.maxLineBytes(), o.id());

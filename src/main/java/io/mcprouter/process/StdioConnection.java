@@ -95,7 +95,7 @@ public final class StdioConnection {
         .withAttributes(blocking)
         .via(lineBatches(settings.maxLineBytes()))
         .filter(batch -> !batch.isEmpty())
-        .map(batch -> batch.stream().map(StdoutDecoder::decode).toList())
+        .map(batch -> batch.stream().map(line -> StdoutDecoder.decode(line, settings.json())).toList())
         .to(ActorSink.actorRefWithBackpressure(actor, frames, init, ack, completed, failed))
         .run(system);
 

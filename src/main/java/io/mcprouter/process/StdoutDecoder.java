@@ -2,6 +2,7 @@ package io.mcprouter.process;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.mcprouter.jsonrpc.JsonLimits;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
@@ -23,15 +24,22 @@ public final class StdoutDecoder {
   private StdoutDecoder() {}
 
   public static StdoutFrame decode(LineSplitter.Line line) {
+    return decode(line, JsonLimits.DEFAULT);
+  }
+
+  public static StdoutFrame decode(LineSplitter.Line line, JsonLimits limits) {
     if (line instanceof LineSplitter.Oversized o) {
       return new StdoutFrame.Oversized(o.length(), findId(o.head().utf8String(), o.tail().utf8String()));
     }
     LineSplitter.Complete complete = (LineSplitter.Complete) line;
-    JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(complete.bytes());
+    JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(complete.bytes(), limits);
     if (parsed instanceof JsonRpcCodec.Ok ok) {
       return new StdoutFrame.Message(ok.message());
     }
     JsonRpcCodec.Failure failure = (JsonRpcCodec.Failure) parsed;
+    if (failure.overLimit() != null) {
+      return new StdoutFrame.OverLimit(failure.error().message(), failure.overLimit().responseId());
+    }
     return new StdoutFrame.Garbage(preview(complete.bytes().toArray()), failure.error().message());
   }
 

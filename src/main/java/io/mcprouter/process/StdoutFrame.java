@@ -11,6 +11,12 @@ public sealed interface StdoutFrame {
   /** A line that is not a JSON-RPC message (a banner, a stray print); {@code preview} is shortened. */
   record Garbage(String preview, String reason) implements StdoutFrame {}
 
+  /**
+   * A line that a JSON limit ({@code mcprouter.json.*}) refused; {@code reason} names the limit and
+   * {@code id} is the id of the response it was, or null when it was not recognisably a response.
+   */
+  record OverLimit(String reason, JsonNode id) implements StdoutFrame {}
+
   /** A line over the configured maximum; {@code id} is the JSON-RPC id found at its edges, or null. */
   record Oversized(long length, JsonNode id) implements StdoutFrame {}
 }

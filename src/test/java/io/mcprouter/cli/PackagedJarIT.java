@@ -194,6 +194,40 @@ class PackagedJarIT {
     assertFalse(running.stderr().stream().anyMatch(l -> l.contains("Exception")), String.join("\n", running.stderr()));
   }
 
+  @Test
+  void aPostNested10000DeepIsRefusedAndThePackagedRouterGoesOn() throws Exception {
+    Path file = config("[proxy_server]\nport = 0\n[mcp_server_commands]\nfake = \""
+        + FakeServerCommand.commandLine().replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n");
+    Running running = launch(dir, "proxy", "-c", file.toString());
+    try {
+      int port = awaitPort(running);
+      java.net.http.HttpClient http = SseTestClient.newHttpClient();
+      String deep = "[".repeat(10_000) + "]".repeat(10_000);
+      // unauthenticated and without a session: before the JSON limits this overflowed the stack while the
+      // message was re-encoded, and akka.jvm-exit-on-fatal-error ended the router with status 255
+      java.net.http.HttpResponse<String> refused = http.send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://127.0.0.1:" + port + "/mcp/fake"))
+          .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,"
+              + "\"method\":\"initialize\",\"params\":{\"x\":" + deep + "}}"))
+          .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(400, refused.statusCode(), refused.body());
+      assertTrue(refused.body().contains("mcprouter.json.max-nesting-depth"), refused.body());
+      assertTrue(running.process().isAlive(), "the router is still running: " + running.stderr());
+      java.net.http.HttpResponse<String> health = http.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + port + "/health")).GET().build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, health.statusCode());
+      try (SseTestClient client = SseTestClient.connect(http, port, "fake")) {
+        client.initialize(1, null);
+        assertEquals("after", client.call(2, "tools/call", toolCall("echo", Map.of("text", "after")))
+            .path("result").path("content").path(0).path("text").asText());
+      }
+    } finally {
+      running.process().destroyForcibly();
+    }
+  }
+
   private static int awaitPort(Running running) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {

@@ -225,4 +225,69 @@ class JsonRpcCodecTest {
     assertEquals("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,\"message\":\"bad\"}}",
         new JsonRpcError(JsonRpcError.PARSE_ERROR, "bad").toResponseJson(null));
   }
+
+  // The limits below are the defaults (reference.conf): today's parser accepted all of these, and the
+  // deep one then overflowed the stack when re-encoded.
+
+  private static String nested(int depth) {
+    return "[".repeat(depth) + "]".repeat(depth);
+  }
+
+  private static String request(String argument) {
+    return "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"a\":" + argument + "}}";
+  }
+
+  @Test
+  void aDocumentNestedPastTheDepthLimitIsAParseErrorNamingTheSettingWithItsId() {
+    JsonRpcCodec.Failure f = failure(JsonRpcCodec.parse(request(nested(10_000))));
+    assertEquals(JsonRpcError.PARSE_ERROR, f.error().code());
+    assertTrue(f.error().message().contains("nesting depth exceeds the maximum 256 (mcprouter.json.max-nesting-depth)"),
+        f.error().message());
+    assertEquals(IntNode.valueOf(9), f.id());
+  }
+
+  @Test
+  void nestingJustAtTheDepthLimitParses() {
+    // the object of the message and of params are two levels; 254 arrays make 256
+    ok(request(nested(254)));
+    failure(JsonRpcCodec.parse(request(nested(255))));
+  }
+
+  @Test
+  void aNumberLongerThanTheLimitIsAParseErrorNamingTheSetting() {
+    JsonRpcCodec.Failure f = failure(JsonRpcCodec.parse(request("9".repeat(1_000_000))));
+    assertEquals(JsonRpcError.PARSE_ERROR, f.error().code());
+    assertTrue(f.error().message().contains("a number of 1000000 characters exceeds the maximum length 1000 "
+        + "(mcprouter.json.max-number-length)"), f.error().message());
+    assertEquals(IntNode.valueOf(9), f.id());
+  }
+
+  @Test
+  void aFractionOrExponentPastTheLengthLimitIsRefusedToo() {
+    failure(JsonRpcCodec.parse(request("0." + "1".repeat(2000))));
+    failure(JsonRpcCodec.parse(request("1e" + "9".repeat(2000))));
+  }
+
+  @Test
+  void aNumberJustAtTheLengthLimitParses() {
+    JsonRpcMessage.Request r = (JsonRpcMessage.Request) ok(request("9".repeat(1000)));
+    assertEquals(1000, r.params().get("a").asText().length());
+    failure(JsonRpcCodec.parse(request("9".repeat(1001))));
+  }
+
+  @Test
+  void anExponentBombStaysADoubleAndIsNeverExpanded() {
+    // 1e999999999 as a BigDecimal turned into a BigInteger would be a billion digits; as a double it is infinite
+    JsonRpcMessage.Request r = (JsonRpcMessage.Request) ok(request("1e999999999"));
+    assertTrue(r.params().get("a").isDouble(), r.params().toString());
+    assertEquals(Double.POSITIVE_INFINITY, r.params().get("a").doubleValue());
+  }
+
+  @Test
+  void anIdOfAMillionDigitsIsRefusedWithoutAnId() {
+    JsonRpcCodec.Failure f = failure(JsonRpcCodec.parse("{\"jsonrpc\":\"2.0\",\"id\":" + "7".repeat(1_000_000)
+        + ",\"method\":\"ping\"}"));
+    assertEquals(JsonRpcError.PARSE_ERROR, f.error().code());
+    assertNull(f.id());
+  }
 }

@@ -82,6 +82,18 @@ class MultiplexerTest {
   }
 
   @Test
+  void anIdBeyondTheLongRangeIsNotTakenForTheUpstreamIdItWrapsTo() {
+    initialized("{}", "A");
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+    long upstream = lastUpstreamId();
+    // 2^64 + upstream: asLong() keeps the low 64 bits, which are the upstream id
+    String wrapped = java.math.BigInteger.ONE.shiftLeft(64).add(java.math.BigInteger.valueOf(upstream)).toString();
+    assertFalse(child("{\"jsonrpc\":\"2.0\",\"id\":" + wrapped + ",\"result\":{\"forged\":true}}"));
+    assertTrue(out.linesTo("A").isEmpty(), out.linesTo("A").toString());
+    assertEquals(1, mux.inFlight());
+  }
+
+  @Test
   void responseWithUnknownIdIsDropped() {
     initialized("{}", "A");
     assertFalse(child("{\"jsonrpc\":\"2.0\",\"id\":99,\"result\":{}}"));

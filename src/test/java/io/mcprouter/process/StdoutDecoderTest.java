@@ -146,4 +146,22 @@ class StdoutDecoderTest {
     assertTrue(g.preview().startsWith("?started?[0m aaa"), g.preview());
     assertTrue(g.preview().endsWith("a..."), g.preview());
   }
+
+  @Test
+  void aResponseNestedPastTheLimitIsOverLimitWithTheIdItAnswers() {
+    String line = "{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}";
+    LineSplitter.Complete complete = new LineSplitter.Complete(ByteString.fromString(line));
+    StdoutFrame.OverLimit o = assertInstanceOf(StdoutFrame.OverLimit.class, StdoutDecoder.decode(complete));
+    assertEquals(IntNode.valueOf(5), o.id());
+    assertTrue(o.reason().contains("mcprouter.json.max-nesting-depth"), o.reason());
+  }
+
+  @Test
+  void aNotificationWithAHugeNumberIsOverLimitWithoutAnId() {
+    String line = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"n\":" + "1".repeat(5000) + "}}";
+    StdoutFrame.OverLimit o = assertInstanceOf(StdoutFrame.OverLimit.class,
+        StdoutDecoder.decode(new LineSplitter.Complete(ByteString.fromString(line))));
+    assertNull(o.id());
+    assertTrue(o.reason().contains("mcprouter.json.max-number-length"), o.reason());
+  }
 }

@@ -260,6 +260,10 @@ public final class FakeMcpServer {
                 prop("text", "string", "text to write")));
         tools.add(tool("bad_utf8", "Write two lines of invalid UTF-8 to stdout, then answer"));
         tools.add(tool("flood", "Send {count} notifications/message of {size} characters, then answer"));
+        tools.add(tool("hostile", "Answer with a result holding {shape}: 'deep' (arrays nested {size} deep), "
+                + "'number' (an integer of {size} digits) or 'string' (a string of {size} characters)",
+                prop("shape", "string", "deep, number or string"),
+                prop("size", "integer", "depth, digits or characters")));
         tools.add(tool("stats", "Answer with JSON counters: initialize, initialized, cancelled ids"));
         return tools;
     }
@@ -357,6 +361,18 @@ public final class FakeMcpServer {
                 writeLine("{\"jsonrpc\":\"2.0\", broken");
                 sendText(id, "after garbage");
                 break;
+            case "hostile": {
+                int size = (int) Math.max(1, number(args, "size", 10_000));
+                String value = switch (text(args, "shape", "deep")) {
+                    case "number" -> "9".repeat(size);
+                    case "string" -> "\"" + "s".repeat(size) + "\"";
+                    default -> "[".repeat(size) + "]".repeat(size);
+                };
+                // written by hand: a serializer of its own would refuse (or overflow on) such a tree
+                writeLine("{\"jsonrpc\":\"2.0\",\"id\":" + toJson(id) + ",\"result\":{\"content\":[],\"value\":"
+                        + value + "}}");
+                break;
+            }
             case "big": {
                 int bytes = (int) Math.max(0, number(args, "bytes", 0));
                 sendText(id, "x".repeat(bytes));

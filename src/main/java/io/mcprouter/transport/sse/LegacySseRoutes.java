@@ -118,7 +118,7 @@ public final class LegacySseRoutes {
   }
 
   private Route deliver(String sessionId, ByteString body) {
-    JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(body);
+    JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(body, settings.json());
     if (parsed instanceof JsonRpcCodec.Failure failure) {
       return complete(ErrorHandling.jsonRpcError(StatusCodes.BAD_REQUEST,
           failure.id(), failure.error()));

@@ -110,7 +110,7 @@ public final class StreamableHttpRoutes {
           "Accept must include application/json and text/event-stream");
     }
     return withSizeLimit(settings.maxBodyBytes(), () -> entity(Unmarshaller.entityToByteString(), body -> {
-      JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(body);
+      JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(body, settings.json());
       if (parsed instanceof JsonRpcCodec.Failure failure) {
         return complete(ErrorHandling.jsonRpcError(StatusCodes.BAD_REQUEST, failure.id(), failure.error()));
       }
