@@ -30,7 +30,15 @@ public record RouterSettings(
     Duration initializeTimeout,
     Duration checkInterval,
     Limits limits,
-    Restart restart) {
+    Restart restart,
+    Connections connections) {
+
+  /**
+   * Client connections: a head not completed in {@code headerReadTimeout}, or no request for
+   * {@code idleTimeout} (never while a request or stream is open), closes the connection; the open-file
+   * limit minus {@code fdReserve} and the children's pipes bounds how many are accepted.
+   */
+  public record Connections(Duration headerReadTimeout, Duration idleTimeout, int fdReserve, int maxConnections) {}
 
   /** Restarting a crashed shared child: exponential backoff, and a crash loop ends the retries. */
   public record Restart(Duration minBackoff, Duration maxBackoff, double randomFactor, int maxCrashes, Duration window) {}
@@ -68,6 +76,8 @@ public record RouterSettings(
             c.positiveInt("limits.max-children"), c.positiveInt("limits.max-in-flight-per-session")),
         new Restart(c.nonNegativeDuration("restart.min-backoff"), c.nonNegativeDuration("restart.max-backoff"),
             c.fraction("restart.random-factor"), c.positiveInt("restart.max-crashes"),
-            c.positiveDuration("restart.crash-window")));
+            c.positiveDuration("restart.crash-window")),
+        new Connections(c.positiveDuration("http.header-read-timeout"), c.positiveDuration("http.idle-timeout"),
+            c.nonNegativeInt("http.fd-reserve"), new SettingsReader(root, "akka.http.server.").positiveInt("max-connections")));
   }
 }
