@@ -18,6 +18,7 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.HttpServer;
 import io.mcprouter.http.OriginGuard;
+import io.mcprouter.http.connection.Connections;
 import io.mcprouter.transport.streamable.StreamableHttpRoutes;
 import io.mcprouter.process.ServerRegistry;
 import io.mcprouter.process.SessionDirectory;
@@ -62,6 +63,10 @@ public final class Router {
     CompletableFuture<Optional<ServerBinding>> proxy = CompletableFuture.completedFuture(Optional.empty());
     CompletableFuture<Optional<ServerBinding>> api = CompletableFuture.completedFuture(Optional.empty());
     ServerControl local = new LocalServerControl(system, settings, system);
+    // one file-descriptor table for the whole process: both servers count against one limit
+    Connections connections = new Connections(new Connections.Settings(settings.connections().headerReadTimeout(),
+        settings.connections().idleTimeout(), settings.connections().maxConnections(), settings.connections().fdReserve(),
+        settings.limits().maxChildren()), system);
     if (command.runsProxy()) {
       OriginGuard guard = new OriginGuard(config.proxyServer().host(), settings.allowedOrigins(), settings.allowedHosts());
       var routes = concat(
@@ -69,7 +74,7 @@ public final class Router {
           new StreamableHttpRoutes(system, directory, settings, system, guard).routes(),
           new AdminRoutes(system, config, settings, system, local).routes(),
           ApiRoutes.HealthRoute.route());
-      proxy = HttpServer.start("proxy", config.proxyServer(), routes, ErrorHandling.Style.JSON_RPC, UNBIND_DRAIN, system)
+      proxy = HttpServer.start("proxy", config.proxyServer(), routes, ErrorHandling.Style.JSON_RPC, UNBIND_DRAIN, connections, system)
           .thenApply(Optional::of).toCompletableFuture();
     }
     if (command.runsApi()) {
@@ -77,7 +82,7 @@ public final class Router {
       ServerControl control = command.runsProxy() ? local
           : new RemoteServerControl(config.proxyUrl(), config.adminToken(), system);
       api = HttpServer.start("api", config.apiServer(), new ApiRoutes(system, config, settings, system, control).routes(),
-          ErrorHandling.Style.API_ENVELOPE, UNBIND_DRAIN, system).thenApply(Optional::of).toCompletableFuture();
+          ErrorHandling.Style.API_ENVELOPE, UNBIND_DRAIN, connections, system).thenApply(Optional::of).toCompletableFuture();
     }
     CompletableFuture<Optional<ServerBinding>> proxyBinding = proxy;
     CompletableFuture<Optional<ServerBinding>> apiBinding = api;

@@ -31,7 +31,15 @@ public record RouterSettings(
     Duration checkInterval,
     Limits limits,
     Restart restart,
-    io.mcprouter.jsonrpc.JsonLimits json) {
+    io.mcprouter.jsonrpc.JsonLimits json,
+    Connections connections) {
+
+  /**
+   * Client connections: a head not completed in {@code headerReadTimeout}, or no request for
+   * {@code idleTimeout} (never while a request or stream is open), closes the connection; the open-file
+   * limit minus {@code fdReserve} and the children's pipes bounds how many are accepted.
+   */
+  public record Connections(Duration headerReadTimeout, Duration idleTimeout, int fdReserve, int maxConnections) {}
 
   /** Restarting a crashed shared child: exponential backoff, and a crash loop ends the retries. */
   public record Restart(Duration minBackoff, Duration maxBackoff, double randomFactor, int maxCrashes, Duration window) {}
@@ -72,6 +80,8 @@ public record RouterSettings(
             c.positiveDuration("restart.crash-window")),
         new io.mcprouter.jsonrpc.JsonLimits(c.positiveInt("json.max-nesting-depth"),
             c.positiveInt("json.max-number-length"),
-            (int) Math.min(Integer.MAX_VALUE, c.positiveBytes("json.max-string-length"))));
+            (int) Math.min(Integer.MAX_VALUE, c.positiveBytes("json.max-string-length"))),
+        new Connections(c.positiveDuration("http.header-read-timeout"), c.positiveDuration("http.idle-timeout"),
+            c.nonNegativeInt("http.fd-reserve"), new SettingsReader(root, "akka.http.server.").positiveInt("max-connections")));
   }
 }

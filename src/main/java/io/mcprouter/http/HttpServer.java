@@ -1,10 +1,11 @@
 package io.mcprouter.http;
 
 import akka.actor.typed.ActorSystem;
-import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
 import akka.http.javadsl.server.Route;
 import io.mcprouter.config.RouterConfig;
+import io.mcprouter.http.connection.ConnectionServer;
+import io.mcprouter.http.connection.Connections;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
@@ -19,10 +20,8 @@ public final class HttpServer {
 
   public static CompletionStage<ServerBinding> start(
       String name, RouterConfig.Listen listen, Route route, ErrorHandling.Style errors, Duration drain,
-      ActorSystem<?> system) {
-    return Http.get(system)
-        .newServerAt(listen.host(), listen.port())
-        .bind(ErrorHandling.wrap(route, errors))
+      Connections connections, ActorSystem<?> system) {
+    return ConnectionServer.bind(listen.host(), listen.port(), ErrorHandling.wrap(route, errors), connections, system)
         .thenApply(binding -> {
           log.info("{} listening on http://{}:{}", name,
               binding.localAddress().getHostString(), binding.localAddress().getPort());

@@ -228,6 +228,43 @@ class PackagedJarIT {
     }
   }
 
+  @Test
+  void silentConnectionsBeyondTheOpenFileLimitLeaveTheRouterReachableAndItsLogSmall() throws Exception {
+    Path file = config("[proxy_server]\nport = 0\n[mcp_server_commands]\nfake = \""
+        + FakeServerCommand.commandLine().replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n");
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process process = new ProcessBuilder("sh", "-c", "ulimit -n 256; exec \"$0\" -Dmcprouter.http.header-read-timeout=5s"
+        + " -jar \"$1\" proxy -c \"$2\"", javaBin, JAR.toString(), file.toString()).directory(dir.toFile()).start();
+    BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
+    List<String> all = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<String> stderr = java.util.Collections.synchronizedList(new ArrayList<>());
+    pump(process.getInputStream(), line -> {
+      all.add(line);
+      stdout.add(line);
+    });
+    pump(process.getErrorStream(), stderr::add);
+    List<java.net.Socket> silent = new ArrayList<>();
+    try {
+      int port = awaitPort(new Running(process, stdout, all, stderr));
+      for (int i = 0; i < 300; i++) {
+        silent.add(new java.net.Socket("127.0.0.1", port)); // each sends nothing
+      }
+      java.net.http.HttpResponse<String> health = SseTestClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/health"))
+              .timeout(Duration.ofSeconds(5)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, health.statusCode(), health.body());
+      assertTrue(List.copyOf(all).stream().anyMatch(l -> l.contains("open-file limit (ulimit -n) 256")),
+          "one line warns that the open-file limit bounds the connections: " + all);
+      int lines = all.size() + stderr.size();
+      assertTrue(lines < 100, lines + " log lines: " + String.join("\n", List.copyOf(all)));
+    } finally {
+      for (java.net.Socket s : silent) {
+        s.close();
+      }
+      process.destroyForcibly();
+    }
+  }
+
   private static int awaitPort(Running running) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {

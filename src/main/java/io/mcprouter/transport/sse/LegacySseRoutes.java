@@ -3,6 +3,7 @@ package io.mcprouter.transport.sse;
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.entity;
+import static akka.http.javadsl.server.Directives.extractRequest;
 import static akka.http.javadsl.server.Directives.extractRequestEntity;
 import static akka.http.javadsl.server.Directives.extractUri;
 import static akka.http.javadsl.server.Directives.get;
@@ -21,6 +22,7 @@ import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.headers.CacheControl;
 import akka.http.javadsl.model.headers.CacheDirectives;
 import akka.http.javadsl.model.HttpEntities;
+import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.MediaTypes;
 import akka.http.javadsl.model.Query;
@@ -33,6 +35,7 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.FutureResponse;
 import io.mcprouter.http.OriginGuard;
+import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
@@ -72,13 +75,14 @@ public final class LegacySseRoutes {
 
   public Route routes() {
     return concat(
-        pathPrefix("sse", () -> path(segment(), key -> guard.check(() -> get(() -> openSession(key))))),
+        pathPrefix("sse", () -> path(segment(), key -> guard.check(() -> get(() -> extractRequest(request -> openSession(key, request)))))),
         path("messages", () -> pathEndOrSingleSlash(() -> guard.check(() -> post(this::postMessage)))));
   }
 
-  private Route openSession(String key) {
+  private Route openSession(String key, HttpRequest request) {
     SseOutbound outbound = new SseOutbound(system, settings.sessionBufferMessages(), settings.sessionBufferBytes(),
         settings.sseKeepAlive());
+    ClientConnection.of(request).ifPresent(outbound::endWhenClosed);
     CompletionStage<ServerProcess.OpenSessionReply> reply = AskPattern.ask(registry,
         replyTo -> new ServerRegistry.OpenSession(key, outbound, Optional.empty(), replyTo), settings.askTimeout(), system.scheduler());
     return FutureResponse.complete(reply.thenApplyAsync(opened -> {

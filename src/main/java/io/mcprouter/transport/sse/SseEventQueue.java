@@ -14,6 +14,7 @@ import akka.stream.stage.GraphStage;
 import akka.stream.stage.GraphStageLogic;
 import akka.stream.stage.TimerGraphStageLogic;
 import akka.util.ByteString;
+import io.mcprouter.http.connection.ClientConnection;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
@@ -132,6 +133,32 @@ public final class SseEventQueue {
       toWake = wakeUp;
     }
     toWake.invoke(Done.getInstance());
+  }
+
+  /**
+   * Ends the stream at once when {@code connection} goes, what is queued included: there is nobody to
+   * write it to. Covers a response Akka HTTP has not started yet, which would otherwise wait for
+   * {@link #UNCLAIMED_TIMEOUT}.
+   */
+  public void endWhenClosed(ClientConnection connection) {
+    ClientConnection.Registration registration = connection.onClose(this::abort);
+    terminated.thenRun(registration::cancel);
+  }
+
+  /** Ends the stream now, dropping what is queued. */
+  public void abort() {
+    AsyncCallback<Done> toWake;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      toWake = waiting ? wakeUp : null;
+      waiting = false;
+    }
+    close();
+    if (toWake != null) {
+      toWake.invoke(Done.getInstance());
+    }
   }
 
   /** Completes when the stream has ended for any reason: completed, client gone, or never started. */

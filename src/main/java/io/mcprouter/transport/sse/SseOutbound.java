@@ -5,6 +5,7 @@ import akka.NotUsed;
 import akka.actor.typed.ActorSystem;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
+import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.session.Outbound;
@@ -34,6 +35,11 @@ public final class SseOutbound implements Outbound {
   public Source<ByteString, NotUsed> events(String endpoint) {
     queue.prepend(SseEncoding.event("endpoint", endpoint));
     return queue.source();
+  }
+
+  /** The session ends the moment its client's connection goes. */
+  public void endWhenClosed(ClientConnection connection) {
+    queue.endWhenClosed(connection);
   }
 
   @Override

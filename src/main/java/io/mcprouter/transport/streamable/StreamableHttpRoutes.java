@@ -37,6 +37,7 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.FutureResponse;
 import io.mcprouter.http.OriginGuard;
+import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
@@ -116,7 +117,7 @@ public final class StreamableHttpRoutes {
       }
       JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
       if (message instanceof JsonRpcMessage.Request r && "initialize".equals(r.method())) {
-        return initialize(key, r, sse);
+        return initialize(key, r, sse, ClientConnection.of(request));
       }
       Optional<String> sessionId = header(request, SESSION_HEADER);
       if (sessionId.isEmpty()) {
@@ -127,16 +128,17 @@ public final class StreamableHttpRoutes {
       if (entry == null || !entry.key().equals(key) || entry.session().isClosed()) {
         return sessionNotFound(sessionId.get());
       }
-      return deliver(sessionId.get(), entry.session(), message, sse, primes(version));
+      return deliver(sessionId.get(), entry.session(), message, sse, primes(version), ClientConnection.of(request));
     }));
   }
 
-  private Route initialize(String key, JsonRpcMessage.Request initialize, boolean sse) {
+  private Route initialize(String key, JsonRpcMessage.Request initialize, boolean sse,
+      Optional<ClientConnection> connection) {
     StreamableSession session = new StreamableSession(system, settings.sessionBufferMessages(), settings.sessionBufferBytes(),
         settings.sseKeepAlive());
     String requested = initialize.params() == null ? "" : initialize.params().path("protocolVersion").asText("");
     StreamableSession.Answer answer =
-        session.attachRequest(initialize.id(), progressToken(initialize), sse, primes(Optional.of(requested)));
+        session.attachRequest(initialize.id(), progressToken(initialize), sse, primes(Optional.of(requested)), connection);
     CompletionStage<ServerProcess.OpenSessionReply> reply = AskPattern.ask(registry,
         replyTo -> new ServerRegistry.OpenSession(key, session, Optional.of(initialize), replyTo),
         settings.askTimeout(), system.scheduler());
@@ -154,10 +156,11 @@ public final class StreamableHttpRoutes {
     }, system.executionContext()));
   }
 
-  private Route deliver(String sessionId, StreamableSession session, JsonRpcMessage message, boolean sse, boolean prime) {
+  private Route deliver(String sessionId, StreamableSession session, JsonRpcMessage message, boolean sse, boolean prime,
+      Optional<ClientConnection> connection) {
     JsonRpcMessage.Request request = message instanceof JsonRpcMessage.Request r ? r : null;
     StreamableSession.Answer answer = request == null ? null
-        : session.attachRequest(request.id(), progressToken(request), sse, prime);
+        : session.attachRequest(request.id(), progressToken(request), sse, prime, connection);
     CompletionStage<ServerProcess.DeliverReply> reply = directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
     return FutureResponse.complete(reply.thenComposeAsync(delivered -> {
       if (delivered == ServerProcess.Accepted.INSTANCE) {
@@ -190,7 +193,7 @@ public final class StreamableHttpRoutes {
       return error(StatusCodes.NOT_ACCEPTABLE, JsonRpcError.INVALID_REQUEST, "Accept must include text/event-stream");
     }
     Source<ByteString, NotUsed> events = entry.session().attachGet(header(request, "Last-Event-ID"),
-        primes(header(request, VERSION_HEADER)));
+        primes(header(request, VERSION_HEADER)), ClientConnection.of(request));
     return complete(sse(events, List.of()));
   }
 

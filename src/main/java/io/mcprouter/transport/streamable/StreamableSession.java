@@ -6,6 +6,7 @@ import akka.actor.typed.ActorSystem;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.process.SessionRouting;
@@ -94,6 +95,12 @@ public final class StreamableSession implements Outbound {
 
   /** Opens the stream that will carry a request's answer; call before the request is delivered. */
   public synchronized Answer attachRequest(JsonNode requestId, JsonNode progressToken, boolean sse, boolean prime) {
+    return attachRequest(requestId, progressToken, sse, prime, Optional.empty());
+  }
+
+  /** As above; the request's stream ends at once when {@code connection} goes. */
+  public synchronized Answer attachRequest(JsonNode requestId, JsonNode progressToken, boolean sse, boolean prime,
+      Optional<ClientConnection> connection) {
     touch();
     EventStream stream = new EventStream("r" + (++streamCounter));
     streams.put(stream.id, stream);
@@ -105,7 +112,7 @@ public final class StreamableSession implements Outbound {
       stream.jsonAnswer = new CompletableFuture<>();
       return new JsonAnswer(stream.jsonAnswer);
     }
-    return new SseAnswer(connect(stream, prime ? List.of(priming(stream)) : List.of()));
+    return new SseAnswer(connect(stream, prime ? List.of(priming(stream)) : List.of(), connection));
   }
 
   /** The request was not delivered after all: forget its stream. */
@@ -124,6 +131,12 @@ public final class StreamableSession implements Outbound {
    * replaces the first connection (a client reconnecting after a network drop is the usual cause).
    */
   public synchronized Source<ByteString, NotUsed> attachGet(Optional<String> lastEventId, boolean prime) {
+    return attachGet(lastEventId, prime, Optional.empty());
+  }
+
+  /** As above; the stream ends at once when {@code connection} goes. */
+  public synchronized Source<ByteString, NotUsed> attachGet(Optional<String> lastEventId, boolean prime,
+      Optional<ClientConnection> connection) {
     touch();
     EventStream stream = standalone;
     long after = standalone.deliveredSeq;
@@ -144,7 +157,7 @@ public final class StreamableSession implements Outbound {
     if (stream.live != null) {
       stream.live.complete();
     }
-    return connect(stream, replay);
+    return connect(stream, replay, connection);
   }
 
   @Override
@@ -245,7 +258,8 @@ public final class StreamableSession implements Outbound {
     return newest != null ? newest : standalone;
   }
 
-  private Source<ByteString, NotUsed> connect(EventStream stream, List<ByteString> first) {
+  private Source<ByteString, NotUsed> connect(EventStream stream, List<ByteString> first,
+      Optional<ClientConnection> connection) {
     // the session's own bounds decide when it ends; this one only drops a connection that stops reading
     SseEventQueue live = new SseEventQueue(system, Math.max(16, maxEvents), Long.MAX_VALUE, keepAlive);
     first.forEach(live::offer);
@@ -256,6 +270,7 @@ public final class StreamableSession implements Outbound {
       stream.live = live;
     }
     live.terminated().thenRun(() -> disconnected(stream, live));
+    connection.ifPresent(live::endWhenClosed);
     return live.source();
   }
 
