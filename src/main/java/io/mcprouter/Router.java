@@ -53,6 +53,7 @@ public final class Router {
 
   public static CompletionStage<Router> start(RouterConfig config, Config akkaConfig, CommandLine.Command command) {
     RouterSettings settings = RouterSettings.fromConfig(akkaConfig);
+    settings.json().mapper(); // built here, not on the thread of the first request that parses
     SessionDirectory directory = new SessionDirectory();
     ActorSystem<ServerRegistry.Command> system =
         ActorSystem.create(ServerRegistry.create(config, settings, directory), "mcprouter", akkaConfig);
