@@ -12,11 +12,14 @@ import java.util.concurrent.Executor;
 final class ChildProcess {
 
   private final Process process;
+  /** The {@link ChildMarkers} instance this launch carries: how its escaped descendants are found. */
+  private final String instance;
   private final StdioConnection.Handle stdio;
   private final Executor blocking;
 
-  ChildProcess(Process process, StdioConnection.Handle stdio, Executor blocking) {
+  ChildProcess(Process process, String instance, StdioConnection.Handle stdio, Executor blocking) {
     this.process = process;
+    this.instance = instance;
     this.stdio = stdio;
     this.blocking = blocking;
   }
@@ -39,10 +42,13 @@ final class ChildProcess {
     stdio.closeStdin();
   }
 
-  /** SIGTERM (or SIGKILL when {@code forcibly}) to the process group and every descendant, off-thread. */
+  /**
+   * SIGTERM (or SIGKILL when {@code forcibly}) to the process group, every process carrying this launch's
+   * marker and their descendants, off-thread.
+   */
   void signal(boolean forcibly) {
     long pid = process.pid();
-    CompletableFuture.runAsync(() -> ProcessTree.signal(pid, forcibly), blocking);
+    CompletableFuture.runAsync(() -> ProcessTree.signal(pid, instance, forcibly), blocking);
   }
 
   /**
@@ -52,6 +58,6 @@ final class ChildProcess {
    */
   void release() {
     stdio.closeStdin();
-    ProcessTree.signal(process.pid(), true);
+    ProcessTree.signal(process.pid(), instance, true);
   }
 }

@@ -65,7 +65,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
 
   public record Stop(StopMode mode, ActorRef<Stopped> replyTo) implements Command {}
 
-  private record Launched(Process process) implements Command {}
+  private record Launched(Process process, String instance) implements Command {}
 
   private record LaunchFailed(String reason) implements Command {}
 
@@ -206,13 +206,14 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   }
 
   private void startChild() {
-    getContext().pipeToSelf(CompletableFuture.supplyAsync(this::launch, blocking), (started, failure) ->
-        failure == null ? new Launched(started) : new LaunchFailed(rootMessage(failure)));
+    String instance = ChildMarkers.newInstance();
+    getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> launch(instance), blocking), (started, failure) ->
+        failure == null ? new Launched(started, instance) : new LaunchFailed(rootMessage(failure)));
   }
 
-  private Process launch() {
+  private Process launch(String instance) {
     try {
-      return ProcessTree.start(spec);
+      return ProcessTree.start(spec, instance);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -253,7 +254,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
         (ackTo, frames) -> new StdoutFrames(generation, ackTo, frames), StdoutInit::new, StdoutAck.INSTANCE,
         new StdoutEnded(generation), failure -> new StdoutEnded(generation),
         stderrTail, getContext().getLog(), "key=" + spec.key() + " pid=" + process.pid());
-    child = new ChildProcess(process, stdio, blocking);
+    child = new ChildProcess(process, launched.instance(), stdio, blocking);
     getContext().pipeToSelf(child.stderrDone(), (done, failure) -> new StderrEnded(generation));
     getContext().pipeToSelf(process.onExit(), (exited, failure) -> new ProcessExited(generation, exited.exitValue()));
     timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.checkInterval());

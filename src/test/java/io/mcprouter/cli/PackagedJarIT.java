@@ -263,6 +263,33 @@ class PackagedJarIT {
       }
       process.destroyForcibly();
     }
+    }
+  }
+
+  @Test
+  void sigkillOfTheRouterLeavesNoDescendantOfAChild() throws Exception {
+    Path file = config("[proxy_server]\nport = 0\n[mcp_server_commands]\nfake = \""
+        + FakeServerCommand.commandLine().replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n");
+    Running running = launch(dir, "proxy", "-c", file.toString());
+    int port = awaitPort(running);
+    SseTestClient client = SseTestClient.connect(SseTestClient.newHttpClient(), port, "fake");
+    client.initialize(1, null);
+    long child = Long.parseLong(text(client.call(2, "tools/call", toolCall("pid", Map.of()))));
+    long stubborn = Long.parseLong(text(client.call(3, "tools/call", toolCall("spawn_child", Map.of("kind", "stubborn")))));
+    long detached = Long.parseLong(text(client.call(4, "tools/call", toolCall("spawn_child", Map.of("kind", "detached")))));
+    assertTrue(Processes.alive(child) && Processes.alive(stubborn) && Processes.alive(detached));
+    try {
+      running.process().destroyForcibly(); // SIGKILL: no shutdown hook, no actor stops, nothing runs in the router
+      assertTrue(running.process().waitFor(10, TimeUnit.SECONDS), "router did not die of SIGKILL");
+      Await.until(Duration.ofSeconds(2), "child " + child + ", stubborn " + stubborn + " and detached " + detached + " gone",
+          () -> !Processes.alive(child) && !Processes.alive(stubborn) && !Processes.alive(detached));
+    } finally {
+      Processes.kill(child, stubborn, detached); // a failed run must not leave them behind
+    }
+  }
+
+  private static String text(com.fasterxml.jackson.databind.JsonNode answer) {
+    return answer.path("result").path("content").path(0).path("text").asText();
   }
 
   private static int awaitPort(Running running) throws InterruptedException {

@@ -255,7 +255,9 @@ public final class FakeMcpServer {
                 prop("prompt", "string", "prompt (default 'hi')")));
         tools.add(tool("roots", "Send roots/list to the client and answer with the JSON of its result"));
         tools.add(tool("pid", "Answer with the server's process id"));
-        tools.add(tool("spawn_child", "Start a grandchild process 'sleep 300' and answer with its pid"));
+        tools.add(tool("spawn_child", "Start a grandchild process 'sleep 300' and answer with its pid",
+                prop("kind", "string", "'plain' (default); 'stubborn': ignores SIGTERM and EOF; "
+                        + "'detached': also setsid and re-parented away from this server (a daemon)")));
         tools.add(tool("stderr", "Write text to stderr, answer 'ok'",
                 prop("text", "string", "text to write")));
         tools.add(tool("bad_utf8", "Write two lines of invalid UTF-8 to stdout, then answer"));
@@ -266,6 +268,40 @@ public final class FakeMcpServer {
                 prop("size", "integer", "depth, digits or characters")));
         tools.add(tool("stats", "Answer with JSON counters: initialize, initialized, cancelled ids"));
         return tools;
+    }
+
+    /**
+     * A grandchild built to outlive its server: it ignores SIGTERM (inherited through exec) and never
+     * reads stdin; 'detached' also leaves the process group with setsid and, started in the background
+     * of a shell that exits at once, is re-parented away, so neither the group nor descendants() find it.
+     */
+    private static void spawnEscapee(JsonNode id, String kind) {
+        String stubborn = "trap '' TERM; echo $$; exec sleep 600 </dev/null >/dev/null 2>&1";
+        String script;
+        if (kind.equals("stubborn")) {
+            script = stubborn;
+        } else if (kind.equals("detached")) {
+            script = "setsid sh -c 'trap \"\" TERM; echo $$; exec sleep 600 </dev/null >/dev/null 2>&1' &";
+        } else {
+            sendError(id, -32602, "unknown kind '" + kind + "'");
+            return;
+        }
+        try {
+            Process shell = new ProcessBuilder("sh", "-c", script)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(shell.getInputStream(), StandardCharsets.UTF_8))) {
+                String pid = out.readLine();
+                if (pid == null) {
+                    sendError(id, -32603, "spawn failed: no pid printed");
+                } else {
+                    sendText(id, pid.trim());
+                }
+            }
+        } catch (IOException e) {
+            sendError(id, -32603, "spawn failed: " + e.getMessage());
+        }
     }
 
     private static ObjectNode prop(String name, String type, String description) {
@@ -413,6 +449,11 @@ public final class FakeMcpServer {
                 sendText(id, Long.toString(ProcessHandle.current().pid()));
                 break;
             case "spawn_child": {
+                String kind = text(args, "kind", "plain");
+                if (!kind.equals("plain")) {
+                    spawnEscapee(id, kind);
+                    break;
+                }
                 try {
                     Process child = new ProcessBuilder("sleep", "300")
                             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

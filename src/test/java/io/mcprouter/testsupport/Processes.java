@@ -20,4 +20,11 @@ public final class Processes {
       return false;
     }
   }
+
+  /** SIGKILL, for a test's own clean-up after a failure. */
+  public static void kill(long... pids) {
+    for (long pid : pids) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
 }
