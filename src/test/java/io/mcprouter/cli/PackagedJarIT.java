@@ -263,7 +263,6 @@ class PackagedJarIT {
       }
       process.destroyForcibly();
     }
-    }
   }
 
   @Test
