@@ -269,7 +269,9 @@ final class SessionOps {
           s.refused(message);
         }
         String body = new String(st.body.readNBytes(2000), StandardCharsets.UTF_8);
-        if (st.status == 404 && s.disrupted()) {
+        if (request && s.wasCancelled(message)) {
+          inv.outcome("cancelled request answered " + st.status); // the client gave up on it: any clear end will do
+        } else if (st.status == 404 && s.disrupted()) {
           inv.outcome("404 after a stop or crash");
         } else {
           inv.judgeStatus(worker, "POST " + path + " " + message.path("method").asText() + " " + s.tag, s.key,
