@@ -41,6 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *       before reading anything.</li>
  *   <li>{@code --no-initialize}: never answer {@code initialize} (no result, no error).</li>
  *   <li>{@code --banner-garbage}: print the line {@code not json banner} to stdout at start.</li>
+ *   <li>{@code --tag LABEL}: ignored; a label for finding the process by its command line.</li>
  * </ul>
  */
 public final class FakeMcpServer {
@@ -88,6 +89,10 @@ public final class FakeMcpServer {
                     break;
                 case "--banner-garbage":
                     bannerGarbage = true;
+                    break;
+                case "--tag":
+                    // a label only: lets a test tell its children apart in /proc/<pid>/cmdline
+                    i++;
                     break;
                 default:
                     writeStderr("fake-mcp: ignoring unknown argument " + args[i]);
@@ -266,6 +271,7 @@ public final class FakeMcpServer {
                 + "'number' (an integer of {size} digits) or 'string' (a string of {size} characters)",
                 prop("shape", "string", "deep, number or string"),
                 prop("size", "integer", "depth, digits or characters")));
+        tools.add(tool("hang", "Never answer (not even after notifications/cancelled)"));
         tools.add(tool("stats", "Answer with JSON counters: initialize, initialized, cancelled ids"));
         return tools;
     }
@@ -444,6 +450,9 @@ public final class FakeMcpServer {
                         sendText(id, toJson(result == null ? NF.nullNode() : result));
                     }
                 });
+                break;
+            case "hang":
+                // the router's request timeout or the client's cancellation must end it
                 break;
             case "pid":
                 sendText(id, Long.toString(ProcessHandle.current().pid()));
