@@ -30,7 +30,14 @@ public record RouterSettings(
     Duration initializeTimeout,
     Duration checkInterval,
     Limits limits,
-    Restart restart) {
+    Restart restart,
+    OutputBudget outputBudget) {
+
+  /**
+   * The router-wide bound on bytes written for clients and not yet sent; {@code description} names the
+   * setting and its value, for the log line of a session it closes.
+   */
+  public record OutputBudget(long maxBytes, String description) {}
 
   /** Restarting a crashed shared child: exponential backoff, and a crash loop ends the retries. */
   public record Restart(Duration minBackoff, Duration maxBackoff, double randomFactor, int maxCrashes, Duration window) {}
@@ -41,6 +48,7 @@ public record RouterSettings(
   /** Reads and checks every setting; a missing, mistyped or out-of-range one is a ConfigException naming it. */
   public static RouterSettings fromConfig(Config root) {
     SettingsReader c = new SettingsReader(root, "mcprouter.");
+    SettingsReader.SizeSetting budget = c.sizeOrHeapShare("output-budget.max-bytes", Runtime.getRuntime().maxMemory());
     return new RouterSettings(
         c.positiveDuration("ask-timeout"),
         "mcprouter.blocking-dispatcher",
@@ -49,7 +57,8 @@ public record RouterSettings(
         c.nonNegativeInt("stdio.stderr-tail-lines"),
         c.nonNegativeDuration("stdio.exit-drain"),
         c.positiveInt("session.buffer-messages"),
-        c.positiveBytes("session.buffer-bytes"),
+        // one session alone never holds more than all of them may
+        Math.min(c.positiveBytes("session.buffer-bytes"), budget.bytes()),
         c.positiveDuration("sse.keep-alive"),
         c.positiveBytes("http.max-body-bytes"),
         c.nonNegativeDuration("stop.drain-timeout"),
@@ -68,6 +77,7 @@ public record RouterSettings(
             c.positiveInt("limits.max-children"), c.positiveInt("limits.max-in-flight-per-session")),
         new Restart(c.nonNegativeDuration("restart.min-backoff"), c.nonNegativeDuration("restart.max-backoff"),
             c.fraction("restart.random-factor"), c.positiveInt("restart.max-crashes"),
-            c.positiveDuration("restart.crash-window")));
+            c.positiveDuration("restart.crash-window")),
+        new OutputBudget(budget.bytes(), budget.description()));
   }
 }
