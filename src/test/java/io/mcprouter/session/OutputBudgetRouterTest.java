@@ -86,7 +86,8 @@ class OutputBudgetRouterTest {
 
       SseTestClient reader = SseTestClient.connect(SseTestClient.newHttpClient(), router.proxyPort(), "fake");
       reader.initialize(1, null);
-      // the child answers in order: once this is back, every big answer has been offered to its client
+      // the legacy calls were accepted (202) before this one, so their answers came first; the
+      // Streamable ones went on raw sockets and may still be on their way
       assertEquals("after the big ones", text(reader.call(2, "tools/call", toolCall("echo", Map.of("text", "after the big ones")))));
       Await.until(Duration.ofSeconds(30), () -> "back under the budget (" + budget.heldBytes() + " held), closed: " + evictions(),
           () -> !evictions().isEmpty() && budget.heldBytes() <= BUDGET);
@@ -118,7 +119,9 @@ class OutputBudgetRouterTest {
         assertEquals(ANSWER, text(reader.call(3, "tools/call", toolCall("big", Map.of("bytes", ANSWER)))).length());
         assertEquals("still served", text(reader.call(4, "tools/call", toolCall("echo", Map.of("text", "still served")))));
       }
-      assertEquals(evicted, evictions(), "the reading client was never closed");
+      String readerPrefix = reader.sessionId().substring(0, 8);
+      assertTrue(evictions().stream().noneMatch(l -> l.contains("session=" + readerPrefix)),
+          "the reading client was never closed: " + evictions());
     }
   }
 
