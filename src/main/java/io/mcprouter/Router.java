@@ -22,6 +22,7 @@ import io.mcprouter.http.connection.Connections;
 import io.mcprouter.transport.streamable.StreamableHttpRoutes;
 import io.mcprouter.process.ServerRegistry;
 import io.mcprouter.process.SessionDirectory;
+import io.mcprouter.session.OutputBudget;
 import io.mcprouter.transport.sse.LegacySseRoutes;
 import com.typesafe.config.Config;
 import java.time.Duration;
@@ -40,13 +41,15 @@ public final class Router {
 
   private final ActorSystem<ServerRegistry.Command> system;
   private final RouterSettings settings;
+  private final OutputBudget budget;
   private final Optional<ServerBinding> proxy;
   private final Optional<ServerBinding> api;
 
-  private Router(ActorSystem<ServerRegistry.Command> system, RouterSettings settings,
+  private Router(ActorSystem<ServerRegistry.Command> system, RouterSettings settings, OutputBudget budget,
       Optional<ServerBinding> proxy, Optional<ServerBinding> api) {
     this.system = system;
     this.settings = settings;
+    this.budget = budget;
     this.proxy = proxy;
     this.api = api;
   }
@@ -68,11 +71,13 @@ public final class Router {
     Connections connections = new Connections(new Connections.Settings(settings.connections().headerReadTimeout(),
         settings.connections().idleTimeout(), settings.connections().maxConnections(), settings.connections().fdReserve(),
         settings.limits().maxChildren()), system);
+    OutputBudget budget = new OutputBudget(settings.outputBudget().maxBytes(), settings.outputBudget().description(),
+        system.executionContext());
     if (command.runsProxy()) {
       OriginGuard guard = new OriginGuard(config.proxyServer().host(), settings.allowedOrigins(), settings.allowedHosts());
       var routes = concat(
-          new LegacySseRoutes(system, directory, settings, system, guard).routes(),
-          new StreamableHttpRoutes(system, directory, settings, system, guard).routes(),
+          new LegacySseRoutes(system, directory, settings, system, guard, budget).routes(),
+          new StreamableHttpRoutes(system, directory, settings, system, guard, budget).routes(),
           new AdminRoutes(system, config, settings, system, local).routes(),
           ApiRoutes.HealthRoute.route());
       proxy = HttpServer.start("proxy", config.proxyServer(), routes, ErrorHandling.Style.JSON_RPC, UNBIND_DRAIN, connections, system)
@@ -88,7 +93,7 @@ public final class Router {
     CompletableFuture<Optional<ServerBinding>> proxyBinding = proxy;
     CompletableFuture<Optional<ServerBinding>> apiBinding = api;
     return CompletableFuture.allOf(proxy, api)
-        .thenApply(done -> new Router(system, settings, proxyBinding.join(), apiBinding.join()))
+        .thenApply(done -> new Router(system, settings, budget, proxyBinding.join(), apiBinding.join()))
         .whenComplete((router, failure) -> {
           if (failure != null) {
             system.terminate();
@@ -102,6 +107,11 @@ public final class Router {
 
   public RouterSettings settings() {
     return settings;
+  }
+
+  /** Unsent client output, router-wide. */
+  public OutputBudget outputBudget() {
+    return budget;
   }
 
   public int proxyPort() {

@@ -32,7 +32,8 @@ public record RouterSettings(
     Limits limits,
     Restart restart,
     io.mcprouter.jsonrpc.JsonLimits json,
-    Connections connections) {
+    Connections connections,
+    OutputBudget outputBudget) {
 
   /**
    * Client connections: a head not completed in {@code headerReadTimeout}, or no request for
@@ -40,6 +41,12 @@ public record RouterSettings(
    * limit minus {@code fdReserve} and the children's pipes bounds how many are accepted.
    */
   public record Connections(Duration headerReadTimeout, Duration idleTimeout, int fdReserve, int maxConnections) {}
+
+  /**
+   * The router-wide bound on bytes written for clients and not yet sent; {@code description} names the
+   * setting and its value, for the log line of a session it closes.
+   */
+  public record OutputBudget(long maxBytes, String description) {}
 
   /** Restarting a crashed shared child: exponential backoff, and a crash loop ends the retries. */
   public record Restart(Duration minBackoff, Duration maxBackoff, double randomFactor, int maxCrashes, Duration window) {}
@@ -50,6 +57,7 @@ public record RouterSettings(
   /** Reads and checks every setting; a missing, mistyped or out-of-range one is a ConfigException naming it. */
   public static RouterSettings fromConfig(Config root) {
     SettingsReader c = new SettingsReader(root, "mcprouter.");
+    SettingsReader.SizeSetting budget = c.sizeOrHeapShare("output-budget.max-bytes", Runtime.getRuntime().maxMemory());
     return new RouterSettings(
         c.positiveDuration("ask-timeout"),
         "mcprouter.blocking-dispatcher",
@@ -58,7 +66,8 @@ public record RouterSettings(
         c.nonNegativeInt("stdio.stderr-tail-lines"),
         c.nonNegativeDuration("stdio.exit-drain"),
         c.positiveInt("session.buffer-messages"),
-        c.positiveBytes("session.buffer-bytes"),
+        // one session alone never holds more than all of them may
+        Math.min(c.positiveBytes("session.buffer-bytes"), budget.bytes()),
         c.positiveDuration("sse.keep-alive"),
         c.positiveBytes("http.max-body-bytes"),
         c.nonNegativeDuration("stop.drain-timeout"),
@@ -82,6 +91,7 @@ public record RouterSettings(
             c.positiveInt("json.max-number-length"),
             (int) Math.min(Integer.MAX_VALUE, c.positiveBytes("json.max-string-length"))),
         new Connections(c.positiveDuration("http.header-read-timeout"), c.positiveDuration("http.idle-timeout"),
-            c.nonNegativeInt("http.fd-reserve"), new SettingsReader(root, "akka.http.server.").positiveInt("max-connections")));
+            c.nonNegativeInt("http.fd-reserve"), new SettingsReader(root, "akka.http.server.").positiveInt("max-connections")),
+        new OutputBudget(budget.bytes(), budget.description()));
   }
 }

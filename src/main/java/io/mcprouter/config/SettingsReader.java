@@ -33,6 +33,32 @@ final class SettingsReader {
     return check(path, value, value > 0, "a positive size");
   }
 
+  /**
+   * A size ({@code 256MiB}) or a share of the JVM's maximum heap ({@code 25%}, of
+   * {@code Runtime.maxMemory()}, which {@code -Xmx} sets); the description names the setting and
+   * what it came to, for the log lines of what it refuses.
+   */
+  SizeSetting sizeOrHeapShare(String path, long maxHeap) {
+    String text = read(path, () -> root.getString(prefix + path)).trim();
+    if (text.endsWith("%")) {
+      double percent;
+      try {
+        percent = Double.parseDouble(text.substring(0, text.length() - 1).trim());
+      } catch (NumberFormatException e) {
+        throw new ConfigException("invalid setting " + prefix + path + " = " + text
+            + ": must be a size (e.g. 256MiB) or a share of the heap (e.g. 25%)" + origin(path));
+      }
+      check(path, text, percent > 0 && percent <= 100, "a share of the heap above 0% and at most 100%");
+      long bytes = Math.max(1, (long) (maxHeap * percent / 100));
+      return new SizeSetting(bytes, prefix + path + " = " + text + " of the " + maxHeap + "-byte heap, " + bytes + " bytes");
+    }
+    long bytes = positiveBytes(path);
+    return new SizeSetting(bytes, prefix + path + " = " + text);
+  }
+
+  /** A size in bytes, and the setting it came from as text for messages. */
+  record SizeSetting(long bytes, String description) {}
+
   int positiveInt(String path) {
     int value = read(path, () -> root.getInt(prefix + path));
     return check(path, value, value > 0, "a positive number");

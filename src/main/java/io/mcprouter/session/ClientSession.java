@@ -30,7 +30,9 @@ public final class ClientSession {
 
   private ClientSession() {}
 
-  public static Behavior<Command> create(String serverKey, String sessionId, Outbound outbound) {
+  public static Behavior<Command> create(String serverKey, String fullSessionId, Outbound outbound) {
+    // a session id is a credential for its session: logs name a prefix
+    String sessionId = fullSessionId.substring(0, Math.min(8, fullSessionId.length()));
     return Behaviors.setup(context -> {
       context.pipeToSelf(outbound.terminated(), (done, failure) -> ClientGone.INSTANCE);
       log.info("session opened key={} session={}", serverKey, sessionId);
@@ -38,6 +40,7 @@ public final class ClientSession {
           .onMessageEquals(Overflowed.INSTANCE, () -> {
             log.warn("session closed key={} session={} reason=client not reading, outbound buffer full ({})",
                 serverKey, sessionId, outbound.describeBounds());
+            outbound.abort(); // what it holds is what it did not read: kept, it would stay held while the connection lasts
             return Behaviors.stopped();
           })
           .onMessage(Close.class, close -> {
@@ -46,7 +49,9 @@ public final class ClientSession {
             return Behaviors.stopped();
           })
           .onMessageEquals(ClientGone.INSTANCE, () -> {
-            log.info("session closed key={} session={} reason=client disconnected", serverKey, sessionId);
+            outbound.endReason().ifPresentOrElse(
+                reason -> log.warn("session closed key={} session={} reason={}", serverKey, sessionId, reason),
+                () -> log.info("session closed key={} session={} reason=client disconnected", serverKey, sessionId));
             return Behaviors.stopped();
           })
           .onSignal(PostStop.class, signal -> {

@@ -2,6 +2,7 @@ package io.mcprouter.session;
 
 import akka.Done;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -22,6 +23,19 @@ public interface Outbound {
 
   /** Ends the client's stream after what was already offered. */
   void complete();
+
+  /**
+   * Ends the client's stream now, dropping what was not sent: for a client that is not reading, which
+   * would otherwise keep those bytes as long as its connection stays open.
+   */
+  default void abort() {
+    complete();
+  }
+
+  /** Why the stream ended, when the router ended it (the output budget), rather than the client or the session. */
+  default Optional<String> endReason() {
+    return Optional.empty();
+  }
 
   /** Completes when the client's stream has ended, for whatever reason (disconnect included). */
   CompletionStage<Done> terminated();

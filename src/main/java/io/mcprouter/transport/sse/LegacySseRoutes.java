@@ -44,6 +44,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import io.mcprouter.process.ServerProcess;
 import io.mcprouter.process.ServerRegistry;
 import io.mcprouter.process.SessionDirectory;
+import io.mcprouter.session.OutputBudget;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -63,9 +64,11 @@ public final class LegacySseRoutes {
   private final RouterSettings settings;
   private final ActorSystem<?> system;
   private final OriginGuard guard;
+  private final OutputBudget budget;
 
   public LegacySseRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
-      OriginGuard guard) {
+      OriginGuard guard, OutputBudget budget) {
+    this.budget = budget;
     this.registry = registry;
     this.directory = directory;
     this.settings = settings;
@@ -81,7 +84,7 @@ public final class LegacySseRoutes {
 
   private Route openSession(String key, HttpRequest request) {
     SseOutbound outbound = new SseOutbound(system, settings.sessionBufferMessages(), settings.sessionBufferBytes(),
-        settings.sseKeepAlive());
+        settings.sseKeepAlive(), budget);
     ClientConnection.of(request).ifPresent(outbound::endWhenClosed);
     CompletionStage<ServerProcess.OpenSessionReply> reply = AskPattern.ask(registry,
         replyTo -> new ServerRegistry.OpenSession(key, outbound, Optional.empty(), replyTo), settings.askTimeout(), system.scheduler());

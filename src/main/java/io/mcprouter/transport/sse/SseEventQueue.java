@@ -15,6 +15,7 @@ import akka.stream.stage.GraphStageLogic;
 import akka.stream.stage.TimerGraphStageLogic;
 import akka.util.ByteString;
 import io.mcprouter.http.connection.ClientConnection;
+import io.mcprouter.session.OutputBudget;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
@@ -29,6 +30,12 @@ import java.util.concurrent.CompletionStage;
  * held one more stream in memory. Here an offer wakes the connection's own stream directly. The
  * keep-alive comment is written by this stage too, rather than by a {@code keepAlive} stage after it:
  * an idle SSE connection is mostly stage overhead, and there may be tens of thousands of them.
+ *
+ * <p>What the queue holds is counted in an {@link OutputBudget.Account}. An event larger than
+ * {@link #MAX_PUSH} leaves in copied slices of that size, so what has left the queue but not the
+ * process (Akka HTTP's chunk rendering and TCP write, a few elements per connection) is bounded per
+ * connection rather than by the event: a slice of a 70 MB event would keep all of it alive until
+ * written, and the event stays counted here until its last slice has gone.
  */
 public final class SseEventQueue {
 
@@ -46,29 +53,37 @@ public final class SseEventQueue {
    */
   public static final Duration UNCLAIMED_TIMEOUT = Duration.ofSeconds(60);
 
+  /** The most bytes pushed downstream at once. */
+  public static final int MAX_PUSH = 64 * 1024;
+
   private final int maxEvents;
   private final long maxBytes;
   private final Duration keepAlive;
   private final ArrayDeque<ByteString> events = new ArrayDeque<>();
   private final CompletableFuture<Done> terminated = new CompletableFuture<>();
   private final Cancellable unclaimed;
+  private final OutputBudget.Account account;
   // guarded by this
   private long queuedBytes;
   private AsyncCallback<Done> wakeUp;
+  private AsyncCallback<Done> abortStage;
   private boolean claimed;
   private boolean waiting;
   private boolean completing;
   private boolean closed;
+  private boolean aborted;
 
   /**
    * Bounded by {@code maxEvents} and {@code maxBytes} (the first event always fits, however large);
    * a keep-alive comment is written whenever nothing else was for {@code keepAlive}.
    */
-  public SseEventQueue(ActorSystem<?> system, int maxEvents, long maxBytes, Duration keepAlive) {
-    this(system, maxEvents, maxBytes, keepAlive, UNCLAIMED_TIMEOUT);
+  public SseEventQueue(ActorSystem<?> system, int maxEvents, long maxBytes, Duration keepAlive, OutputBudget.Account account) {
+    this(system, maxEvents, maxBytes, keepAlive, account, UNCLAIMED_TIMEOUT);
   }
 
-  SseEventQueue(ActorSystem<?> system, int maxEvents, long maxBytes, Duration keepAlive, Duration unclaimedTimeout) {
+  SseEventQueue(ActorSystem<?> system, int maxEvents, long maxBytes, Duration keepAlive, OutputBudget.Account account,
+      Duration unclaimedTimeout) {
+    this.account = account;
     this.maxEvents = maxEvents;
     this.maxBytes = maxBytes;
     this.keepAlive = keepAlive;
@@ -91,6 +106,7 @@ public final class SseEventQueue {
       }
       events.add(event);
       queuedBytes += event.size();
+      account.add(event.size());
       if (!waiting) {
         return Offered.ENQUEUED;
       }
@@ -114,6 +130,7 @@ public final class SseEventQueue {
       if (!closed) {
         events.addFirst(event);
         queuedBytes += event.size();
+        account.add(event.size());
       }
     }
   }
@@ -145,20 +162,36 @@ public final class SseEventQueue {
     terminated.thenRun(registration::cancel);
   }
 
-  /** Ends the stream now, dropping what is queued. */
+  /**
+   * Ends the stream now, dropping what was not sent, and with it the connection (Akka HTTP closes a
+   * connection whose response stream fails): for a client that is not reading, whose unsent bytes are
+   * all it would otherwise keep holding, however long its connection stays open.
+   */
   public void abort() {
-    AsyncCallback<Done> toWake;
+    AsyncCallback<Done> toFail;
     synchronized (this) {
       if (closed) {
         return;
       }
-      toWake = waiting ? wakeUp : null;
-      waiting = false;
+      toFail = claimed ? abortStage : null;
+      if (toFail != null) {
+        events.clear();
+        account.release(queuedBytes);
+        queuedBytes = 0;
+        completing = true; // nothing more is accepted while the stage fails
+        aborted = true;
+      }
     }
-    close();
-    if (toWake != null) {
-      toWake.invoke(Done.getInstance());
+    if (toFail != null) {
+      toFail.invoke(Done.getInstance());
+    } else {
+      close();
     }
+  }
+
+  /** Bytes waiting to be sent (an event partly sent counts whole). */
+  public synchronized long queuedBytes() {
+    return queuedBytes;
   }
 
   /** Completes when the stream has ended for any reason: completed, client gone, or never started. */
@@ -177,8 +210,12 @@ public final class SseEventQueue {
 
   private void close() {
     synchronized (this) {
+      if (closed) {
+        return;
+      }
       closed = true;
       events.clear();
+      account.release(queuedBytes);
       queuedBytes = 0;
     }
     // outside the lock: whoever waits on termination may take its own locks
@@ -186,6 +223,19 @@ public final class SseEventQueue {
   }
 
   private static final String KEEP_ALIVE_TIMER = "keep-alive";
+
+  /**
+   * How an aborted stream fails, which makes Akka HTTP close its connection. Akka HTTP logs every
+   * failed response stream as an error; this one is expected and already logged by its session, so
+   * {@link io.mcprouter.http.ExpectedAbortLogFilter} drops that line. No stack trace: it is never a bug.
+   */
+  public static final class Aborted extends RuntimeException {
+    private Aborted() {
+      super("SSE stream aborted: its client was not reading", null, false, false);
+    }
+  }
+
+  private static final Aborted ABORTED = new Aborted();
 
   private final class Stage extends GraphStage<SourceShape<ByteString>> {
     private final Outlet<ByteString> out = Outlet.create("SseEventQueue.out");
@@ -201,6 +251,8 @@ public final class SseEventQueue {
       return new TimerGraphStageLogic(shape) {
         private boolean owner;
         private long keepAliveDueNanos;
+        // how much of the event at the head of the queue has been pushed (stage-local)
+        private int sentOfHead;
 
         {
           setHandler(out, new AbstractOutHandler() {
@@ -218,6 +270,7 @@ public final class SseEventQueue {
               deliver();
             }
           });
+          AsyncCallback<Done> abort = createAsyncCallback(done -> failStage(ABORTED));
           boolean alreadyClaimed;
           boolean gaveUp;
           synchronized (SseEventQueue.this) {
@@ -226,6 +279,7 @@ public final class SseEventQueue {
             if (!claimed) {
               claimed = true;
               wakeUp = callback;
+              abortStage = abort;
             }
           }
           if (alreadyClaimed) {
@@ -266,21 +320,36 @@ public final class SseEventQueue {
         }
 
         private void deliver() {
-          ByteString next;
+          ByteString head;
+          int from = sentOfHead;
           boolean end;
+          boolean abort;
           synchronized (SseEventQueue.this) {
-            next = events.poll();
-            end = next == null && (completing || closed);
-            if (next != null) {
-              queuedBytes -= next.size();
-            } else if (!end) {
-              waiting = true;
+            abort = aborted;
+            head = abort || closed ? null : events.peek();
+            end = head == null && (completing || closed);
+            if (head == null) {
+              waiting = !end;
+            } else if (head.size() - from <= MAX_PUSH) {
+              events.poll();
+              queuedBytes -= head.size();
+              account.release(head.size());
             }
           }
-          if (next != null) {
-            emit(next);
-          } else if (end) {
-            completeStage();
+          if (abort) {
+            failStage(ABORTED);
+          } else if (head == null) {
+            if (end) {
+              completeStage();
+            }
+          } else if (head.size() - from <= MAX_PUSH) {
+            sentOfHead = 0;
+            emit(from == 0 ? head : head.drop(from).compact());
+          } else {
+            // the copy is made outside the lock; the head cannot change under us (prepend is refused
+            // once the stream has started, and abort or close end the stream)
+            sentOfHead = from + MAX_PUSH;
+            emit(head.slice(from, from + MAX_PUSH).compact());
           }
         }
       };

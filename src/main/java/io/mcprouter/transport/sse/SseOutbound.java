@@ -9,21 +9,27 @@ import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.session.Outbound;
+import io.mcprouter.session.OutputBudget;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
  * A legacy SSE session's stream: {@code message} events in a queue bounded in count and bytes, so a
- * client that stops reading costs at most the configured memory before it is disconnected.
+ * client that stops reading costs at most the configured memory before it is disconnected, and
+ * what it holds counts in the router's {@link OutputBudget}.
  */
 public final class SseOutbound implements Outbound {
 
   private final SseEventQueue queue;
   private final int maxMessages;
   private final long maxBytes;
+  private volatile String evicted;
 
-  public SseOutbound(ActorSystem<?> system, int maxMessages, long maxBytes, Duration keepAlive) {
-    this.queue = new SseEventQueue(system, maxMessages, maxBytes, keepAlive);
+  public SseOutbound(ActorSystem<?> system, int maxMessages, long maxBytes, Duration keepAlive, OutputBudget budget) {
+    OutputBudget.Account account = budget.open(this::evict);
+    this.queue = new SseEventQueue(system, maxMessages, maxBytes, keepAlive, account);
+    queue.terminated().thenRun(account::done);
     this.maxMessages = maxMessages;
     this.maxBytes = maxBytes;
   }
@@ -54,6 +60,21 @@ public final class SseOutbound implements Outbound {
   @Override
   public void complete() {
     queue.complete();
+  }
+
+  @Override
+  public void abort() {
+    queue.abort();
+  }
+
+  @Override
+  public Optional<String> endReason() {
+    return Optional.ofNullable(evicted);
+  }
+
+  private void evict(String reason) {
+    evicted = reason; // before the abort, which completes terminated(): whoever sees that sees the reason
+    queue.abort();
   }
 
   @Override

@@ -44,6 +44,7 @@ import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.process.ServerProcess;
 import io.mcprouter.process.ServerRegistry;
 import io.mcprouter.process.SessionDirectory;
+import io.mcprouter.session.OutputBudget;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,10 +76,12 @@ public final class StreamableHttpRoutes {
   private final RouterSettings settings;
   private final ActorSystem<?> system;
   private final OriginGuard guard;
+  private final OutputBudget budget;
   private final Map<String, Entry> sessions = new ConcurrentHashMap<>();
 
   public StreamableHttpRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
-      OriginGuard guard) {
+      OriginGuard guard, OutputBudget budget) {
+    this.budget = budget;
     this.registry = registry;
     this.directory = directory;
     this.settings = settings;
@@ -135,7 +138,7 @@ public final class StreamableHttpRoutes {
   private Route initialize(String key, JsonRpcMessage.Request initialize, boolean sse,
       Optional<ClientConnection> connection) {
     StreamableSession session = new StreamableSession(system, settings.sessionBufferMessages(), settings.sessionBufferBytes(),
-        settings.sseKeepAlive());
+        settings.sseKeepAlive(), budget);
     String requested = initialize.params() == null ? "" : initialize.params().path("protocolVersion").asText("");
     StreamableSession.Answer answer =
         session.attachRequest(initialize.id(), progressToken(initialize), sse, primes(Optional.of(requested)), connection);

@@ -11,17 +11,20 @@ import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.process.SessionRouting;
 import io.mcprouter.session.Outbound;
+import io.mcprouter.session.OutputBudget;
 import io.mcprouter.transport.sse.SseEncoding;
 import io.mcprouter.transport.sse.SseEventQueue;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -37,6 +40,9 @@ import java.util.concurrent.CompletionStage;
  *       the stream to resume and the point to resume from (MCP 2025-11-25, resumability).
  *   <li>A connection that stops reading is dropped, not the session: its events stay buffered for a
  *       resume. Only when undelivered events exceed the session's bounds is the session closed.
+ *   <li>Both the resumption buffer and each connection's queue count in the router's
+ *       {@link OutputBudget}, in one account per session. An event waiting in a connection's queue is
+ *       also in the buffer, so it counts twice: the figure is an upper bound of what the session holds.
  * </ul>
  *
  * Called from the session actor (offer) and from HTTP routes (attach); all state is guarded by this.
@@ -78,6 +84,10 @@ public final class StreamableSession implements Outbound {
   private final Map<String, EventStream> byProgressToken = new HashMap<>();
   private final CompletableFuture<Done> terminated = new CompletableFuture<>();
   private final EventStream standalone = new EventStream(STANDALONE);
+  private final OutputBudget.Account account;
+  // every connection not yet ended, attached or not: a dropped one may still hold what it did not send
+  private final Set<SseEventQueue> connections = new HashSet<>();
+  private volatile String evicted;
   private long seq;
   private long streamCounter;
   private int bufferedEvents;
@@ -85,8 +95,9 @@ public final class StreamableSession implements Outbound {
   private long lastActivityNanos = System.nanoTime();
   private boolean closed;
 
-  public StreamableSession(ActorSystem<?> system, int maxEvents, long maxBytes, Duration keepAlive) {
+  public StreamableSession(ActorSystem<?> system, int maxEvents, long maxBytes, Duration keepAlive, OutputBudget budget) {
     this.system = system;
+    this.account = budget.open(this::evict);
     this.keepAlive = keepAlive;
     this.maxEvents = maxEvents;
     this.maxBytes = maxBytes;
@@ -179,12 +190,14 @@ public final class StreamableSession implements Outbound {
     target.events.add(event);
     bufferedEvents++;
     bufferedBytes += event.bytes().size();
+    account.add(event.bytes().size());
     if (target.live != null) {
       if (target.live.offer(event.bytes()) == SseEventQueue.Offered.ENQUEUED) {
         target.deliveredSeq = event.seq();
       } else {
-        // this connection is not keeping up: drop it; the client resumes from its Last-Event-ID
-        target.live.complete();
+        // this connection is not keeping up: drop it and what it did not send; the client resumes
+        // from its Last-Event-ID
+        target.live.abort();
         target.live = null;
       }
     }
@@ -197,6 +210,30 @@ public final class StreamableSession implements Outbound {
   /** Ends the session: its connections complete and its actor sees the client gone. */
   @Override
   public synchronized void complete() {
+    end(false);
+  }
+
+  /** Ends the session and its connections now, dropping whatever was not sent. */
+  @Override
+  public synchronized void abort() {
+    end(true);
+  }
+
+  @Override
+  public Optional<String> endReason() {
+    return Optional.ofNullable(evicted);
+  }
+
+  private synchronized void evict(String reason) {
+    evicted = reason; // before terminated completes: whoever sees that sees the reason
+    end(true);
+  }
+
+  private void end(boolean abort) {
+    if (abort) {
+      // a copy: an aborted connection that never started ends at once, and leaves the set as it does
+      List.copyOf(connections).forEach(SseEventQueue::abort);
+    }
     if (!closed) {
       closed = true;
       streams.values().forEach(stream -> {
@@ -207,7 +244,10 @@ public final class StreamableSession implements Outbound {
         if (stream.jsonAnswer != null) {
           stream.jsonAnswer.cancel(false);
         }
+        // nobody can resume a session that has ended
+        dropEvents(stream, stream.events.size());
       });
+      account.done();
       terminated.complete(Done.getInstance());
     }
   }
@@ -261,7 +301,8 @@ public final class StreamableSession implements Outbound {
   private Source<ByteString, NotUsed> connect(EventStream stream, List<ByteString> first,
       Optional<ClientConnection> connection) {
     // the session's own bounds decide when it ends; this one only drops a connection that stops reading
-    SseEventQueue live = new SseEventQueue(system, Math.max(16, maxEvents), Long.MAX_VALUE, keepAlive);
+    SseEventQueue live = new SseEventQueue(system, Math.max(16, maxEvents), maxBytes, keepAlive, account);
+    connections.add(live);
     first.forEach(live::offer);
     stream.deliveredSeq = stream.events.isEmpty() ? stream.deliveredSeq : stream.events.getLast().seq();
     if (stream.finished) {
@@ -275,6 +316,7 @@ public final class StreamableSession implements Outbound {
   }
 
   private synchronized void disconnected(EventStream stream, SseEventQueue live) {
+    connections.remove(live);
     if (stream.live == live) {
       stream.live = null;
     }
@@ -318,6 +360,7 @@ public final class StreamableSession implements Outbound {
       Event dropped = stream.events.removeFirst();
       bufferedEvents--;
       bufferedBytes -= dropped.bytes().size();
+      account.release(dropped.bytes().size());
     }
   }
 
