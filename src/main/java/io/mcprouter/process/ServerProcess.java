@@ -383,29 +383,25 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   /** MCP lifecycle (basic/lifecycle): the client's initialize, then its notifications/initialized. */
   private void noteClientStep(String sessionId, JsonRpcMessage message) {
     AttachedSession session = sessions.get(sessionId);
-    if (session != null && !session.ready) {
+    if (session != null && !session.ready()) {
       if (message instanceof JsonRpcMessage.Request r && "initialize".equals(r.method())) {
         session.initializeSent(r.id());
       } else if (message instanceof JsonRpcMessage.Notification n && "notifications/initialized".equals(n.method())) {
-        session.initializedReceived = true;
+        session.initializedReceived();
         readyIfComplete(sessionId, session);
       }
     }
   }
 
-  /** An initialize that was refused gets no answer from the child: the client owes the next step again. */
   private void initializeNotTaken(String sessionId, JsonRpcMessage message) {
     AttachedSession session = sessions.get(sessionId);
-    if (session != null && message instanceof JsonRpcMessage.Request r && session.isInitialize(r.id())) {
-      session.initializeId = null;
-      session.actor.tell(ClientSession.Handshake.INITIALIZE_ANSWERED);
+    if (session != null && message instanceof JsonRpcMessage.Request r) {
+      session.initializeNotTaken(r.id());
     }
   }
 
   private void readyIfComplete(String sessionId, AttachedSession session) {
-    if (session.answered && session.initializedReceived && !session.ready) {
-      session.ready = true;
-      session.actor.tell(ClientSession.Handshake.COMPLETED);
+    if (session.becameReady()) {
       lifecycle.tell(new SessionReady(sessionId));
     }
   }
@@ -922,57 +918,6 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     return String.valueOf(t.getMessage());
   }
 
-  /**
-   * A session child and the stream to its client. Messages go straight to the outbound (thread-safe)
-   * rather than through the child's mailbox; the child is told only when the client cannot keep up.
-   */
-  private static final class AttachedSession {
-    private final ActorRef<ClientSession.Command> actor;
-    private final Outbound outbound;
-    private boolean overflowed;
-    /** Handshake state; once ready, delivering costs one boolean test more than before. */
-    private boolean ready;
-    private String initializeId;
-    private boolean answered;
-    private boolean initializedReceived;
-
-    AttachedSession(ActorRef<ClientSession.Command> actor, Outbound outbound) {
-      this.actor = actor;
-      this.outbound = outbound;
-    }
-
-    ActorRef<ClientSession.Command> actor() {
-      return actor;
-    }
-
-    void initializeSent(JsonNode id) {
-      initializeId = SessionRouting.idKey(id);
-      actor.tell(ClientSession.Handshake.INITIALIZE_SENT);
-    }
-
-    boolean isInitialize(JsonNode id) {
-      return initializeId != null && initializeId.equals(SessionRouting.idKey(id));
-    }
-
-    /** Whether this message answers the session's initialize. */
-    boolean answersInitialize(JsonRpcMessage message) {
-      if (!(message instanceof JsonRpcMessage.Response response) || !isInitialize(response.id())) {
-        return false;
-      }
-      initializeId = null;
-      answered |= !response.isError();
-      actor.tell(ClientSession.Handshake.INITIALIZE_ANSWERED);
-      return true;
-    }
-
-    void deliver(JsonRpcMessage message) {
-      // after an overflow the session is ending: nothing more is queued behind the unread buffer
-      if (!overflowed && outbound.offer(message) == Outbound.OfferResult.OVERFLOW) {
-        overflowed = true;
-        actor.tell(ClientSession.Overflowed.INSTANCE);
-      }
-    }
-  }
 
   private final class ToChildAndSessions implements SessionRouting.Outbox {
     @Override
@@ -985,7 +930,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
       AttachedSession session = sessions.get(sessionId);
       if (session != null) {
         session.deliver(message);
-        if (!session.ready && session.answersInitialize(message)) {
+        if (!session.ready() && session.answersInitialize(message)) {
           releasePermit(); // the child is up: it no longer counts as starting
           readyIfComplete(sessionId, session);
         }
