@@ -168,9 +168,12 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
    */
   public static Behavior<Command> create(ServerSpec spec, RouterSettings settings, ActorRef<Lifecycle> lifecycle,
       StartPermits permits, boolean startNow) {
+    // the caller's permit goes to the first instance only; one restarted after a bug takes its own
+    java.util.concurrent.atomic.AtomicBoolean handedOver = new java.util.concurrent.atomic.AtomicBoolean(startNow);
     return Behaviors.withStash(settings.stdinBufferMessages(), stash ->
         Behaviors.withTimers(timers ->
-            Behaviors.setup(context -> new ServerProcess(context, stash, timers, spec, settings, lifecycle, permits, startNow))));
+            Behaviors.setup(context -> new ServerProcess(context, stash, timers, spec, settings, lifecycle, permits, startNow,
+                handedOver.getAndSet(false)))));
   }
 
   private final StashBuffer<Command> stash;
@@ -207,7 +210,8 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   private boolean holdsPermit;
 
   private ServerProcess(ActorContext<Command> context, StashBuffer<Command> stash, TimerScheduler<Command> timers,
-      ServerSpec spec, RouterSettings settings, ActorRef<Lifecycle> lifecycle, StartPermits permits, boolean startNow) {
+      ServerSpec spec, RouterSettings settings, ActorRef<Lifecycle> lifecycle, StartPermits permits, boolean startNow,
+      boolean permitHandedOver) {
     super(context);
     this.permits = permits;
     this.sessionTimeouts = new ClientSession.Timeouts(settings.handshakeTimeout(),
@@ -225,7 +229,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     this.restartPolicy = new RestartPolicy(restart.minBackoff(), restart.maxBackoff(), restart.randomFactor(),
         restart.maxCrashes(), restart.window());
     if (startNow) {
-      holdsPermit = !spec.shareProcess();
+      holdsPermit = !spec.shareProcess() && (permitHandedOver || permits.tryAcquire(spec.key()));
       launchRequested = true;
       startChild();
     }
@@ -289,8 +293,8 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
         .onMessage(SessionEnded.class, this::onSessionEnded)
         .onMessage(DirectDelivery.class, this::onDirectDelivery)
         .onMessage(CallTimedOut.class, this::onCallTimedOut)
-        .onSignal(PostStop.class, signal -> onPostStop())
-        .onSignal(PreRestart.class, signal -> releaseProcess())
+        .onSignal(PostStop.class, signal -> releaseAll())
+        .onSignal(PreRestart.class, signal -> releaseAll())
         .build();
   }
 
@@ -898,7 +902,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     timers.startSingleTimer(Timeout.GRACE, settings.gracePeriod());
   }
 
-  private Behavior<Command> onPostStop() {
+  private Behavior<Command> releaseAll() {
     releasePermit();
     return releaseProcess();
   }
