@@ -68,11 +68,8 @@ public final class Router {
     CompletableFuture<Optional<ServerBinding>> api = CompletableFuture.completedFuture(Optional.empty());
     ServerControl local = new LocalServerControl(system, settings, system);
     // one file-descriptor table for the whole process: both servers count against one limit
-    Connections connections = new Connections(new Connections.Settings(settings.connections().headerReadTimeout(),
-        settings.connections().idleTimeout(), settings.connections().maxConnections(), settings.connections().fdReserve(),
-        settings.limits().maxChildren()), system);
-    OutputBudget budget = new OutputBudget(settings.outputBudget().maxBytes(), settings.outputBudget().description(),
-        system.executionContext());
+    Connections connections = Connections.of(settings, system);
+    OutputBudget budget = OutputBudget.of(settings, system);
     if (command.runsProxy()) {
       OriginGuard guard = new OriginGuard(config.proxyServer().host(), settings.allowedOrigins(), settings.allowedHosts());
       var routes = concat(

@@ -23,6 +23,8 @@ public record RouterSettings(
     Duration shutdownTimeout,
     Duration callTimeout,
     Duration streamableIdleTimeout,
+    Duration streamableDetachedTimeout,
+    Duration handshakeTimeout,
     java.util.List<String> allowedOrigins,
     java.util.List<String> allowedHosts,
     Duration requestTimeout,
@@ -52,7 +54,8 @@ public record RouterSettings(
   public record Restart(Duration minBackoff, Duration maxBackoff, double randomFactor, int maxCrashes, Duration window) {}
 
   /** Past a limit the client gets 503 and a JSON-RPC error naming the setting. */
-  public record Limits(int maxSessionsPerKey, int maxSessions, int maxChildren, int maxInFlightPerSession) {}
+  public record Limits(int maxSessionsPerKey, int maxSessions, int maxChildren, int maxInFlightPerSession,
+      int maxStartingChildrenPerKey) {}
 
   /** Reads and checks every setting; a missing, mistyped or out-of-range one is a ConfigException naming it. */
   public static RouterSettings fromConfig(Config root) {
@@ -76,6 +79,8 @@ public record RouterSettings(
         c.positiveDuration("stop.shutdown-timeout"),
         c.positiveDuration("api.call-timeout"),
         c.positiveDuration("streamable.session-idle-timeout"),
+        c.positiveDuration("streamable.detached-timeout"),
+        c.positiveDuration("session.handshake-timeout"),
         c.stringList("http.allowed-origins"),
         c.stringList("http.allowed-hosts"),
         c.positiveDuration("server-defaults.request-timeout"),
@@ -83,7 +88,8 @@ public record RouterSettings(
         c.positiveDuration("server-defaults.initialize-timeout"),
         c.positiveDuration("server-defaults.check-interval"),
         new Limits(c.positiveInt("limits.max-sessions-per-key"), c.positiveInt("limits.max-sessions"),
-            c.positiveInt("limits.max-children"), c.positiveInt("limits.max-in-flight-per-session")),
+            c.positiveInt("limits.max-children"), c.positiveInt("limits.max-in-flight-per-session"),
+            c.positiveInt("limits.max-starting-children-per-key")),
         new Restart(c.nonNegativeDuration("restart.min-backoff"), c.nonNegativeDuration("restart.max-backoff"),
             c.fraction("restart.random-factor"), c.positiveInt("restart.max-crashes"),
             c.positiveDuration("restart.crash-window")),

@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param cwd the child's working directory, or the router's when empty
  * @param requestTimeout overrides {@code mcprouter.server-defaults.request-timeout} for this key
  * @param idleTimeout overrides {@code mcprouter.server-defaults.idle-timeout} for this key (zero: never)
+ * @param sessionIdleTimeout overrides {@code mcprouter.streamable.session-idle-timeout} for this key
+ * @param detachedTimeout overrides {@code mcprouter.streamable.detached-timeout} for this key
  */
 public record ServerSpec(
     String key,
@@ -22,10 +24,17 @@ public record ServerSpec(
     Optional<String> cwd,
     Optional<String> description,
     Optional<Duration> requestTimeout,
-    Optional<Duration> idleTimeout) {
+    Optional<Duration> idleTimeout,
+    Optional<Duration> sessionIdleTimeout,
+    Optional<Duration> detachedTimeout) {
 
   public ServerSpec {
     env = Map.copyOf(env);
+  }
+
+  public ServerSpec(String key, String command, boolean shareProcess, Map<String, String> env,
+      Optional<String> cwd, Optional<String> description, Optional<Duration> requestTimeout, Optional<Duration> idleTimeout) {
+    this(key, command, shareProcess, env, cwd, description, requestTimeout, idleTimeout, Optional.empty(), Optional.empty());
   }
 
   public ServerSpec(String key, String command, boolean shareProcess, Map<String, String> env,
@@ -35,7 +44,8 @@ public record ServerSpec(
 
   /** The same server, multiplexed: how a per-session key serves REST calls from one child. */
   public ServerSpec shared() {
-    return new ServerSpec(key, command, true, env, cwd, description, requestTimeout, idleTimeout);
+    return new ServerSpec(key, command, true, env, cwd, description, requestTimeout, idleTimeout, sessionIdleTimeout,
+        detachedTimeout);
   }
 
   public static ServerSpec ofCommand(String key, String command) {

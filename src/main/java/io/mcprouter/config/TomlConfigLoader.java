@@ -18,7 +18,8 @@ public final class TomlConfigLoader {
 
   private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final Set<String> SERVER_FIELDS =
-      Set.of("command", "share_process", "env", "cwd", "description", "request_timeout", "idle_timeout");
+      Set.of("command", "share_process", "env", "cwd", "description", "request_timeout", "idle_timeout",
+          "session_idle_timeout", "detached_timeout");
   private static final Set<String> LISTEN_FIELDS = Set.of("host", "port");
   private static final Set<String> API_FIELDS = Set.of("host", "port", "proxy_url");
 
@@ -89,7 +90,8 @@ public final class TomlConfigLoader {
     for (String field : fields.keySet()) {
       if (!SERVER_FIELDS.contains(field)) {
         throw new ConfigException(where + ": unknown field '" + path + "." + field
-            + "' (expected one of command, share_process, env, cwd, description, request_timeout, idle_timeout)");
+            + "' (expected one of command, share_process, env, cwd, description, request_timeout, idle_timeout,"
+            + " session_idle_timeout, detached_timeout)");
       }
     }
     String command = nonEmptyString(where, path + ".command", fields.get("command"));
@@ -121,7 +123,18 @@ public final class TomlConfigLoader {
         : Optional.of(nonEmptyString(where, path + ".description", fields.get("description")));
     return new ServerSpec(key, command, share, env, cwd, description,
         duration(where, path + ".request_timeout", fields.get("request_timeout")),
-        duration(where, path + ".idle_timeout", fields.get("idle_timeout")));
+        duration(where, path + ".idle_timeout", fields.get("idle_timeout")),
+        positive(where, path + ".session_idle_timeout", fields.get("session_idle_timeout")),
+        positive(where, path + ".detached_timeout", fields.get("detached_timeout")));
+  }
+
+  /** A session timeout of zero would end every session at once: refused rather than taken as "never". */
+  private static Optional<java.time.Duration> positive(String where, String name, Object value) {
+    Optional<java.time.Duration> d = duration(where, name, value);
+    if (d.isPresent() && d.get().isZero()) {
+      throw new ConfigException(where + ": '" + name + "' must be more than zero");
+    }
+    return d;
   }
 
   /** Whole seconds (an integer or a plain number string), or a string such as "500ms", "90s", "10m", "1h". */

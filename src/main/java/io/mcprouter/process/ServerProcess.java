@@ -148,6 +148,9 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   /** An announced session was not opened (the server is stopping). */
   public record SessionRefused(String sessionId) implements Lifecycle {}
 
+  /** The session completed the MCP handshake: initialize answered, notifications/initialized received. */
+  public record SessionReady(String sessionId) implements Lifecycle {}
+
   private enum Phase { STARTING, RUNNING, DRAINING, CLOSING, EXITED, RESTARTING }
 
   private static final int STDERR_LINES_IN_ERRORS = 20;
@@ -155,9 +158,22 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   private static final Duration SESSIONS_FLUSH_LIMIT = Duration.ofSeconds(5);
 
   public static Behavior<Command> create(ServerSpec spec, RouterSettings settings, ActorRef<Lifecycle> lifecycle) {
+    return create(spec, settings, lifecycle, StartPermits.unlimited(), true);
+  }
+
+  /**
+   * {@code startNow}: launch the child at once (a shared child; a per-session child whose session came
+   * with its initialize, for which the caller holds a start permit); otherwise only when the first
+   * client message arrives, taking a permit then: a legacy GET alone starts no process.
+   */
+  public static Behavior<Command> create(ServerSpec spec, RouterSettings settings, ActorRef<Lifecycle> lifecycle,
+      StartPermits permits, boolean startNow) {
+    // the caller's permit goes to the first instance only; one restarted after a bug takes its own
+    java.util.concurrent.atomic.AtomicBoolean handedOver = new java.util.concurrent.atomic.AtomicBoolean(startNow);
     return Behaviors.withStash(settings.stdinBufferMessages(), stash ->
         Behaviors.withTimers(timers ->
-            Behaviors.setup(context -> new ServerProcess(context, stash, timers, spec, settings, lifecycle))));
+            Behaviors.setup(context -> new ServerProcess(context, stash, timers, spec, settings, lifecycle, permits, startNow,
+                handedOver.getAndSet(false)))));
   }
 
   private final StashBuffer<Command> stash;
@@ -187,10 +203,20 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   private long lastActivityNanos = System.nanoTime();
   private int restarts;
   private final RestartPolicy restartPolicy;
+  private final StartPermits permits;
+  private final ClientSession.Timeouts sessionTimeouts;
+  private boolean launchRequested;
+  /** A per-session child holds a start permit from launch until it has answered initialize or is gone. */
+  private boolean holdsPermit;
 
   private ServerProcess(ActorContext<Command> context, StashBuffer<Command> stash, TimerScheduler<Command> timers,
-      ServerSpec spec, RouterSettings settings, ActorRef<Lifecycle> lifecycle) {
+      ServerSpec spec, RouterSettings settings, ActorRef<Lifecycle> lifecycle, StartPermits permits, boolean startNow,
+      boolean permitHandedOver) {
     super(context);
+    this.permits = permits;
+    this.sessionTimeouts = new ClientSession.Timeouts(settings.handshakeTimeout(),
+        spec.sessionIdleTimeout().orElse(settings.streamableIdleTimeout()),
+        spec.detachedTimeout().orElse(settings.streamableDetachedTimeout()));
     this.stash = stash;
     this.timers = timers;
     this.spec = spec;
@@ -202,7 +228,35 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     RouterSettings.Restart restart = settings.restart();
     this.restartPolicy = new RestartPolicy(restart.minBackoff(), restart.maxBackoff(), restart.randomFactor(),
         restart.maxCrashes(), restart.window());
+    if (startNow) {
+      holdsPermit = !spec.shareProcess() && (permitHandedOver || permits.tryAcquire(spec.key()));
+      launchRequested = true;
+      startChild();
+    }
+  }
+
+  /** The first message of a session whose child was not started yet: start it, if a permit is free. */
+  private Optional<JsonRpcError> launchOnDemand() {
+    if (launchRequested || phase != Phase.STARTING) {
+      return Optional.empty();
+    }
+    if (!spec.shareProcess()) {
+      if (!permits.tryAcquire(spec.key())) {
+        getContext().getLog().warn("child start refused key={} reason={}", spec.key(), permits.refusal(spec.key()));
+        return Optional.of(new JsonRpcError(JsonRpcError.UNAVAILABLE, permits.refusal(spec.key())));
+      }
+      holdsPermit = true;
+    }
+    launchRequested = true;
     startChild();
+    return Optional.empty();
+  }
+
+  private void releasePermit() {
+    if (holdsPermit) {
+      holdsPermit = false;
+      permits.release(spec.key());
+    }
   }
 
   private void startChild() {
@@ -240,8 +294,8 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
         .onMessage(SessionEnded.class, this::onSessionEnded)
         .onMessage(DirectDelivery.class, this::onDirectDelivery)
         .onMessage(CallTimedOut.class, this::onCallTimedOut)
-        .onSignal(PostStop.class, signal -> releaseProcess())
-        .onSignal(PreRestart.class, signal -> releaseProcess())
+        .onSignal(PostStop.class, signal -> releaseAll())
+        .onSignal(PreRestart.class, signal -> releaseAll())
         .build();
   }
 
@@ -259,6 +313,14 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     getContext().pipeToSelf(process.onExit(), (exited, failure) -> new ProcessExited(generation, exited.exitValue()));
     timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.checkInterval());
     phase = Phase.RUNNING;
+    if (!spec.shareProcess() && sessions.isEmpty()) {
+      // its session ended (or its open failed) while the child was starting: nobody will use it
+      getContext().getLog().info("key={} pid={} its session ended while it started; stopping it", spec.key(), process.pid());
+      stopMode = StopMode.GRACEFUL;
+      stopStartedAt = Instant.now();
+      closeStdin();
+      return stash.unstashAll(this);
+    }
     if (restarts > 0) {
       routing.childReplaced(outbox);
       if (routing.replaying()) {
@@ -290,7 +352,8 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
       return this;
     }
     ActorRef<ClientSession.Command> session =
-        getContext().spawn(ClientSession.create(spec.key(), open.sessionId(), open.outbound()), "session-" + open.sessionId());
+        getContext().spawn(ClientSession.create(spec.key(), open.sessionId(), open.outbound(), sessionTimeouts),
+            "session-" + open.sessionId());
     getContext().watchWith(session, new SessionEnded(open.sessionId()));
     sessions.put(open.sessionId(), new AttachedSession(session, open.outbound()));
     routing.sessionOpened(open.sessionId());
@@ -301,6 +364,12 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   }
 
   private Behavior<Command> onDeliverFirst(DeliverFirst first) {
+    noteClientStep(first.sessionId(), first.message());
+    Optional<JsonRpcError> notLaunched = launchOnDemand();
+    if (notLaunched.isPresent()) {
+      refuseOnStream(first, notLaunched.get());
+      return this;
+    }
     if (queuing()) {
       return stashOrReject(first, () -> refuseOnStream(first, tooManyQueued()));
     }
@@ -316,29 +385,70 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     return this;
   }
 
+  /** MCP lifecycle (basic/lifecycle): the client's initialize, then its notifications/initialized. */
+  private void noteClientStep(String sessionId, JsonRpcMessage message) {
+    AttachedSession session = sessions.get(sessionId);
+    if (session != null && !session.ready()) {
+      if (message instanceof JsonRpcMessage.Request r && "initialize".equals(r.method())) {
+        session.initializeSent(r.id());
+      } else if (message instanceof JsonRpcMessage.Notification n && "notifications/initialized".equals(n.method())) {
+        session.initializedReceived();
+        readyIfComplete(sessionId, session);
+      }
+    }
+  }
+
+  private void initializeNotTaken(String sessionId, JsonRpcMessage message) {
+    AttachedSession session = sessions.get(sessionId);
+    if (session != null && message instanceof JsonRpcMessage.Request r) {
+      session.initializeNotTaken(r.id());
+    }
+  }
+
+  private void readyIfComplete(String sessionId, AttachedSession session) {
+    if (session.becameReady()) {
+      lifecycle.tell(new SessionReady(sessionId));
+    }
+  }
+
   private void refuseOnStream(DeliverFirst first, JsonRpcError error) {
+    initializeNotTaken(first.sessionId(), first.message());
     if (first.message() instanceof JsonRpcMessage.Request request) {
       outbox.toSession(first.sessionId(), JsonRpcMessage.failure(request.id(), error));
     }
   }
 
   private Behavior<Command> onDeliver(Deliver deliver) {
-    if (queuing()) {
-      return stashOrReject(deliver, () -> deliver.replyTo().tell(new Rejected(tooManyQueued())));
-    }
     if (!sessions.containsKey(deliver.sessionId())) {
       deliver.replyTo().tell(new SessionNotFound(deliver.sessionId()));
       return this;
     }
+    noteClientStep(deliver.sessionId(), deliver.message());
+    Optional<JsonRpcError> notLaunched = launchOnDemand();
+    if (notLaunched.isPresent()) {
+      return reject(deliver, notLaunched.get());
+    }
+    if (queuing()) {
+      return stashOrReject(deliver, () -> reject(deliver, tooManyQueued()));
+    }
     Optional<JsonRpcError> refusal = refusal(deliver.message() instanceof JsonRpcMessage.Request)
         .or(() -> inFlightLimit(deliver.sessionId(), deliver.message()));
     if (refusal.isPresent()) {
-      deliver.replyTo().tell(new Rejected(refusal.get()));
-      return this;
+      return reject(deliver, refusal.get());
     }
     lastActivityNanos = System.nanoTime();
     SessionRouting.Outcome outcome = routing.fromClient(deliver.sessionId(), deliver.message(), outbox);
-    deliver.replyTo().tell(outcome == SessionRouting.Outcome.ACCEPTED ? Accepted.INSTANCE : new Rejected(stdinFull()));
+    return outcome == SessionRouting.Outcome.ACCEPTED ? accept(deliver) : reject(deliver, stdinFull());
+  }
+
+  private Behavior<Command> accept(Deliver deliver) {
+    deliver.replyTo().tell(Accepted.INSTANCE);
+    return this;
+  }
+
+  private Behavior<Command> reject(Deliver deliver, JsonRpcError error) {
+    initializeNotTaken(deliver.sessionId(), deliver.message());
+    deliver.replyTo().tell(new Rejected(error));
     return this;
   }
 
@@ -404,7 +514,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
 
   private Behavior<Command> onGetStatus(GetStatus get) {
     String status = switch (phase) {
-      case STARTING -> "starting";
+      case STARTING -> launchRequested ? "starting" : "waiting for a request";
       case RUNNING -> "running";
       case DRAINING -> "draining";
       case CLOSING, EXITED -> "stopping";
@@ -454,6 +564,13 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   }
 
   private Behavior<Command> onStop(Stop stop) {
+    if (phase == Phase.STARTING && !launchRequested) {
+      // no child was ever started: there is nothing to wait for
+      stopMode = stop.mode();
+      stopStartedAt = Instant.now();
+      stopWaiters.add(stop.replyTo());
+      return exited();
+    }
     if (phase == Phase.STARTING) {
       stash.stash(stop);
       return this;
@@ -626,6 +743,12 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     if (phase == Phase.EXITED) {
       return sessions.isEmpty() ? Behaviors.stopped() : this;
     }
+    if (!spec.shareProcess() && sessions.isEmpty()) {
+      releasePermit();
+      if (!launchRequested) {
+        return Behaviors.stopped(); // a legacy session that never sent a request: no child to stop
+      }
+    }
     if (!spec.shareProcess() && sessions.isEmpty() && phase == Phase.RUNNING) {
       stopMode = StopMode.GRACEFUL;
       closeStdin(); // its only client is gone: nobody is waiting for answers
@@ -694,6 +817,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     }
     phase = Phase.EXITED;
     timers.cancelAll();
+    releasePermit();
     boolean failed = goneReason != null || stopMode == null;
     if (goneReason == null) {
       goneReason = stopMode == StopMode.FORCE ? "was force-stopped"
@@ -785,6 +909,11 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     timers.startSingleTimer(Timeout.GRACE, settings.gracePeriod());
   }
 
+  private Behavior<Command> releaseAll() {
+    releasePermit();
+    return releaseProcess();
+  }
+
   private Behavior<Command> releaseProcess() {
     if (child != null) {
       child.release();
@@ -800,32 +929,6 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     return String.valueOf(t.getMessage());
   }
 
-  /**
-   * A session child and the stream to its client. Messages go straight to the outbound (thread-safe)
-   * rather than through the child's mailbox; the child is told only when the client cannot keep up.
-   */
-  private static final class AttachedSession {
-    private final ActorRef<ClientSession.Command> actor;
-    private final Outbound outbound;
-    private boolean overflowed;
-
-    AttachedSession(ActorRef<ClientSession.Command> actor, Outbound outbound) {
-      this.actor = actor;
-      this.outbound = outbound;
-    }
-
-    ActorRef<ClientSession.Command> actor() {
-      return actor;
-    }
-
-    void deliver(JsonRpcMessage message) {
-      // after an overflow the session is ending: nothing more is queued behind the unread buffer
-      if (!overflowed && outbound.offer(message) == Outbound.OfferResult.OVERFLOW) {
-        overflowed = true;
-        actor.tell(ClientSession.Overflowed.INSTANCE);
-      }
-    }
-  }
 
   private final class ToChildAndSessions implements SessionRouting.Outbox {
     @Override
@@ -838,6 +941,10 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
       AttachedSession session = sessions.get(sessionId);
       if (session != null) {
         session.deliver(message);
+        if (!session.ready() && session.answersInitialize(message)) {
+          releasePermit(); // the child is up: it no longer counts as starting
+          readyIfComplete(sessionId, session);
+        }
       } else if (DirectCalls.isDirect(sessionId)) {
         // through the mailbox, so the routing is never re-entered while it is routing
         getContext().getSelf().tell(new DirectDelivery(sessionId, message));

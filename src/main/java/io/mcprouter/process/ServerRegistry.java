@@ -12,6 +12,7 @@ import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.ServerSpec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.session.ClientSession;
 import io.mcprouter.session.Outbound;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.jsonrpc.JsonRpcError;
@@ -89,7 +90,37 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
 
   private record Running(ServerSpec spec) {}
 
-  private record SessionEntry(ActorRef<ServerProcess.Command> server, String key, Instant openedAt) {}
+  /** A session as the registry sees it: where it lives, and what makes it the cheapest to evict. */
+  private static final class SessionEntry {
+    final ActorRef<ServerProcess.Command> server;
+    final String key;
+    final Instant openedAt;
+    final Outbound outbound;
+    ActorRef<ClientSession.Command> session;
+    boolean initialized;
+
+    SessionEntry(ActorRef<ServerProcess.Command> server, String key, Instant openedAt, Outbound outbound) {
+      this.server = server;
+      this.key = key;
+      this.openedAt = openedAt;
+      this.outbound = outbound;
+    }
+
+    ActorRef<ServerProcess.Command> server() {
+      return server;
+    }
+
+    String key() {
+      return key;
+    }
+
+    Instant openedAt() {
+      return openedAt;
+    }
+  }
+
+  /** A limit a new session would break: its message names the setting; which sessions may make room. */
+  private record Limit(String message, boolean evictAnyKey, boolean evictable) {}
 
   /** Bound for collecting status answers; a server that cannot answer in this time is left out. */
   private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(3);
@@ -115,6 +146,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   private final Map<String, ServerProcess.KeyFailed> failedKeys = new HashMap<>();
   private final Map<String, RestartPolicy> failureHistory = new HashMap<>();
   private long spawned;
+  private final StartPermits permits;
 
   private final akka.actor.typed.javadsl.TimerScheduler<Command> timers;
 
@@ -126,6 +158,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     this.config = config;
     this.settings = settings;
     this.lifecycleAdapter = context.messageAdapter(ServerProcess.Lifecycle.class, FromServer::new);
+    this.permits = new StartPermits(settings.limits().maxStartingChildrenPerKey());
   }
 
   @Override
@@ -159,37 +192,95 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       open.replyTo().tell(new ServerProcess.OpenRejected(failed.get().error().message() + " " + stderrTail(failed.get())));
       return this;
     }
-    Optional<String> limit = sessionLimitReached(spec);
+    Optional<Limit> limit = sessionLimitReached(spec);
+    while (limit.isPresent() && evictFor(spec, limit.get())) {
+      limit = sessionLimitReached(spec);
+    }
     if (limit.isPresent()) {
-      getContext().getLog().warn("session refused key={} reason={}", spec.key(), limit.get());
-      open.replyTo().tell(new ServerProcess.OpenRejected(limit.get()));
+      getContext().getLog().warn("session refused key={} reason={}", spec.key(), limit.get().message());
+      open.replyTo().tell(new ServerProcess.OpenRejected(limit.get().message()));
       return this;
     }
-    ActorRef<ServerProcess.Command> server = spec.shareProcess() ? shared(spec) : spawnServer(spec);
+    // a Streamable session brings its initialize, so its child starts now; a legacy GET starts none
+    boolean startNow = spec.shareProcess() || open.first().isPresent();
+    if (!spec.shareProcess() && startNow && !permits.tryAcquire(spec.key())) {
+      getContext().getLog().warn("session refused key={} reason={}", spec.key(), permits.refusal(spec.key()));
+      open.replyTo().tell(new ServerProcess.OpenRejected(permits.refusal(spec.key())));
+      return this;
+    }
+    ActorRef<ServerProcess.Command> server = spec.shareProcess() ? shared(spec) : spawnServer(spec, startNow);
     String sessionId = newSessionId();
     // counted from now, so a burst of opens cannot overshoot the limits before the sessions start
-    sessionIndex.put(sessionId, new SessionEntry(server, spec.key(), Instant.now()));
+    sessionIndex.put(sessionId, new SessionEntry(server, spec.key(), Instant.now(), open.outbound()));
     directory.put(sessionId, server);
     server.tell(new ServerProcess.OpenSession(sessionId, open.outbound(), open.first(), open.replyTo()));
     return this;
   }
 
-  /** Which limit a new session of this key would break, if any; the message names the setting. */
-  private Optional<String> sessionLimitReached(ServerSpec spec) {
+  /** Which limit a new session of this key would break, if any. */
+  private Optional<Limit> sessionLimitReached(ServerSpec spec) {
     RouterSettings.Limits limits = settings.limits();
     if (sessionIndex.size() >= limits.maxSessions()) {
-      return Optional.of("limit reached: " + limits.maxSessions() + " sessions in all (mcprouter.limits.max-sessions)");
+      return Optional.of(new Limit("limit reached: " + limits.maxSessions() + " sessions in all (mcprouter.limits.max-sessions)",
+          true, true));
     }
     long ofKey = sessionIndex.values().stream().filter(e -> e.key().equals(spec.key())).count();
     if (ofKey >= limits.maxSessionsPerKey()) {
-      return Optional.of("limit reached: " + limits.maxSessionsPerKey() + " sessions for server '" + spec.key()
-          + "' (mcprouter.limits.max-sessions-per-key)");
+      return Optional.of(new Limit("limit reached: " + limits.maxSessionsPerKey() + " sessions for server '" + spec.key()
+          + "' (mcprouter.limits.max-sessions-per-key)", false, true));
     }
     boolean needsChild = !spec.shareProcess() || !sharedByKey.containsKey(instanceName(spec));
     if (needsChild && running.size() >= limits.maxChildren()) {
-      return Optional.of("limit reached: " + limits.maxChildren() + " running servers (mcprouter.limits.max-children)");
+      // an evicted session's child takes its grace period to exit: eviction would not make room now
+      return Optional.of(new Limit("limit reached: " + limits.maxChildren() + " running servers (mcprouter.limits.max-children)",
+          false, false));
     }
     return Optional.empty();
+  }
+
+  /**
+   * Makes room by ending one session that has nothing open (a Streamable session between requests):
+   * one that never completed the handshake first, then the one unconnected longest. It ends as if
+   * its client had sent DELETE. False when no session in the limit's scope can be evicted.
+   */
+  private boolean evictFor(ServerSpec spec, Limit limit) {
+    if (!limit.evictable()) {
+      return false;
+    }
+    String victimId = null;
+    SessionEntry victim = null;
+    long victimSince = 0;
+    for (Map.Entry<String, SessionEntry> e : sessionIndex.entrySet()) {
+      SessionEntry entry = e.getValue();
+      if (entry.outbound == null || (!limit.evictAnyKey() && !entry.key.equals(spec.key()))) {
+        continue;
+      }
+      java.util.OptionalLong since = entry.outbound.unconnectedSince();
+      if (since.isEmpty()) {
+        continue;
+      }
+      boolean better = victim == null || (victim.initialized && !entry.initialized)
+          || (victim.initialized == entry.initialized && since.getAsLong() < victimSince);
+      if (better) {
+        victimId = e.getKey();
+        victim = entry;
+        victimSince = since.getAsLong();
+      }
+    }
+    if (victim == null) {
+      return false;
+    }
+    sessionIndex.remove(victimId);
+    directory.remove(victimId);
+    String reason = "evicted to make room for a new session of '" + spec.key() + "' (" + limit.message()
+        + "); it had nothing open" + (victim.initialized ? "" : " and had not completed the handshake");
+    if (victim.session != null) {
+      victim.session.tell(new ClientSession.Close(reason));
+    } else {
+      getContext().getLog().info("session closed key={} session={} reason={}", victim.key, victimId.substring(0, 8), reason);
+      victim.outbound.complete();
+    }
+    return true;
   }
 
   private Behavior<Command> onCall(Call call) {
@@ -287,7 +378,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   }
 
   private ActorRef<ServerProcess.Command> shared(ServerSpec spec) {
-    return sharedByKey.computeIfAbsent(instanceName(spec), name -> spawnServer(spec));
+    return sharedByKey.computeIfAbsent(instanceName(spec), name -> spawnServer(spec, true));
   }
 
   /** The shared child of a key; a per-session key has one too, for REST calls. */
@@ -332,12 +423,17 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
         countFailure(r.spec().key(), gone.error());
       }
     } else if (event instanceof ServerProcess.SessionStarted started) {
-      Running r = running.get(started.server());
-      if (sessionIndex.putIfAbsent(started.sessionId(), new SessionEntry(started.server(),
-          r == null ? "?" : r.spec().key(), Instant.now())) == null) {
-        directory.put(started.sessionId(), started.server());
+      SessionEntry entry = sessionIndex.get(started.sessionId());
+      if (entry != null) {
+        entry.session = started.session();
       }
+      // an entry evicted before its session started is not put back: the session sees its outbound ended
       getContext().watchWith(started.session(), new SessionTerminated(started.sessionId()));
+    } else if (event instanceof ServerProcess.SessionReady ready) {
+      SessionEntry entry = sessionIndex.get(ready.sessionId());
+      if (entry != null) {
+        entry.initialized = true;
+      }
     }
     return this;
   }
@@ -365,10 +461,10 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     return this;
   }
 
-  private ActorRef<ServerProcess.Command> spawnServer(ServerSpec spec) {
+  private ActorRef<ServerProcess.Command> spawnServer(ServerSpec spec, boolean startNow) {
     // An exception inside the actor is a bug, not a server crash (those are handled in its state
     // machine): restart it with backoff; PreRestart has already killed its process tree.
-    Behavior<ServerProcess.Command> supervised = Behaviors.supervise(ServerProcess.create(spec, settings, lifecycleAdapter))
+    Behavior<ServerProcess.Command> supervised = Behaviors.supervise(ServerProcess.create(spec, settings, lifecycleAdapter, permits, startNow))
         .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)
             .withMaxRestarts(5));
     ActorRef<ServerProcess.Command> server = getContext().spawn(supervised, "server-" + spec.key() + "-" + (++spawned));

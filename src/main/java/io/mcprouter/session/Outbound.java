@@ -3,7 +3,9 @@ package io.mcprouter.session;
 import akka.Done;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 
 /**
  * The bounded stream towards one client's HTTP connection, whatever the transport. Only its
@@ -42,4 +44,25 @@ public interface Outbound {
 
   /** A short description of the bounds, for the log line that explains an overflow. */
   String describeBounds();
+
+  /**
+   * The connections of a session that outlives them (Streamable HTTP). {@code connected}: a GET
+   * stream, a POST's stream or JSON answer is open, or a request is waiting for its answer.
+   * {@code getStreamClosed}: the session held its standalone GET stream and that stream has ended.
+   */
+  record Connections(boolean connected, boolean getStreamClosed) {}
+
+  /**
+   * The watcher is told the current state at once and then every change, from whichever thread
+   * made it: keep it to a {@code tell}. A transport whose session is its connection never calls it.
+   */
+  default void watchConnections(Consumer<Connections> watcher) {}
+
+  /**
+   * Since when ({@link System#nanoTime}) no connection has been open; empty while one is, and always
+   * for a transport whose session is its connection. Such a session is the cheapest to end.
+   */
+  default OptionalLong unconnectedSince() {
+    return OptionalLong.empty();
+  }
 }

@@ -204,4 +204,21 @@ class TomlConfigLoaderTest {
         () -> load("[mcp_servers]\nd = { command = \"x\", request_timeout = \"soon\" }\n"));
     assertTrue(e.getMessage().contains("mcp_servers.d.request_timeout"), e.getMessage());
   }
+
+  @Test
+  void perKeySessionTimeoutsAreReadAndZeroIsRefused() throws IOException {
+    RouterConfig config = load("""
+        [mcp_servers]
+        a = { command = "x", detached_timeout = "5s", session_idle_timeout = "2m" }
+        b = { command = "y" }
+        """);
+    assertEquals(Optional.of(java.time.Duration.ofSeconds(5)), config.servers().get("a").detachedTimeout());
+    assertEquals(Optional.of(java.time.Duration.ofMinutes(2)), config.servers().get("a").sessionIdleTimeout());
+    assertEquals(Optional.empty(), config.servers().get("b").detachedTimeout());
+    assertEquals(Optional.of(java.time.Duration.ofSeconds(5)), config.servers().get("a").shared().detachedTimeout(),
+        "the REST child of a per-session key keeps the key's settings");
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> load("[mcp_servers]\nd = { command = \"x\", detached_timeout = 0 }\n"));
+    assertTrue(e.getMessage().contains("mcp_servers.d.detached_timeout"), e.getMessage());
+  }
 }

@@ -78,6 +78,9 @@ class ServerRegistryTest {
     ServerProcess.SessionOpened d = open("dedicated");
     assertNotEquals(a.sessionId(), b.sessionId());
     assertTrue(a.sessionId().matches("[0-9a-f]{32}"));
+    // a dedicated session opened without a message (a legacy GET) starts its child at its first message
+    assertEquals(ServerProcess.Accepted.INSTANCE, deliver(c.sessionId(), 1));
+    assertEquals(ServerProcess.Accepted.INSTANCE, deliver(d.sessionId(), 1));
     Await.until(Duration.ofSeconds(10), "all children started",
         () -> running().stream().allMatch(r -> r.pid() > 0) && running().size() == 3);
     List<ServerProcess.Status> servers = running();

@@ -37,6 +37,12 @@ public final class Connections {
   private final Set<ClientConnection> open = ConcurrentHashMap.newKeySet();
   private final AtomicInteger count = new AtomicInteger();
 
+  /** The connections of one router, bounded by its settings; both its HTTP servers share them. */
+  public static Connections of(io.mcprouter.config.RouterSettings settings, ActorSystem<?> system) {
+    return new Connections(new Settings(settings.connections().headerReadTimeout(), settings.connections().idleTimeout(),
+        settings.connections().maxConnections(), settings.connections().fdReserve(), settings.limits().maxChildren()), system);
+  }
+
   public Connections(Settings settings, ActorSystem<?> system) {
     this(settings, softOpenFileLimit(), system);
   }

@@ -88,6 +88,12 @@ public final class LegacySseRoutes {
     ClientConnection.of(request).ifPresent(outbound::endWhenClosed);
     CompletionStage<ServerProcess.OpenSessionReply> reply = AskPattern.ask(registry,
         replyTo -> new ServerRegistry.OpenSession(key, outbound, Optional.empty(), replyTo), settings.askTimeout(), system.scheduler());
+    // a session opened after its ask gave up (504) has no client: it ends as soon as it starts
+    reply.whenComplete((opened, failure) -> {
+      if (failure != null) {
+        outbound.complete();
+      }
+    });
     return FutureResponse.complete(reply.thenApplyAsync(opened -> {
       if (opened instanceof ServerProcess.SessionOpened session) {
         Source<ByteString, NotUsed> events = outbound.events("/messages?sessionid=" + session.sessionId());

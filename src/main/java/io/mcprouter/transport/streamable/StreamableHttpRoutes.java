@@ -87,9 +87,6 @@ public final class StreamableHttpRoutes {
     this.settings = settings;
     this.system = system;
     this.guard = guard;
-    Duration sweep = settings.streamableIdleTimeout().dividedBy(4).compareTo(Duration.ofSeconds(1)) < 0
-        ? Duration.ofSeconds(1) : settings.streamableIdleTimeout().dividedBy(4);
-    system.scheduler().scheduleAtFixedRate(sweep, sweep, this::closeIdleSessions, system.executionContext());
   }
 
   public Route routes() {
@@ -145,6 +142,13 @@ public final class StreamableHttpRoutes {
     CompletionStage<ServerProcess.OpenSessionReply> reply = AskPattern.ask(registry,
         replyTo -> new ServerRegistry.OpenSession(key, session, Optional.of(initialize), replyTo),
         settings.askTimeout(), system.scheduler());
+    // a session opened after its ask gave up (504) has no client: it ends as soon as it starts,
+    // releasing its place in the limits, its actor and any child started for it
+    reply.whenComplete((opened, failure) -> {
+      if (failure != null) {
+        session.complete();
+      }
+    });
     return FutureResponse.complete(reply.thenComposeAsync(opened -> {
       if (opened instanceof ServerProcess.SessionOpened ok) {
         sessions.put(ok.sessionId(), new Entry(key, session));
@@ -231,16 +235,6 @@ public final class StreamableHttpRoutes {
     all.add(CacheControl.create(CacheDirectives.NO_CACHE));
     return HttpResponse.create().withHeaders(all).withEntity(HttpEntities.create(
         ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), events));
-  }
-
-  private void closeIdleSessions() {
-    sessions.forEach((id, entry) -> {
-      if (entry.session().idleFor(settings.streamableIdleTimeout())) {
-        system.log().info("session closed key={} session={} reason=idle for {}", entry.key(), id,
-            settings.streamableIdleTimeout());
-        entry.session().complete();
-      }
-    });
   }
 
   private static JsonNode progressToken(JsonRpcMessage.Request request) {

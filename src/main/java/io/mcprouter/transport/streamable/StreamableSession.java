@@ -24,9 +24,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 
 /**
  * The outbound side of one Streamable HTTP session: which SSE stream each message belongs on, and a
@@ -92,8 +94,11 @@ public final class StreamableSession implements Outbound {
   private long streamCounter;
   private int bufferedEvents;
   private long bufferedBytes;
-  private long lastActivityNanos = System.nanoTime();
   private boolean closed;
+  private boolean heldGetStream;
+  private Connections reported;
+  private long unconnectedSinceNanos = -1;
+  private Consumer<Connections> watcher;
 
   public StreamableSession(ActorSystem<?> system, int maxEvents, long maxBytes, Duration keepAlive, OutputBudget budget) {
     this.system = system;
@@ -112,7 +117,15 @@ public final class StreamableSession implements Outbound {
   /** As above; the request's stream ends at once when {@code connection} goes. */
   public synchronized Answer attachRequest(JsonNode requestId, JsonNode progressToken, boolean sse, boolean prime,
       Optional<ClientConnection> connection) {
-    touch();
+    try {
+      return openRequestStream(requestId, progressToken, sse, prime, connection);
+    } finally {
+      report();
+    }
+  }
+
+  private Answer openRequestStream(JsonNode requestId, JsonNode progressToken, boolean sse, boolean prime,
+      Optional<ClientConnection> connection) {
     EventStream stream = new EventStream("r" + (++streamCounter));
     streams.put(stream.id, stream);
     byRequest.put(SessionRouting.idKey(requestId), stream);
@@ -134,6 +147,7 @@ public final class StreamableSession implements Outbound {
       finish(stream);
       streams.remove(stream.id);
     }
+    report();
   }
 
   /**
@@ -148,7 +162,6 @@ public final class StreamableSession implements Outbound {
   /** As above; the stream ends at once when {@code connection} goes. */
   public synchronized Source<ByteString, NotUsed> attachGet(Optional<String> lastEventId, boolean prime,
       Optional<ClientConnection> connection) {
-    touch();
     EventStream stream = standalone;
     long after = standalone.deliveredSeq;
     if (lastEventId.isPresent()) {
@@ -168,7 +181,10 @@ public final class StreamableSession implements Outbound {
     if (stream.live != null) {
       stream.live.complete();
     }
-    return connect(stream, replay, connection);
+    heldGetStream |= stream == standalone;
+    Source<ByteString, NotUsed> events = connect(stream, replay, connection);
+    report();
+    return events;
   }
 
   @Override
@@ -176,12 +192,12 @@ public final class StreamableSession implements Outbound {
     if (closed) {
       return OfferResult.CLOSED;
     }
-    touch();
     EventStream target = streamFor(message);
     if (target.jsonAnswer != null) {
       if (message instanceof JsonRpcMessage.Response) {
         target.jsonAnswer.complete(message);
         finish(target);
+        report();
         return OfferResult.ENQUEUED;
       }
       target = standalone; // a plain JSON answer has no room for related messages
@@ -199,10 +215,12 @@ public final class StreamableSession implements Outbound {
         // from its Last-Event-ID
         target.live.abort();
         target.live = null;
+        report();
       }
     }
     if (message instanceof JsonRpcMessage.Response) {
       finish(target);
+      report();
     }
     return trim() ? OfferResult.ENQUEUED : OfferResult.OVERFLOW;
   }
@@ -266,10 +284,40 @@ public final class StreamableSession implements Outbound {
     return closed;
   }
 
-  /** Idle: no connection open, no request waiting for its answer, for at least this long. */
-  public synchronized boolean idleFor(Duration limit) {
-    boolean connected = streams.values().stream().anyMatch(s -> s.live != null || s.jsonAnswer != null);
-    return !connected && byRequest.isEmpty() && System.nanoTime() - lastActivityNanos > limit.toNanos();
+  @Override
+  public synchronized void watchConnections(Consumer<Connections> watcher) {
+    this.watcher = watcher;
+    reported = null;
+    report();
+  }
+
+  @Override
+  public synchronized OptionalLong unconnectedSince() {
+    return closed || unconnectedSinceNanos < 0 ? OptionalLong.empty() : OptionalLong.of(unconnectedSinceNanos);
+  }
+
+  /** Tells the watcher when what is open has changed; called at the end of every change. */
+  private void report() {
+    if (closed) {
+      return;
+    }
+    boolean connected = !byRequest.isEmpty();
+    for (EventStream stream : streams.values()) {
+      connected |= stream.live != null || stream.jsonAnswer != null;
+    }
+    Connections now = new Connections(connected, heldGetStream && standalone.live == null);
+    if (now.equals(reported)) {
+      return;
+    }
+    reported = now;
+    if (connected) {
+      unconnectedSinceNanos = -1;
+    } else if (unconnectedSinceNanos < 0) {
+      unconnectedSinceNanos = System.nanoTime();
+    }
+    if (watcher != null) {
+      watcher.accept(now);
+    }
   }
 
   private EventStream streamFor(JsonRpcMessage message) {
@@ -320,7 +368,7 @@ public final class StreamableSession implements Outbound {
     if (stream.live == live) {
       stream.live = null;
     }
-    touch();
+    report();
   }
 
   private void finish(EventStream stream) {
@@ -367,10 +415,6 @@ public final class StreamableSession implements Outbound {
   /** An event with an id and empty data: lets a 2025-11-25 client resume a stream that has sent nothing yet. */
   private ByteString priming(EventStream stream) {
     return ByteString.fromString("id: " + stream.id + "." + seq + "\n").concat(RETRY).concat(ByteString.fromString("data: \n\n"));
-  }
-
-  private void touch() {
-    lastActivityNanos = System.nanoTime();
   }
 
   private static long parseSeq(String text) {
