@@ -19,6 +19,7 @@ import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.HttpServer;
+import io.mcprouter.http.KnownKeys;
 import io.mcprouter.http.OriginGuard;
 import io.mcprouter.transport.streamable.StreamableHttpRoutes;
 import io.mcprouter.process.ServerRegistry;
@@ -89,9 +90,10 @@ public final class Router {
     ServerControl local = new LocalServerControl(registry, settings, system);
     if (command.runsProxy()) {
       OriginGuard guard = new OriginGuard(config.proxyServer().host(), settings.allowedOrigins(), settings.allowedHosts());
+      KnownKeys keys = new KnownKeys(config.servers().keySet());
       var routes = concat(
-          new LegacySseRoutes(registry, directory, settings, system, guard).routes(),
-          new StreamableHttpRoutes(registry, directory, settings, system, guard).routes(),
+          new LegacySseRoutes(registry, directory, settings, system, guard, keys).routes(),
+          new StreamableHttpRoutes(registry, directory, settings, system, guard, keys).routes(),
           new AdminRoutes(registry, config, settings, system, local).routes(),
           ApiRoutes.HealthRoute.route());
       proxy = HttpServer.start("proxy", config.proxyServer(), routes, ErrorHandling.Style.JSON_RPC, UNBIND_DRAIN, system)

@@ -32,6 +32,7 @@ import akka.util.ByteString;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.FutureResponse;
+import io.mcprouter.http.KnownKeys;
 import io.mcprouter.http.OriginGuard;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
@@ -60,9 +61,11 @@ public final class LegacySseRoutes {
   private final RouterSettings settings;
   private final ActorSystem<?> system;
   private final OriginGuard guard;
+  private final KnownKeys keys;
 
   public LegacySseRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
-      OriginGuard guard) {
+      OriginGuard guard, KnownKeys keys) {
+    this.keys = keys;
     this.registry = registry;
     this.directory = directory;
     this.settings = settings;
@@ -72,7 +75,7 @@ public final class LegacySseRoutes {
 
   public Route routes() {
     return concat(
-        pathPrefix("sse", () -> path(segment(), key -> guard.check(() -> get(() -> openSession(key))))),
+        pathPrefix("sse", () -> path(segment(), key -> guard.check(() -> keys.check(key, () -> get(() -> openSession(key)))))),
         path("messages", () -> pathEndOrSingleSlash(() -> guard.check(() -> post(this::postMessage)))));
   }
 

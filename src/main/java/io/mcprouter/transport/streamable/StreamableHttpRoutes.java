@@ -36,6 +36,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.FutureResponse;
+import io.mcprouter.http.KnownKeys;
 import io.mcprouter.http.OriginGuard;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
@@ -74,10 +75,12 @@ public final class StreamableHttpRoutes {
   private final RouterSettings settings;
   private final ActorSystem<?> system;
   private final OriginGuard guard;
+  private final KnownKeys keys;
   private final Map<String, Entry> sessions = new ConcurrentHashMap<>();
 
   public StreamableHttpRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
-      OriginGuard guard) {
+      OriginGuard guard, KnownKeys keys) {
+    this.keys = keys;
     this.registry = registry;
     this.directory = directory;
     this.settings = settings;
@@ -89,10 +92,10 @@ public final class StreamableHttpRoutes {
   }
 
   public Route routes() {
-    return pathPrefix("mcp", () -> path(segment(), key -> guard.check(() -> extractRequest(request -> concat(
+    return pathPrefix("mcp", () -> path(segment(), key -> guard.check(() -> keys.check(key, () -> extractRequest(request -> concat(
         post(() -> postMessage(key, request)),
         get(() -> openStream(key, request)),
-        delete(() -> endSession(key, request)))))));
+        delete(() -> endSession(key, request))))))));
   }
 
   private Route postMessage(String key, HttpRequest request) {
