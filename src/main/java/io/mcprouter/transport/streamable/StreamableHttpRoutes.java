@@ -41,6 +41,7 @@ import io.mcprouter.http.OriginGuard;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.jsonrpc.ProtocolVersions;
 import io.mcprouter.process.ServerProcess;
 import io.mcprouter.process.ServerRegistry;
 import io.mcprouter.process.SessionDirectory;
@@ -49,7 +50,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -64,7 +64,6 @@ public final class StreamableHttpRoutes {
 
   public static final String SESSION_HEADER = "Mcp-Session-Id";
   public static final String VERSION_HEADER = "MCP-Protocol-Version";
-  public static final Set<String> SUPPORTED_VERSIONS = Set.of("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25");
   /** Revisions whose clients understand priming events (an id with empty data) and resume with them. */
   private static final String PRIMING_SINCE = "2025-11-25";
 
@@ -100,9 +99,11 @@ public final class StreamableHttpRoutes {
 
   private Route postMessage(String key, HttpRequest request) {
     Optional<String> version = header(request, VERSION_HEADER);
-    if (version.isPresent() && !SUPPORTED_VERSIONS.contains(version.get())) {
+    // checked against the router's revisions, not the session's: each session is answered its own
+    // revision at initialize, and the spec asks only that an unsupported value be refused
+    if (version.isPresent() && !ProtocolVersions.isSupported(version.get())) {
       return error(StatusCodes.BAD_REQUEST, JsonRpcError.INVALID_REQUEST, "unsupported MCP-Protocol-Version '"
-          + version.get() + "' (supported: 2024-11-05, 2025-03-26, 2025-06-18, 2025-11-25)");
+          + version.get() + "' (supported: " + String.join(", ", ProtocolVersions.SUPPORTED) + ")");
     }
     if (!ErrorHandling.isJson(request.entity())) {
       return error(StatusCodes.UNSUPPORTED_MEDIA_TYPE, JsonRpcError.INVALID_REQUEST, "Content-Type must be application/json");
