@@ -43,6 +43,8 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
 
   private final ActorRef<ServerRegistry.Command> registry;
   private final RouterSettings settings;
+  /** Captured here: the shutdown task runs off the actor's thread, where getContext() must not be called. */
+  private final akka.actor.typed.Scheduler scheduler;
   /** Completes once the registry (and so every server actor, whose PostStop kills its process tree) is gone. */
   private final CompletableFuture<Done> registryGone = new CompletableFuture<>();
 
@@ -54,6 +56,7 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
       RouterSettings settings) {
     super(context);
     this.settings = settings;
+    this.scheduler = context.getSystem().scheduler();
     // Resume, not restart: the registry's maps are the only index of the running servers and their
     // sessions. A restart would begin with empty maps and, by default, stop every server actor (all
     // children and sessions gone for one bad message); keeping the children (withStopChildren(false))
@@ -71,13 +74,15 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
         this::stopServers);
   }
 
-  /** Done when every server has stopped, or at once when the registry (and so every server actor) is gone. */
+  /**
+   * Done when every server has stopped, or at once when the registry (and so every server actor) is gone.
+   * Runs on a shutdown thread: it reads only final fields.
+   */
   private CompletionStage<Done> stopServers() {
     if (registryGone.isDone()) {
       return registryGone;
     }
-    return AskPattern.<ServerRegistry.Command, Done>ask(registry, ServerRegistry.StopAll::new, settings.shutdownTimeout(),
-            getContext().getSystem().scheduler())
+    return AskPattern.<ServerRegistry.Command, Done>ask(registry, ServerRegistry.StopAll::new, settings.shutdownTimeout(), scheduler)
         .exceptionallyCompose(failure -> registryGone)
         .applyToEither(registryGone, done -> done);
   }
