@@ -66,8 +66,14 @@ public final class Main {
       return;
     }
     log.info("mcprouter running with {} server(s) from {}", config.servers().size(), config.source());
-    router.system().getWhenTerminated().toCompletableFuture().join();
-    System.exit(0);
+    System.exit(awaitTermination(router, System.err));
+  }
+
+  /** 0 after a shutdown that was asked for; otherwise the reason, one line on {@code err}, and 1. */
+  static int awaitTermination(Router router, java.io.PrintStream err) {
+    java.util.Optional<String> unplanned = router.terminated().toCompletableFuture().join();
+    unplanned.ifPresent(reason -> err.println("mcprouter: stopped unexpectedly: " + reason));
+    return unplanned.isPresent() ? 1 : 0;
   }
 
   /** The explicit --config, else .env.toml, else the example shipped with the project, so a fresh clone runs. */

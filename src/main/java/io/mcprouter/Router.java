@@ -4,7 +4,9 @@ import static akka.http.javadsl.server.Directives.concat;
 
 import akka.Done;
 import akka.actor.CoordinatedShutdown;
+import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.http.javadsl.ServerBinding;
 import io.mcprouter.admin.AdminRoutes;
@@ -17,6 +19,7 @@ import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.HttpServer;
+import io.mcprouter.http.KnownKeys;
 import io.mcprouter.http.OriginGuard;
 import io.mcprouter.http.connection.Connections;
 import io.mcprouter.transport.streamable.StreamableHttpRoutes;
@@ -31,23 +34,34 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A running router: the actor system (whose guardian is the {@link ServerRegistry}) and the HTTP
- * servers the command asked for. Stopping it runs coordinated shutdown, which unbinds, then stops
- * every MCP server gracefully, escalating to signals.
+ * A running router: the actor system (whose root is the {@link Guardian}, above the {@link ServerRegistry})
+ * and the HTTP servers the command asked for. Stopping it runs coordinated shutdown, which unbinds, then
+ * stops every MCP server gracefully, escalating to signals.
  */
 public final class Router {
 
   private static final Duration UNBIND_DRAIN = Duration.ofSeconds(3);
 
-  private final ActorSystem<ServerRegistry.Command> system;
+  /** The reason {@link #stop()} gives: a shutdown that was asked for, like the JVM's own (SIGTERM, SIGINT). */
+  private enum StopRequested implements CoordinatedShutdown.Reason { INSTANCE }
+
+  /** Where the registry's behavior comes from; tests put one that fails where the real one goes. */
+  interface RegistryFactory {
+    Behavior<ServerRegistry.Command> create(RouterConfig config, RouterSettings settings, SessionDirectory directory);
+  }
+
+  private final ActorSystem<Guardian.Command> system;
+  private final ActorRef<ServerRegistry.Command> registry;
   private final RouterSettings settings;
   private final OutputBudget budget;
   private final Optional<ServerBinding> proxy;
   private final Optional<ServerBinding> api;
 
-  private Router(ActorSystem<ServerRegistry.Command> system, RouterSettings settings, OutputBudget budget,
+  private Router(ActorSystem<Guardian.Command> system, ActorRef<ServerRegistry.Command> registry, RouterSettings settings,
+      OutputBudget budget,
       Optional<ServerBinding> proxy, Optional<ServerBinding> api) {
     this.system = system;
+    this.registry = registry;
     this.settings = settings;
     this.budget = budget;
     this.proxy = proxy;
@@ -55,27 +69,41 @@ public final class Router {
   }
 
   public static CompletionStage<Router> start(RouterConfig config, Config akkaConfig, CommandLine.Command command) {
+    return start(config, akkaConfig, command, ServerRegistry::create);
+  }
+
+  static CompletionStage<Router> start(RouterConfig config, Config akkaConfig, CommandLine.Command command,
+      RegistryFactory registryFactory) {
     RouterSettings settings = RouterSettings.fromConfig(akkaConfig);
     settings.json().mapper(); // built here, not on the thread of the first request that parses
     SessionDirectory directory = new SessionDirectory();
-    ActorSystem<ServerRegistry.Command> system =
-        ActorSystem.create(ServerRegistry.create(config, settings, directory), "mcprouter", akkaConfig);
-    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-mcp-servers",
-        () -> AskPattern.<ServerRegistry.Command, Done>ask(system, ServerRegistry.StopAll::new,
-            settings.shutdownTimeout(), system.scheduler()));
+    ActorSystem<Guardian.Command> system = ActorSystem.create(
+        Guardian.create(registryFactory.create(config, settings, directory), settings), "mcprouter", akkaConfig);
+    return AskPattern.<Guardian.Command, ActorRef<ServerRegistry.Command>>ask(system, Guardian.GetRegistry::new,
+            settings.askTimeout(), system.scheduler())
+        .thenCompose(registry -> bind(config, command, settings, directory, system, registry))
+        .whenComplete((router, failure) -> {
+          if (failure != null) {
+            system.terminate();
+          }
+        });
+  }
 
+  private static CompletionStage<Router> bind(RouterConfig config, CommandLine.Command command, RouterSettings settings,
+      SessionDirectory directory, ActorSystem<Guardian.Command> system, ActorRef<ServerRegistry.Command> registry) {
     CompletableFuture<Optional<ServerBinding>> proxy = CompletableFuture.completedFuture(Optional.empty());
     CompletableFuture<Optional<ServerBinding>> api = CompletableFuture.completedFuture(Optional.empty());
-    ServerControl local = new LocalServerControl(system, settings, system);
+    ServerControl local = new LocalServerControl(registry, settings, system);
     // one file-descriptor table for the whole process: both servers count against one limit
     Connections connections = Connections.of(settings, system);
     OutputBudget budget = OutputBudget.of(settings, system);
     if (command.runsProxy()) {
       OriginGuard guard = new OriginGuard(config.proxyServer().host(), settings.allowedOrigins(), settings.allowedHosts());
+      KnownKeys keys = new KnownKeys(config.servers().keySet());
       var routes = concat(
-          new LegacySseRoutes(system, directory, settings, system, guard, budget).routes(),
-          new StreamableHttpRoutes(system, directory, settings, system, guard, budget).routes(),
-          new AdminRoutes(system, config, settings, system, local).routes(),
+          new LegacySseRoutes(registry, directory, settings, system, guard, keys, budget).routes(),
+          new StreamableHttpRoutes(registry, directory, settings, system, guard, keys, budget).routes(),
+          new AdminRoutes(registry, config, settings, system, local).routes(),
           ApiRoutes.HealthRoute.route());
       proxy = HttpServer.start("proxy", config.proxyServer(), routes, ErrorHandling.Style.JSON_RPC, UNBIND_DRAIN, connections, system)
           .thenApply(Optional::of).toCompletableFuture();
@@ -84,22 +112,21 @@ public final class Router {
       // on its own, the API acts on the proxy's servers through the proxy's /admin endpoints
       ServerControl control = command.runsProxy() ? local
           : new RemoteServerControl(config.proxyUrl(), config.adminToken(), system);
-      api = HttpServer.start("api", config.apiServer(), new ApiRoutes(system, config, settings, system, control).routes(),
+      api = HttpServer.start("api", config.apiServer(), new ApiRoutes(registry, config, settings, system, control).routes(),
           ErrorHandling.Style.API_ENVELOPE, UNBIND_DRAIN, connections, system).thenApply(Optional::of).toCompletableFuture();
     }
     CompletableFuture<Optional<ServerBinding>> proxyBinding = proxy;
     CompletableFuture<Optional<ServerBinding>> apiBinding = api;
     return CompletableFuture.allOf(proxy, api)
-        .thenApply(done -> new Router(system, settings, budget, proxyBinding.join(), apiBinding.join()))
-        .whenComplete((router, failure) -> {
-          if (failure != null) {
-            system.terminate();
-          }
-        });
+        .thenApply(done -> new Router(system, registry, settings, budget, proxyBinding.join(), apiBinding.join()));
   }
 
-  public ActorSystem<ServerRegistry.Command> system() {
+  public ActorSystem<?> system() {
     return system;
+  }
+
+  ActorRef<ServerRegistry.Command> registry() {
+    return registry;
   }
 
   public RouterSettings settings() {
@@ -121,6 +148,29 @@ public final class Router {
 
   /** Coordinated shutdown: unbind, stop every MCP server, terminate the actor system. */
   public CompletionStage<Done> stop() {
-    return CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
+    return CoordinatedShutdown.get(system).runAll(StopRequested.INSTANCE);
+  }
+
+  /**
+   * Completes when the actor system has terminated: empty after a shutdown that was asked for
+   * ({@link #stop()}, or the JVM's shutdown hook on SIGTERM/SIGINT), else why the router ended.
+   */
+  public CompletionStage<Optional<String>> terminated() {
+    return system.getWhenTerminated().thenApply(t -> unplanned(CoordinatedShutdown.get(system).getShutdownReason()));
+  }
+
+  static Optional<String> unplanned(Optional<CoordinatedShutdown.Reason> reason) {
+    if (reason.isEmpty()) {
+      return Optional.of("the actor system terminated without a coordinated shutdown");
+    }
+    CoordinatedShutdown.Reason r = reason.get();
+    if (r == StopRequested.INSTANCE || r == CoordinatedShutdown.jvmExitReason()) {
+      return Optional.empty();
+    }
+    if (r instanceof Guardian.Unplanned unplanned) {
+      return Optional.of(unplanned.reason());
+    }
+    // ActorSystemTerminateReason: the root actor ended, or something called terminate() directly
+    return Optional.of("the actor system terminated (" + r.getClass().getSimpleName().replace("$", "") + ")");
   }
 }

@@ -115,7 +115,7 @@ final class DirectCalls {
 
   private static ObjectNode initializeParams() {
     ObjectNode params = JsonNodeFactory.instance.objectNode();
-    params.put("protocolVersion", "2025-06-18");
+    params.put("protocolVersion", io.mcprouter.jsonrpc.ProtocolVersions.LATEST);
     params.putObject("capabilities");
     params.putObject("clientInfo").put("name", "mcprouter-api").put("version", "1.0.0");
     return params;

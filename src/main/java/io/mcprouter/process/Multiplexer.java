@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.jsonrpc.ProtocolVersions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -18,8 +19,11 @@ import java.util.Map;
  *
  * <ul>
  *   <li>Request ids are rewritten to router-unique numbers and restored, exactly as sent, on the answer.
- *   <li>The child is initialized once; later sessions get the cached result under their own id, and
- *       only the first {@code notifications/initialized} reaches the child.
+ *   <li>The child is initialized once, asked for the newest revision the router speaks (so its era
+ *       does not depend on which client came first); every session gets the cached result under its
+ *       own id with the {@code protocolVersion} it asked for when the router supports that revision,
+ *       else the one the child negotiated. Only the first {@code notifications/initialized} reaches
+ *       the child.
  *   <li>The child is told the clients can do sampling, elicitation and roots, whatever the first
  *       client said; a server-to-client request for a session that did not declare the capability is
  *       answered here with an error instead.
@@ -46,6 +50,7 @@ final class Multiplexer implements SessionRouting {
 
   private static final class SessionState {
     JsonNode capabilities = JsonNodeFactory.instance.objectNode();
+    String requestedVersion;
     boolean initialized;
     long lastActivity;
   }
@@ -93,9 +98,10 @@ final class Multiplexer implements SessionRouting {
     if (params.get("capabilities") instanceof ObjectNode declared) {
       session.capabilities = declared.deepCopy();
     }
+    session.requestedVersion = params.path("protocolVersion").asText(null);
     if (initializeResult != null) {
       session.initialized = true;
-      out.toSession(sessionId, JsonRpcMessage.success(request.id(), initializeResult));
+      out.toSession(sessionId, JsonRpcMessage.success(request.id(), resultFor(session, initializeResult)));
       return Outcome.ACCEPTED;
     }
     if (initializeInFlight != null) {
@@ -111,6 +117,7 @@ final class Multiplexer implements SessionRouting {
         }
       }
     }
+    params.put("protocolVersion", ProtocolVersions.LATEST);
     long upstreamId = nextUpstreamId++;
     if (!out.toChild(new JsonRpcMessage.Request(LongNode.valueOf(upstreamId), "initialize", params))) {
       return Outcome.CHILD_BUSY;
@@ -268,9 +275,25 @@ final class Multiplexer implements SessionRouting {
       SessionState session = sessions.get(waiter.sessionId());
       if (session != null) {
         session.initialized |= !response.isError();
-        out.toSession(waiter.sessionId(), new JsonRpcMessage.Response(waiter.clientId(), response.result(), response.error()));
+        out.toSession(waiter.sessionId(), new JsonRpcMessage.Response(waiter.clientId(),
+            response.isError() ? response.result() : resultFor(session, response.result()), response.error()));
       }
     }
+  }
+
+  /**
+   * The cached result as this session should see it: its own revision when the router speaks it (the
+   * child keeps speaking what it negotiated; see the README on eras), else the child's. A copy, since
+   * the cache is shared and sent nodes are never mutated.
+   */
+  private static JsonNode resultFor(SessionState session, JsonNode result) {
+    if (!(result instanceof ObjectNode negotiated) || !ProtocolVersions.isSupported(session.requestedVersion)
+        || session.requestedVersion.equals(negotiated.path("protocolVersion").asText(null))) {
+      return result;
+    }
+    ObjectNode answer = negotiated.deepCopy();
+    answer.put("protocolVersion", session.requestedVersion);
+    return answer;
   }
 
   private void askClient(JsonRpcMessage.Request request, Outbox out) {

@@ -308,9 +308,10 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   }
 
   private Behavior<Command> onListRunning(ListRunning list) {
+    forgetExpiredFailures();
     List<ServerProcess.Status> failed = new ArrayList<>();
-    failedKeys.keySet().forEach(key -> failure(key).ifPresent(f -> failed.add(new ServerProcess.Status(key, "failed", -1, 0, 0,
-        Optional.empty(), 0, config.servers().get(key).shareProcess()))));
+    failedKeys.keySet().forEach(key -> failed.add(new ServerProcess.Status(key, "failed", -1, 0, 0,
+        Optional.empty(), 0, config.servers().get(key).shareProcess())));
     getContext().spawnAnonymous(Collector.create(List.copyOf(running.keySet()), ServerProcess.GetStatus::new,
         ServerProcess.Status.class, STATUS_TIMEOUT, true, statuses -> {
           List<ServerProcess.Status> all = new ArrayList<>(statuses);
@@ -369,6 +370,12 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       return Optional.empty();
     }
     return Optional.ofNullable(failed);
+  }
+
+  /** Expired bars go in one pass of their own, never while the map is being iterated for something else. */
+  private void forgetExpiredFailures() {
+    Instant now = Instant.now();
+    failedKeys.values().removeIf(failed -> now.isAfter(failed.until()));
   }
 
   private static String stderrTail(ServerProcess.KeyFailed failed) {

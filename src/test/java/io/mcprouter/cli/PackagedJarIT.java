@@ -41,9 +41,14 @@ class PackagedJarIT {
   private record Running(Process process, BlockingQueue<String> stdout, List<String> allStdout, List<String> stderr) {}
 
   private Running launch(Path workDir, String... args) throws IOException {
+    return launch(workDir, List.of(), args);
+  }
+
+  private Running launch(Path workDir, List<String> jvmOptions, String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dmcprouter.stop.shutdown-timeout=6s", "-jar", JAR.toString()));
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dmcprouter.stop.shutdown-timeout=6s"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", JAR.toString()));
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).directory(workDir.toFile()).start();
     BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
@@ -289,6 +294,37 @@ class PackagedJarIT {
 
   private static String text(com.fasterxml.jackson.databind.JsonNode answer) {
     return answer.path("result").path("content").path(0).path("text").asText();
+  }
+
+  @Test
+  void listingRunningServersAfterACrashLoopBarExpiredLeavesTheRouterServing() throws Exception {
+    Path file = config("[proxy_server]\nport = 0\n[mcp_server_commands]\ndies = \"echo boom >&2; exit 5\"\n");
+    Running running = launch(dir, List.of("-Dmcprouter.restart.max-crashes=1", "-Dmcprouter.restart.crash-window=1s"),
+        "proxy", "-c", file.toString());
+    try {
+      int port = awaitPort(running);
+      java.net.http.HttpClient http = SseTestClient.newHttpClient();
+      String base = "http://127.0.0.1:" + port;
+      Await.until(Duration.ofSeconds(20), "the key is barred as crash-looping", () -> get(http, base + "/sse/dies").contains("crash-looping"));
+      assertTrue(get(http, base + "/admin/list-running-servers").contains("\"failed\""));
+      // once the bar has expired, the listing forgets it; this call used to stop the router with exit status 0
+      Await.until(Duration.ofSeconds(10), "the expired bar is no longer listed",
+          () -> !get(http, base + "/admin/list-running-servers").contains("\"failed\""));
+      assertTrue(running.process().isAlive(), "router exited with " + (running.process().isAlive() ? "" : running.process().exitValue()));
+      assertTrue(get(http, base + "/health").contains("ok"), "still serving");
+    } finally {
+      running.process().destroyForcibly();
+    }
+  }
+
+  /** The body, or the failure: a router that went away makes the condition fail loudly, not time out. */
+  private static String get(java.net.http.HttpClient http, String url) {
+    try {
+      return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    } catch (IOException | InterruptedException e) {
+      throw new AssertionError("router unreachable at " + url + ": " + e, e);
+    }
   }
 
   private static int awaitPort(Running running) throws InterruptedException {

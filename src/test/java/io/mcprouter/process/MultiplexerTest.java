@@ -110,10 +110,51 @@ class MultiplexerTest {
     JsonRpcMessage.Request forwarded = assertInstanceOf(JsonRpcMessage.Request.class, out.toChild.get(0));
     assertEquals("initialize", forwarded.method());
     assertTrue(forwarded.id().isIntegralNumber());
-    assertEquals(JsonRpcCodec.MAPPER.readTree("{\"protocolVersion\":\"2025-06-18\",\"capabilities\":"
+    // the child is asked for the newest revision the router speaks, whatever the first client asked
+    assertEquals(JsonRpcCodec.MAPPER.readTree("{\"protocolVersion\":\"2025-11-25\",\"capabilities\":"
             + "{\"roots\":{\"listChanged\":false},\"experimental\":{\"x\":{}},\"sampling\":{},\"elicitation\":{}},"
             + "\"clientInfo\":{\"name\":\"c\",\"version\":\"1\"}}"), forwarded.params());
     assertEquals(before, JsonRpcCodec.encode(request), "the client's own message is not modified");
+  }
+
+  private String initializeAsking(String id, String version) {
+    String params = version == null ? "{\"capabilities\":{}}" : "{\"protocolVersion\":\"" + version + "\",\"capabilities\":{}}";
+    return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"initialize\",\"params\":" + params + "}";
+  }
+
+  private String answeredVersion(String session) throws Exception {
+    List<String> lines = out.linesTo(session);
+    return JsonRpcCodec.MAPPER.readTree(lines.get(lines.size() - 1)).path("result").path("protocolVersion").asText("<none>");
+  }
+
+  @Test
+  void eachSessionIsAnsweredTheRevisionItAskedForWhenTheRouterSpeaksItElseTheChildsOwn() throws Exception {
+    List.of("A", "B", "C", "D", "E").forEach(mux::sessionOpened);
+    client("A", initializeAsking("1", "2024-11-05")); // e.g. the Java SDK's SSE client, which offers only this one
+    JsonRpcMessage.Request forwarded = assertInstanceOf(JsonRpcMessage.Request.class, out.lastToChild());
+    assertEquals("2025-11-25", forwarded.params().path("protocolVersion").asText());
+    client("B", initializeAsking("2", "2025-03-26")); // waits for the child's answer
+    child("{\"jsonrpc\":\"2.0\",\"id\":" + forwarded.id() + ",\"result\":" + INIT_RESULT.replace("2025-06-18", "2025-11-25") + "}");
+    assertEquals("2024-11-05", answeredVersion("A"));
+    assertEquals("2025-03-26", answeredVersion("B"));
+
+    client("C", initializeAsking("3", "2025-06-18")); // from the cache
+    assertEquals("2025-06-18", answeredVersion("C"));
+    client("D", initializeAsking("4", "2026-07-28")); // not a revision the router speaks: the child's
+    assertEquals("2025-11-25", answeredVersion("D"));
+    client("E", initializeAsking("5", null));
+    assertEquals("2025-11-25", answeredVersion("E"), "the cache itself was not rewritten");
+    assertEquals(1, out.toChild.size(), "one initialize reached the child");
+  }
+
+  @Test
+  void aChildThatNegotiatedAnOlderRevisionStillAnswersEachSessionItsOwn() throws Exception {
+    List.of("A", "B").forEach(mux::sessionOpened);
+    client("A", initializeAsking("1", "2025-11-25"));
+    child("{\"jsonrpc\":\"2.0\",\"id\":" + lastUpstreamId() + ",\"result\":" + INIT_RESULT.replace("2025-06-18", "2025-03-26") + "}");
+    assertEquals("2025-11-25", answeredVersion("A"));
+    client("B", initializeAsking("2", "1999-01-01"));
+    assertEquals("2025-03-26", answeredVersion("B"));
   }
 
   @Test

@@ -29,10 +29,11 @@ class ServerRegistryTest {
   private static ActorTestKit testKit;
   private static ActorRef<ServerRegistry.Command> registry;
   private static final SessionDirectory directory = new SessionDirectory();
+  private static com.typesafe.config.Config config;
 
   @BeforeAll
   static void start() {
-    var config = ConfigFactory.parseString(TestRouter.TEST_SETTINGS).withFallback(io.mcprouter.config.RouterConfigFiles.load(ConfigFactory.empty()));
+    config = ConfigFactory.parseString(TestRouter.TEST_SETTINGS).withFallback(io.mcprouter.config.RouterConfigFiles.load(ConfigFactory.empty()));
     testKit = ActorTestKit.create("ServerRegistryTest", config);
     RouterConfig routerConfig = new RouterConfig(Path.of("test"), new RouterConfig.Listen("127.0.0.1", 0),
         new RouterConfig.Listen("127.0.0.1", 0),
@@ -107,5 +108,46 @@ class ServerRegistryTest {
     stopped.expectMessage(Duration.ofSeconds(15), Done.getInstance());
     assertTrue(running().isEmpty());
     Await.until(Duration.ofSeconds(5), "shared child exited", () -> !Processes.alive(sharedPid));
+  }
+
+  private static ServerProcess.CallReply call(ActorRef<ServerRegistry.Command> target, String key) {
+    TestProbe<ServerProcess.CallReply> reply = testKit.createTestProbe();
+    target.tell(new ServerRegistry.Call(key, "tools/list", null, Duration.ofSeconds(5), reply.getRef()));
+    return reply.receiveMessage(Duration.ofSeconds(10));
+  }
+
+  private static List<ServerProcess.Status> running(ActorRef<ServerRegistry.Command> target) {
+    TestProbe<ServerRegistry.RunningServers> reply = testKit.createTestProbe();
+    target.tell(new ServerRegistry.ListRunning(reply.getRef()));
+    return reply.receiveMessage(Duration.ofSeconds(5)).servers();
+  }
+
+  @Test
+  void listingRunningServersAfterACrashLoopBarExpiredIsAnsweredAndTheRegistryLivesOn() throws Exception {
+    var shortWindow = ConfigFactory.parseString(
+        "mcprouter.restart { max-crashes = 1, crash-window = 1s }").withFallback(config);
+    RouterConfig routerConfig = new RouterConfig(Path.of("test"), new RouterConfig.Listen("127.0.0.1", 0),
+        new RouterConfig.Listen("127.0.0.1", 0), TestRouter.servers(TestRouter.fake("healthy", true),
+            new io.mcprouter.config.ServerSpec("dies", "echo boom >&2; exit 5", true, java.util.Map.of(),
+                java.util.Optional.empty(), java.util.Optional.empty())));
+    ActorRef<ServerRegistry.Command> own = testKit.spawn(
+        ServerRegistry.create(routerConfig, RouterSettings.fromConfig(shortWindow), new SessionDirectory()));
+    // children that die at once, one after another, bar the key as crash-looping
+    Await.until(Duration.ofSeconds(20), "the key is barred", () -> call(own, "dies") instanceof ServerProcess.CallFailed f
+        && f.error().message().contains("crash-looping"));
+    assertTrue(running(own).stream().anyMatch(s -> s.key().equals("dies") && s.status().equals("failed")));
+
+    // once the bar has expired, listing forgets it (this threw ConcurrentModificationException and
+    // stopped the registry, the actor system's guardian)
+    Await.until(Duration.ofSeconds(10), "the bar expired and is no longer listed",
+        () -> running(own).stream().noneMatch(s -> s.status().equals("failed")));
+    assertTrue(running(own).stream().noneMatch(s -> s.key().equals("dies")));
+    TestProbe<ServerProcess.OpenSessionReply> open = testKit.createTestProbe();
+    own.tell(new ServerRegistry.OpenSession("healthy", new ServerProcessTest.RecordingOutbound(10), java.util.Optional.empty(),
+        open.getRef()));
+    open.expectMessageClass(ServerProcess.SessionOpened.class, Duration.ofSeconds(10));
+    TestProbe<Done> stopped = testKit.createTestProbe();
+    own.tell(new ServerRegistry.StopAll(stopped.getRef()));
+    stopped.expectMessage(Duration.ofSeconds(15), Done.getInstance());
   }
 }

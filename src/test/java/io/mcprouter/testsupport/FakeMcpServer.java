@@ -49,6 +49,10 @@ public final class FakeMcpServer {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonNodeFactory NF = JsonNodeFactory.instance;
     private static final String DEFAULT_PROTOCOL_VERSION = "2025-06-18";
+    /** With --protocol-versions: the revisions this server speaks; null: whatever the client asks. */
+    private static java.util.List<String> protocolVersions;
+    private static volatile String REQUESTED_VERSION;
+    private static volatile String NEGOTIATED_VERSION;
 
     private static final OutputStream STDOUT = new FileOutputStream(FileDescriptor.out);
     private static final OutputStream STDERR = new FileOutputStream(FileDescriptor.err);
@@ -86,6 +90,9 @@ public final class FakeMcpServer {
                 }
                 case "--no-initialize":
                     noInitialize = true;
+                    break;
+                case "--protocol-versions": // only these, newest last; another request gets the newest (lifecycle)
+                    protocolVersions = i + 1 < args.length ? java.util.List.of(args[++i].trim().split(",")) : null;
                     break;
                 case "--banner-garbage":
                     bannerGarbage = true;
@@ -225,6 +232,11 @@ public final class FakeMcpServer {
         }
         JsonNode pv = params == null ? null : params.get("protocolVersion");
         String protocolVersion = pv != null && pv.isTextual() ? pv.asText() : DEFAULT_PROTOCOL_VERSION;
+        if (protocolVersions != null && !protocolVersions.contains(protocolVersion)) {
+            protocolVersion = protocolVersions.get(protocolVersions.size() - 1);
+        }
+        REQUESTED_VERSION = pv == null ? null : pv.asText();
+        NEGOTIATED_VERSION = protocolVersion;
         ObjectNode result = NF.objectNode();
         result.put("protocolVersion", protocolVersion);
         ObjectNode caps = result.putObject("capabilities");
@@ -484,6 +496,8 @@ public final class FakeMcpServer {
                 s.put("initialize", INITIALIZE_COUNT.get());
                 s.put("initialized", INITIALIZED_COUNT.get());
                 s.put("toolsList", TOOLS_LIST_COUNT.get());
+                s.put("requestedVersion", REQUESTED_VERSION);
+                s.put("negotiatedVersion", NEGOTIATED_VERSION);
                 ArrayNode c = s.putArray("cancelled");
                 synchronized (CANCELLED_IDS) {
                     for (JsonNode cid : CANCELLED_IDS) {

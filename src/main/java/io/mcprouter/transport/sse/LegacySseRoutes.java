@@ -34,6 +34,7 @@ import akka.util.ByteString;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.FutureResponse;
+import io.mcprouter.http.KnownKeys;
 import io.mcprouter.http.OriginGuard;
 import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
@@ -64,10 +65,12 @@ public final class LegacySseRoutes {
   private final RouterSettings settings;
   private final ActorSystem<?> system;
   private final OriginGuard guard;
+  private final KnownKeys keys;
   private final OutputBudget budget;
 
   public LegacySseRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
-      OriginGuard guard, OutputBudget budget) {
+      OriginGuard guard, KnownKeys keys, OutputBudget budget) {
+    this.keys = keys;
     this.budget = budget;
     this.registry = registry;
     this.directory = directory;
@@ -78,7 +81,7 @@ public final class LegacySseRoutes {
 
   public Route routes() {
     return concat(
-        pathPrefix("sse", () -> path(segment(), key -> guard.check(() -> get(() -> extractRequest(request -> openSession(key, request)))))),
+        pathPrefix("sse", () -> path(segment(), key -> guard.check(() -> keys.check(key, () -> get(() -> extractRequest(request -> openSession(key, request))))))),
         path("messages", () -> pathEndOrSingleSlash(() -> guard.check(() -> post(this::postMessage)))));
   }
 

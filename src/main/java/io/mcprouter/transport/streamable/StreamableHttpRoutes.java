@@ -36,11 +36,13 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.FutureResponse;
+import io.mcprouter.http.KnownKeys;
 import io.mcprouter.http.OriginGuard;
 import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.jsonrpc.ProtocolVersions;
 import io.mcprouter.process.ServerProcess;
 import io.mcprouter.process.ServerRegistry;
 import io.mcprouter.process.SessionDirectory;
@@ -50,7 +52,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,7 +66,6 @@ public final class StreamableHttpRoutes {
 
   public static final String SESSION_HEADER = "Mcp-Session-Id";
   public static final String VERSION_HEADER = "MCP-Protocol-Version";
-  public static final Set<String> SUPPORTED_VERSIONS = Set.of("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25");
   /** Revisions whose clients understand priming events (an id with empty data) and resume with them. */
   private static final String PRIMING_SINCE = "2025-11-25";
 
@@ -76,11 +76,13 @@ public final class StreamableHttpRoutes {
   private final RouterSettings settings;
   private final ActorSystem<?> system;
   private final OriginGuard guard;
+  private final KnownKeys keys;
   private final OutputBudget budget;
   private final Map<String, Entry> sessions = new ConcurrentHashMap<>();
 
   public StreamableHttpRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
-      OriginGuard guard, OutputBudget budget) {
+      OriginGuard guard, KnownKeys keys, OutputBudget budget) {
+    this.keys = keys;
     this.budget = budget;
     this.registry = registry;
     this.directory = directory;
@@ -90,17 +92,19 @@ public final class StreamableHttpRoutes {
   }
 
   public Route routes() {
-    return pathPrefix("mcp", () -> path(segment(), key -> guard.check(() -> extractRequest(request -> concat(
+    return pathPrefix("mcp", () -> path(segment(), key -> guard.check(() -> keys.check(key, () -> extractRequest(request -> concat(
         post(() -> postMessage(key, request)),
         get(() -> openStream(key, request)),
-        delete(() -> endSession(key, request)))))));
+        delete(() -> endSession(key, request))))))));
   }
 
   private Route postMessage(String key, HttpRequest request) {
     Optional<String> version = header(request, VERSION_HEADER);
-    if (version.isPresent() && !SUPPORTED_VERSIONS.contains(version.get())) {
+    // checked against the router's revisions, not the session's: each session is answered its own
+    // revision at initialize, and the spec asks only that an unsupported value be refused
+    if (version.isPresent() && !ProtocolVersions.isSupported(version.get())) {
       return error(StatusCodes.BAD_REQUEST, JsonRpcError.INVALID_REQUEST, "unsupported MCP-Protocol-Version '"
-          + version.get() + "' (supported: 2024-11-05, 2025-03-26, 2025-06-18, 2025-11-25)");
+          + version.get() + "' (supported: " + String.join(", ", ProtocolVersions.SUPPORTED) + ")");
     }
     if (!ErrorHandling.isJson(request.entity())) {
       return error(StatusCodes.UNSUPPORTED_MEDIA_TYPE, JsonRpcError.INVALID_REQUEST, "Content-Type must be application/json");

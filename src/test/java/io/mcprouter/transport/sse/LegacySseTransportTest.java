@@ -95,6 +95,11 @@ class LegacySseTransportTest {
     assertEquals(404, response.statusCode());
     assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
     assertTrue(response.body().contains("'nope'"), response.body());
+    HttpResponse<String> posted = http.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + router.proxyPort() + "/sse/nope")).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, posted.statusCode(), posted.body());
+    assertTrue(posted.body().contains("unknown server key 'nope'"), posted.body());
   }
 
   @Test

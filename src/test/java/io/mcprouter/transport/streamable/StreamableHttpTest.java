@@ -187,6 +187,36 @@ class StreamableHttpTest {
     assertEquals(200, send(post("shared", sessionId, ping)).statusCode(), "the session still works");
   }
 
+  /** 404 with the JSON-RPC error that names the key, whatever the method, headers or body. */
+  private static void assertUnknownKey(HttpResponse<String> response) throws Exception {
+    String what = response.request().method() + " " + response.request().uri() + " " + response.request().headers().map().keySet()
+        + " -> " + response.statusCode() + " " + response.body();
+    assertEquals(404, response.statusCode(), what);
+    JsonNode error = JSON.readTree(response.body()).path("error");
+    assertEquals(-32003, error.path("code").asInt(), what);
+    assertEquals("unknown server key 'nope'", error.path("message").asText(), what);
+  }
+
+  @Test
+  void anUnknownKeyIs404NamingItOnEveryMethodWithAndWithoutASession() throws Exception {
+    String sessionId = openSession("shared"); // a real session of another key changes nothing
+    for (String session : new String[] {null, sessionId, "0123456789abcdef0123456789abcdef"}) {
+      assertUnknownKey(send(post("nope", session, SseTestClient.request(2, "ping", null))));
+      assertUnknownKey(send(post("nope", session, SseTestClient.notification("notifications/initialized", null))));
+      HttpRequest.Builder get = HttpRequest.newBuilder(URI.create(url("nope"))).header("Accept", "text/event-stream").GET();
+      HttpRequest.Builder delete = HttpRequest.newBuilder(URI.create(url("nope"))).DELETE();
+      if (session != null) {
+        get.header("Mcp-Session-Id", session);
+        delete.header("Mcp-Session-Id", session);
+      }
+      assertUnknownKey(send(get));
+      assertUnknownKey(send(delete));
+    }
+    assertUnknownKey(send(post("nope", null, initializeRequest())));
+    assertUnknownKey(send(HttpRequest.newBuilder(URI.create(url("nope"))).GET())); // no Accept either
+    assertUnknownKey(send(HttpRequest.newBuilder(URI.create(url("nope"))).PUT(HttpRequest.BodyPublishers.ofString("{}"))));
+  }
+
   @Test
   void foreignOriginsAndHostsAreRefused() throws Exception {
     assertJsonRpcError(send(post("shared", null, initializeRequest()).header("Origin", "https://evil.example.com")), 403);
