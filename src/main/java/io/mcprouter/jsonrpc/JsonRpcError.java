@@ -22,6 +22,8 @@ public record JsonRpcError(int code, String message, JsonNode data) {
   public static final int UNKNOWN_SERVER = -32003;
   /** The router did not get an answer in time. */
   public static final int TIMEOUT = -32004;
+  /** The client cancelled the request (the code LSP gives it; MCP itself sends no answer on a stream). */
+  public static final int REQUEST_CANCELLED = -32800;
 
   public JsonRpcError(int code, String message) {
     this(code, message, null);

@@ -148,7 +148,7 @@ public final class LegacySseRoutes {
       }
       if (delivered instanceof ServerProcess.SessionNotFound missing) {
         return ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, requestId,
-            new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or closed session '" + missing.sessionId() + "'"));
+            new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or closed session (the sessionid of a session that has ended, or of none)"));
       }
       return ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, requestId, ((ServerProcess.Rejected) delivered).error());
     }, system.executionContext()));

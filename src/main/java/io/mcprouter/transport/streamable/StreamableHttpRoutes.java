@@ -175,6 +175,7 @@ public final class StreamableHttpRoutes {
     CompletionStage<ServerProcess.DeliverReply> reply = directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
     return FutureResponse.complete(reply.thenComposeAsync(delivered -> {
       if (delivered == ServerProcess.Accepted.INSTANCE) {
+        cancelledRequestId(message).ifPresent(session::cancelRequest);
         return answer == null ? CompletableFuture.completedFuture(HttpResponse.create().withStatus(StatusCodes.ACCEPTED))
             : respond(answer, List.of());
       }
@@ -184,11 +185,20 @@ public final class StreamableHttpRoutes {
       JsonNode id = request == null ? NullNode.getInstance() : request.id();
       if (delivered instanceof ServerProcess.SessionNotFound) {
         return CompletableFuture.completedFuture(ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, id,
-            new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or ended session '" + sessionId + "'")));
+            new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or ended session")));
       }
       return CompletableFuture.completedFuture(
           ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, id, ((ServerProcess.Rejected) delivered).error()));
     }, system.executionContext()));
+  }
+
+  /** The request a {@code notifications/cancelled} names, if this is one. */
+  private static Optional<JsonNode> cancelledRequestId(JsonRpcMessage message) {
+    if (message instanceof JsonRpcMessage.Notification n && "notifications/cancelled".equals(n.method())
+        && n.params() != null && n.params().hasNonNull("requestId")) {
+      return Optional.of(n.params().get("requestId"));
+    }
+    return Optional.empty();
   }
 
   private Route openStream(String key, HttpRequest request) {
@@ -272,7 +282,7 @@ public final class StreamableHttpRoutes {
 
   private static Route sessionNotFound(String sessionId) {
     return error(StatusCodes.NOT_FOUND, JsonRpcError.SESSION_NOT_FOUND,
-        "unknown or ended session '" + sessionId + "': initialize a new one");
+        "unknown or ended session: initialize a new one");
   }
 
   private static Route error(StatusCode status, int code, String message) {

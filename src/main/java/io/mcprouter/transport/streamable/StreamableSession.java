@@ -151,6 +151,27 @@ public final class StreamableSession implements Outbound {
   }
 
   /**
+   * The client cancelled this request (MCP: the server then sends no response), so nothing more will
+   * come on its stream: end it, or a client that cancels and then vanishes would keep its session
+   * connected for ever. A JSON-only caller still waiting gets an error saying so.
+   */
+  public synchronized void cancelRequest(JsonNode requestId) {
+    EventStream stream = byRequest.get(SessionRouting.idKey(requestId));
+    if (stream == null || stream.finished) {
+      return;
+    }
+    if (stream.jsonAnswer != null) {
+      stream.jsonAnswer.complete(new JsonRpcMessage.Response(requestId, null, CANCELLED));
+    }
+    byProgressToken.values().remove(stream);
+    finish(stream);
+    report();
+  }
+
+  private static final JsonNode CANCELLED = io.mcprouter.jsonrpc.JsonRpcCodec.MAPPER.createObjectNode()
+      .put("code", io.mcprouter.jsonrpc.JsonRpcError.REQUEST_CANCELLED).put("message", "request cancelled by the client");
+
+  /**
    * A GET: the session's stream for server-initiated messages, or with {@code lastEventId} the
    * resumption of whichever stream that event belongs to, replaying what followed it. A second GET
    * replaces the first connection (a client reconnecting after a network drop is the usual cause).
