@@ -129,13 +129,16 @@ class ServerProcessTest {
 
   @Test
   void aRequestOverItsKeysTimeoutIsAnsweredWithAnErrorAndCancelledAtTheChild() throws Exception {
-    Started started = spawn(fakeWith(Optional.of(Duration.ofMillis(500)), Optional.empty()), settings);
+    Started started = spawn(fakeWith(Optional.of(Duration.ofMillis(1500)), Optional.empty()), settings);
     RecordingOutbound outbound = new RecordingOutbound(1000);
     String session = open(started, outbound);
+    // the child answers first, so the timeout below measures the call, not the child JVM's start
+    deliver(started, session, toolCall(0, "echo", Map.of("text", "ready")));
+    outbound.awaitResponse(0);
     deliver(started, session, toolCall(1, "sleep", Map.of("ms", 20_000)));
     JsonRpcMessage.Response timedOut = outbound.awaitResponse(1);
     assertEquals(-32004, timedOut.error().path("code").asInt(), timedOut.toString());
-    assertTrue(timedOut.error().path("message").asText().contains("within 500 ms"), timedOut.toString());
+    assertTrue(timedOut.error().path("message").asText().contains("within 1500 ms"), timedOut.toString());
     deliver(started, session, toolCall(2, "stats", Map.of()));
     JsonNode stats = JsonRpcCodec.MAPPER.readTree(text(outbound.awaitResponse(2)));
     assertEquals(1, stats.path("cancelled").size(), "the child was told to cancel: " + stats);
