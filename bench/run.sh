@@ -16,6 +16,7 @@
 #   BENCH_MAX_SECONDS=30    a run's measured window at most (a peer that slows to a crawl is cut)
 #   BENCH_PORT=18725        the router's port; the peers use BENCH_PORT+1 .. +3
 #   NODE=node               the Node that runs the peers (both need Node >= 20)
+#   BENCH_ROUTER_ONLY=      1: only the mcprouter rows (a before/after of the router itself; no floors, no peers)
 # --quick: a smoke run (BENCH_CALLS=200, BENCH_MANY_CALLS=50, BENCH_RUNS=1), unless set otherwise.
 #
 # Rows: the stdio floor (1 session; BENCH_MANY sessions = as many echo processes in parallel, and
@@ -168,8 +169,11 @@ echo "Benchmark $(date -u '+%Y-%m-%d %H:%M UTC'): nproc $(nproc), ${CPU_MODEL:-u
   "payload $PAYLOAD B, $CALLS calls at 1 session, $MANY_CALLS calls each at $MANY sessions, median of $RUNS runs"
 echo
 
+ROUTER_ONLY="${BENCH_ROUTER_ONLY:-}"
+
 # --- the floor: the echo server's own stdio, one process per session --------------------------------
 BASE=0
+if [[ -z "$ROUTER_ONLY" ]]; then
 echo "run.sh: stdio floor" >&2
 # warmed up in-process like the servers' shared children are, except with a process per session:
 # a gateway's per-session children are fresh too
@@ -177,6 +181,7 @@ measure "stdio floor" stdio 1 "$CALLS" --command="$ECHO_CMD" --warmup-calls=5000
 measure "stdio floor" stdio "$MANY" "$MANY_CALLS" --command="$ECHO_CMD"
 measure "stdio floor, one process" stdio "$MANY" "$MANY_CALLS" --command="$ECHO_CMD" --share-process=true \
   --warmup-calls="$(((5000 + MANY - 1) / MANY))"
+fi
 
 # --- mcprouter ----------------------------------------------------------------------------------------
 cat > "$WORK/bench.toml" <<TOML
@@ -204,6 +209,7 @@ for t in streamable sse; do
 done
 stop_server
 
+if [[ -z "$ROUTER_ONLY" ]]; then
 # --- supergateway: one child for every SSE session (answers go to every session), one per stateful
 # --- Streamable HTTP session ----------------------------------------------------------------------------
 P=$((PORT + 1))
@@ -234,6 +240,7 @@ for t in sse streamable; do
   measure "mcp-proxy" "$t" "$MANY" "$MANY_CALLS" --url="http://127.0.0.1:$P/$path" --router-pid="$SERVER"
 done
 stop_server
+fi
 
 "$JAVA" -cp "$CP" io.mcprouter.bench.BenchTable "$ROWS"
 echo
