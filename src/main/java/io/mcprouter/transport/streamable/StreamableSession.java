@@ -156,8 +156,10 @@ public final class StreamableSession implements Outbound {
    * connected for ever. A JSON-only caller still waiting gets an error saying so.
    */
   public synchronized void cancelRequest(JsonNode requestId) {
-    EventStream stream = byRequest.get(SessionRouting.idKey(requestId));
+    // no answer will come (a late one is dropped): waiting for it would keep the session connected
+    EventStream stream = byRequest.remove(SessionRouting.idKey(requestId));
     if (stream == null || stream.finished) {
+      report();
       return;
     }
     if (stream.jsonAnswer != null) {
