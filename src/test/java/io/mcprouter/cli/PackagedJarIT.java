@@ -50,7 +50,11 @@ class PackagedJarIT {
     command.addAll(jvmOptions);
     command.addAll(List.of("-jar", JAR.toString()));
     command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).directory(workDir.toFile()).start();
+    return collecting(new ProcessBuilder(command).directory(workDir.toFile()).start());
+  }
+
+  /** The process with its output lines collected as they come. */
+  private static Running collecting(Process process) {
     BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
     List<String> allStdout = java.util.Collections.synchronizedList(new ArrayList<>());
     List<String> stderr = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -238,19 +242,14 @@ class PackagedJarIT {
     Path file = config("[proxy_server]\nport = 0\n[mcp_server_commands]\nfake = \""
         + FakeServerCommand.commandLine().replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n");
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process process = new ProcessBuilder("sh", "-c", "ulimit -n 256; exec \"$0\" -Dmcprouter.http.header-read-timeout=5s"
-        + " -jar \"$1\" proxy -c \"$2\"", javaBin, JAR.toString(), file.toString()).directory(dir.toFile()).start();
-    BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
-    List<String> all = java.util.Collections.synchronizedList(new ArrayList<>());
-    List<String> stderr = java.util.Collections.synchronizedList(new ArrayList<>());
-    pump(process.getInputStream(), line -> {
-      all.add(line);
-      stdout.add(line);
-    });
-    pump(process.getErrorStream(), stderr::add);
+    Running running = collecting(new ProcessBuilder("sh", "-c", "ulimit -n 256; exec \"$0\" -Dmcprouter.http.header-read-timeout=5s"
+        + " -jar \"$1\" proxy -c \"$2\"", javaBin, JAR.toString(), file.toString()).directory(dir.toFile()).start());
+    Process process = running.process();
+    List<String> all = running.allStdout();
+    List<String> stderr = running.stderr();
     List<java.net.Socket> silent = new ArrayList<>();
     try {
-      int port = awaitPort(new Running(process, stdout, all, stderr));
+      int port = awaitPort(running);
       for (int i = 0; i < 300; i++) {
         silent.add(new java.net.Socket("127.0.0.1", port)); // each sends nothing
       }
