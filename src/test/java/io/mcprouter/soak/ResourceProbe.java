@@ -116,7 +116,9 @@ final class ResourceProbe {
       todo.addAll(children.getOrDefault(pid, List.of()));
       String cmd = cmdline(pid);
       Matcher m = TAG.matcher(cmd);
-      String tag = m.find() ? (m.group(1) != null ? m.group(1) : m.group(2)) : "other";
+      // the router's orphan watchdog (README "No process outlives the router") is its own, not a child's
+      String tag = m.find() ? (m.group(1) != null ? m.group(1) : m.group(2))
+          : cmd.contains("mcprouter-watchdog") ? "watchdog" : "other";
       if (tag.equals("other")) {
         untagged.add(pid + " " + cmd.substring(0, Math.min(100, cmd.length())));
       }

@@ -172,7 +172,7 @@ class SoakIT {
   private static boolean settled(ResourceProbe.Snapshot s, ResourceProbe.Snapshot start) {
     Map<String, Integer> p = s.processes();
     // REST calls on the per-session key use one multiplexed child of its own (README "REST API"),
-    // so solo may keep one; every child of a session must be gone
+    // so solo may keep one; every child of a session must be gone (the watchdog is one process too)
     boolean sharedOnly = p.getOrDefault("other", 0) == 0 && p.entrySet().stream().allMatch(e -> e.getValue() <= 1);
     return s.sessions() == 0 && sharedOnly && s.fds() <= start.fds() + FD_MARGIN && s.threads() <= start.threads() + THREAD_MARGIN;
   }
