@@ -37,8 +37,10 @@ final class Passthrough implements SessionRouting {
 
   @Override
   public boolean fromChild(JsonRpcMessage message, Outbox out) {
-    if (message instanceof JsonRpcMessage.Response r) {
-      inFlight.remove(SessionRouting.idKey(r.id()));
+    // a request already answered (failed by the router at a forced stop or timeout) or cancelled gets
+    // no second answer: JSON-RPC gives each request exactly one, and the child's late one is dropped
+    if (message instanceof JsonRpcMessage.Response r && inFlight.remove(SessionRouting.idKey(r.id())) == null) {
+      return false;
     }
     if (sessionId == null) {
       return false;

@@ -45,6 +45,7 @@ class PassthroughTest {
   @Test
   void childMessagesReachTheSessionUnchanged() {
     routing.sessionOpened("S");
+    routing.fromClient("S", msg("{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":\"a\"}"), out);
     List<JsonRpcMessage> received = List.of(
         msg("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":\"t\",\"progress\":1}}"),
         msg("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"sampling/createMessage\"}"),
@@ -92,6 +93,18 @@ class PassthroughTest {
     assertEquals(SessionRouting.Outcome.CHILD_BUSY,
         routing.fromClient("S", msg("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\"}"), out));
     assertEquals(List.of(), routing.inFlightIds());
+  }
+
+  @Test
+  void aLateAnswerAfterTheRouterFailedTheRequestIsDropped() {
+    routing.sessionOpened("S");
+    routing.fromClient("S", msg("{\"jsonrpc\":\"2.0\",\"id\":\"init\",\"method\":\"initialize\"}"), out);
+    routing.inFlightIds().forEach(id -> routing.fromChild(JsonRpcMessage.failure(id,
+        new JsonRpcError(JsonRpcError.SERVER_GONE, "server 'k' was force-stopped")), out));
+    // the child, killed but not yet gone, still writes its answer: the client already has one
+    assertFalse(routing.fromChild(msg("{\"jsonrpc\":\"2.0\",\"id\":\"init\",\"result\":{}}"), out));
+    assertFalse(routing.fromChild(msg("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{}}"), out), "never asked");
+    assertEquals(1, out.delivered.size(), out.delivered.toString());
   }
 
   @Test
