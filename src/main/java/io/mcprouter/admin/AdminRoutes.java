@@ -79,7 +79,7 @@ public final class AdminRoutes {
 
   private Route listClients() {
     return render(AskPattern.<ServerRegistry.Command, ServerRegistry.Clients>ask(registry, ServerRegistry.ListClients::new,
-        settings.askTimeout(), system.scheduler()).thenApply(clients -> {
+        settings.askTimeout(), system.scheduler()).thenApplyAsync(clients -> {
           ObjectNode data = JsonNodeFactory.instance.objectNode();
           ArrayNode list = data.putArray("clients");
           clients.clients().forEach(client -> list.addObject()
@@ -87,7 +87,7 @@ public final class AdminRoutes {
               .put("server_key", client.key())
               .put("opened_at", client.openedAt().toString()));
           return ApiResult.ok(clients.clients().size() + " clients", data);
-        }));
+        }, system.executionContext()));
   }
 
   private Route stopServer() {

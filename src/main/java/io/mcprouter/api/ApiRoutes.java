@@ -110,7 +110,7 @@ public final class ApiRoutes {
     CompletionStage<ServerProcess.CallReply> reply = AskPattern.ask(registry,
         replyTo -> new ServerRegistry.Call(key, method, params, settings.callTimeout(), replyTo),
         settings.callTimeout().plus(settings.askTimeout()), system.scheduler());
-    return render(reply.thenApply(answer -> {
+    return render(reply.thenApplyAsync(answer -> {
       if (answer instanceof ServerProcess.CallResult result) {
         return ApiResult.ok("ok", result.result());
       }
@@ -122,7 +122,7 @@ public final class ApiRoutes {
       };
       ApiResult error = ApiResult.error(status, failed.error().message());
       return new ApiResult(error.status(), error.code(), error.message(), failed.error().toJson());
-    }));
+    }, system.executionContext()));
   }
 
   private Route listServers(Credentials.Caller caller, JsonNode body) {
@@ -137,7 +137,7 @@ public final class ApiRoutes {
     int pageNumber = page.asInt(1);
     int pageSize = limit.asInt(DEFAULT_PAGE_SIZE);
     List<ServerSpec> visible = config.servers().values().stream().filter(spec -> caller.mayUse(spec.key())).toList();
-    return render(control.listRunning().thenApply(running -> {
+    return render(control.listRunning().thenApplyAsync(running -> {
       Set<String> runningKeys = new HashSet<>();
       running.data().path("servers").forEach(s -> runningKeys.add(s.path("server_key").asText()));
       ObjectNode data = JsonNodeFactory.instance.objectNode();
@@ -153,11 +153,11 @@ public final class ApiRoutes {
       data.put("limit", pageSize);
       data.put("total", visible.size());
       return ApiResult.ok("ok", data);
-    }));
+    }, system.executionContext()));
   }
 
   private Route listRunning(Credentials.Caller caller, JsonNode body) {
-    return render(control.listRunning().thenApply(result -> {
+    return render(control.listRunning().thenApplyAsync(result -> {
       if (caller.isAdmin() || !result.data().has("servers")) {
         return result;
       }
@@ -169,7 +169,7 @@ public final class ApiRoutes {
         }
       });
       return new ApiResult(result.status(), result.code(), mine.size() + " running", data);
-    }));
+    }, system.executionContext()));
   }
 
   private Route stopServer(Credentials.Caller caller, JsonNode body) {

@@ -29,7 +29,7 @@ public final class LocalServerControl implements ServerControl {
   @Override
   public CompletionStage<ApiResult> listRunning() {
     return AskPattern.<ServerRegistry.Command, ServerRegistry.RunningServers>ask(registry, ServerRegistry.ListRunning::new,
-        settings.askTimeout(), system.scheduler()).thenApply(running -> {
+        settings.askTimeout(), system.scheduler()).thenApplyAsync(running -> {
           ObjectNode data = JsonNodeFactory.instance.objectNode();
           ArrayNode servers = data.putArray("servers");
           running.servers().forEach(status -> {
@@ -44,7 +44,7 @@ public final class LocalServerControl implements ServerControl {
             entry.put("share_process", status.shareProcess());
           });
           return ApiResult.ok(running.servers().size() + " running", data);
-        });
+        }, system.executionContext());
   }
 
   @Override
@@ -52,7 +52,7 @@ public final class LocalServerControl implements ServerControl {
     Duration bound = settings.drainTimeout().plus(settings.gracePeriod()).plus(settings.killPeriod()).plusSeconds(10);
     ServerProcess.StopMode mode = force ? ServerProcess.StopMode.FORCE : ServerProcess.StopMode.GRACEFUL;
     return AskPattern.<ServerRegistry.Command, ServerRegistry.StopServerReply>ask(registry,
-        replyTo -> new ServerRegistry.StopServer(key, mode, replyTo), bound, system.scheduler()).thenApply(reply -> {
+        replyTo -> new ServerRegistry.StopServer(key, mode, replyTo), bound, system.scheduler()).thenApplyAsync(reply -> {
           if (reply instanceof ServerRegistry.NotRunning) {
             return ApiResult.error(StatusCodes.NOT_FOUND, "server '" + key + "' is not running");
           }
@@ -77,6 +77,6 @@ public final class LocalServerControl implements ServerControl {
           data.put("requests_failed", failed);
           data.put("duration_ms", tookMs);
           return ApiResult.ok("server '" + key + "' " + (force ? "force-stopped" : "stopped gracefully"), data);
-        });
+        }, system.executionContext());
   }
 }

@@ -112,13 +112,15 @@ public final class ConnectionServer {
       return CompletableFuture.completedFuture(ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE,
           new JsonRpcError(JsonRpcError.UNAVAILABLE, connections.refusal())).addHeader(Connection.create("close")));
     }
-    return handler.apply(request.addAttribute(ClientConnection.KEY, connection)).thenApply(response -> {
+    // the route's answer is Scala's CompletableFuture, whose thenApply is thenApplyAsync on the common pool:
+    // on 2 cores that pool is a new thread per task (a thread per request). Run on the completing thread.
+    return handler.apply(request.addAttribute(ClientConnection.KEY, connection)).thenApplyAsync(response -> {
       if (response.entity().isStrict()) {
         connection.requestFinished();
         return response;
       }
       akka.http.scaladsl.model.ResponseEntity entity = (akka.http.scaladsl.model.ResponseEntity) response.entity();
       return response.withEntity(entity.transformDataBytes(watch(connection)));
-    });
+    }, Runnable::run);
   }
 }

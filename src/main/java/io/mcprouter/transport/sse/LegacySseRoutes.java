@@ -92,11 +92,11 @@ public final class LegacySseRoutes {
     CompletionStage<ServerProcess.OpenSessionReply> reply = AskPattern.ask(registry,
         replyTo -> new ServerRegistry.OpenSession(key, outbound, Optional.empty(), replyTo), settings.askTimeout(), system.scheduler());
     // a session opened after its ask gave up (504) has no client: it ends as soon as it starts
-    reply.whenComplete((opened, failure) -> {
+    reply.whenCompleteAsync((opened, failure) -> {
       if (failure != null) {
         outbound.complete();
       }
-    });
+    }, system.executionContext()); // an ask's future is Scala's: without an executor, a new thread on 2 cores
     return FutureResponse.complete(reply.thenApplyAsync(opened -> {
       if (opened instanceof ServerProcess.SessionOpened session) {
         Source<ByteString, NotUsed> events = outbound.events("/messages?sessionid=" + session.sessionId());

@@ -148,11 +148,11 @@ public final class StreamableHttpRoutes {
         settings.askTimeout(), system.scheduler());
     // a session opened after its ask gave up (504) has no client: it ends as soon as it starts,
     // releasing its place in the limits, its actor and any child started for it
-    reply.whenComplete((opened, failure) -> {
+    reply.whenCompleteAsync((opened, failure) -> {
       if (failure != null) {
         session.complete();
       }
-    });
+    }, system.executionContext()); // an ask's future is Scala's: without an executor, a new thread on 2 cores
     return FutureResponse.complete(reply.thenComposeAsync(opened -> {
       if (opened instanceof ServerProcess.SessionOpened ok) {
         sessions.put(ok.sessionId(), new Entry(key, session));
