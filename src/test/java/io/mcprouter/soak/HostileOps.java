@@ -56,8 +56,9 @@ final class HostileOps {
           inv.violation(worker, "unclear error", what + " -> " + r.status() + " without a JSON error: "
               + text.substring(0, Math.min(200, text.length())));
         }
-      } else if (r.status() == 503 && kind.equals("malformed") && text.contains("retry later")) {
-        // a wrong-but-harmless body is served like any other call, and a busy server's 503 naming why is documented
+      } else if (r.status() == 503 && kind.equals("malformed") && text.contains("\"code\":-32002")) {
+        // a wrong-but-harmless body is served like any other call, and the 503 of a busy or stopping
+        // server (-32002, naming why) is documented
         inv.outcome(kind + " -> 503 busy");
       } else if (r.status() >= 500) {
         inv.violation(worker, "hostile 5xx", what + " -> " + r.status() + " " + text.substring(0, Math.min(300, text.length())));
