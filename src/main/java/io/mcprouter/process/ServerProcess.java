@@ -202,6 +202,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   private String goneReason;
   private long lastActivityNanos = System.nanoTime();
   private int restarts;
+  private long sessionsSpawned;
   private final RestartPolicy restartPolicy;
   private final StartPermits permits;
   private final ClientSession.Timeouts sessionTimeouts;
@@ -353,7 +354,8 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     }
     ActorRef<ClientSession.Command> session =
         getContext().spawn(ClientSession.create(spec.key(), open.sessionId(), open.outbound(), sessionTimeouts),
-            "session-" + open.sessionId());
+            // the full id is the client's credential for its session: it would show in every actor path logged
+            "session-" + open.sessionId().substring(0, Math.min(8, open.sessionId().length())) + "-" + (++sessionsSpawned));
     getContext().watchWith(session, new SessionEnded(open.sessionId()));
     sessions.put(open.sessionId(), new AttachedSession(session, open.outbound()));
     routing.sessionOpened(open.sessionId());

@@ -46,11 +46,6 @@ public final class StartPermits {
     }
   }
 
-  int starting(String key) {
-    AtomicInteger count = starting.get(key);
-    return count == null ? 0 : count.get();
-  }
-
   String refusal(String key) {
     return "limit reached: " + perKey + " children of server '" + key
         + "' starting at once (mcprouter.limits.max-starting-children-per-key)";

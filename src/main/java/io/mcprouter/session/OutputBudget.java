@@ -30,12 +30,12 @@ public final class OutputBudget {
   private final Set<Account> accounts = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean reclaiming = new AtomicBoolean();
 
-  /** {@code setting} names the setting and its value for the log line of a session closed by it. */
   /** The budget of one router, choosing its victims on the actor system's dispatcher. */
   public static OutputBudget of(io.mcprouter.config.RouterSettings settings, akka.actor.typed.ActorSystem<?> system) {
     return new OutputBudget(settings.outputBudget().maxBytes(), settings.outputBudget().description(), system.executionContext());
   }
 
+  /** {@code setting} names the setting and its value for the log line of a session closed by it. */
   public OutputBudget(long maxBytes, String setting, Executor executor) {
     this.maxBytes = maxBytes;
     this.setting = setting;

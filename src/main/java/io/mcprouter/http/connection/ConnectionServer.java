@@ -81,17 +81,18 @@ public final class ConnectionServer {
           .joinMat(layer, Keep.right())
           .watchTermination((terminatorOfConnection, done) -> {
             master.registerConnection(terminatorOfConnection, system.executionContext());
-            done.whenComplete((ok, failure) -> {
+            // Scala's future: without an executor, a new thread per connection on 2 cores
+            done.whenCompleteAsync((ok, failure) -> {
               master.removeConnection(terminatorOfConnection);
               connections.closed(connection);
               connection.markClosed();
-            });
+            }, Runnable::run);
             return done;
           })
           .addAttributes(akka.http.scaladsl.Http$.MODULE$.cancellationStrategyAttributeForDelay(
               settings.streamCancellationDelay())), system)
           // a TCP error ends this connection, never the binding (as in Akka HTTP, akka/akka#17992)
-          .exceptionally(failure -> Done.getInstance());
+          .handleAsync((ok, failure) -> Done.getInstance(), Runnable::run);
     } catch (RuntimeException e) {
       connections.closed(connection);
       log.error(e, "Could not materialize handling flow for {}", incoming.remoteAddress());

@@ -79,10 +79,6 @@ public final class Connections {
     return limit + Math.max(16, limit / 8);
   }
 
-  public int openCount() {
-    return count.get();
-  }
-
   ClientConnection opened(InetSocketAddress remote) {
     ClientConnection connection = new ClientConnection(remote);
     if (count.incrementAndGet() > limit && !evictOne()) {

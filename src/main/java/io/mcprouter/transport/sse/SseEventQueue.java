@@ -189,11 +189,6 @@ public final class SseEventQueue {
     }
   }
 
-  /** Bytes waiting to be sent (an event partly sent counts whole). */
-  public synchronized long queuedBytes() {
-    return queuedBytes;
-  }
-
   /** Completes when the stream has ended for any reason: completed, client gone, or never started. */
   public CompletionStage<Done> terminated() {
     return terminated;

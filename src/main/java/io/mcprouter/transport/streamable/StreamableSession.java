@@ -109,12 +109,10 @@ public final class StreamableSession implements Outbound {
     streams.put(STANDALONE, standalone);
   }
 
-  /** Opens the stream that will carry a request's answer; call before the request is delivered. */
-  public synchronized Answer attachRequest(JsonNode requestId, JsonNode progressToken, boolean sse, boolean prime) {
-    return attachRequest(requestId, progressToken, sse, prime, Optional.empty());
-  }
-
-  /** As above; the request's stream ends at once when {@code connection} goes. */
+  /**
+   * Opens the stream that will carry a request's answer; call before the request is delivered. The
+   * stream ends at once when {@code connection} goes.
+   */
   public synchronized Answer attachRequest(JsonNode requestId, JsonNode progressToken, boolean sse, boolean prime,
       Optional<ClientConnection> connection) {
     try {
@@ -178,11 +176,6 @@ public final class StreamableSession implements Outbound {
    * resumption of whichever stream that event belongs to, replaying what followed it. A second GET
    * replaces the first connection (a client reconnecting after a network drop is the usual cause).
    */
-  public synchronized Source<ByteString, NotUsed> attachGet(Optional<String> lastEventId, boolean prime) {
-    return attachGet(lastEventId, prime, Optional.empty());
-  }
-
-  /** As above; the stream ends at once when {@code connection} goes. */
   public synchronized Source<ByteString, NotUsed> attachGet(Optional<String> lastEventId, boolean prime,
       Optional<ClientConnection> connection) {
     EventStream stream = standalone;
