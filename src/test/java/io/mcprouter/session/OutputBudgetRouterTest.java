@@ -14,6 +14,7 @@ import io.mcprouter.testsupport.StalledClients;
 import io.mcprouter.testsupport.TestRouter;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -93,6 +94,12 @@ class OutputBudgetRouterTest {
           () -> !evictions().isEmpty() && budget.heldBytes() <= BUDGET);
       sampler.interrupt();
 
+      // the Streamable answers may still be reaching their sessions, so a later eviction is possible:
+      // each legacy session's fate is read first, and the log that explains it afterwards
+      Map<String, Integer> statuses = new LinkedHashMap<>();
+      for (String session : legacy) {
+        statuses.put(session, stalled.postStatus(session, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"));
+      }
       List<String> evicted = evictions();
       System.out.println("output budget test: " + evicted.size() + " of " + all.size() + " stalled sessions closed, at most "
           + mostHeld.get() + " bytes held at once");
@@ -106,11 +113,14 @@ class OutputBudgetRouterTest {
         assertTrue(line.contains("(mcprouter.output-budget.max-bytes = 8MiB)"), line);
       }
       assertTrue(!survivors.isEmpty(), "as few as it takes, not every slow reader: " + evicted);
-      for (String session : legacy) {
+      statuses.forEach((session, status) -> {
+        // a session the budget did not close still takes messages; one it closed is gone
         int expected = survivors.contains(session) ? 202 : 404;
-        assertEquals(expected, stalled.postStatus(session, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"),
-            "a closed session is gone, the others go on: " + session.substring(0, 8));
-      }
+        if (status == 202 && expected == 404) {
+          return; // closed after its POST was taken
+        }
+        assertEquals(expected, status, "a closed session is gone, the others go on: " + session.substring(0, 8));
+      });
       // 12 answers of 1.5 MB went to clients that read none of them (a Streamable one counts in its
       // resumption buffer and its connection's queue): what was held at once stayed near the budget
       assertTrue(mostHeld.get() <= BUDGET + 4L * ANSWER, "held at most " + mostHeld.get());
