@@ -35,7 +35,8 @@ public record RouterSettings(
     Restart restart,
     io.mcprouter.jsonrpc.JsonLimits json,
     Connections connections,
-    OutputBudget outputBudget) {
+    OutputBudget outputBudget,
+    java.util.List<String> childEnvDeny) {
 
   /**
    * Client connections: a head not completed in {@code headerReadTimeout}, or no request for
@@ -98,6 +99,7 @@ public record RouterSettings(
             (int) Math.min(Integer.MAX_VALUE, c.positiveBytes("json.max-string-length"))),
         new Connections(c.positiveDuration("http.header-read-timeout"), c.positiveDuration("http.idle-timeout"),
             c.nonNegativeInt("http.fd-reserve"), new SettingsReader(root, "akka.http.server.").positiveInt("max-connections")),
-        new OutputBudget(budget.bytes(), budget.description()));
+        new OutputBudget(budget.bytes(), budget.description()),
+        c.stringList("child-env.deny"));
   }
 }

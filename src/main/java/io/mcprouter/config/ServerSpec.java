@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param idleTimeout overrides {@code mcprouter.server-defaults.idle-timeout} for this key (zero: never)
  * @param sessionIdleTimeout overrides {@code mcprouter.streamable.session-idle-timeout} for this key
  * @param detachedTimeout overrides {@code mcprouter.streamable.detached-timeout} for this key
+ * @param inheritEnv the child gets the router's environment (minus {@code MCPROUTER_*} and the deny list)
+ *     when true; only {@code PATH}, {@code HOME} and the locale when false; {@code env} on top either way
  */
 public record ServerSpec(
     String key,
@@ -26,10 +28,18 @@ public record ServerSpec(
     Optional<Duration> requestTimeout,
     Optional<Duration> idleTimeout,
     Optional<Duration> sessionIdleTimeout,
-    Optional<Duration> detachedTimeout) {
+    Optional<Duration> detachedTimeout,
+    boolean inheritEnv) {
 
   public ServerSpec {
     env = Map.copyOf(env);
+  }
+
+  public ServerSpec(String key, String command, boolean shareProcess, Map<String, String> env,
+      Optional<String> cwd, Optional<String> description, Optional<Duration> requestTimeout, Optional<Duration> idleTimeout,
+      Optional<Duration> sessionIdleTimeout, Optional<Duration> detachedTimeout) {
+    this(key, command, shareProcess, env, cwd, description, requestTimeout, idleTimeout, sessionIdleTimeout,
+        detachedTimeout, true);
   }
 
   public ServerSpec(String key, String command, boolean shareProcess, Map<String, String> env,
@@ -45,7 +55,7 @@ public record ServerSpec(
   /** The same server, multiplexed: how a per-session key serves REST calls from one child. */
   public ServerSpec shared() {
     return new ServerSpec(key, command, true, env, cwd, description, requestTimeout, idleTimeout, sessionIdleTimeout,
-        detachedTimeout);
+        detachedTimeout, inheritEnv);
   }
 
   public static ServerSpec ofCommand(String key, String command) {

@@ -19,7 +19,7 @@ public final class TomlConfigLoader {
   private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final Set<String> SERVER_FIELDS =
       Set.of("command", "share_process", "env", "cwd", "description", "request_timeout", "idle_timeout",
-          "session_idle_timeout", "detached_timeout");
+          "session_idle_timeout", "detached_timeout", "inherit_env");
   private static final Set<String> LISTEN_FIELDS = Set.of("host", "port");
   private static final Set<String> API_FIELDS = Set.of("host", "port", "proxy_url");
 
@@ -91,7 +91,7 @@ public final class TomlConfigLoader {
       if (!SERVER_FIELDS.contains(field)) {
         throw new ConfigException(where + ": unknown field '" + path + "." + field
             + "' (expected one of command, share_process, env, cwd, description, request_timeout, idle_timeout,"
-            + " session_idle_timeout, detached_timeout)");
+            + " session_idle_timeout, detached_timeout, inherit_env)");
       }
     }
     String command = nonEmptyString(where, path + ".command", fields.get("command"));
@@ -102,6 +102,14 @@ public final class TomlConfigLoader {
         throw new ConfigException(where + ": '" + path + ".share_process' must be true or false");
       }
       share = b;
+    }
+    boolean inheritEnv = true;
+    Object inheritValue = fields.get("inherit_env");
+    if (inheritValue != null) {
+      if (!(inheritValue instanceof Boolean b)) {
+        throw new ConfigException(where + ": '" + path + ".inherit_env' must be true or false");
+      }
+      inheritEnv = b;
     }
     Map<String, String> env = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : table(where, path + ".env", fields.get("env")).entrySet()) {
@@ -125,7 +133,7 @@ public final class TomlConfigLoader {
         duration(where, path + ".request_timeout", fields.get("request_timeout")),
         duration(where, path + ".idle_timeout", fields.get("idle_timeout")),
         positive(where, path + ".session_idle_timeout", fields.get("session_idle_timeout")),
-        positive(where, path + ".detached_timeout", fields.get("detached_timeout")));
+        positive(where, path + ".detached_timeout", fields.get("detached_timeout")), inheritEnv);
   }
 
   /** A session timeout of zero would end every session at once: refused rather than taken as "never". */
@@ -213,6 +221,11 @@ public final class TomlConfigLoader {
     if (!KEY.matcher(bare).matches()) {
       throw new ConfigException(where + ": invalid server key '" + bare + "' in [" + table
           + "]: keys are 1 to 64 characters of A-Z a-z 0-9 _ . -");
+    }
+    // a key is a path segment (/sse/<key>): "." and ".." are normalised away by clients and proxies
+    if (bare.chars().allMatch(c -> c == '.')) {
+      throw new ConfigException(where + ": invalid server key '" + bare + "' in [" + table
+          + "]: a key of dots only is a relative path segment, not a name");
     }
     return bare;
   }

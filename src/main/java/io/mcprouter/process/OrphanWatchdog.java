@@ -71,6 +71,8 @@ final class OrphanWatchdog {
     // watchdog, which is what stops this router's children when this router is killed by that sweep
     builder.environment().remove(ChildMarkers.RUN_VARIABLE);
     builder.environment().remove(ChildMarkers.INSTANCE_VARIABLE);
+    // it needs nothing of the router's own (the admin token among them)
+    builder.environment().keySet().removeIf(name -> name.startsWith(ChildEnvironment.ROUTER_PREFIX));
     try {
       Process started = builder.start();
       process = started;

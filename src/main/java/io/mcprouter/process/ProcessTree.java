@@ -34,7 +34,7 @@ public final class ProcessTree {
   private ProcessTree() {}
 
   /** Starts {@code spec}'s command marked with {@code instance} (see {@link ChildMarkers#newInstance}). */
-  public static Process start(ServerSpec spec, String instance) throws IOException {
+  public static Process start(ServerSpec spec, String instance, ChildEnvironment environment) throws IOException {
     OrphanWatchdog.ensureRunning(); // before the child, so no child ever runs without it
     List<String> argv = new ArrayList<>();
     if (SETSID != null) {
@@ -44,7 +44,7 @@ public final class ProcessTree {
     argv.add("-c");
     argv.add(spec.command());
     ProcessBuilder builder = new ProcessBuilder(argv);
-    builder.environment().putAll(spec.env());
+    environment.apply(spec, builder.environment());
     // after the operator's env, so a configured value cannot switch the clean-up off
     builder.environment().put(ChildMarkers.RUN_VARIABLE, ChildMarkers.RUN);
     builder.environment().put(ChildMarkers.INSTANCE_VARIABLE, instance);

@@ -268,7 +268,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
 
   private Process launch(String instance) {
     try {
-      return ProcessTree.start(spec, instance);
+      return ProcessTree.start(spec, instance, new ChildEnvironment(settings.childEnvDeny()));
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

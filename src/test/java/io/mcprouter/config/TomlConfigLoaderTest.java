@@ -120,6 +120,28 @@ class TomlConfigLoaderTest {
         error("[mcp_server_commands]\n" + key + " = \"cmd\"\n"));
   }
 
+  /** A key is a URL path segment: clients and proxies resolve "." and ".." away, so they name nothing. */
+  @ParameterizedTest
+  @ValueSource(strings = {"\".\"", "\"..\"", "\"...\""})
+  void aKeyOfDotsOnlyIsRejected(String key) throws IOException {
+    String bare = key.replace("\"", "");
+    assertContains("invalid server key '" + bare + "' in [mcp_server_commands]: a key of dots only",
+        error("[mcp_server_commands]\n" + key + " = \"cmd\"\n"));
+    assertContains("invalid server key '" + bare + "' in [mcp_servers]",
+        error("[mcp_servers]\n" + key + " = { command = \"cmd\" }\n"));
+  }
+
+  @Test
+  void inheritEnvDefaultsToTrueAndCanBeSwitchedOff() throws IOException {
+    RouterConfig config = load("[mcp_server_commands]\nshort = \"cmd\"\n[mcp_servers]\n"
+        + "bare = { command = \"cmd\", inherit_env = false }\nfull = { command = \"cmd\" }\n");
+    assertTrue(config.server("short").orElseThrow().inheritEnv());
+    assertTrue(config.server("full").orElseThrow().inheritEnv());
+    assertEquals(false, config.server("bare").orElseThrow().inheritEnv());
+    assertContains("'mcp_servers.x.inherit_env' must be true or false",
+        error("[mcp_servers.x]\ncommand = \"c\"\ninherit_env = \"no\"\n"));
+  }
+
   @Test
   void invalidSectionKeyIsRejectedByName() throws IOException {
     assertContains("invalid server key 'my key' in [mcp_servers]",
