@@ -55,14 +55,6 @@ public final class ErrorHandling {
             error.toResponseJson(id == null ? NullNode.getInstance() : id)));
   }
 
-  /** JSON, or no declared type at all (Akka reports an absent Content-Type as octet-stream). */
-  public static boolean isJson(akka.http.javadsl.model.HttpEntity entity) {
-    var mediaType = entity.getContentType().mediaType();
-    return mediaType.equals(akka.http.javadsl.model.MediaTypes.APPLICATION_JSON)
-        || mediaType.equals(akka.http.javadsl.model.MediaTypes.APPLICATION_OCTET_STREAM)
-        || (mediaType.mainType().equals("application") && mediaType.subType().endsWith("+json"));
-  }
-
   private static ExceptionHandler exceptionHandler(Style style) {
     return ExceptionHandler.newBuilder()
         .match(CompletionException.class, e -> completeFor(e.getCause() != null ? e.getCause() : e, style))
