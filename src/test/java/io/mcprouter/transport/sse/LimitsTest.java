@@ -80,7 +80,7 @@ class LimitsTest {
     try (TestRouter router = TestRouter.start(TestRouter.servers(TestRouter.fake("a", true)),
         "mcprouter.limits.max-sessions-per-key = 1")) {
       String url = "http://127.0.0.1:" + router.apiPort() + "/v1/call-tool";
-      HttpRequest slow = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer a")
+      HttpRequest slow = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer a").header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"sleep\",\"arguments\":{\"ms\":3000}}")).build();
       var first = new java.util.concurrent.atomic.AtomicReference<>(http.sendAsync(slow, HttpResponse.BodyHandlers.ofString()));
       java.util.List<String> seen = new java.util.ArrayList<>();
@@ -90,7 +90,7 @@ class LimitsTest {
             // an echo reached the router first and the slow call was the one refused: send it again
             first.set(http.sendAsync(slow, HttpResponse.BodyHandlers.ofString()));
           }
-          HttpResponse<String> second = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer a")
+          HttpResponse<String> second = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer a").header("Content-Type", "application/json")
               .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"echo\",\"arguments\":{\"text\":\"x\"}}")).build(),
               HttpResponse.BodyHandlers.ofString());
           seen.add(second.statusCode() + " " + second.body());
