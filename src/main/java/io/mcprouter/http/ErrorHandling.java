@@ -11,6 +11,7 @@ import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.ExceptionHandler;
+import akka.http.javadsl.server.MalformedRequestContentRejection;
 import akka.http.javadsl.server.RejectionHandler;
 import akka.http.javadsl.server.Route;
 import akka.http.scaladsl.model.EntityStreamSizeException;
@@ -75,7 +76,18 @@ public final class ErrorHandling {
   }
 
   private static RejectionHandler rejectionHandler(Style style) {
-    return RejectionHandler.defaultHandler().mapRejectionResponse(response -> {
+    // Akka's text for an unreadable body names its exception and its settings: say what was wrong instead
+    RejectionHandler unreadable = RejectionHandler.newBuilder()
+        .handle(MalformedRequestContentRejection.class, rejection -> {
+          if (rejection.getCause() instanceof EntityStreamSizeException size) {
+            return complete(error(style, StatusCodes.PAYLOAD_TOO_LARGE, JsonRpcError.INVALID_REQUEST,
+                "request body is larger than " + size.limit() + " bytes"));
+          }
+          log.debug("unreadable request body: {}", rejection.message());
+          return complete(error(style, StatusCodes.BAD_REQUEST, JsonRpcError.INVALID_REQUEST, "request body could not be read"));
+        })
+        .build();
+    return unreadable.withFallback(RejectionHandler.defaultHandler()).mapRejectionResponse(response -> {
       if (response.entity() instanceof HttpEntity.Strict strict
           && !strict.getContentType().equals(ContentTypes.APPLICATION_JSON)) {
         int code = response.status().intValue() == 404 ? JsonRpcError.METHOD_NOT_FOUND : JsonRpcError.INVALID_REQUEST;

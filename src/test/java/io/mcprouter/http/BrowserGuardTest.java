@@ -278,6 +278,30 @@ class BrowserGuardTest {
     }
   }
 
+  @Test
+  void clientErrorTextsNameNoSettingOrLibrary() throws Exception {
+    String deep = "{\"name\":\"echo\",\"arguments\":{\"text\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}}";
+    List<RawExchange.Answer> answers = List.of(
+        RawExchange.send(router.apiPort(), "POST", "/v1/call-tool", headers("Content-Type", JSON_TYPE, "Authorization", "Bearer k"), deep),
+        RawExchange.send(router.proxyPort(), "POST", "/mcp/k", headers("Content-Type", JSON_TYPE,
+            "Accept", "application/json, text/event-stream"), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
+            + "[".repeat(10_000) + "]".repeat(10_000) + "}"),
+        RawExchange.send(router.apiPort(), "POST", "/v1/call-tool", headers("Content-Type", JSON_TYPE, "Authorization", "Bearer k",
+            "Content-Length", "999999999"), null),
+        RawExchange.send(router.proxyPort(), "POST", "/mcp/k", headers("Content-Type", JSON_TYPE,
+            "Accept", "application/json, text/event-stream"), "{\"pad\":\"" + "x".repeat(70_000) + "\"}"),
+        RawExchange.send(router.apiPort(), "PUT", "/v1/call-tool", headers(), null),
+        RawExchange.send(router.proxyPort(), "GET", "/admin/stop-server", headers(), null),
+        RawExchange.send(router.proxyPort(), "GET", "/health", headers("Origin", "null"), null),
+        RawExchange.send(router.proxyPort(), "GET", "/health", headers("Host", REBOUND), null));
+    for (RawExchange.Answer answer : answers) {
+      assertTrue(answer.status() >= 400 && answer.status() < 500, answer.status() + " " + answer.body());
+      String text = answer.body().toLowerCase(java.util.Locale.ROOT);
+      assertFalse(text.contains("mcprouter.") || text.contains("akka") || text.contains("jackson")
+          || text.contains("exception"), answer.status() + " " + answer.body());
+    }
+  }
+
   private static long runningPid(String key) throws Exception {
     RawExchange.Answer running = RawExchange.send(router.proxyPort(), "GET", "/admin/list-running-servers", headers(), null);
     for (JsonNode server : SseTestClient.JSON.readTree(running.body()).path("data").path("servers")) {
