@@ -20,7 +20,6 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.HttpServer;
 import io.mcprouter.http.KnownKeys;
-import io.mcprouter.http.OriginGuard;
 import io.mcprouter.http.connection.Connections;
 import io.mcprouter.transport.streamable.StreamableHttpRoutes;
 import io.mcprouter.process.ServerRegistry;
@@ -98,14 +97,13 @@ public final class Router {
     Connections connections = Connections.of(settings, system);
     OutputBudget budget = OutputBudget.of(settings, system);
     if (command.runsProxy()) {
-      OriginGuard guard = new OriginGuard(config.proxyServer().host(), settings.allowedOrigins(), settings.allowedHosts());
       KnownKeys keys = new KnownKeys(config.servers().keySet());
       var routes = concat(
-          new LegacySseRoutes(registry, directory, settings, system, guard, keys, budget).routes(),
-          new StreamableHttpRoutes(registry, directory, settings, system, guard, keys, budget).routes(),
+          new LegacySseRoutes(registry, directory, settings, system, keys, budget).routes(),
+          new StreamableHttpRoutes(registry, directory, settings, system, keys, budget).routes(),
           new AdminRoutes(registry, config, settings, system, local).routes(),
           ApiRoutes.HealthRoute.route());
-      proxy = HttpServer.start("proxy", config.proxyServer(), routes, ErrorHandling.Style.JSON_RPC, UNBIND_DRAIN, connections, system)
+      proxy = HttpServer.start("proxy", config.proxyServer(), routes, ErrorHandling.Style.JSON_RPC, settings, UNBIND_DRAIN, connections, system)
           .thenApply(Optional::of).toCompletableFuture();
     }
     if (command.runsApi()) {
@@ -113,7 +111,7 @@ public final class Router {
       ServerControl control = command.runsProxy() ? local
           : new RemoteServerControl(config.proxyUrl(), config.adminToken(), system);
       api = HttpServer.start("api", config.apiServer(), new ApiRoutes(registry, config, settings, system, control).routes(),
-          ErrorHandling.Style.API_ENVELOPE, UNBIND_DRAIN, connections, system).thenApply(Optional::of).toCompletableFuture();
+          ErrorHandling.Style.API_ENVELOPE, settings, UNBIND_DRAIN, connections, system).thenApply(Optional::of).toCompletableFuture();
     }
     CompletableFuture<Optional<ServerBinding>> proxyBinding = proxy;
     CompletableFuture<Optional<ServerBinding>> apiBinding = api;

@@ -37,6 +37,9 @@ import java.util.function.Supplier;
  */
 public final class AdminRoutes {
 
+  /** How much of a session id /admin/list-clients shows: as much as a log line. */
+  public static final int SESSION_PREFIX = 8;
+
   private final ActorRef<ServerRegistry.Command> registry;
   private final RouterSettings settings;
   private final ActorSystem<?> system;
@@ -83,7 +86,9 @@ public final class AdminRoutes {
           ObjectNode data = JsonNodeFactory.instance.objectNode();
           ArrayNode list = data.putArray("clients");
           clients.clients().forEach(client -> list.addObject()
-              .put("session_id", client.sessionId())
+              // a prefix that tells sessions apart for an operator; a full id would let whoever reads
+              // this list post into, or replay the answers of, another client's session
+              .put("session_id", client.sessionId().substring(0, Math.min(SESSION_PREFIX, client.sessionId().length())))
               .put("server_key", client.key())
               .put("opened_at", client.openedAt().toString()));
           return ApiResult.ok(clients.clients().size() + " clients", data);

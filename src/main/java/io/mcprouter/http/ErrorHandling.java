@@ -11,6 +11,7 @@ import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.ExceptionHandler;
+import akka.http.javadsl.server.MalformedRequestContentRejection;
 import akka.http.javadsl.server.RejectionHandler;
 import akka.http.javadsl.server.Route;
 import akka.http.scaladsl.model.EntityStreamSizeException;
@@ -55,14 +56,6 @@ public final class ErrorHandling {
             error.toResponseJson(id == null ? NullNode.getInstance() : id)));
   }
 
-  /** JSON, or no declared type at all (Akka reports an absent Content-Type as octet-stream). */
-  public static boolean isJson(akka.http.javadsl.model.HttpEntity entity) {
-    var mediaType = entity.getContentType().mediaType();
-    return mediaType.equals(akka.http.javadsl.model.MediaTypes.APPLICATION_JSON)
-        || mediaType.equals(akka.http.javadsl.model.MediaTypes.APPLICATION_OCTET_STREAM)
-        || (mediaType.mainType().equals("application") && mediaType.subType().endsWith("+json"));
-  }
-
   private static ExceptionHandler exceptionHandler(Style style) {
     return ExceptionHandler.newBuilder()
         .match(CompletionException.class, e -> completeFor(e.getCause() != null ? e.getCause() : e, style))
@@ -83,7 +76,18 @@ public final class ErrorHandling {
   }
 
   private static RejectionHandler rejectionHandler(Style style) {
-    return RejectionHandler.defaultHandler().mapRejectionResponse(response -> {
+    // Akka's text for an unreadable body names its exception and its settings: say what was wrong instead
+    RejectionHandler unreadable = RejectionHandler.newBuilder()
+        .handle(MalformedRequestContentRejection.class, rejection -> {
+          if (rejection.getCause() instanceof EntityStreamSizeException size) {
+            return complete(error(style, StatusCodes.PAYLOAD_TOO_LARGE, JsonRpcError.INVALID_REQUEST,
+                "request body is larger than " + size.limit() + " bytes"));
+          }
+          log.debug("unreadable request body: {}", rejection.message());
+          return complete(error(style, StatusCodes.BAD_REQUEST, JsonRpcError.INVALID_REQUEST, "request body could not be read"));
+        })
+        .build();
+    return unreadable.withFallback(RejectionHandler.defaultHandler()).mapRejectionResponse(response -> {
       if (response.entity() instanceof HttpEntity.Strict strict
           && !strict.getContentType().equals(ContentTypes.APPLICATION_JSON)) {
         int code = response.status().intValue() == 404 ? JsonRpcError.METHOD_NOT_FOUND : JsonRpcError.INVALID_REQUEST;

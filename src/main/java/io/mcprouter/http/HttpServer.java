@@ -4,6 +4,7 @@ import akka.actor.typed.ActorSystem;
 import akka.http.javadsl.ServerBinding;
 import akka.http.javadsl.server.Route;
 import io.mcprouter.config.RouterConfig;
+import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.connection.ConnectionServer;
 import io.mcprouter.http.connection.Connections;
 import java.time.Duration;
@@ -11,7 +12,10 @@ import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Binds one HTTP server and ties its unbinding to the actor system's coordinated shutdown. */
+/**
+ * Binds one HTTP server and ties its unbinding to the actor system's coordinated shutdown. Every
+ * request of the port passes its {@link RequestGuard} (Origin, Host, body type) before the routes.
+ */
 public final class HttpServer {
 
   private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
@@ -19,9 +23,11 @@ public final class HttpServer {
   private HttpServer() {}
 
   public static CompletionStage<ServerBinding> start(
-      String name, RouterConfig.Listen listen, Route route, ErrorHandling.Style errors, Duration drain,
-      Connections connections, ActorSystem<?> system) {
-    return ConnectionServer.bind(listen.host(), listen.port(), ErrorHandling.wrap(route, errors), connections, system)
+      String name, RouterConfig.Listen listen, Route route, ErrorHandling.Style errors, RouterSettings settings,
+      Duration drain, Connections connections, ActorSystem<?> system) {
+    RequestGuard guard = new RequestGuard(
+        new OriginGuard(listen.host(), settings.allowedOrigins(), settings.allowedHosts()), errors);
+    return ConnectionServer.bind(listen.host(), listen.port(), ErrorHandling.wrap(guard.wrap(route), errors), connections, system)
         .thenApply(binding -> {
           log.info("{} listening on http://{}:{}", name,
               binding.localAddress().getHostString(), binding.localAddress().getPort());

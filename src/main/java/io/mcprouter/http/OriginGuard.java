@@ -1,80 +1,72 @@
 package io.mcprouter.http;
 
-import static akka.http.javadsl.server.Directives.complete;
-import static akka.http.javadsl.server.Directives.extractRequest;
-
 import akka.http.javadsl.model.HttpRequest;
-import akka.http.javadsl.model.StatusCodes;
-import akka.http.javadsl.server.Route;
-import io.mcprouter.jsonrpc.JsonRpcError;
-import java.net.URI;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
- * DNS-rebinding protection, required by the MCP spec for local servers: a browser page on a foreign
- * origin must not reach the router. {@code Origin} must be absent, a loopback origin, or allow-listed;
- * when the router listens on loopback, {@code Host} must name a loopback host (or be allow-listed).
+ * DNS-rebinding and cross-site protection, required by the MCP spec for local servers and applied to
+ * every path of both ports (through {@link RequestGuard}): a browser page on a foreign origin must not
+ * reach the router. {@code Origin} must be absent, an http(s) origin whose host is loopback
+ * ({@link LoopbackNames}), or listed exactly; {@code Origin: null} (sandboxed frames, file pages, any
+ * site can produce it) is refused unless listed. When the port listens on loopback, {@code Host} must
+ * name a loopback host or be listed (with or without its port): a rebinding page reaches the router
+ * under the attacker's name.
  */
 public final class OriginGuard {
 
-  private static final Set<String> LOOPBACK_HOSTS = Set.of("localhost", "127.0.0.1", "[::1]", "::1");
+  /** Why a request was refused: {@code client} for the answer, {@code log} adds the setting for the operator. */
+  public record Refusal(String client, String log) {}
+
+  private static final int ECHOED_CHARS = 100;
 
   private final boolean listensOnLoopback;
   private final Set<String> allowedOrigins;
   private final Set<String> allowedHosts;
 
   public OriginGuard(String listenHost, List<String> allowedOrigins, List<String> allowedHosts) {
-    this.listensOnLoopback = LOOPBACK_HOSTS.contains(listenHost.toLowerCase(Locale.ROOT))
-        || listenHost.startsWith("127.");
-    this.allowedOrigins = Set.copyOf(allowedOrigins.stream().map(o -> o.toLowerCase(Locale.ROOT)).toList());
-    this.allowedHosts = Set.copyOf(allowedHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList());
+    this.listensOnLoopback = LoopbackNames.isLoopback(listenHost);
+    this.allowedOrigins = Set.copyOf(allowedOrigins.stream().map(OriginGuard::normalize).toList());
+    this.allowedHosts = Set.copyOf(allowedHosts.stream().map(OriginGuard::normalize).toList());
   }
 
-  public Route check(Supplier<Route> inner) {
-    return extractRequest(request -> {
-      String refusal = refusal(request);
-      return refusal == null ? inner.get()
-          : complete(ErrorHandling.jsonRpcError(StatusCodes.FORBIDDEN, new JsonRpcError(JsonRpcError.INVALID_REQUEST, refusal)));
-    });
+  public boolean listensOnLoopback() {
+    return listensOnLoopback;
   }
 
-  private String refusal(HttpRequest request) {
-    var origin = request.getHeader("Origin").map(h -> h.value().trim().toLowerCase(Locale.ROOT));
-    if (origin.isPresent() && !origin.get().equals("null") && !allowedOrigins.contains(origin.get())
-        && !isLoopbackName(hostOfOrigin(origin.get()))) {
-      return "Origin '" + origin.get() + "' is not allowed (mcprouter.http.allowed-origins)";
+  public Optional<Refusal> refusal(HttpRequest request) {
+    Optional<String> origin = request.getHeader("Origin").map(h -> normalize(h.value()));
+    if (origin.isPresent() && !allowedOrigins.contains(origin.get())
+        && !LoopbackNames.hostOfOrigin(origin.get()).map(LoopbackNames::isLoopback).orElse(false)) {
+      String text = "Origin '" + echo(origin.get()) + "' is not allowed: only loopback origins and those the operator lists";
+      return Optional.of(new Refusal(text, text + " (mcprouter.http.allowed-origins)"));
     }
     if (listensOnLoopback) {
-      String host = request.getHeader("Host").map(h -> h.value().trim().toLowerCase(Locale.ROOT)).orElse("");
-      if (!host.isEmpty() && !allowedHosts.contains(host) && !isLoopbackName(stripPort(host))) {
-        return "Host '" + host + "' is not allowed for a router listening on loopback (mcprouter.http.allowed-hosts)";
+      String host = request.getHeader("Host").map(h -> normalize(h.value())).orElse("");
+      if (!host.isEmpty() && !hostAllowed(host)) {
+        String text = "Host '" + echo(host) + "' is not allowed: this router answers only to loopback names"
+            + " and those the operator lists";
+        return Optional.of(new Refusal(text, text + " (mcprouter.http.allowed-hosts)"));
       }
     }
-    return null;
+    return Optional.empty();
   }
 
-  private static String hostOfOrigin(String origin) {
-    try {
-      String host = URI.create(origin).getHost();
-      return host == null ? "" : host;
-    } catch (IllegalArgumentException e) {
-      return "";
+  private boolean hostAllowed(String host) {
+    if (allowedHosts.contains(host)) {
+      return true;
     }
+    Optional<String> name = LoopbackNames.hostOfHostHeader(host);
+    return name.isPresent() && (allowedHosts.contains(name.get()) || LoopbackNames.isLoopback(name.get()));
   }
 
-  private static String stripPort(String host) {
-    if (host.startsWith("[")) {
-      int end = host.indexOf(']');
-      return end < 0 ? host : host.substring(0, end + 1);
-    }
-    int colon = host.lastIndexOf(':');
-    return colon < 0 ? host : host.substring(0, colon);
+  private static String normalize(String value) {
+    return value.trim().toLowerCase(Locale.ROOT);
   }
 
-  private static boolean isLoopbackName(String host) {
-    return LOOPBACK_HOSTS.contains(host) || host.startsWith("127.");
+  private static String echo(String value) {
+    return value.length() <= ECHOED_CHARS ? value : value.substring(0, ECHOED_CHARS) + "...";
   }
 }

@@ -57,29 +57,26 @@ public record JsonLimits(int maxNestingDepth, int maxNumberLength, int maxString
   }
 
   /**
-   * The sentence for a refused document, naming the limit and its setting; Jackson's own wording names
-   * its API, which tells an operator nothing.
+   * The sentence for a refused document, in plain words with the limit's value: it reaches clients, so
+   * it names no setting or library (Jackson's own wording names its API, which tells no one anything).
    */
   public String describe(StreamConstraintsException e) {
     String message = String.valueOf(e.getOriginalMessage());
     Matcher m = DEPTH.matcher(message);
     if (m.find()) {
-      return "nesting depth exceeds the maximum " + maxNestingDepth
-          + " (mcprouter.json.max-nesting-depth)";
+      return "JSON nesting deeper than " + maxNestingDepth + " levels";
     }
     m = NUMBER.matcher(message);
     if (m.find()) {
-      return "a number of " + m.group(1) + " characters exceeds the maximum length " + maxNumberLength
-          + " (mcprouter.json.max-number-length)";
+      return "a number of " + m.group(1) + " characters, longer than the limit of " + maxNumberLength;
     }
     m = STRING.matcher(message);
     if (m.find()) {
-      return "a string of more than " + maxStringLength + " characters exceeds the maximum length "
-          + maxStringLength + " (mcprouter.json.max-string-length)";
+      return "a string longer than the limit of " + maxStringLength + " characters";
     }
     m = NAME.matcher(message);
     if (m.find()) {
-      return "a property name of " + m.group(1) + " characters exceeds Jackson's maximum name length "
+      return "a property name of " + m.group(1) + " characters, longer than the limit of "
           + StreamReadConstraints.DEFAULT_MAX_NAME_LEN;
     }
     return message;

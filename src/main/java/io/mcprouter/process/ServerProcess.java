@@ -468,8 +468,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     if (directCalls.inFlight() >= maxCalls) {
       // each REST call is a short session of its own, so it counts against the same bound
       call.replyTo().tell(new CallFailed(CallFailure.UNAVAILABLE, new JsonRpcError(JsonRpcError.UNAVAILABLE,
-          "limit reached: " + maxCalls + " REST calls in flight for server '" + spec.key()
-              + "' (mcprouter.limits.max-sessions-per-key)")));
+          "limit reached: " + maxCalls + " REST calls in flight for server '" + spec.key() + "', the maximum")));
       return this;
     }
     lastActivityNanos = System.nanoTime();
@@ -552,7 +551,7 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     int max = settings.limits().maxInFlightPerSession();
     if (message instanceof JsonRpcMessage.Request && routing.inFlightFor(sessionId) >= max) {
       return Optional.of(new JsonRpcError(JsonRpcError.UNAVAILABLE, "limit reached: " + max
-          + " requests in flight for this session (mcprouter.limits.max-in-flight-per-session)"));
+          + " requests in flight for this session, the maximum"));
     }
     return Optional.empty();
   }
@@ -647,12 +646,13 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
             "the answer of server '" + spec.key() + "' was refused by the router: " + o.reason())), outbox);
       }
     } else if (frame instanceof StdoutFrame.Oversized o) {
-      getContext().getLog().warn("key={} skipped a stdout line of {} bytes, over the limit of {} bytes; request id {}",
+      getContext().getLog().warn("key={} skipped a stdout line of {} bytes, over the limit of {} bytes"
+          + " (mcprouter.stdio.max-line-bytes); request id {}",
           spec.key(), o.length(), settings.maxLineBytes(), o.id());
       if (o.id() != null) {
         routing.fromChild(JsonRpcMessage.failure(o.id(), new JsonRpcError(JsonRpcError.INTERNAL_ERROR,
             "the answer of server '" + spec.key() + "' was " + o.length() + " bytes, over the router's limit of "
-                + settings.maxLineBytes() + " bytes (mcprouter.stdio.max-line-bytes)")), outbox);
+                + settings.maxLineBytes() + " bytes")), outbox);
       }
     }
   }

@@ -120,7 +120,8 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   }
 
   /** A limit a new session would break: its message names the setting; which sessions may make room. */
-  private record Limit(String message, boolean evictAnyKey, boolean evictable) {}
+  /** {@code message} goes to the client; {@code setting}, which an operator would raise, only to the log. */
+  private record Limit(String message, String setting, boolean evictAnyKey, boolean evictable) {}
 
   /** Bound for collecting status answers; a server that cannot answer in this time is left out. */
   private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(3);
@@ -197,14 +198,16 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       limit = sessionLimitReached(spec);
     }
     if (limit.isPresent()) {
-      getContext().getLog().warn("session refused key={} reason={}", spec.key(), limit.get().message());
+      getContext().getLog().warn("session refused key={} reason={} setting={}", spec.key(), limit.get().message(),
+          limit.get().setting());
       open.replyTo().tell(new ServerProcess.OpenRejected(limit.get().message()));
       return this;
     }
     // a Streamable session brings its initialize, so its child starts now; a legacy GET starts none
     boolean startNow = spec.shareProcess() || open.first().isPresent();
     if (!spec.shareProcess() && startNow && !permits.tryAcquire(spec.key())) {
-      getContext().getLog().warn("session refused key={} reason={}", spec.key(), permits.refusal(spec.key()));
+      getContext().getLog().warn("session refused key={} reason={} setting=mcprouter.limits.max-starting-children-per-key",
+          spec.key(), permits.refusal(spec.key()));
       open.replyTo().tell(new ServerProcess.OpenRejected(permits.refusal(spec.key())));
       return this;
     }
@@ -221,19 +224,19 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   private Optional<Limit> sessionLimitReached(ServerSpec spec) {
     RouterSettings.Limits limits = settings.limits();
     if (sessionIndex.size() >= limits.maxSessions()) {
-      return Optional.of(new Limit("limit reached: " + limits.maxSessions() + " sessions in all (mcprouter.limits.max-sessions)",
-          true, true));
+      return Optional.of(new Limit("limit reached: the router holds its maximum of " + limits.maxSessions() + " sessions",
+          "mcprouter.limits.max-sessions", true, true));
     }
     long ofKey = sessionIndex.values().stream().filter(e -> e.key().equals(spec.key())).count();
     if (ofKey >= limits.maxSessionsPerKey()) {
-      return Optional.of(new Limit("limit reached: " + limits.maxSessionsPerKey() + " sessions for server '" + spec.key()
-          + "' (mcprouter.limits.max-sessions-per-key)", false, true));
+      return Optional.of(new Limit("limit reached: server '" + spec.key() + "' has its maximum of "
+          + limits.maxSessionsPerKey() + " sessions", "mcprouter.limits.max-sessions-per-key", false, true));
     }
     boolean needsChild = !spec.shareProcess() || !sharedByKey.containsKey(instanceName(spec));
     if (needsChild && running.size() >= limits.maxChildren()) {
       // an evicted session's child takes its grace period to exit: eviction would not make room now
-      return Optional.of(new Limit("limit reached: " + limits.maxChildren() + " running servers (mcprouter.limits.max-children)",
-          false, false));
+      return Optional.of(new Limit("limit reached: " + limits.maxChildren() + " servers running, the router's maximum",
+          "mcprouter.limits.max-children", false, false));
     }
     return Optional.empty();
   }
@@ -299,7 +302,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     if (!sharedByKey.containsKey(instance) && running.size() >= settings.limits().maxChildren()) {
       call.replyTo().tell(new ServerProcess.CallFailed(ServerProcess.CallFailure.UNAVAILABLE, new JsonRpcError(
           JsonRpcError.UNAVAILABLE, "limit reached: " + settings.limits().maxChildren()
-              + " running servers (mcprouter.limits.max-children)")));
+              + " servers running, the router's maximum")));
       return this;
     }
     // a per-session key still serves API calls from one multiplexed child, never a process per call

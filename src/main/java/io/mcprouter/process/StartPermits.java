@@ -47,7 +47,6 @@ public final class StartPermits {
   }
 
   String refusal(String key) {
-    return "limit reached: " + perKey + " children of server '" + key
-        + "' starting at once (mcprouter.limits.max-starting-children-per-key)";
+    return "limit reached: " + perKey + " children of server '" + key + "' starting at once, the maximum";
   }
 }

@@ -221,7 +221,7 @@ class PackagedJarIT {
               + "\"method\":\"initialize\",\"params\":{\"x\":" + deep + "}}"))
           .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
       assertEquals(400, refused.statusCode(), refused.body());
-      assertTrue(refused.body().contains("mcprouter.json.max-nesting-depth"), refused.body());
+      assertTrue(refused.body().contains("JSON nesting deeper than"), refused.body());
       assertTrue(running.process().isAlive(), "the router is still running: " + running.stderr());
       java.net.http.HttpResponse<String> health = http.send(java.net.http.HttpRequest.newBuilder(
           java.net.URI.create("http://127.0.0.1:" + port + "/health")).GET().build(),

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.testsupport.Await;
+import io.mcprouter.testsupport.McpHttp;
 import io.mcprouter.testsupport.Processes;
 import io.mcprouter.testsupport.SseTestClient;
 import io.mcprouter.testsupport.TestRouter;
@@ -155,7 +156,7 @@ class FaultInjectionTest {
       assertTrue(flooded.body().contains("flooded 2000"), flooded.body());
       Await.until(Duration.ofSeconds(30), "the stuck session was closed", () -> {
         try {
-          return !admin("/admin/list-clients").toString().contains(stuckSession);
+          return !admin("/admin/list-clients").toString().contains(McpHttp.prefix(stuckSession));
         } catch (Exception e) {
           throw new IllegalStateException(e);
         }

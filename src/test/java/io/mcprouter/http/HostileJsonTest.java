@@ -94,12 +94,12 @@ class HostileJsonTest {
 
   @Test
   void aDeepInitializeWithoutSessionIs400NamingTheNestingLimit() throws Exception {
-    streamableInitialize(deep(), "mcprouter.json.max-nesting-depth");
+    streamableInitialize(deep(), "JSON nesting deeper than");
   }
 
   @Test
   void aMillionDigitNumberInInitializeIs400NamingTheNumberLimit() throws Exception {
-    streamableInitialize(hugeNumber(), "mcprouter.json.max-number-length");
+    streamableInitialize(hugeNumber(), "characters, longer than the limit of");
   }
 
   private void legacyMessage(String hostile, String setting) throws Exception {
@@ -117,12 +117,12 @@ class HostileJsonTest {
 
   @Test
   void aDeepMessageOnALegacySessionIs400AndTheSessionGoesOn() throws Exception {
-    legacyMessage(deep(), "mcprouter.json.max-nesting-depth");
+    legacyMessage(deep(), "JSON nesting deeper than");
   }
 
   @Test
   void aMillionDigitNumberOnALegacySessionIs400AndTheSessionGoesOn() throws Exception {
-    legacyMessage(hugeNumber(), "mcprouter.json.max-number-length");
+    legacyMessage(hugeNumber(), "characters, longer than the limit of");
   }
 
   private void restCall(String hostile, String setting) throws Exception {
@@ -137,12 +137,12 @@ class HostileJsonTest {
 
   @Test
   void aDeepRestBodyIs400WithTheEnvelopeNamingTheLimit() throws Exception {
-    restCall(deep(), "mcprouter.json.max-nesting-depth");
+    restCall(deep(), "JSON nesting deeper than");
   }
 
   @Test
   void aMillionDigitNumberInARestBodyIs400WithTheEnvelopeNamingTheLimit() throws Exception {
-    restCall(hugeNumber(), "mcprouter.json.max-number-length");
+    restCall(hugeNumber(), "characters, longer than the limit of");
   }
 
   @Test
@@ -170,12 +170,12 @@ class HostileJsonTest {
 
   @Test
   void aDeepAnswerFromASharedChildFailsTheWaitingRequestNamingTheLimit() throws Exception {
-    childAnswer("shared", "deep", DEEP, "mcprouter.json.max-nesting-depth");
+    childAnswer("shared", "deep", DEEP, "JSON nesting deeper than");
   }
 
   @Test
   void aMillionDigitAnswerFromAChildFailsTheWaitingRequestNamingTheLimit() throws Exception {
-    childAnswer("dedicated", "number", DIGITS, "mcprouter.json.max-number-length");
+    childAnswer("dedicated", "number", DIGITS, "characters, longer than the limit of");
   }
 
   @Test
@@ -183,7 +183,7 @@ class HostileJsonTest {
     HttpResponse<String> response = post(router.apiPort(), "/v1/call-tool",
         "{\"name\":\"hostile\",\"arguments\":{\"shape\":\"deep\",\"size\":" + DEEP + "}}", Map.of("Authorization", "Bearer shared"));
     JsonNode envelope = JSON.readTree(response.body());
-    assertTrue(envelope.path("message").asText().contains("mcprouter.json.max-nesting-depth"), response.body());
+    assertTrue(envelope.path("message").asText().contains("JSON nesting deeper than"), response.body());
     assertHealthy();
   }
 }

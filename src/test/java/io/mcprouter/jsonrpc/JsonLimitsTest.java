@@ -48,7 +48,7 @@ class JsonLimitsTest {
   void depthAtAndOverTheLimit() {
     ok("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":{\"a\":[[]]}}", SMALL);
     JsonRpcCodec.Failure f = failure("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":{\"a\":[[[]]]}}", SMALL);
-    assertEquals("Parse error: nesting depth exceeds the maximum 4 (mcprouter.json.max-nesting-depth)", f.error().message());
+    assertEquals("Parse error: JSON nesting deeper than 4 levels", f.error().message());
     assertEquals(IntNode.valueOf(1), f.id());
     assertNull(f.overLimit().responseId(), "a request is not an answer to anything");
   }
@@ -57,7 +57,7 @@ class JsonLimitsTest {
   void numberLengthAtAndOverTheLimit() {
     ok("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":{\"a\":12345}}", SMALL);
     JsonRpcCodec.Failure f = failure("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":{\"a\":123456}}", SMALL);
-    assertEquals("Parse error: a number of 6 characters exceeds the maximum length 5 (mcprouter.json.max-number-length)",
+    assertEquals("Parse error: a number of 6 characters, longer than the limit of 5",
         f.error().message());
   }
 
@@ -67,7 +67,7 @@ class JsonLimitsTest {
     ok("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":{\"a\":\"" + "s".repeat(2000) + "\"}}", limits);
     JsonRpcCodec.Failure f = failure("{\"jsonrpc\":\"2.0\",\"id\":\"r\",\"method\":\"m\",\"params\":{\"a\":\""
         + "s".repeat(2001) + "\"}}", limits);
-    assertTrue(f.error().message().contains("exceeds the maximum length 2000 (mcprouter.json.max-string-length)"),
+    assertTrue(f.error().message().contains("a string longer than the limit of 2000 characters"),
         f.error().message());
     assertEquals(TextNode.valueOf("r"), f.id());
   }

@@ -10,7 +10,8 @@ import java.util.Random;
 /**
  * Hostile and malformed requests from unauthenticated or careless clients: 10,000-deep JSON,
  * million-digit numbers, wrong types, non-JSON, wrong content types, garbage bytes, a connection that
- * sends half its headers. Each must get a 4xx with a clear (JSON) error, and the router must stay up.
+ * sends half its headers. Each must get a 4xx with a clear (JSON) error, and the router must stay up; a
+ * non-JSON Content-Type is always 415, on every path of both ports (issue 12).
  */
 final class HostileOps {
 
@@ -50,6 +51,11 @@ final class HostileOps {
       RawHttp.Response r = RawHttp.exchange(port, "POST", t.path(), headers, body, 30_000);
       String text = r.text();
       String what = kind + " POST " + t.path();
+      if (!contentType.equals("application/json") && r.status() != 415) {
+        // every port refuses a non-JSON body before any route reads it (a browser sends text/plain cross-site)
+        inv.violation(worker, "wrong type not 415", what + " as " + contentType + " -> " + r.status() + " "
+            + text.substring(0, Math.min(200, text.length())));
+      }
       if (r.status() >= 400 && r.status() < 500) {
         inv.outcome(kind + " -> " + r.status());
         if (!text.trim().startsWith("{")) {

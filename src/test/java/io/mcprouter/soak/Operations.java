@@ -145,7 +145,7 @@ final class Operations {
         held.add(st);
         if (st.status != 200) {
           String body = new String(st.body.readNBytes(2000), StandardCharsets.UTF_8);
-          if (st.status == 503 && body.contains("mcprouter.limits.max-sessions-per-key")) {
+          if (st.status == 503 && body.contains("has its maximum of")) {
             refused++;
           } else {
             inv.judgeStatus(worker, "GET /sse/capped #" + i, SoakRouter.CAPPED, inv.disruptionCount(SoakRouter.CAPPED), st.status, body);

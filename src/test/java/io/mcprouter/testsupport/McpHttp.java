@@ -87,7 +87,12 @@ public final class McpHttp {
     return response;
   }
 
-  /** Session ids of the key, as {@code /admin/list-clients} (loopback, no admin token) lists them. */
+  /** How {@code /admin/list-clients} shows a session: its id's first 8 characters, never the whole id. */
+  public static String prefix(String sessionId) {
+    return sessionId.substring(0, Math.min(8, sessionId.length()));
+  }
+
+  /** Session id prefixes of the key, as {@code /admin/list-clients} (loopback, no admin token) lists them. */
   public List<String> clients(String key) throws Exception {
     HttpResponse<String> listed = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/admin/list-clients"))
         .GET().build(), HttpResponse.BodyHandlers.ofString());

@@ -15,7 +15,7 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.HttpServer;
 import io.mcprouter.http.KnownKeys;
-import io.mcprouter.http.OriginGuard;
+
 import io.mcprouter.http.connection.Connections;
 import io.mcprouter.session.OutputBudget;
 import io.mcprouter.process.ServerRegistry;
@@ -59,13 +59,12 @@ class OpenAfterTimeoutTest {
     SessionDirectory directory = new SessionDirectory();
     registry = testKit.spawn(ServerRegistry.create(routerConfig, settings, directory));
     slowRegistry = testKit.createTestProbe(ServerRegistry.Command.class);
-    OriginGuard guard = new OriginGuard("127.0.0.1", settings.allowedOrigins(), settings.allowedHosts());
     binding = HttpServer.start("test", new RouterConfig.Listen("127.0.0.1", 0), akka.http.javadsl.server.Directives.concat(
-            new StreamableHttpRoutes(slowRegistry.getRef(), directory, settings, testKit.system(), guard,
+            new StreamableHttpRoutes(slowRegistry.getRef(), directory, settings, testKit.system(),
                 new KnownKeys(routerConfig.servers().keySet()), OutputBudget.of(settings, testKit.system())).routes(),
-            new LegacySseRoutes(slowRegistry.getRef(), directory, settings, testKit.system(), guard,
+            new LegacySseRoutes(slowRegistry.getRef(), directory, settings, testKit.system(),
                 new KnownKeys(routerConfig.servers().keySet()), OutputBudget.of(settings, testKit.system())).routes()),
-        ErrorHandling.Style.JSON_RPC, Duration.ofSeconds(1), Connections.of(settings, testKit.system()), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        ErrorHandling.Style.JSON_RPC, settings, Duration.ofSeconds(1), Connections.of(settings, testKit.system()), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
     mcp = new McpHttp(binding.localAddress().getPort());
   }
 

@@ -97,8 +97,9 @@ public final class Connections {
   }
 
   /** What a refused request is told: the limit and the setting behind it. */
+  /** For the client: what limits it is in the warning logged with each refusal, not here. */
   String refusal() {
-    return "too many connections: the router accepts at most " + limit + " (" + limitSource + ")";
+    return "too many connections: the router accepts at most " + limit;
   }
 
   /** Closes the connection idle the longest (or never used); false when every connection is busy. */

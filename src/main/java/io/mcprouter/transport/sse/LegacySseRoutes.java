@@ -4,7 +4,6 @@ import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.entity;
 import static akka.http.javadsl.server.Directives.extractRequest;
-import static akka.http.javadsl.server.Directives.extractRequestEntity;
 import static akka.http.javadsl.server.Directives.extractUri;
 import static akka.http.javadsl.server.Directives.get;
 import static akka.http.javadsl.server.Directives.path;
@@ -35,7 +34,6 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.FutureResponse;
 import io.mcprouter.http.KnownKeys;
-import io.mcprouter.http.OriginGuard;
 import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
@@ -48,7 +46,9 @@ import io.mcprouter.process.SessionDirectory;
 import io.mcprouter.session.OutputBudget;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The HTTP+SSE transport of MCP 2024-11-05: {@code GET /sse/{key}} opens a session whose first event
@@ -64,25 +64,28 @@ public final class LegacySseRoutes {
   private final SessionDirectory directory;
   private final RouterSettings settings;
   private final ActorSystem<?> system;
-  private final OriginGuard guard;
   private final KnownKeys keys;
   private final OutputBudget budget;
+  /**
+   * The sessions this transport opened. The directory holds every transport's sessions; without this
+   * a Streamable HTTP session's id POSTed here would inject messages into that session.
+   */
+  private final Set<String> sessions = ConcurrentHashMap.newKeySet();
 
   public LegacySseRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
-      OriginGuard guard, KnownKeys keys, OutputBudget budget) {
+      KnownKeys keys, OutputBudget budget) {
     this.keys = keys;
     this.budget = budget;
     this.registry = registry;
     this.directory = directory;
     this.settings = settings;
     this.system = system;
-    this.guard = guard;
   }
 
   public Route routes() {
     return concat(
-        pathPrefix("sse", () -> path(segment(), key -> guard.check(() -> keys.check(key, () -> get(() -> extractRequest(request -> openSession(key, request))))))),
-        path("messages", () -> pathEndOrSingleSlash(() -> guard.check(() -> post(this::postMessage)))));
+        pathPrefix("sse", () -> path(segment(), key -> keys.check(key, () -> get(() -> extractRequest(request -> openSession(key, request)))))),
+        path("messages", () -> pathEndOrSingleSlash(() -> post(this::postMessage))));
   }
 
   private Route openSession(String key, HttpRequest request) {
@@ -99,6 +102,9 @@ public final class LegacySseRoutes {
     }, system.executionContext()); // an ask's future is Scala's: without an executor, a new thread on 2 cores
     return FutureResponse.complete(reply.thenApplyAsync(opened -> {
       if (opened instanceof ServerProcess.SessionOpened session) {
+        sessions.add(session.sessionId());
+        // on the completing thread: a Scala-backed future would otherwise start a thread for it
+        outbound.terminated().thenRunAsync(() -> sessions.remove(session.sessionId()), Runnable::run);
         Source<ByteString, NotUsed> events = outbound.events("/messages?sessionid=" + session.sessionId());
         return HttpResponse.create()
             .withHeaders(List.of(CacheControl.create(CacheDirectives.NO_CACHE)))
@@ -123,13 +129,9 @@ public final class LegacySseRoutes {
         return complete(ErrorHandling.jsonRpcError(StatusCodes.BAD_REQUEST,
             new JsonRpcError(JsonRpcError.INVALID_REQUEST, "missing query parameter 'sessionid'")));
       }
-      return withSizeLimit(settings.maxBodyBytes(), () -> extractRequestEntity(entity -> {
-        if (!ErrorHandling.isJson(entity)) {
-          return complete(ErrorHandling.jsonRpcError(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
-              new JsonRpcError(JsonRpcError.INVALID_REQUEST, "Content-Type must be application/json")));
-        }
-        return entity(Unmarshaller.entityToByteString(), body -> deliver(sessionId.get(), body));
-      }));
+      // the body's type was checked for every path by the port's RequestGuard
+      return withSizeLimit(settings.maxBodyBytes(), () ->
+          entity(Unmarshaller.entityToByteString(), body -> deliver(sessionId.get(), body)));
     });
   }
 
@@ -141,16 +143,24 @@ public final class LegacySseRoutes {
     }
     JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
     JsonNode requestId = message instanceof JsonRpcMessage.Request request ? request.id() : NullNode.getInstance();
+    if (!sessions.contains(sessionId)) {
+      // another transport's session answers as no session at all: the answer reveals nothing
+      return complete(sessionNotFound(requestId));
+    }
     CompletionStage<ServerProcess.DeliverReply> reply = directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
     return FutureResponse.complete(reply.thenApplyAsync(delivered -> {
       if (delivered == ServerProcess.Accepted.INSTANCE) {
         return ACCEPTED;
       }
-      if (delivered instanceof ServerProcess.SessionNotFound missing) {
-        return ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, requestId,
-            new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or closed session (the sessionid of a session that has ended, or of none)"));
+      if (delivered instanceof ServerProcess.SessionNotFound) {
+        return sessionNotFound(requestId);
       }
       return ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, requestId, ((ServerProcess.Rejected) delivered).error());
     }, system.executionContext()));
+  }
+
+  private static HttpResponse sessionNotFound(JsonNode requestId) {
+    return ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, requestId, new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND,
+        "unknown or closed session (the sessionid of a session that has ended, or of none)"));
   }
 }

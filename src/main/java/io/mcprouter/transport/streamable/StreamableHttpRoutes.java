@@ -37,7 +37,6 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.FutureResponse;
 import io.mcprouter.http.KnownKeys;
-import io.mcprouter.http.OriginGuard;
 import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
@@ -75,27 +74,25 @@ public final class StreamableHttpRoutes {
   private final SessionDirectory directory;
   private final RouterSettings settings;
   private final ActorSystem<?> system;
-  private final OriginGuard guard;
   private final KnownKeys keys;
   private final OutputBudget budget;
   private final Map<String, Entry> sessions = new ConcurrentHashMap<>();
 
   public StreamableHttpRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
-      OriginGuard guard, KnownKeys keys, OutputBudget budget) {
+      KnownKeys keys, OutputBudget budget) {
     this.keys = keys;
     this.budget = budget;
     this.registry = registry;
     this.directory = directory;
     this.settings = settings;
     this.system = system;
-    this.guard = guard;
   }
 
   public Route routes() {
-    return pathPrefix("mcp", () -> path(segment(), key -> guard.check(() -> keys.check(key, () -> extractRequest(request -> concat(
+    return pathPrefix("mcp", () -> path(segment(), key -> keys.check(key, () -> extractRequest(request -> concat(
         post(() -> postMessage(key, request)),
         get(() -> openStream(key, request)),
-        delete(() -> endSession(key, request))))))));
+        delete(() -> endSession(key, request)))))));
   }
 
   private Route postMessage(String key, HttpRequest request) {
@@ -105,9 +102,6 @@ public final class StreamableHttpRoutes {
     if (version.isPresent() && !ProtocolVersions.isSupported(version.get())) {
       return error(StatusCodes.BAD_REQUEST, JsonRpcError.INVALID_REQUEST, "unsupported MCP-Protocol-Version '"
           + version.get() + "' (supported: " + String.join(", ", ProtocolVersions.SUPPORTED) + ")");
-    }
-    if (!ErrorHandling.isJson(request.entity())) {
-      return error(StatusCodes.UNSUPPORTED_MEDIA_TYPE, JsonRpcError.INVALID_REQUEST, "Content-Type must be application/json");
     }
     boolean sse = accepts(request, MediaTypes.TEXT_EVENT_STREAM.toString());
     if (!sse && !accepts(request, MediaTypes.APPLICATION_JSON.toString())) {

@@ -229,7 +229,7 @@ class LegacySseTransportTest {
     try (SseTestClient client = connect("shared")) {
       client.initialize(1, null);
       JsonNode tooBig = client.call(2, "tools/call", toolCall("big", Map.of("bytes", 200_000)));
-      assertTrue(tooBig.path("error").path("message").asText().contains("max-line-bytes"), tooBig.toString());
+      assertTrue(tooBig.path("error").path("message").asText().contains("over the router's limit of 65536 bytes"), tooBig.toString());
       assertEquals(60_000, text(client.call(3, "tools/call", toolCall("big", Map.of("bytes", 60_000)))).length());
     }
   }

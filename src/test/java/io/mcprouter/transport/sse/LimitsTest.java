@@ -1,6 +1,7 @@
 package io.mcprouter.transport.sse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,11 +26,12 @@ class LimitsTest {
         .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private static void assertLimit(HttpResponse<String> response, String setting) throws Exception {
+  private static void assertLimit(HttpResponse<String> response, String limit) throws Exception {
     assertEquals(503, response.statusCode(), response.body());
     JsonNode error = SseTestClient.JSON.readTree(response.body()).path("error");
     assertEquals(-32002, error.path("code").asInt());
-    assertTrue(error.path("message").asText().contains(setting), response.body());
+    assertTrue(error.path("message").asText().contains(limit), response.body());
+    assertFalse(error.path("message").asText().contains("mcprouter."), "a client's text names no setting: " + response.body());
   }
 
   @Test
@@ -39,15 +41,15 @@ class LimitsTest {
         "mcprouter.limits { max-sessions-per-key = 2, max-sessions = 3, max-children = 2 }");
         SseTestClient a1 = SseTestClient.connect(http, router.proxyPort(), "a");
         SseTestClient a2 = SseTestClient.connect(http, router.proxyPort(), "a")) {
-      assertLimit(openRefused(router, "a"), "max-sessions-per-key");
+      assertLimit(openRefused(router, "a"), "server 'a' has its maximum of 2 sessions");
       try (SseTestClient b1 = SseTestClient.connect(http, router.proxyPort(), "b")) {
-        assertLimit(openRefused(router, "c"), "max-sessions");
+        assertLimit(openRefused(router, "c"), "the router holds its maximum of 3 sessions");
       }
       // b's session is gone (its stream closed): a third key now fits the session limit, not the child limit
       Await.until(Duration.ofSeconds(10), "the child limit is what refuses c", () -> {
         try {
           HttpResponse<String> refused = openRefused(router, "c");
-          return refused.statusCode() == 503 && refused.body().contains("max-children");
+          return refused.statusCode() == 503 && refused.body().contains("2 servers running, the router's maximum");
         } catch (Exception e) {
           throw new IllegalStateException(e);
         }
@@ -67,7 +69,7 @@ class LimitsTest {
       client.send(SseTestClient.request(2, "tools/call", SseTestClient.toolCall("sleep", Map.of("ms", 2000))));
       client.send(SseTestClient.request(3, "tools/call", SseTestClient.toolCall("sleep", Map.of("ms", 2000))));
       HttpResponse<String> third = client.postRaw(SseTestClient.request(4, "ping", null).toString());
-      assertLimit(third, "max-in-flight-per-session");
+      assertLimit(third, "2 requests in flight for this session");
       assertEquals(4, SseTestClient.JSON.readTree(third.body()).path("id").asInt(), "the error names the request");
       client.awaitMessage(m -> m.path("id").asInt() == 3, Duration.ofSeconds(10));
       client.awaitMessage(m -> m.path("id").asInt() == 2, Duration.ofSeconds(10));
@@ -80,7 +82,7 @@ class LimitsTest {
     try (TestRouter router = TestRouter.start(TestRouter.servers(TestRouter.fake("a", true)),
         "mcprouter.limits.max-sessions-per-key = 1")) {
       String url = "http://127.0.0.1:" + router.apiPort() + "/v1/call-tool";
-      HttpRequest slow = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer a")
+      HttpRequest slow = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer a").header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"sleep\",\"arguments\":{\"ms\":3000}}")).build();
       var first = new java.util.concurrent.atomic.AtomicReference<>(http.sendAsync(slow, HttpResponse.BodyHandlers.ofString()));
       java.util.List<String> seen = new java.util.ArrayList<>();
@@ -90,11 +92,11 @@ class LimitsTest {
             // an echo reached the router first and the slow call was the one refused: send it again
             first.set(http.sendAsync(slow, HttpResponse.BodyHandlers.ofString()));
           }
-          HttpResponse<String> second = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer a")
+          HttpResponse<String> second = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer a").header("Content-Type", "application/json")
               .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"echo\",\"arguments\":{\"text\":\"x\"}}")).build(),
               HttpResponse.BodyHandlers.ofString());
           seen.add(second.statusCode() + " " + second.body());
-          return second.statusCode() == 503 && second.body().contains("max-sessions-per-key");
+          return second.statusCode() == 503 && second.body().contains("1 REST calls in flight for server 'a'");
         } catch (Exception e) {
           throw new IllegalStateException(e);
         }

@@ -71,6 +71,6 @@ class PerSessionChildStartTest {
   private static void assertLimit(HttpResponse<String> response) throws Exception {
     assertEquals(503, response.statusCode(), response.body());
     JsonNode error = SseTestClient.JSON.readTree(response.body()).path("error");
-    assertTrue(error.path("message").asText().contains("mcprouter.limits.max-starting-children-per-key"), response.body());
+    assertTrue(error.path("message").asText().contains("starting at once, the maximum"), response.body());
   }
 }

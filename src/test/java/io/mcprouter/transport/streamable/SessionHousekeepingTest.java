@@ -39,7 +39,7 @@ class SessionHousekeepingTest {
       assertEquals("and again", McpHttp.text(mcp.call("k", real, 3, "echo", Map.of("text", "and again"))));
       List<String> listed = mcp.clients("k");
       assertTrue(listed.size() <= 5, "the limit still holds: " + listed);
-      assertTrue(listed.contains(real), listed.toString());
+      assertTrue(listed.contains(McpHttp.prefix(real)), listed.toString());
     }
   }
 
@@ -59,7 +59,7 @@ class SessionHousekeepingTest {
       }
       silent.add(legacySilent.sessionId());
       Await.until(Duration.ofSeconds(30), () -> "only the sessions that completed the handshake are left: " + clients(mcp, "k"),
-          () -> Set.copyOf(clients(mcp, "k")).equals(Set.of(real, legacyReal.sessionId())));
+          () -> Set.copyOf(clients(mcp, "k")).equals(Set.of(McpHttp.prefix(real), McpHttp.prefix(legacyReal.sessionId()))));
       legacySilent.ended().get(5, java.util.concurrent.TimeUnit.SECONDS); // its stream was closed, not just forgotten
       assertEquals(404, mcp.send(mcp.post("k", silent.iterator().next(), SseTestClient.request(9, "ping", null))).statusCode());
       assertEquals(200, mcp.send(mcp.post("k", real, SseTestClient.request(9, "ping", null))).statusCode());
@@ -80,10 +80,10 @@ class SessionHousekeepingTest {
       HttpResponse<InputStream> get = mcp.openGetStream("solo", abandoned);
       get.body().close(); // the client closes without DELETE; the router sees it at its next keep-alive write
       Await.until(Duration.ofSeconds(20), "the abandoned session's child stopped", () -> !Processes.alive(abandonedPid));
-      assertFalse(clients(mcp, "solo").contains(abandoned));
+      assertFalse(clients(mcp, "solo").contains(McpHttp.prefix(abandoned)));
       assertEquals(404, mcp.send(mcp.post("solo", abandoned, SseTestClient.request(3, "ping", null))).statusCode());
       // unconnected for longer than the abandoned one, but it never held a GET stream: the idle timeout applies
-      assertTrue(clients(mcp, "solo").contains(neverListened));
+      assertTrue(clients(mcp, "solo").contains(McpHttp.prefix(neverListened)));
       assertTrue(Processes.alive(neverListenedPid));
       assertEquals("kept", McpHttp.text(mcp.call("solo", neverListened, 3, "echo", Map.of("text", "kept"))));
     }
@@ -100,8 +100,8 @@ class SessionHousekeepingTest {
         String other = mcp.openSession("k");
         mcp.openGetStream("k", other).body().close();
         Await.until(Duration.ofSeconds(20), "the other session, whose stream stayed closed, ended",
-            () -> !clients(mcp, "k").contains(other));
-        assertTrue(clients(mcp, "k").contains(sessionId), "the reconnected session is kept");
+            () -> !clients(mcp, "k").contains(McpHttp.prefix(other)));
+        assertTrue(clients(mcp, "k").contains(McpHttp.prefix(sessionId)), "the reconnected session is kept");
       }
     }
   }

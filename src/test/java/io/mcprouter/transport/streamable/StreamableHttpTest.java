@@ -214,7 +214,7 @@ class StreamableHttpTest {
     }
     assertUnknownKey(send(post("nope", null, initializeRequest())));
     assertUnknownKey(send(HttpRequest.newBuilder(URI.create(url("nope"))).GET())); // no Accept either
-    assertUnknownKey(send(HttpRequest.newBuilder(URI.create(url("nope"))).PUT(HttpRequest.BodyPublishers.ofString("{}"))));
+    assertUnknownKey(send(HttpRequest.newBuilder(URI.create(url("nope"))).header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{}"))));
   }
 
   @Test
