@@ -1,6 +1,7 @@
 package io.mcprouter.config;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -15,6 +16,11 @@ import java.util.Optional;
  * @param idleTimeout overrides {@code mcprouter.server-defaults.idle-timeout} for this key (zero: never)
  * @param sessionIdleTimeout overrides {@code mcprouter.streamable.session-idle-timeout} for this key
  * @param detachedTimeout overrides {@code mcprouter.streamable.detached-timeout} for this key
+ * @param interactive how a shared child's server-to-client requests (sampling, elicitation) find their session
+ * @param roots what a shared child gets when it asks {@code roots/list}: file URIs (clients' own roots
+ *     never reach a shared child, since they would become every user's)
+ * @param exposeStderr the child's last stderr lines go into the errors clients get (its diagnostics may
+ *     carry other users' data); operators see them in the log either way
  * @param inheritEnv the child gets the router's environment (minus {@code MCPROUTER_*} and the deny list)
  *     when true; only {@code PATH}, {@code HOME} and the locale when false; {@code env} on top either way
  */
@@ -29,17 +35,28 @@ public record ServerSpec(
     Optional<Duration> idleTimeout,
     Optional<Duration> sessionIdleTimeout,
     Optional<Duration> detachedTimeout,
+    Interactive interactive,
+    List<String> roots,
+    boolean exposeStderr,
     boolean inheritEnv) {
+
+  /**
+   * ATTRIBUTE: a server-to-client request is delivered only when exactly one session has requests in
+   * flight at the child, else refused to the child. SERIALIZE: one client request at a time reaches
+   * the child (the others wait in order), so the attribution is always exact.
+   */
+  public enum Interactive { ATTRIBUTE, SERIALIZE }
 
   public ServerSpec {
     env = Map.copyOf(env);
+    roots = List.copyOf(roots);
   }
 
   public ServerSpec(String key, String command, boolean shareProcess, Map<String, String> env,
       Optional<String> cwd, Optional<String> description, Optional<Duration> requestTimeout, Optional<Duration> idleTimeout,
       Optional<Duration> sessionIdleTimeout, Optional<Duration> detachedTimeout) {
     this(key, command, shareProcess, env, cwd, description, requestTimeout, idleTimeout, sessionIdleTimeout,
-        detachedTimeout, true);
+        detachedTimeout, Interactive.ATTRIBUTE, List.of(), false, true);
   }
 
   public ServerSpec(String key, String command, boolean shareProcess, Map<String, String> env,
@@ -55,7 +72,19 @@ public record ServerSpec(
   /** The same server, multiplexed: how a per-session key serves REST calls from one child. */
   public ServerSpec shared() {
     return new ServerSpec(key, command, true, env, cwd, description, requestTimeout, idleTimeout, sessionIdleTimeout,
-        detachedTimeout, inheritEnv);
+        detachedTimeout, interactive, roots, exposeStderr, inheritEnv);
+  }
+
+  /** The same server with these isolation settings (tests and the loader). */
+  public ServerSpec withIsolation(Interactive interactive, List<String> roots, boolean exposeStderr) {
+    return new ServerSpec(key, command, shareProcess, env, cwd, description, requestTimeout, idleTimeout,
+        sessionIdleTimeout, detachedTimeout, interactive, roots, exposeStderr, inheritEnv);
+  }
+
+  /** The same server with its environment inherited or not (the loader). */
+  public ServerSpec withInheritEnv(boolean inherit) {
+    return new ServerSpec(key, command, shareProcess, env, cwd, description, requestTimeout, idleTimeout,
+        sessionIdleTimeout, detachedTimeout, interactive, roots, exposeStderr, inherit);
   }
 
   public static ServerSpec ofCommand(String key, String command) {

@@ -19,7 +19,7 @@ public final class TomlConfigLoader {
   private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final Set<String> SERVER_FIELDS =
       Set.of("command", "share_process", "env", "cwd", "description", "request_timeout", "idle_timeout",
-          "session_idle_timeout", "detached_timeout", "inherit_env");
+          "session_idle_timeout", "detached_timeout", "interactive", "roots", "expose_stderr", "inherit_env");
   private static final Set<String> LISTEN_FIELDS = Set.of("host", "port");
   private static final Set<String> API_FIELDS = Set.of("host", "port", "proxy_url");
 
@@ -91,7 +91,7 @@ public final class TomlConfigLoader {
       if (!SERVER_FIELDS.contains(field)) {
         throw new ConfigException(where + ": unknown field '" + path + "." + field
             + "' (expected one of command, share_process, env, cwd, description, request_timeout, idle_timeout,"
-            + " session_idle_timeout, detached_timeout, inherit_env)");
+            + " session_idle_timeout, detached_timeout, interactive, roots, expose_stderr, inherit_env)");
       }
     }
     String command = nonEmptyString(where, path + ".command", fields.get("command"));
@@ -133,7 +133,76 @@ public final class TomlConfigLoader {
         duration(where, path + ".request_timeout", fields.get("request_timeout")),
         duration(where, path + ".idle_timeout", fields.get("idle_timeout")),
         positive(where, path + ".session_idle_timeout", fields.get("session_idle_timeout")),
-        positive(where, path + ".detached_timeout", fields.get("detached_timeout")), inheritEnv);
+        positive(where, path + ".detached_timeout", fields.get("detached_timeout")))
+        .withIsolation(interactive(where, path + ".interactive", fields.get("interactive")),
+            roots(where, path + ".roots", fields.get("roots")),
+            bool(where, path + ".expose_stderr", fields.get("expose_stderr"), false))
+        .withInheritEnv(inheritEnv);
+  }
+
+  private static ServerSpec.Interactive interactive(String where, String name, Object value) {
+    if (value == null) {
+      return ServerSpec.Interactive.ATTRIBUTE;
+    }
+    if (value instanceof String s) {
+      switch (s) {
+        case "attribute" -> {
+          return ServerSpec.Interactive.ATTRIBUTE;
+        }
+        case "serialize" -> {
+          return ServerSpec.Interactive.SERIALIZE;
+        }
+        default -> { }
+      }
+    }
+    throw new ConfigException(where + ": '" + name + "' must be \"attribute\" or \"serialize\"");
+  }
+
+  /**
+   * MCP roots are file URIs; an absolute path is taken as one. A relative path is refused: relative to
+   * what the router's or the child's working directory is would be a guess.
+   */
+  private static List<String> roots(String where, String name, Object value) {
+    if (value == null) {
+      return List.of();
+    }
+    if (!(value instanceof List<?> list)) {
+      throw new ConfigException(where + ": '" + name + "' must be an array of file URIs or absolute paths");
+    }
+    List<String> uris = new ArrayList<>();
+    for (Object entry : list) {
+      if (!(entry instanceof String s) || s.isBlank()) {
+        throw new ConfigException(where + ": '" + name + "' must be an array of file URIs or absolute paths");
+      }
+      if (s.startsWith("file://")) {
+        try {
+          java.net.URI uri = new java.net.URI(s);
+          if (uri.getPath() == null || !uri.getPath().startsWith("/")) {
+            throw new java.net.URISyntaxException(s, "no absolute path");
+          }
+        } catch (java.net.URISyntaxException e) {
+          throw new ConfigException(where + ": '" + name + "' has an invalid file URI: " + s);
+        }
+        uris.add(s);
+      } else if (s.startsWith("/")) {
+        // toUri() ends a directory that exists with '/', one that does not without: the same root either way
+        String uri = Path.of(s).normalize().toUri().toString();
+        uris.add(uri.endsWith("/") && !uri.equals("file:///") ? uri.substring(0, uri.length() - 1) : uri);
+      } else {
+        throw new ConfigException(where + ": '" + name + "' entries must be file:// URIs or absolute paths, not '" + s + "'");
+      }
+    }
+    return uris;
+  }
+
+  private static boolean bool(String where, String name, Object value, boolean otherwise) {
+    if (value == null) {
+      return otherwise;
+    }
+    if (!(value instanceof Boolean b)) {
+      throw new ConfigException(where + ": '" + name + "' must be true or false");
+    }
+    return b;
   }
 
   /** A session timeout of zero would end every session at once: refused rather than taken as "never". */

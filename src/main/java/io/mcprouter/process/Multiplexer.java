@@ -13,6 +13,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import io.mcprouter.config.ServerSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Routing for {@code share_process = true}: many client sessions over one child.
@@ -24,23 +27,45 @@ import java.util.Map;
  *       own id with the {@code protocolVersion} it asked for when the router supports that revision,
  *       else the one the child negotiated. Only the first {@code notifications/initialized} reaches
  *       the child.
- *   <li>The child is told the clients can do sampling, elicitation and roots, whatever the first
- *       client said; a server-to-client request for a session that did not declare the capability is
- *       answered here with an error instead.
+ *   <li>The child is told the clients can do sampling and elicitation, whatever the first client
+ *       said; a server-to-client request for a session that did not declare the capability is
+ *       answered here with an error instead. Roots are the key's, never a client's ({@link SharedRoots}):
+ *       the router answers {@code roots/list} and the child's {@code ping} itself.
  *   <li>Progress tokens become the upstream request id, so {@code notifications/progress} reaches only
  *       the requester; {@code notifications/cancelled} ids are mapped both ways.
- *   <li>Server-to-client requests go to the session with the most recent request in flight, else the
- *       most recently active one; other notifications go to every initialized session.
+ *   <li>A server-to-client request goes to a session only when attribution is certain: exactly one
+ *       session has requests in flight at the child (pings aside; a request its client cancelled or
+ *       abandoned counts until the child answers it or times out, since the child may still be working
+ *       on it). Otherwise the child gets an error: a guess could hand one user's prompt to another and
+ *       put the other's answer into the first one's result. A {@code _meta} hint is no proof (the
+ *       child writes it). With {@code interactive = "serialize"} only one client request at a time
+ *       reaches the child ({@link SerialQueue}), so there is never more than one candidate.
+ *   <li>Other notifications go to every initialized session.
  * </ul>
  */
 final class Multiplexer implements SessionRouting {
 
+  private static final Logger log = LoggerFactory.getLogger(Multiplexer.class);
+
   private static final Map<String, String> CAPABILITY_FOR_METHOD = Map.of(
       "sampling/createMessage", "sampling",
-      "elicitation/create", "elicitation",
-      "roots/list", "roots");
+      "elicitation/create", "elicitation");
 
-  private record Pending(String sessionId, JsonNode clientId, String method, String progressKey, long sentAtNanos) {}
+  /**
+   * {@code cancelled}: the client cancelled it or its session closed; kept until the child answers (the
+   * answer is dropped) or it times out, because the child may still be working on it.
+   */
+  private record Pending(String sessionId, JsonNode clientId, String method, String progressKey, long sentAtNanos,
+      boolean cancelled) {
+
+    Pending(String sessionId, JsonNode clientId, String method, String progressKey, long sentAtNanos) {
+      this(sessionId, clientId, method, progressKey, sentAtNanos, false);
+    }
+
+    Pending asCancelled() {
+      return new Pending(sessionId, clientId, method, progressKey, sentAtNanos, true);
+    }
+  }
 
   private record ProgressRoute(String sessionId, JsonNode clientToken) {}
 
@@ -52,7 +77,6 @@ final class Multiplexer implements SessionRouting {
     JsonNode capabilities = JsonNodeFactory.instance.objectNode();
     String requestedVersion;
     boolean initialized;
-    long lastActivity;
   }
 
   /** Owner of the router's own requests (the initialize and subscriptions replayed to a restarted child). */
@@ -68,10 +92,25 @@ final class Multiplexer implements SessionRouting {
   private final Map<String, SessionState> sessions = new LinkedHashMap<>();
   private final List<InitWaiter> initWaiters = new ArrayList<>();
   private long nextUpstreamId = 1;
-  private long activityCounter;
   private Long initializeInFlight;
   private JsonNode initializeResult;
   private boolean initializedForwarded;
+  private final String key;
+  private final SharedRoots roots;
+  /** Null unless {@code interactive = "serialize"}. */
+  private final SerialQueue serial;
+
+  /** A key with the defaults: attribution, no configured roots (tests). */
+  Multiplexer() {
+    this("", ServerSpec.Interactive.ATTRIBUTE, List.of(), Integer.MAX_VALUE);
+  }
+
+  /** {@code queueLimit}: how many requests may wait for a serialized child before new ones are refused. */
+  Multiplexer(String key, ServerSpec.Interactive interactive, List<String> roots, int queueLimit) {
+    this.key = key;
+    this.roots = new SharedRoots(roots);
+    this.serial = interactive == ServerSpec.Interactive.SERIALIZE ? new SerialQueue(queueLimit) : null;
+  }
 
   @Override
   public void sessionOpened(String sessionId) {
@@ -82,7 +121,6 @@ final class Multiplexer implements SessionRouting {
   public Outcome fromClient(String sessionId, JsonRpcMessage message, Outbox out) {
     SessionState session = sessions.computeIfAbsent(sessionId, id -> new SessionState());
     if (message instanceof JsonRpcMessage.Request request) {
-      session.lastActivity = ++activityCounter;
       return "initialize".equals(request.method())
           ? initialize(sessionId, session, request, out)
           : forwardRequest(sessionId, request, out);
@@ -108,15 +146,7 @@ final class Multiplexer implements SessionRouting {
       initWaiters.add(new InitWaiter(sessionId, request.id()));
       return Outcome.ACCEPTED;
     }
-    ObjectNode capabilities = params.get("capabilities") instanceof ObjectNode c ? c : params.putObject("capabilities");
-    for (String capability : CAPABILITY_FOR_METHOD.values()) {
-      if (!capabilities.has(capability)) {
-        ObjectNode declared = capabilities.putObject(capability);
-        if ("roots".equals(capability)) {
-          declared.put("listChanged", true);
-        }
-      }
-    }
+    roots.advertise(params.get("capabilities") instanceof ObjectNode c ? c : params.putObject("capabilities"));
     params.put("protocolVersion", ProtocolVersions.LATEST);
     long upstreamId = nextUpstreamId++;
     if (!out.toChild(new JsonRpcMessage.Request(LongNode.valueOf(upstreamId), "initialize", params))) {
@@ -145,15 +175,59 @@ final class Multiplexer implements SessionRouting {
       params = rewritten;
       progressKey = "n:" + upstreamId;
     }
-    if (!out.toChild(new JsonRpcMessage.Request(LongNode.valueOf(upstreamId), request.method(), params))) {
-      return Outcome.CHILD_BUSY;
+    JsonRpcMessage.Request upstream = new JsonRpcMessage.Request(LongNode.valueOf(upstreamId), request.method(), params);
+    if (serial != null && !"ping".equals(request.method()) && (childBusy() || !serial.isEmpty())) {
+      if (serial.full()) {
+        out.toSession(sessionId, JsonRpcMessage.failure(request.id(), new JsonRpcError(JsonRpcError.UNAVAILABLE,
+            "server '" + key + "' takes one request at a time (interactive = \"serialize\") and " + serial.limit()
+                + " requests are already waiting (mcprouter.stdio.stdin-buffer-messages); retry later")));
+        return Outcome.ACCEPTED;
+      }
+      serial.add(new SerialQueue.Waiting(upstreamId, sessionId, request.id(), upstream, progressKey, System.nanoTime()));
+    } else {
+      if (!out.toChild(upstream)) {
+        return Outcome.CHILD_BUSY;
+      }
+      pending.put(upstreamId, new Pending(sessionId, request.id(), request.method(), progressKey, System.nanoTime()));
     }
-    pending.put(upstreamId, new Pending(sessionId, request.id(), request.method(), progressKey, System.nanoTime()));
     upstreamIdByClientId.put(clientKey(sessionId, request.id()), upstreamId);
     if (progressKey != null) {
       progressRoutes.put(progressKey, new ProgressRoute(sessionId, clientToken));
     }
     return Outcome.ACCEPTED;
+  }
+
+  /** The child is working on a request that could ask a client something (anything but a ping). */
+  private boolean childBusy() {
+    for (Pending p : pending.values()) {
+      if (!"ping".equals(p.method())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Serialized: sends the oldest waiting request once the child has nothing else to do. */
+  private void sendNextQueued(Outbox out) {
+    while (serial != null && !serial.isEmpty() && !childBusy()) {
+      SerialQueue.Waiting next = serial.poll();
+      if (out.toChild(next.request())) {
+        // the timeout counts from the client's request: queued time is time the client waited too
+        pending.put(next.upstreamId(), new Pending(next.sessionId(), next.clientId(), next.request().method(),
+            next.progressKey(), next.queuedAtNanos()));
+      } else {
+        forgetQueued(next);
+        out.toSession(next.sessionId(), JsonRpcMessage.failure(next.clientId(), new JsonRpcError(JsonRpcError.UNAVAILABLE,
+            "server '" + key + "' is busy: its stdin buffer is full, retry later")));
+      }
+    }
+  }
+
+  private void forgetQueued(SerialQueue.Waiting waiting) {
+    upstreamIdByClientId.remove(clientKey(waiting.sessionId(), waiting.clientId()));
+    if (waiting.progressKey() != null) {
+      progressRoutes.remove(waiting.progressKey());
+    }
   }
 
   private Outcome forwardNotification(String sessionId, JsonRpcMessage.Notification notification, Outbox out) {
@@ -171,11 +245,19 @@ final class Multiplexer implements SessionRouting {
         if (upstreamId == null) {
           return Outcome.ACCEPTED; // already answered or never sent: nothing to cancel
         }
-        forget(upstreamId);
+        SerialQueue.Waiting queued = serial == null ? null : serial.remove(upstreamId);
+        if (queued != null) {
+          forgetQueued(queued); // the child never saw it; MCP: a cancelled request gets no answer
+          return Outcome.ACCEPTED;
+        }
+        cancel(upstreamId);
         ObjectNode params = (ObjectNode) notification.params().deepCopy();
         params.put("requestId", upstreamId);
         out.toChild(new JsonRpcMessage.Notification(notification.method(), params));
         return Outcome.ACCEPTED;
+      }
+      case "notifications/roots/list_changed" -> {
+        return Outcome.ACCEPTED; // a client's roots are not the shared child's (SharedRoots)
       }
       default -> {
         return out.toChild(notification) ? Outcome.ACCEPTED : Outcome.CHILD_BUSY;
@@ -239,13 +321,29 @@ final class Multiplexer implements SessionRouting {
   }
 
   private boolean answer(JsonRpcMessage.Response response, Outbox out) {
+    boolean routed = routeAnswer(response, out);
+    sendNextQueued(out); // after the answer, and after what a replayed initialize sends
+    return routed;
+  }
+
+  private boolean routeAnswer(JsonRpcMessage.Response response, Outbox out) {
     // asLong() wraps a longer integer silently: 2^64 + 5 would answer upstream request 5
     Long upstreamId = response.id().isIntegralNumber() && response.id().canConvertToLong() ? response.id().asLong() : null;
     Pending origin = upstreamId == null ? null : pending.get(upstreamId);
     if (origin == null) {
-      return false;
+      SerialQueue.Waiting queued = upstreamId == null || serial == null ? null : serial.remove(upstreamId);
+      if (queued == null) {
+        return false;
+      }
+      // only the router fails a queued request (a timeout, a crash): the child never saw its id
+      forgetQueued(queued);
+      out.toSession(queued.sessionId(), new JsonRpcMessage.Response(queued.clientId(), response.result(), response.error()));
+      return true;
     }
     forget(upstreamId);
+    if (origin.cancelled()) {
+      return false; // its client cancelled it or left: nobody is waiting for the answer
+    }
     if (origin.sessionId().equals(ROUTER)) {
       if (upstreamId.equals(replayedInitialize)) {
         replayedInitialized(response, out);
@@ -297,15 +395,26 @@ final class Multiplexer implements SessionRouting {
   }
 
   private void askClient(JsonRpcMessage.Request request, Outbox out) {
-    String target = pickSessionFor();
-    String capability = CAPABILITY_FOR_METHOD.get(request.method());
-    if (target == null) {
-      out.toChild("ping".equals(request.method())
-          ? JsonRpcMessage.success(request.id(), JsonNodeFactory.instance.objectNode())
-          : JsonRpcMessage.failure(request.id(), new JsonRpcError(JsonRpcError.METHOD_NOT_FOUND,
-              "no client session is connected to answer " + request.method())));
+    if ("ping".equals(request.method())) {
+      // the router is the child's client: it is alive, whichever user is behind it
+      out.toChild(JsonRpcMessage.success(request.id(), JsonNodeFactory.instance.objectNode()));
       return;
     }
+    if ("roots/list".equals(request.method())) {
+      out.toChild(JsonRpcMessage.success(request.id(), roots.listResult()));
+      return;
+    }
+    String target = attributedSession();
+    if (target == null) {
+      log.warn("server request refused key={} method={} reason=cannot attribute it to one client session"
+          + " ({} sessions with requests in flight)", key, request.method(), ownersInFlight().size());
+      out.toChild(JsonRpcMessage.failure(request.id(), new JsonRpcError(JsonRpcError.INTERNAL_ERROR,
+          "cannot attribute " + request.method() + " to one client session: requests of several sessions, or of none,"
+              + " are in flight at this shared server (set interactive = \"serialize\" or share_process = false"
+              + " for its key)")));
+      return;
+    }
+    String capability = CAPABILITY_FOR_METHOD.get(request.method());
     if (capability != null && !sessions.get(target).capabilities.has(capability)) {
       out.toChild(JsonRpcMessage.failure(request.id(), new JsonRpcError(JsonRpcError.METHOD_NOT_FOUND,
           "the client of this session did not declare the '" + capability + "' capability")));
@@ -315,27 +424,28 @@ final class Multiplexer implements SessionRouting {
     out.toSession(target, request);
   }
 
-  /** The session whose request is most recent among those in flight, else the most recently active one. */
-  private String pickSessionFor() {
-    long newest = -1;
-    String target = null;
-    for (Map.Entry<Long, Pending> e : pending.entrySet()) {
-      if (e.getKey() > newest && sessions.containsKey(e.getValue().sessionId())) {
-        newest = e.getKey();
-        target = e.getValue().sessionId();
+  /**
+   * The one session the child can be working for, or null. Cancelled and abandoned requests count
+   * (the child may not have stopped), the router's own requests count (they are nobody's), pings do
+   * not (a ping asks the child nothing).
+   */
+  private String attributedSession() {
+    java.util.Set<String> owners = ownersInFlight();
+    if (owners.size() != 1) {
+      return null;
+    }
+    String owner = owners.iterator().next();
+    return sessions.containsKey(owner) ? owner : null;
+  }
+
+  private java.util.Set<String> ownersInFlight() {
+    java.util.Set<String> owners = new java.util.HashSet<>();
+    for (Pending p : pending.values()) {
+      if (!"ping".equals(p.method())) {
+        owners.add(p.sessionId());
       }
     }
-    if (target != null) {
-      return target;
-    }
-    long latest = -1;
-    for (Map.Entry<String, SessionState> e : sessions.entrySet()) {
-      if (e.getValue().initialized && e.getValue().lastActivity > latest) {
-        latest = e.getValue().lastActivity;
-        target = e.getKey();
-      }
-    }
-    return target;
+    return owners;
   }
 
   /**
@@ -387,8 +497,14 @@ final class Multiplexer implements SessionRouting {
         abandoned.add(upstreamId);
       }
     });
+    if (serial != null) {
+      serial.removeSession(sessionId).forEach(this::forgetQueued);
+    }
     for (Long upstreamId : abandoned) {
-      forget(upstreamId);
+      if (pending.get(upstreamId).cancelled()) {
+        continue; // the child was told already
+      }
+      cancel(upstreamId);
       ObjectNode params = JsonNodeFactory.instance.objectNode();
       params.put("requestId", upstreamId);
       params.put("reason", "client session closed");
@@ -404,21 +520,39 @@ final class Multiplexer implements SessionRouting {
     }
   }
 
+  /** Queued requests count: to the client they are in flight, and the per-session limit bounds the queue too. */
   @Override
   public int inFlightFor(String sessionId) {
-    return (int) pending.values().stream().filter(p -> p.sessionId().equals(sessionId)).count();
+    return (int) pending.values().stream().filter(p -> p.sessionId().equals(sessionId)).count()
+        + (serial == null ? 0 : serial.countFor(sessionId));
   }
 
+  /**
+   * Queued requests first, so failing them all (a crash) empties the queue before the request at the
+   * child is failed, and nothing is sent to a dead child.
+   */
   @Override
   public List<InFlight> inFlightRequests() {
-    return pending.entrySet().stream()
-        .map(e -> new InFlight(LongNode.valueOf(e.getKey()), e.getValue().method(), e.getValue().sentAtNanos()))
-        .toList();
+    List<InFlight> all = new ArrayList<>();
+    if (serial != null) {
+      serial.all().forEach(w -> all.add(new InFlight(LongNode.valueOf(w.upstreamId()), w.request().method(), w.queuedAtNanos())));
+    }
+    pending.forEach((id, p) -> all.add(new InFlight(LongNode.valueOf(id), p.method(), p.sentAtNanos())));
+    return all;
   }
 
   @Override
   public int inFlight() {
-    return pending.size();
+    return pending.size() + (serial == null ? 0 : serial.size());
+  }
+
+  /** The client no longer waits for it; the child may still be working on it (see {@link Pending}). */
+  private void cancel(long upstreamId) {
+    Pending p = pending.get(upstreamId);
+    forget(upstreamId);
+    if (p != null) {
+      pending.put(upstreamId, p.asCancelled());
+    }
   }
 
   private void forget(long upstreamId) {

@@ -224,7 +224,9 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     this.settings = settings;
     this.lifecycle = lifecycle;
     this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(settings.blockingDispatcher()));
-    this.routing = spec.shareProcess() ? new Multiplexer() : new Passthrough();
+    this.routing = spec.shareProcess()
+        ? new Multiplexer(spec.key(), spec.interactive(), spec.roots(), settings.stdinBufferMessages())
+        : new Passthrough();
     this.stderrTail = new StderrTail(settings.stderrTailLines());
     RouterSettings.Restart restart = settings.restart();
     this.restartPolicy = new RestartPolicy(restart.minBackoff(), restart.maxBackoff(), restart.randomFactor(),
@@ -892,8 +894,11 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
     if (exitCode != null) {
       data.put("exitCode", exitCode);
     }
-    ArrayNode stderr = data.putArray("stderr");
-    stderrTail.last(STDERR_LINES_IN_ERRORS).forEach(stderr::add);
+    if (spec.exposeStderr()) {
+      // a child's stderr may carry any user's data: clients see it only where the operator opted in
+      ArrayNode stderr = data.putArray("stderr");
+      stderrTail.last(STDERR_LINES_IN_ERRORS).forEach(stderr::add);
+    }
     return data;
   }
 

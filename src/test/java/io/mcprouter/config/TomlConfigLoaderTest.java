@@ -243,4 +243,34 @@ class TomlConfigLoaderTest {
         () -> load("[mcp_servers]\nd = { command = \"x\", detached_timeout = 0 }\n"));
     assertTrue(e.getMessage().contains("mcp_servers.d.detached_timeout"), e.getMessage());
   }
+
+  @Test
+  void isolationSettingsDefaultToAttributionNoRootsAndNoStderr() throws IOException {
+    ServerSpec spec = load("[mcp_servers.fs]\ncommand = \"x\"\n").servers().get("fs");
+    assertEquals(ServerSpec.Interactive.ATTRIBUTE, spec.interactive());
+    assertEquals(java.util.List.of(), spec.roots());
+    assertEquals(false, spec.exposeStderr());
+  }
+
+  @Test
+  void isolationSettingsAreReadAndRootsBecomeFileUris() throws IOException {
+    ServerSpec spec = load("[mcp_servers.fs]\ncommand = \"x\"\ninteractive = \"serialize\"\n"
+        + "roots = [\"file:///srv/data\", \"/srv/other/../more/\"]\nexpose_stderr = true\n").servers().get("fs");
+    assertEquals(ServerSpec.Interactive.SERIALIZE, spec.interactive());
+    assertEquals(java.util.List.of("file:///srv/data", "file:///srv/more"), spec.roots());
+    assertEquals(true, spec.exposeStderr());
+    assertEquals(spec.roots(), spec.shared().roots(), "the REST child of a per-session key keeps them");
+  }
+
+  @Test
+  void badIsolationSettingsAreErrorsNamingTheField() throws IOException {
+    assertContains("'mcp_servers.fs.interactive' must be \"attribute\" or \"serialize\"",
+        error("[mcp_servers.fs]\ncommand = \"x\"\ninteractive = \"sometimes\"\n"));
+    assertContains("'mcp_servers.fs.roots' entries must be file:// URIs or absolute paths, not 'data'",
+        error("[mcp_servers.fs]\ncommand = \"x\"\nroots = [\"data\"]\n"));
+    assertContains("'mcp_servers.fs.roots' must be an array",
+        error("[mcp_servers.fs]\ncommand = \"x\"\nroots = \"/srv\"\n"));
+    assertContains("'mcp_servers.fs.expose_stderr' must be true or false",
+        error("[mcp_servers.fs]\ncommand = \"x\"\nexpose_stderr = \"yes\"\n"));
+  }
 }

@@ -17,7 +17,7 @@ class ChildEnvironmentTest {
 
   private static ServerSpec spec(boolean inherit, Map<String, String> env) {
     return new ServerSpec("k", "cmd", true, env, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-        Optional.empty(), Optional.empty(), inherit);
+        Optional.empty(), Optional.empty()).withInheritEnv(inherit);
   }
 
   @Test

@@ -102,7 +102,7 @@ class MultiplexerTest {
   }
 
   @Test
-  void firstInitializeIsForwardedWithSamplingElicitationAndRootsAdded() throws Exception {
+  void firstInitializeIsForwardedWithSamplingAndElicitationAddedAndTheClientsRootsRemoved() throws Exception {
     mux.sessionOpened("A");
     JsonRpcMessage request = msg(initialize("\"init\"", "{\"roots\":{\"listChanged\":false},\"experimental\":{\"x\":{}}}"));
     String before = JsonRpcCodec.encode(request);
@@ -112,7 +112,7 @@ class MultiplexerTest {
     assertTrue(forwarded.id().isIntegralNumber());
     // the child is asked for the newest revision the router speaks, whatever the first client asked
     assertEquals(JsonRpcCodec.MAPPER.readTree("{\"protocolVersion\":\"2025-11-25\",\"capabilities\":"
-            + "{\"roots\":{\"listChanged\":false},\"experimental\":{\"x\":{}},\"sampling\":{},\"elicitation\":{}},"
+            + "{\"experimental\":{\"x\":{}},\"sampling\":{},\"elicitation\":{}},"
             + "\"clientInfo\":{\"name\":\"c\",\"version\":\"1\"}}"), forwarded.params());
     assertEquals(before, JsonRpcCodec.encode(request), "the client's own message is not modified");
   }
@@ -158,10 +158,10 @@ class MultiplexerTest {
   }
 
   @Test
-  void initializeWithoutCapabilitiesGetsAllThreeWithRootsListChanged() throws Exception {
+  void initializeWithoutCapabilitiesGetsSamplingAndElicitationButNoRootsWhenNoneAreConfigured() throws Exception {
     mux.sessionOpened("A");
     client("A", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\"}}");
-    assertEquals(JsonRpcCodec.MAPPER.readTree("{\"sampling\":{},\"elicitation\":{},\"roots\":{\"listChanged\":true}}"),
+    assertEquals(JsonRpcCodec.MAPPER.readTree("{\"sampling\":{},\"elicitation\":{}}"),
         ((JsonRpcMessage.Request) out.toChild.get(0)).params().get("capabilities"));
   }
 
@@ -259,9 +259,11 @@ class MultiplexerTest {
         client("A", "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":\"req-9\",\"reason\":\"user\"}}"));
     assertEquals("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":" + upstream
         + ",\"reason\":\"user\"}}", JsonRpcCodec.encode(out.lastToChild()));
-    assertEquals(List.of(), mux.inFlightIds());
+    // the child may still be working on it (and asking a client for it) until it answers
+    assertEquals(List.of(upstream), mux.inFlightIds().stream().map(JsonNode::asLong).toList());
     assertFalse(child("{\"jsonrpc\":\"2.0\",\"id\":" + upstream + ",\"result\":{}}"));
     assertTrue(out.delivered.isEmpty());
+    assertEquals(List.of(), mux.inFlightIds());
   }
 
   @Test
@@ -274,10 +276,10 @@ class MultiplexerTest {
   }
 
   @Test
-  void serverRequestGoesToTheSessionWithTheNewestRequestAndItsAnswerGoesBackUnchanged() {
+  void serverRequestGoesToTheOneSessionWithRequestsInFlightAndItsAnswerGoesBackUnchanged() {
     initialized(ALL_CAPS, "A", "B");
-    client("B", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}");
     client("A", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}");
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\"}");
     out.clear();
     String ask = "{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"method\":\"sampling/createMessage\",\"params\":{\"maxTokens\":5}}";
     assertTrue(child(ask));
@@ -296,7 +298,73 @@ class MultiplexerTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"sampling/createMessage, sampling", "elicitation/create, elicitation", "roots/list, roots"})
+  @ValueSource(strings = {"sampling/createMessage", "elicitation/create", "custom/ask"})
+  void serverRequestWhileTwoSessionsHaveRequestsInFlightIsRefusedToTheChild(String method) {
+    initialized(ALL_CAPS, "A", "B");
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}");
+    // the child names B's request as the related one: its word is no proof of whose work this is
+    client("B", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"_meta\":{\"progressToken\":\"t\"}}}");
+    long bUpstream = lastUpstreamId();
+    out.clear();
+    assertTrue(child("{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"method\":\"" + method + "\",\"params\":{\"_meta\":"
+        + "{\"progressToken\":" + bUpstream + "}}}"));
+    assertTrue(out.delivered.isEmpty(), "no session is asked: " + out.delivered);
+    JsonRpcMessage.Response refusal = assertInstanceOf(JsonRpcMessage.Response.class, out.lastToChild());
+    assertEquals("s1", refusal.id().asText());
+    assertEquals(JsonRpcError.INTERNAL_ERROR, refusal.error().get("code").asInt());
+    assertTrue(refusal.error().get("message").asText().startsWith("cannot attribute " + method + " to one client session"),
+        refusal.toString());
+  }
+
+  @Test
+  void aCancelledRequestStillCountsUntilTheChildAnswersIt() {
+    initialized(ALL_CAPS, "A", "B");
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}");
+    long aUpstream = lastUpstreamId();
+    client("A", "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":1}}");
+    client("B", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}");
+    out.clear();
+    child("{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"method\":\"sampling/createMessage\"}");
+    assertTrue(out.delivered.isEmpty(), "A's cancelled work may be what asks: B is not asked");
+    child("{\"jsonrpc\":\"2.0\",\"id\":" + aUpstream + ",\"result\":{}}");
+    child("{\"jsonrpc\":\"2.0\",\"id\":\"s2\",\"method\":\"sampling/createMessage\"}");
+    assertEquals(1, out.linesTo("B").size(), "once the child answered A's request, B is the only candidate");
+  }
+
+  @Test
+  void childPingAndRootsListAreAnsweredByTheRouterWhateverTheSessions() throws Exception {
+    initialized(ALL_CAPS, "A", "B");
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}");
+    out.clear();
+    child("{\"jsonrpc\":\"2.0\",\"id\":\"p1\",\"method\":\"ping\"}");
+    child("{\"jsonrpc\":\"2.0\",\"id\":\"r1\",\"method\":\"roots/list\"}");
+    assertTrue(out.delivered.isEmpty());
+    assertEquals(List.of("{\"jsonrpc\":\"2.0\",\"id\":\"p1\",\"result\":{}}", "{\"jsonrpc\":\"2.0\",\"id\":\"r1\",\"result\":{\"roots\":[]}}"),
+        out.toChild.stream().map(JsonRpcCodec::encode).toList());
+  }
+
+  @Test
+  void configuredRootsAreAdvertisedAndAnsweredAndClientsRootsNeverReachTheChild() throws Exception {
+    Multiplexer withRoots = new Multiplexer("k", io.mcprouter.config.ServerSpec.Interactive.ATTRIBUTE,
+        List.of("file:///srv/a", "file:///srv/b"), 10);
+    withRoots.sessionOpened("A");
+    withRoots.fromClient("A", msg(initialize("1", "{\"roots\":{\"listChanged\":true}}")), out);
+    JsonRpcMessage.Request init = (JsonRpcMessage.Request) out.lastToChild();
+    assertEquals(JsonRpcCodec.MAPPER.readTree("{\"listChanged\":false}"), init.params().path("capabilities").get("roots"));
+    withRoots.fromChild(msg("{\"jsonrpc\":\"2.0\",\"id\":" + init.id() + ",\"result\":" + INIT_RESULT + "}"), out);
+    withRoots.fromClient("A", msg("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"), out);
+    out.clear();
+    assertEquals(SessionRouting.Outcome.ACCEPTED,
+        withRoots.fromClient("A", msg("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/roots/list_changed\"}"), out));
+    assertTrue(out.toChild.isEmpty(), "a client's roots change is not the shared child's");
+    withRoots.fromChild(msg("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"roots/list\"}"), out);
+    assertEquals("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"roots\":[{\"uri\":\"file:///srv/a\"},{\"uri\":\"file:///srv/b\"}]}}",
+        JsonRpcCodec.encode(out.lastToChild()));
+    assertTrue(out.delivered.isEmpty());
+  }
+
+  @ParameterizedTest
+  @CsvSource({"sampling/createMessage, sampling", "elicitation/create, elicitation"})
   void serverRequestForAnUndeclaredCapabilityIsRefusedByTheRouter(String method, String capability) {
     initialized("{\"" + capability + "x\":{}}", "A");
     client("A", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}");
@@ -315,7 +383,7 @@ class MultiplexerTest {
     assertEquals(List.of("{\"jsonrpc\":\"2.0\",\"id\":\"p1\",\"result\":{}}"),
         out.toChild.stream().map(JsonRpcCodec::encode).toList());
     child("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"sampling/createMessage\"}");
-    assertEquals(JsonRpcError.METHOD_NOT_FOUND, ((JsonRpcMessage.Response) out.lastToChild()).error().get("code").asInt());
+    assertEquals(JsonRpcError.INTERNAL_ERROR, ((JsonRpcMessage.Response) out.lastToChild()).error().get("code").asInt());
   }
 
   @ParameterizedTest
@@ -333,13 +401,13 @@ class MultiplexerTest {
   @Test
   void closingASessionCancelsItsRequestsUpstreamAndRefusesItsPendingServerRequests() {
     initialized(ALL_CAPS, "A", "B");
-    client("B", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}");
-    long keptUpstream = lastUpstreamId();
     client("A", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}");
     long first = lastUpstreamId();
     client("A", "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\"}");
     long second = lastUpstreamId();
-    child("{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"method\":\"roots/list\"}");
+    child("{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"method\":\"sampling/createMessage\"}");
+    client("B", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}");
+    long keptUpstream = lastUpstreamId();
     out.clear();
 
     mux.sessionClosed("A", out);
@@ -352,7 +420,10 @@ class MultiplexerTest {
     JsonRpcMessage.Response refusal = (JsonRpcMessage.Response) out.lastToChild();
     assertEquals("s1", refusal.id().asText());
     assertEquals(JsonRpcError.INTERNAL_ERROR, refusal.error().get("code").asInt());
-    assertEquals(List.of(keptUpstream), mux.inFlightIds().stream().map(JsonNode::asLong).toList());
+    assertEquals(java.util.Set.of(first, second, keptUpstream),
+        mux.inFlightIds().stream().map(JsonNode::asLong).collect(java.util.stream.Collectors.toSet()),
+        "A's requests stay until the child answers them: it may still be working on them");
+    assertEquals(1, mux.inFlightFor("B"));
     assertFalse(child("{\"jsonrpc\":\"2.0\",\"id\":" + first + ",\"result\":{}}"));
     assertTrue(out.delivered.isEmpty());
   }
@@ -376,7 +447,7 @@ class MultiplexerTest {
     initialized("{}", "A");
     out.accepting = false;
     assertEquals(SessionRouting.Outcome.CHILD_BUSY, client("A", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"_meta\":{\"progressToken\":1}}}"));
-    assertEquals(SessionRouting.Outcome.CHILD_BUSY, client("A", "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/roots/list_changed\"}"));
+    assertEquals(SessionRouting.Outcome.CHILD_BUSY, client("A", "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/custom\"}"));
     assertEquals(List.of(), mux.inFlightIds());
     assertEquals(0, mux.inFlight());
     out.accepting = true;

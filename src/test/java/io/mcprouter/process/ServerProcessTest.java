@@ -271,7 +271,10 @@ class ServerProcessTest {
   @Test
   void aCommandThatCannotRunReportsItsExitCodeAndStderr() throws Exception {
     // reads the request first, so it is in flight when the missing binary makes the shell exit
-    Started started = spawn("read request; definitely-not-a-command-xyz", false);
+    // the key opts in to stderr in client errors (expose_stderr; issue 12: off by default)
+    Started started = spawn(new ServerSpec("test-" + ids.incrementAndGet(), "read request; definitely-not-a-command-xyz",
+        false, Map.of(), Optional.empty(), Optional.empty())
+        .withIsolation(ServerSpec.Interactive.ATTRIBUTE, java.util.List.of(), true), settings);
     RecordingOutbound outbound = new RecordingOutbound(1000);
     String session = open(started, outbound);
     deliver(started, session, toolCall(1, "echo", Map.of()));

@@ -59,6 +59,9 @@ public final class FakeMcpServer {
 
     private static final AtomicInteger INITIALIZE_COUNT = new AtomicInteger();
     private static final AtomicInteger INITIALIZED_COUNT = new AtomicInteger();
+    private static final AtomicInteger ROOTS_CHANGED_COUNT = new AtomicInteger();
+    /** sample calls received so far, for the {@code wait_for} barrier */
+    private static final AtomicInteger SAMPLE_CALLS = new AtomicInteger();
     private static final AtomicInteger TOOLS_LIST_COUNT = new AtomicInteger();
     /** Cancelled request ids exactly as received (for stats), guarded by itself. */
     private static final List<JsonNode> CANCELLED_IDS = new ArrayList<>();
@@ -184,6 +187,9 @@ public final class FakeMcpServer {
 
     private static void handleNotification(String method, JsonNode params) {
         switch (method) {
+            case "notifications/roots/list_changed":
+                ROOTS_CHANGED_COUNT.incrementAndGet();
+                break;
             case "notifications/initialized":
                 INITIALIZED_COUNT.incrementAndGet();
                 break;
@@ -268,7 +274,8 @@ public final class FakeMcpServer {
         tools.add(tool("garbage", "Write two non-JSON lines to stdout, then answer 'after garbage'"));
         tools.add(tool("big", "Answer with 'x' repeated bytes times",
                 prop("bytes", "integer", "size of the answer")));
-        tools.add(tool("sample", "Send sampling/createMessage to the client and answer with its text",
+        tools.add(tool("sample", "Send sampling/createMessage with {prompt} to the client and answer with its text;"
+                + " with {wait_for, wait_ms}: first wait until wait_for sample calls arrived or wait_ms passed",
                 prop("prompt", "string", "prompt (default 'hi')")));
         tools.add(tool("roots", "Send roots/list to the client and answer with the JSON of its result"));
         tools.add(tool("pid", "Answer with the server's process id"));
@@ -440,16 +447,12 @@ public final class FakeMcpServer {
                 c.put("type", "text");
                 c.put("text", args.has("prompt") && !args.get("prompt").isNull() ? args.get("prompt").asText() : "hi");
                 p.put("maxTokens", 10);
-                serverRequest("sampling/createMessage", p).thenAccept(resp -> {
-                    JsonNode err = resp.get("error");
-                    if (err != null && !err.isNull()) {
-                        sendText(id, "sampling error: " + text(err, "message", ""));
-                    } else {
-                        JsonNode result = resp.get("result");
-                        JsonNode content = result == null ? null : result.get("content");
-                        sendText(id, text(content, "text", ""));
-                    }
-                });
+                // wait_for N: ask only once N sample calls are in (or wait_ms has passed), so that
+                // N requests are in flight at once when the first question goes out
+                int waitFor = (int) number(args, "wait_for", 0);
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(number(args, "wait_ms", 0));
+                SAMPLE_CALLS.incrementAndGet();
+                sampleWhenReady(id, p, waitFor, deadline);
                 break;
             }
             case "roots":
@@ -495,6 +498,7 @@ public final class FakeMcpServer {
                 ObjectNode s = NF.objectNode();
                 s.put("initialize", INITIALIZE_COUNT.get());
                 s.put("initialized", INITIALIZED_COUNT.get());
+                s.put("rootsListChanged", ROOTS_CHANGED_COUNT.get());
                 s.put("toolsList", TOOLS_LIST_COUNT.get());
                 s.put("requestedVersion", REQUESTED_VERSION);
                 s.put("negotiatedVersion", NEGOTIATED_VERSION);
@@ -510,6 +514,23 @@ public final class FakeMcpServer {
             default:
                 sendError(id, -32602, "unknown tool: " + name);
         }
+    }
+
+    private static void sampleWhenReady(JsonNode id, ObjectNode params, int waitFor, long deadline) {
+        if (SAMPLE_CALLS.get() < waitFor && System.nanoTime() < deadline) {
+            SCHEDULER.schedule(() -> sampleWhenReady(id, params, waitFor, deadline), 5, TimeUnit.MILLISECONDS);
+            return;
+        }
+        serverRequest("sampling/createMessage", params).thenAccept(resp -> {
+            JsonNode err = resp.get("error");
+            if (err != null && !err.isNull()) {
+                sendText(id, "sampling error: " + text(err, "message", ""));
+            } else {
+                JsonNode result = resp.get("result");
+                JsonNode content = result == null ? null : result.get("content");
+                sendText(id, text(content, "text", ""));
+            }
+        });
     }
 
     private static void progressStep(JsonNode id, JsonNode token, int i, int steps, long ms) {

@@ -37,7 +37,8 @@ class LegacySseTransportTest {
   static void start() throws Exception {
     router = TestRouter.start(TestRouter.servers(
         TestRouter.fake("shared", true),
-        TestRouter.fake("crashy", true),
+        // opts in to stderr in client errors (expose_stderr; issue 12: off by default)
+        TestRouter.fake("crashy", true).withIsolation(io.mcprouter.config.ServerSpec.Interactive.ATTRIBUTE, List.of(), true),
         TestRouter.fake("dedicated", false),
         TestRouter.fake("banner", true, "--banner-garbage")));
     http = SseTestClient.newHttpClient();
