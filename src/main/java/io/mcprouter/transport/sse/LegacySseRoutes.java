@@ -35,6 +35,7 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.FutureResponse;
 import io.mcprouter.http.KnownKeys;
+import io.mcprouter.http.McpAccess;
 import io.mcprouter.http.OriginGuard;
 import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
@@ -47,6 +48,8 @@ import io.mcprouter.process.ServerRegistry;
 import io.mcprouter.process.SessionDirectory;
 import io.mcprouter.session.OutputBudget;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -57,6 +60,7 @@ import java.util.concurrent.CompletionStage;
  */
 public final class LegacySseRoutes {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LegacySseRoutes.class);
   private static final HttpResponse ACCEPTED =
       HttpResponse.create().withStatus(StatusCodes.ACCEPTED).withEntity(HttpEntities.create("Accepted"));
 
@@ -65,12 +69,19 @@ public final class LegacySseRoutes {
   private final RouterSettings settings;
   private final ActorSystem<?> system;
   private final OriginGuard guard;
-  private final KnownKeys keys;
+  private final McpAccess access;
   private final OutputBudget budget;
+  /** With access keys: the credential each open session belongs to (its display name), by session id. */
+  private final Map<String, String> owners = new ConcurrentHashMap<>();
 
   public LegacySseRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
       OriginGuard guard, KnownKeys keys, OutputBudget budget) {
-    this.keys = keys;
+    this(registry, directory, settings, system, guard, McpAccess.keysOnly(keys), budget);
+  }
+
+  public LegacySseRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
+      OriginGuard guard, McpAccess access, OutputBudget budget) {
+    this.access = access;
     this.budget = budget;
     this.registry = registry;
     this.directory = directory;
@@ -80,12 +91,19 @@ public final class LegacySseRoutes {
   }
 
   public Route routes() {
-    return concat(
-        pathPrefix("sse", () -> path(segment(), key -> guard.check(() -> keys.check(key, () -> get(() -> extractRequest(request -> openSession(key, request))))))),
-        path("messages", () -> pathEndOrSingleSlash(() -> guard.check(() -> post(this::postMessage)))));
+    Route sse = pathPrefix("sse", () -> guard.check(() -> access.server("sse",
+        grant -> get(() -> extractRequest(request -> openSession(grant, request))))));
+    if (!access.enabled()) {
+      return concat(sse, path("messages", () -> pathEndOrSingleSlash(() -> guard.check(() -> post(() -> postMessage(Optional.empty()))))));
+    }
+    // a client that cannot set headers opened /sse/<secret>: its endpoint carries the secret the same way
+    return concat(sse, pathPrefix("messages", () -> guard.check(() -> concat(
+        pathEndOrSingleSlash(() -> post(() -> access.owner(Optional.empty(), owner -> postMessage(Optional.of(owner))))),
+        path(segment(), secret -> post(() -> access.owner(Optional.of(secret), owner -> postMessage(Optional.of(owner)))))))));
   }
 
-  private Route openSession(String key, HttpRequest request) {
+  private Route openSession(McpAccess.Grant grant, HttpRequest request) {
+    String key = grant.serverKey();
     SseOutbound outbound = new SseOutbound(system, settings.sessionBufferMessages(), settings.sessionBufferBytes(),
         settings.sseKeepAlive(), budget);
     ClientConnection.of(request).ifPresent(outbound::endWhenClosed);
@@ -99,7 +117,14 @@ public final class LegacySseRoutes {
     }, system.executionContext()); // an ask's future is Scala's: without an executor, a new thread on 2 cores
     return FutureResponse.complete(reply.thenApplyAsync(opened -> {
       if (opened instanceof ServerProcess.SessionOpened session) {
-        Source<ByteString, NotUsed> events = outbound.events("/messages?sessionid=" + session.sessionId());
+        grant.owner().ifPresent(owner -> {
+          owners.put(session.sessionId(), owner);
+          outbound.terminated().thenRun(() -> owners.remove(session.sessionId()));
+          log.info("session authorized key={} session={} access_key={} transport=sse", key,
+              session.sessionId().substring(0, 8), owner);
+        });
+        String endpoint = grant.pathSecret().map(secret -> "/messages/" + secret).orElse("/messages");
+        Source<ByteString, NotUsed> events = outbound.events(endpoint + "?sessionid=" + session.sessionId());
         return HttpResponse.create()
             .withHeaders(List.of(CacheControl.create(CacheDirectives.NO_CACHE)))
             .withEntity(HttpEntities.create(ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), events));
@@ -115,7 +140,8 @@ public final class LegacySseRoutes {
     }, system.executionContext()));
   }
 
-  private Route postMessage() {
+  /** {@code owner}: with access keys, the credential of the request, which must own the session. */
+  private Route postMessage(Optional<String> owner) {
     return extractUri(uri -> {
       Query query = uri.query(); // parsed once: each parameter directive would parse it again
       Optional<String> sessionId = query.get("sessionid").or(() -> query.get("sessionId"));
@@ -128,12 +154,12 @@ public final class LegacySseRoutes {
           return complete(ErrorHandling.jsonRpcError(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
               new JsonRpcError(JsonRpcError.INVALID_REQUEST, "Content-Type must be application/json")));
         }
-        return entity(Unmarshaller.entityToByteString(), body -> deliver(sessionId.get(), body));
+        return entity(Unmarshaller.entityToByteString(), body -> deliver(sessionId.get(), owner, body));
       }));
     });
   }
 
-  private Route deliver(String sessionId, ByteString body) {
+  private Route deliver(String sessionId, Optional<String> owner, ByteString body) {
     JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(body, settings.json());
     if (parsed instanceof JsonRpcCodec.Failure failure) {
       return complete(ErrorHandling.jsonRpcError(StatusCodes.BAD_REQUEST,
@@ -141,16 +167,24 @@ public final class LegacySseRoutes {
     }
     JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
     JsonNode requestId = message instanceof JsonRpcMessage.Request request ? request.id() : NullNode.getInstance();
+    if (owner.isPresent() && !owner.get().equals(owners.get(sessionId))) {
+      // another credential's session, or a Streamable one: the same answer as a session that does not exist
+      return complete(sessionNotFound(requestId));
+    }
     CompletionStage<ServerProcess.DeliverReply> reply = directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
     return FutureResponse.complete(reply.thenApplyAsync(delivered -> {
       if (delivered == ServerProcess.Accepted.INSTANCE) {
         return ACCEPTED;
       }
-      if (delivered instanceof ServerProcess.SessionNotFound missing) {
-        return ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, requestId,
-            new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or closed session (the sessionid of a session that has ended, or of none)"));
+      if (delivered instanceof ServerProcess.SessionNotFound) {
+        return sessionNotFound(requestId);
       }
       return ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, requestId, ((ServerProcess.Rejected) delivered).error());
     }, system.executionContext()));
+  }
+
+  private static HttpResponse sessionNotFound(JsonNode requestId) {
+    return ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, requestId,
+        new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or closed session (the sessionid of a session that has ended, or of none)"));
   }
 }
