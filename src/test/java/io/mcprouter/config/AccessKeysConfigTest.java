@@ -143,4 +143,17 @@ class AccessKeysConfigTest {
     Files.setPosixFilePermissions(noSecret, PosixFilePermissions.fromString("rw-r--r--"));
     assertTrue(TomlConfigLoader.load(noSecret).loadWarnings().isEmpty(), "a file with no secret may be world-readable");
   }
+
+  @Test
+  void theExampleConfigHasNoAccessKeysAndItsCommentedExampleLoadsOnceFilledIn() throws Exception {
+    Path example = Path.of(".env.example.toml");
+    assertFalse(TomlConfigLoader.load(example).accessKeysConfigured(), "the README's curls need a config without access keys");
+    String text = Files.readString(example);
+    String uncommented = text.replaceAll("(?m)^# (\\[access_keys\\.|(?:secret|secret_sha256|servers|may_stop) =)", "$1")
+        .replace("replace-with-the-output-of-openssl-rand-hex-32", ALICE)
+        .replace("replace-with-64-hex-digits", AccessKey.hex(AccessKey.sha256(BOB)));
+    RouterConfig config = TomlConfigLoader.load(write(uncommented));
+    assertEquals(List.of("alice", "ci"), config.accessKeys().stream().map(AccessKey::name).toList());
+    assertTrue(config.accessKeys().get(1).mayStop("memory"));
+  }
 }
