@@ -17,9 +17,10 @@ import io.mcprouter.api.ServerControl;
 import io.mcprouter.cli.CommandLine;
 import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
+import io.mcprouter.config.StartupChecks;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.HttpServer;
-import io.mcprouter.http.KnownKeys;
+import io.mcprouter.http.McpAccess;
 import io.mcprouter.http.connection.Connections;
 import io.mcprouter.transport.streamable.StreamableHttpRoutes;
 import io.mcprouter.process.ServerRegistry;
@@ -40,6 +41,7 @@ import java.util.concurrent.CompletionStage;
 public final class Router {
 
   private static final Duration UNBIND_DRAIN = Duration.ofSeconds(3);
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Router.class);
 
   /** The reason {@link #stop()} gives: a shutdown that was asked for, like the JVM's own (SIGTERM, SIGINT). */
   private enum StopRequested implements CoordinatedShutdown.Reason { INSTANCE }
@@ -74,6 +76,8 @@ public final class Router {
   static CompletionStage<Router> start(RouterConfig config, Config akkaConfig, CommandLine.Command command,
       RegistryFactory registryFactory) {
     RouterSettings settings = RouterSettings.fromConfig(akkaConfig);
+    config.loadWarnings().forEach(log::warn);
+    StartupChecks.exposure(config, command.runsProxy(), command.runsApi()).forEach(log::warn);
     settings.json().mapper(); // built here, not on the thread of the first request that parses
     SessionDirectory directory = new SessionDirectory();
     ActorSystem<Guardian.Command> system = ActorSystem.create(
@@ -97,7 +101,7 @@ public final class Router {
     Connections connections = Connections.of(settings, system);
     OutputBudget budget = OutputBudget.of(settings, system);
     if (command.runsProxy()) {
-      KnownKeys keys = new KnownKeys(config.servers().keySet());
+      McpAccess keys = new McpAccess(config);
       var routes = concat(
           new LegacySseRoutes(registry, directory, settings, system, keys, budget).routes(),
           new StreamableHttpRoutes(registry, directory, settings, system, keys, budget).routes(),

@@ -36,13 +36,16 @@ public final class ApiDirectives {
   /** A caller authorized by {@code credentials}, else 401 with the auth envelope. */
   public static Route caller(Credentials credentials, Function<Credentials.Caller, Route> inner) {
     return bearer(token -> {
+      boolean access = credentials.accessKeysConfigured();
       if (token.isEmpty()) {
-        return complete(ApiResult.auth(StatusCodes.UNAUTHORIZED,
-            "missing 'Authorization: Bearer <server key>' header").toResponse());
+        return complete(ApiResult.auth(StatusCodes.UNAUTHORIZED, access
+            ? "missing 'Authorization: Bearer <access key>' header"
+            : "missing 'Authorization: Bearer <server key>' header").toResponse());
       }
       return credentials.identify(token.get())
           .map(inner)
-          .orElseGet(() -> complete(ApiResult.auth(StatusCodes.UNAUTHORIZED, "invalid server key or admin token").toResponse()));
+          .orElseGet(() -> complete(ApiResult.auth(StatusCodes.UNAUTHORIZED,
+              access ? "invalid access key or admin token" : "invalid server key or admin token").toResponse()));
     });
   }
 

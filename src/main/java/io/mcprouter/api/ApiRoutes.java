@@ -41,6 +41,13 @@ public final class ApiRoutes {
 
   private static final int DEFAULT_PAGE_SIZE = 30;
   private static final int MAX_PAGE_SIZE = 200;
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ApiRoutes.class);
+  /**
+   * An access key's answer for a server that does not exist and for one it may not use: the same
+   * bytes, so the key's holder cannot learn which servers exist beyond its own.
+   */
+  static final ApiResult NOT_YOURS = ApiResult.auth(StatusCodes.FORBIDDEN,
+      "this access key does not authorize that server, or there is no such server");
 
   private final ActorRef<ServerRegistry.Command> registry;
   private final RouterConfig config;
@@ -86,16 +93,24 @@ public final class ApiRoutes {
     }
     ObjectNode params = JsonNodeFactory.instance.objectNode().put("name", name.asText());
     params.set("arguments", arguments == null || arguments.isNull() ? JsonNodeFactory.instance.objectNode() : arguments);
-    return withServer(caller, body, key -> call(key, "tools/call", params));
+    return withServer(caller, body, key -> {
+      caller.accessKey().ifPresent(a -> log.info("call-tool key={} tool={} access_key={}", key, io.mcprouter.logging.LogText.safe(name.asText()), a.name()));
+      return call(key, "tools/call", params);
+    });
   }
 
   /** The server a call is for: the caller's own key, or for the admin the body's "server" (or "server_key"). */
   private Route withServer(Credentials.Caller caller, JsonNode body, java.util.function.Function<String, Route> inner) {
     Optional<String> named = Optional.ofNullable(body.get("server")).or(() -> Optional.ofNullable(body.get("server_key")))
         .filter(JsonNode::isTextual).map(JsonNode::asText);
-    String key = named.orElse(caller.serverKey().orElse(null));
+    String key = named.orElse(caller.defaultServer().orElse(null));
     if (key == null) {
-      return render(ApiResult.error(StatusCodes.BAD_REQUEST, "name the server with \"server\": \"<key>\" when using the admin token"));
+      return render(ApiResult.error(StatusCodes.BAD_REQUEST, caller.isAdmin()
+          ? "name the server with \"server\": \"<key>\" when using the admin token"
+          : "this access key may use several servers: name one with \"server\": \"<key>\""));
+    }
+    if (caller.accessKey().isPresent() && !(caller.mayUse(key) && config.servers().containsKey(key))) {
+      return render(NOT_YOURS);
     }
     if (!caller.mayUse(key)) {
       return render(ApiResult.auth(StatusCodes.FORBIDDEN, "this server key does not authorize server '" + key + "'"));
@@ -178,12 +193,21 @@ public final class ApiRoutes {
       return render(ApiResult.error(StatusCodes.BAD_REQUEST, problem.get()));
     }
     StopRequest stop = StopRequest.from(body);
+    if (caller.accessKey().isPresent()) {
+      if (!(caller.mayUse(stop.key()) && config.servers().containsKey(stop.key()))) {
+        return render(NOT_YOURS);
+      }
+      if (!caller.mayStop(stop.key())) {
+        return render(ApiResult.auth(StatusCodes.FORBIDDEN, "this access key may not stop servers (may_stop = false)"));
+      }
+    }
     if (!caller.mayUse(stop.key())) {
       return render(ApiResult.auth(StatusCodes.FORBIDDEN, "this server key does not authorize stopping '" + stop.key() + "'"));
     }
     if (!config.servers().containsKey(stop.key())) {
       return render(ApiResult.error(StatusCodes.NOT_FOUND, "unknown server key '" + stop.key() + "'"));
     }
+    log.info("stop-server key={} force={} by={}", stop.key(), stop.force(), caller.displayName());
     return render(control.stop(stop.key(), stop.force()));
   }
 

@@ -39,7 +39,14 @@ public final class TomlConfigLoader {
     } catch (RuntimeException e) {
       throw new ConfigException("invalid TOML in " + file + ": " + oneLine(e));
     }
-    return fromMap(file, toml.toMap(), text);
+    RouterConfig config = fromMap(file, toml.toMap(), text);
+    boolean secretInFile = !config.accessKeys().isEmpty() || toml.getString("admin.token") != null;
+    return withWarnings(config, StartupChecks.readableByOthers(file, secretInFile));
+  }
+
+  private static RouterConfig withWarnings(RouterConfig c, Optional<String> warning) {
+    return warning.isEmpty() ? c : new RouterConfig(c.source(), c.proxyServer(), c.apiServer(), c.servers(),
+        c.adminToken(), c.proxyUrl(), c.accessKeys(), List.of(warning.get()));
   }
 
   static RouterConfig fromMap(Path source, Map<String, Object> root, String text) {
@@ -81,7 +88,8 @@ public final class TomlConfigLoader {
       }
       servers.put(key, serverSpec(where, key, e.getValue()));
     }
-    return new RouterConfig(source, proxy, api, servers, adminToken, proxyUrl);
+    List<AccessKey> accessKeys = AccessKeysLoader.load(where, root.get("access_keys"), servers.keySet(), adminToken);
+    return new RouterConfig(source, proxy, api, servers, adminToken, proxyUrl, accessKeys, List.of());
   }
 
   private static ServerSpec serverSpec(String where, String key, Object value) {

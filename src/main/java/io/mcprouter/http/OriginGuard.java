@@ -1,6 +1,7 @@
 package io.mcprouter.http;
 
 import akka.http.javadsl.model.HttpRequest;
+import io.mcprouter.net.LoopbackNames;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;

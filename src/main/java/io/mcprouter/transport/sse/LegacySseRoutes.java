@@ -34,6 +34,7 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.FutureResponse;
 import io.mcprouter.http.KnownKeys;
+import io.mcprouter.http.McpAccess;
 import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
@@ -45,8 +46,8 @@ import io.mcprouter.process.ServerRegistry;
 import io.mcprouter.process.SessionDirectory;
 import io.mcprouter.session.OutputBudget;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -57,6 +58,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LegacySseRoutes {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LegacySseRoutes.class);
   private static final HttpResponse ACCEPTED =
       HttpResponse.create().withStatus(StatusCodes.ACCEPTED).withEntity(HttpEntities.create("Accepted"));
 
@@ -64,17 +66,23 @@ public final class LegacySseRoutes {
   private final SessionDirectory directory;
   private final RouterSettings settings;
   private final ActorSystem<?> system;
-  private final KnownKeys keys;
+  private final McpAccess access;
   private final OutputBudget budget;
   /**
-   * The sessions this transport opened. The directory holds every transport's sessions; without this
-   * a Streamable HTTP session's id POSTed here would inject messages into that session.
+   * The sessions this transport opened, each with the access key it belongs to ("" without access
+   * keys). The directory holds every transport's sessions; without this a Streamable HTTP session's id
+   * POSTed here would inject messages into that session.
    */
-  private final Set<String> sessions = ConcurrentHashMap.newKeySet();
+  private final Map<String, String> owners = new ConcurrentHashMap<>();
 
   public LegacySseRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
       KnownKeys keys, OutputBudget budget) {
-    this.keys = keys;
+    this(registry, directory, settings, system, McpAccess.keysOnly(keys), budget);
+  }
+
+  public LegacySseRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
+      McpAccess access, OutputBudget budget) {
+    this.access = access;
     this.budget = budget;
     this.registry = registry;
     this.directory = directory;
@@ -83,12 +91,19 @@ public final class LegacySseRoutes {
   }
 
   public Route routes() {
-    return concat(
-        pathPrefix("sse", () -> path(segment(), key -> keys.check(key, () -> get(() -> extractRequest(request -> openSession(key, request)))))),
-        path("messages", () -> pathEndOrSingleSlash(() -> post(this::postMessage))));
+    Route sse = pathPrefix("sse", () -> access.server("sse",
+        grant -> get(() -> extractRequest(request -> openSession(grant, request)))));
+    if (!access.enabled()) {
+      return concat(sse, path("messages", () -> pathEndOrSingleSlash(() -> post(() -> postMessage(Optional.empty())))));
+    }
+    // a client that cannot set headers opened /sse/<secret>: its endpoint carries the secret the same way
+    return concat(sse, pathPrefix("messages", () -> concat(
+        pathEndOrSingleSlash(() -> post(() -> access.owner(Optional.empty(), owner -> postMessage(Optional.of(owner))))),
+        path(segment(), secret -> post(() -> access.owner(Optional.of(secret), owner -> postMessage(Optional.of(owner))))))));
   }
 
-  private Route openSession(String key, HttpRequest request) {
+  private Route openSession(McpAccess.Grant grant, HttpRequest request) {
+    String key = grant.serverKey();
     SseOutbound outbound = new SseOutbound(system, settings.sessionBufferMessages(), settings.sessionBufferBytes(),
         settings.sseKeepAlive(), budget);
     ClientConnection.of(request).ifPresent(outbound::endWhenClosed);
@@ -102,10 +117,13 @@ public final class LegacySseRoutes {
     }, system.executionContext()); // an ask's future is Scala's: without an executor, a new thread on 2 cores
     return FutureResponse.complete(reply.thenApplyAsync(opened -> {
       if (opened instanceof ServerProcess.SessionOpened session) {
-        sessions.add(session.sessionId());
+        owners.put(session.sessionId(), grant.owner().orElse(""));
         // on the completing thread: a Scala-backed future would otherwise start a thread for it
-        outbound.terminated().thenRunAsync(() -> sessions.remove(session.sessionId()), Runnable::run);
-        Source<ByteString, NotUsed> events = outbound.events("/messages?sessionid=" + session.sessionId());
+        outbound.terminated().thenRunAsync(() -> owners.remove(session.sessionId()), Runnable::run);
+        grant.owner().ifPresent(owner -> log.info("session authorized key={} session={} access_key={} transport=sse", key,
+            session.sessionId().substring(0, 8), owner));
+        String endpoint = grant.pathSecret().map(secret -> "/messages/" + secret).orElse("/messages");
+        Source<ByteString, NotUsed> events = outbound.events(endpoint + "?sessionid=" + session.sessionId());
         return HttpResponse.create()
             .withHeaders(List.of(CacheControl.create(CacheDirectives.NO_CACHE)))
             .withEntity(HttpEntities.create(ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), events));
@@ -121,7 +139,8 @@ public final class LegacySseRoutes {
     }, system.executionContext()));
   }
 
-  private Route postMessage() {
+  /** {@code owner}: with access keys, the credential of the request, which must own the session. */
+  private Route postMessage(Optional<String> owner) {
     return extractUri(uri -> {
       Query query = uri.query(); // parsed once: each parameter directive would parse it again
       Optional<String> sessionId = query.get("sessionid").or(() -> query.get("sessionId"));
@@ -131,11 +150,11 @@ public final class LegacySseRoutes {
       }
       // the body's type was checked for every path by the port's RequestGuard
       return withSizeLimit(settings.maxBodyBytes(), () ->
-          entity(Unmarshaller.entityToByteString(), body -> deliver(sessionId.get(), body)));
+          entity(Unmarshaller.entityToByteString(), body -> deliver(sessionId.get(), owner, body)));
     });
   }
 
-  private Route deliver(String sessionId, ByteString body) {
+  private Route deliver(String sessionId, Optional<String> owner, ByteString body) {
     JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(body, settings.json());
     if (parsed instanceof JsonRpcCodec.Failure failure) {
       return complete(ErrorHandling.jsonRpcError(StatusCodes.BAD_REQUEST,
@@ -143,8 +162,9 @@ public final class LegacySseRoutes {
     }
     JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
     JsonNode requestId = message instanceof JsonRpcMessage.Request request ? request.id() : NullNode.getInstance();
-    if (!sessions.contains(sessionId)) {
-      // another transport's session answers as no session at all: the answer reveals nothing
+    String sessionOwner = owners.get(sessionId);
+    if (sessionOwner == null || owner.isPresent() && !owner.get().equals(sessionOwner)) {
+      // another transport's session, or another credential's: the same answer as no session at all
       return complete(sessionNotFound(requestId));
     }
     CompletionStage<ServerProcess.DeliverReply> reply = directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());

@@ -37,6 +37,7 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.FutureResponse;
 import io.mcprouter.http.KnownKeys;
+import io.mcprouter.http.McpAccess;
 import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
@@ -68,19 +69,31 @@ public final class StreamableHttpRoutes {
   /** Revisions whose clients understand priming events (an id with empty data) and resume with them. */
   private static final String PRIMING_SINCE = "2025-11-25";
 
-  private record Entry(String key, StreamableSession session) {}
+  /** {@code owner}: with access keys, the credential the session belongs to; only it may use the session. */
+  private record Entry(String key, StreamableSession session, Optional<String> owner) {
+    boolean serves(McpAccess.Grant grant) {
+      return key.equals(grant.serverKey()) && owner.equals(grant.owner());
+    }
+  }
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(StreamableHttpRoutes.class);
 
   private final ActorRef<ServerRegistry.Command> registry;
   private final SessionDirectory directory;
   private final RouterSettings settings;
   private final ActorSystem<?> system;
-  private final KnownKeys keys;
+  private final McpAccess access;
   private final OutputBudget budget;
   private final Map<String, Entry> sessions = new ConcurrentHashMap<>();
 
   public StreamableHttpRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
       KnownKeys keys, OutputBudget budget) {
-    this.keys = keys;
+    this(registry, directory, settings, system, McpAccess.keysOnly(keys), budget);
+  }
+
+  public StreamableHttpRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
+      McpAccess access, OutputBudget budget) {
+    this.access = access;
     this.budget = budget;
     this.registry = registry;
     this.directory = directory;
@@ -89,13 +102,13 @@ public final class StreamableHttpRoutes {
   }
 
   public Route routes() {
-    return pathPrefix("mcp", () -> path(segment(), key -> keys.check(key, () -> extractRequest(request -> concat(
-        post(() -> postMessage(key, request)),
-        get(() -> openStream(key, request)),
-        delete(() -> endSession(key, request)))))));
+    return pathPrefix("mcp", () -> access.server("mcp", grant -> extractRequest(request -> concat(
+        post(() -> postMessage(grant, request)),
+        get(() -> openStream(grant, request)),
+        delete(() -> endSession(grant, request))))));
   }
 
-  private Route postMessage(String key, HttpRequest request) {
+  private Route postMessage(McpAccess.Grant grant, HttpRequest request) {
     Optional<String> version = header(request, VERSION_HEADER);
     // checked against the router's revisions, not the session's: each session is answered its own
     // revision at initialize, and the spec asks only that an unsupported value be refused
@@ -115,7 +128,7 @@ public final class StreamableHttpRoutes {
       }
       JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
       if (message instanceof JsonRpcMessage.Request r && "initialize".equals(r.method())) {
-        return initialize(key, r, sse, ClientConnection.of(request));
+        return initialize(grant, r, sse, ClientConnection.of(request));
       }
       Optional<String> sessionId = header(request, SESSION_HEADER);
       if (sessionId.isEmpty()) {
@@ -123,15 +136,16 @@ public final class StreamableHttpRoutes {
             "Mcp-Session-Id header is required after initialize");
       }
       Entry entry = sessions.get(sessionId.get());
-      if (entry == null || !entry.key().equals(key) || entry.session().isClosed()) {
+      if (entry == null || !entry.serves(grant) || entry.session().isClosed()) {
         return sessionNotFound(sessionId.get());
       }
       return deliver(sessionId.get(), entry.session(), message, sse, primes(version), ClientConnection.of(request));
     }));
   }
 
-  private Route initialize(String key, JsonRpcMessage.Request initialize, boolean sse,
+  private Route initialize(McpAccess.Grant grant, JsonRpcMessage.Request initialize, boolean sse,
       Optional<ClientConnection> connection) {
+    String key = grant.serverKey();
     StreamableSession session = new StreamableSession(system, settings.sessionBufferMessages(), settings.sessionBufferBytes(),
         settings.sseKeepAlive(), budget);
     String requested = initialize.params() == null ? "" : initialize.params().path("protocolVersion").asText("");
@@ -149,7 +163,9 @@ public final class StreamableHttpRoutes {
     }, system.executionContext()); // an ask's future is Scala's: without an executor, a new thread on 2 cores
     return FutureResponse.complete(reply.thenComposeAsync(opened -> {
       if (opened instanceof ServerProcess.SessionOpened ok) {
-        sessions.put(ok.sessionId(), new Entry(key, session));
+        sessions.put(ok.sessionId(), new Entry(key, session, grant.owner()));
+        grant.owner().ifPresent(owner -> log.info("session authorized key={} session={} access_key={} transport=streamable",
+            key, ok.sessionId().substring(0, 8), owner));
         session.terminated().thenRun(() -> sessions.remove(ok.sessionId()));
         return respond(answer, List.of(RawHeader.create(SESSION_HEADER, ok.sessionId())));
       }
@@ -195,13 +211,13 @@ public final class StreamableHttpRoutes {
     return Optional.empty();
   }
 
-  private Route openStream(String key, HttpRequest request) {
+  private Route openStream(McpAccess.Grant grant, HttpRequest request) {
     Optional<String> sessionId = header(request, SESSION_HEADER);
     if (sessionId.isEmpty()) {
       return error(StatusCodes.BAD_REQUEST, JsonRpcError.INVALID_REQUEST, "Mcp-Session-Id header is required");
     }
     Entry entry = sessions.get(sessionId.get());
-    if (entry == null || !entry.key().equals(key) || entry.session().isClosed()) {
+    if (entry == null || !entry.serves(grant) || entry.session().isClosed()) {
       return sessionNotFound(sessionId.get());
     }
     if (!accepts(request, MediaTypes.TEXT_EVENT_STREAM.toString())) {
@@ -212,13 +228,13 @@ public final class StreamableHttpRoutes {
     return complete(sse(events, List.of()));
   }
 
-  private Route endSession(String key, HttpRequest request) {
+  private Route endSession(McpAccess.Grant grant, HttpRequest request) {
     Optional<String> sessionId = header(request, SESSION_HEADER);
     if (sessionId.isEmpty()) {
       return error(StatusCodes.BAD_REQUEST, JsonRpcError.INVALID_REQUEST, "Mcp-Session-Id header is required");
     }
     Entry entry = sessions.get(sessionId.get());
-    if (entry == null || !entry.key().equals(key)) {
+    if (entry == null || !entry.serves(grant)) {
       return sessionNotFound(sessionId.get());
     }
     sessions.remove(sessionId.get());

@@ -1,4 +1,4 @@
-package io.mcprouter.http;
+package io.mcprouter.net;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
