@@ -33,7 +33,9 @@ import java.util.function.Supplier;
 
 /**
  * Operator endpoints on the proxy port. With an admin token configured they require it; without one
- * they answer only callers on a loopback address (the TCP peer, never a forwarded header).
+ * they answer only callers on a loopback address (the TCP peer, never a forwarded header), and nobody
+ * at all once access keys are configured: only the admin token, or an access key's own stop right on
+ * {@code /v1/stop-server}, may then stop a server.
  */
 public final class AdminRoutes {
 
@@ -71,6 +73,11 @@ public final class AdminRoutes {
         return credentials.isAdminToken(token.get()) ? inner.get()
             : render(ApiResult.auth(StatusCodes.FORBIDDEN, "invalid admin token"));
       });
+    }
+    if (credentials.accessKeysConfigured()) {
+      // with several users on the host (why access keys exist), a loopback caller is anyone of them
+      return render(ApiResult.auth(StatusCodes.FORBIDDEN,
+          "/admin needs an admin token when access keys are configured, and none is"));
     }
     return optionalAttribute(AttributeKeys.remoteAddress, remote -> {
       Optional<InetAddress> address = remote.flatMap(r -> r.getAddress());

@@ -25,6 +25,10 @@ public final class StartupChecks {
    */
   public static List<String> exposure(RouterConfig config, boolean runsProxy, boolean runsApi) {
     List<String> warnings = new ArrayList<>();
+    if (config.adminToken().isEmpty() && config.accessKeysConfigured() && runsProxy) {
+      warnings.add("security: [access_keys] are configured and no admin token is: /admin refuses every caller"
+          + " (set MCPROUTER_ADMIN_TOKEN or [admin] token to use it)");
+    }
     if (config.adminToken().isPresent() || config.accessKeysConfigured()) {
       return warnings;
     }

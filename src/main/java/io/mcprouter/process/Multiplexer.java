@@ -179,8 +179,8 @@ final class Multiplexer implements SessionRouting {
     if (serial != null && !"ping".equals(request.method()) && (childBusy() || !serial.isEmpty())) {
       if (serial.full()) {
         out.toSession(sessionId, JsonRpcMessage.failure(request.id(), new JsonRpcError(JsonRpcError.UNAVAILABLE,
-            "server '" + key + "' takes one request at a time (interactive = \"serialize\") and " + serial.limit()
-                + " requests are already waiting (mcprouter.stdio.stdin-buffer-messages); retry later")));
+            "server '" + key + "' takes one request at a time and " + serial.limit()
+                + " requests are already waiting; retry later")));
         return Outcome.ACCEPTED;
       }
       serial.add(new SerialQueue.Waiting(upstreamId, sessionId, request.id(), upstream, progressKey, System.nanoTime()));
@@ -200,7 +200,9 @@ final class Multiplexer implements SessionRouting {
   /** The child is working on a request that could ask a client something (anything but a ping). */
   private boolean childBusy() {
     for (Pending p : pending.values()) {
-      if (!"ping".equals(p.method())) {
+      // a cancelled request may never be answered (the SDKs' servers do not): waiting for it would
+      // stall the key for a whole request timeout; attribution still counts it, so nothing is misrouted
+      if (!"ping".equals(p.method()) && !p.cancelled()) {
         return true;
       }
     }
@@ -254,6 +256,7 @@ final class Multiplexer implements SessionRouting {
         ObjectNode params = (ObjectNode) notification.params().deepCopy();
         params.put("requestId", upstreamId);
         out.toChild(new JsonRpcMessage.Notification(notification.method(), params));
+        sendNextQueued(out); // the cancelled one no longer holds the child (see childBusy)
         return Outcome.ACCEPTED;
       }
       case "notifications/roots/list_changed" -> {

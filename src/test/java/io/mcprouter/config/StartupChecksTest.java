@@ -43,6 +43,9 @@ class StartupChecksTest {
     assertTrue(StartupChecks.exposure(config("0.0.0.0", "0.0.0.0", Optional.of("t")), true, true).isEmpty());
     RouterConfig withKey = config("0.0.0.0", "0.0.0.0", Optional.empty())
         .withAccessKeys(List.of(new AccessKey("alice", AccessKey.sha256("x"), Set.of(), true, false)));
-    assertTrue(StartupChecks.exposure(withKey, true, true).isEmpty());
+    assertEquals(List.of("security: [access_keys] are configured and no admin token is: /admin refuses every caller"
+        + " (set MCPROUTER_ADMIN_TOKEN or [admin] token to use it)"), StartupChecks.exposure(withKey, true, true),
+        "only that /admin is closed");
+    assertTrue(StartupChecks.exposure(withKey, false, true).isEmpty(), "no /admin without the proxy");
   }
 }

@@ -105,6 +105,23 @@ class SerializedMultiplexerTest {
   }
 
   @Test
+  void cancellingTheRunningRequestLetsTheNextOneGoAndTheChildsLateAnswerIsDropped() {
+    initialized("A", "B");
+    client("A", call(1));
+    client("B", call(7));
+    JsonRpcMessage.Request running = requestsToChild().get(0);
+    client("A", "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":1}}");
+    // servers built on the SDKs never answer a cancelled request: waiting for it would stall the key
+    assertEquals(2, requestsToChild().size(), "B's request went at once: " + out.toChild);
+    child("{\"jsonrpc\":\"2.0\",\"id\":\"ask\",\"method\":\"sampling/createMessage\"}");
+    assertEquals(List.of(), out.linesTo("B"), "A's cancelled request may still be running: whose prompt it is is unsure");
+    answer(running);
+    assertEquals(List.of(), out.linesTo("A"), "MCP: a cancelled request gets no answer");
+    answer(requestsToChild().get(1));
+    assertEquals(1, out.linesTo("B").size());
+  }
+
+  @Test
   void aFullQueueAnswersTheNewRequestWithAnError() throws Exception {
     initialized("A", "B");
     client("A", call(1));
