@@ -6,6 +6,6 @@
 #   bench/isolation.sh [calls-per-session (50)] [sleep-ms (20)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -q -o test-compile dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt >&2
+mvn -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt >&2
 exec "${JAVA_HOME:+$JAVA_HOME/bin/}java" -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
   io.mcprouter.bench.SharedKeyModes "$@"
