@@ -180,7 +180,8 @@ public final class ApiRoutes {
       ArrayNode mine = data.putArray("servers");
       result.data().path("servers").forEach(s -> {
         if (caller.mayUse(s.path("server_key").asText())) {
-          mine.add(s);
+          // a shared child's stderr may hold another user's data
+          mine.add(((ObjectNode) s.deepCopy()).without(LocalServerControl.STDERR_FIELD));
         }
       });
       return new ApiResult(result.status(), result.code(), mine.size() + " running", data);

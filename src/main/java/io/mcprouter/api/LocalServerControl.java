@@ -16,6 +16,9 @@ import java.util.concurrent.CompletionStage;
 /** {@link ServerControl} over this JVM's {@link ServerRegistry}. */
 public final class LocalServerControl implements ServerControl {
 
+  /** A child's last stderr lines in a listing: the operator's (/admin, the admin token), never a key holder's. */
+  public static final String STDERR_FIELD = "stderr_tail";
+
   private final ActorRef<ServerRegistry.Command> registry;
   private final RouterSettings settings;
   private final ActorSystem<?> system;
@@ -42,6 +45,7 @@ public final class LocalServerControl implements ServerControl {
             entry.put("started_at", status.startedAt().map(Object::toString).orElse(null));
             entry.put("restarts", status.restarts());
             entry.put("share_process", status.shareProcess());
+            status.stderrTail().forEach(entry.putArray(STDERR_FIELD)::add);
           });
           return ApiResult.ok(running.servers().size() + " running", data);
         }, system.executionContext());

@@ -127,8 +127,9 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
   public record Stopped(String key, long pid, Optional<Integer> exitCode, StopMode mode,
       int requestsCompleted, int requestsFailed, Duration took) {}
 
+  /** {@code stderrTail}: for operators only (it may hold any user's data), never for a key's users. */
   public record Status(String key, String status, long pid, int sessions, int inFlight,
-      Optional<Instant> startedAt, int restarts, boolean shareProcess) {}
+      Optional<Instant> startedAt, int restarts, boolean shareProcess, List<String> stderrTail) {}
 
   /** What a server reports to whoever keeps the index of sessions and processes. */
   public sealed interface Lifecycle {}
@@ -524,7 +525,8 @@ public final class ServerProcess extends AbstractBehavior<ServerProcess.Command>
       case RESTARTING -> "restarting";
     };
     get.replyTo().tell(new Status(spec.key(), status, child == null ? -1 : child.pid(), sessions.size(),
-        routing.inFlight(), Optional.ofNullable(startedAt), restarts, spec.shareProcess()));
+        routing.inFlight(), Optional.ofNullable(startedAt), restarts, spec.shareProcess(),
+        stderrTail.last(STDERR_LINES_IN_ERRORS)));
     return this;
   }
 

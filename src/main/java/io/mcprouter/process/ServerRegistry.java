@@ -314,7 +314,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     forgetExpiredFailures();
     List<ServerProcess.Status> failed = new ArrayList<>();
     failedKeys.keySet().forEach(key -> failed.add(new ServerProcess.Status(key, "failed", -1, 0, 0,
-        Optional.empty(), 0, config.servers().get(key).shareProcess())));
+        Optional.empty(), 0, config.servers().get(key).shareProcess(), List.of())));
     getContext().spawnAnonymous(Collector.create(List.copyOf(running.keySet()), ServerProcess.GetStatus::new,
         ServerProcess.Status.class, STATUS_TIMEOUT, true, statuses -> {
           List<ServerProcess.Status> all = new ArrayList<>(statuses);

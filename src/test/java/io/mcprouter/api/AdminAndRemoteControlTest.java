@@ -59,6 +59,32 @@ class AdminAndRemoteControlTest {
   }
 
   @Test
+  void aChildsStderrIsListedForTheOperatorAndNeverForAKeysUsers() throws Exception {
+    try (TestRouter router = TestRouter.start(TestRouter.config(
+        TestRouter.servers(TestRouter.fake("fetch", true)), Optional.of(TOKEN), "http://127.0.0.1:1"),
+        CommandLine.Command.SERVE, "")) {
+      ApiClient api = new ApiClient(router.apiPort());
+      ApiClient proxy = new ApiClient(router.proxyPort());
+      assertEquals(0, api.post("/v1/call-tool", "fetch",
+          "{\"name\":\"stderr\",\"arguments\":{\"text\":\"user 7 token=abc\"}}").code());
+      // stderr is read by its own stream, so the line may land a moment after the answer
+      Await.until(Duration.ofSeconds(5), "the operator sees the line", () -> {
+        try {
+          return proxy.get("/admin/list-running-servers", TOKEN).data().path("servers").path(0).path("stderr_tail")
+              .toString().contains("user 7 token=abc");
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      JsonNode asAdmin = api.get("/v1/list-running-servers", TOKEN).data().path("servers").path(0);
+      assertTrue(asAdmin.path("stderr_tail").toString().contains("user 7 token=abc"), asAdmin.toString());
+      JsonNode asUser = api.get("/v1/list-running-servers", "fetch").data().path("servers").path(0);
+      assertEquals("fetch", asUser.path("server_key").asText());
+      assertTrue(asUser.path("stderr_tail").isMissingNode(), "a key's users do not see its stderr: " + asUser);
+    }
+  }
+
+  @Test
   void apiRunningAloneStopsAndListsTheProxysServersThroughAdmin() throws Exception {
     var servers = TestRouter.servers(TestRouter.fake("fetch", true));
     try (TestRouter proxy = TestRouter.start(TestRouter.config(servers, Optional.of(TOKEN), "http://127.0.0.1:1"),
