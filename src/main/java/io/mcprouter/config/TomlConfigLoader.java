@@ -103,22 +103,8 @@ public final class TomlConfigLoader {
       }
     }
     String command = nonEmptyString(where, path + ".command", fields.get("command"));
-    boolean share = true;
-    Object shareValue = fields.get("share_process");
-    if (shareValue != null) {
-      if (!(shareValue instanceof Boolean b)) {
-        throw new ConfigException(where + ": '" + path + ".share_process' must be true or false");
-      }
-      share = b;
-    }
-    boolean inheritEnv = true;
-    Object inheritValue = fields.get("inherit_env");
-    if (inheritValue != null) {
-      if (!(inheritValue instanceof Boolean b)) {
-        throw new ConfigException(where + ": '" + path + ".inherit_env' must be true or false");
-      }
-      inheritEnv = b;
-    }
+    boolean share = bool(where, path + ".share_process", fields.get("share_process"), true);
+    boolean inheritEnv = bool(where, path + ".inherit_env", fields.get("inherit_env"), true);
     Map<String, String> env = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : table(where, path + ".env", fields.get("env")).entrySet()) {
       if (!(e.getValue() instanceof String s)) {
