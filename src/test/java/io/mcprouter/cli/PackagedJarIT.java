@@ -277,9 +277,9 @@ class PackagedJarIT {
     int port = awaitPort(running);
     SseTestClient client = SseTestClient.connect(SseTestClient.newHttpClient(), port, "fake");
     client.initialize(1, null);
-    long child = Long.parseLong(text(client.call(2, "tools/call", toolCall("pid", Map.of()))));
-    long stubborn = Long.parseLong(text(client.call(3, "tools/call", toolCall("spawn_child", Map.of("kind", "stubborn")))));
-    long detached = Long.parseLong(text(client.call(4, "tools/call", toolCall("spawn_child", Map.of("kind", "detached")))));
+    long child = pid(client.call(2, "tools/call", toolCall("pid", Map.of())));
+    long stubborn = pid(client.call(3, "tools/call", toolCall("spawn_child", Map.of("kind", "stubborn"))));
+    long detached = pid(client.call(4, "tools/call", toolCall("spawn_child", Map.of("kind", "detached"))));
     assertTrue(Processes.alive(child) && Processes.alive(stubborn) && Processes.alive(detached));
     try {
       running.process().destroyForcibly(); // SIGKILL: no shutdown hook, no actor stops, nothing runs in the router
@@ -289,6 +289,12 @@ class PackagedJarIT {
     } finally {
       Processes.kill(child, stubborn, detached); // a failed run must not leave them behind
     }
+  }
+
+  private static long pid(com.fasterxml.jackson.databind.JsonNode answer) {
+    String text = text(answer);
+    assertTrue(text.matches("\\d+"), "a pid: " + answer);
+    return Long.parseLong(text);
   }
 
   private static String text(com.fasterxml.jackson.databind.JsonNode answer) {
