@@ -183,6 +183,15 @@ public final class StreamableHttpRoutes {
     StreamableSession.Answer answer = request == null ? null
         : session.attachRequest(request.id(), progressToken(request), sse, prime, connection);
     CompletionStage<ServerProcess.DeliverReply> reply = directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
+    if (request != null) {
+      // no reply in time (the client gets 504): the stream must not wait for an answer for ever, or
+      // the session would count as connected and never reach its idle or detached timeout
+      reply.whenCompleteAsync((delivered, failure) -> {
+        if (failure != null) {
+          session.abandonRequest(request.id());
+        }
+      }, system.executionContext());
+    }
     return FutureResponse.complete(reply.thenComposeAsync(delivered -> {
       if (delivered == ServerProcess.Accepted.INSTANCE) {
         cancelledRequestId(message).ifPresent(session::cancelRequest);
