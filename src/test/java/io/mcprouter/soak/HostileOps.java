@@ -66,6 +66,10 @@ final class HostileOps {
         // a wrong-but-harmless body is served like any other call, and the 503 of a busy or stopping
         // server (-32002, naming why) is documented
         inv.outcome(kind + " -> 503 busy");
+      } else if (r.status() == 502 && kind.equals("malformed") && text.contains("\"code\":-32000")) {
+        // the same served call, on a server another worker stopped or crashed meanwhile: the REST
+        // API's documented 502 carrying the server-gone error
+        inv.outcome(kind + " -> 502 server gone");
       } else if (r.status() >= 500) {
         inv.violation(worker, "hostile 5xx", what + " -> " + r.status() + " " + text.substring(0, Math.min(300, text.length())));
       } else {

@@ -124,7 +124,7 @@ final class Invariants {
 
   /**
    * Judges an HTTP status on a request that is not hostile. 2xx is fine; 503 naming a limit or a
-   * stopping or failed server and 504 are documented outcomes; 404 and 502 are legitimate only
+   * stopping or failed server, 502 of a crash-looping key and 504 are documented outcomes; 404 and 502 are legitimate only
    * while the key is disrupted; anything else is a violation. Returns whether the status is 2xx.
    */
   boolean judgeStatus(String worker, String what, String key, long disruption, int status, String body) {
@@ -138,6 +138,10 @@ final class Invariants {
       outcome("503 stopping/failed/busy");
     } else if (status == 504) {
       outcome("504 timeout");
+    } else if (status == 502 && b.contains("crash-looping")) {
+      // documented: a key that crashed too often within restart.crash-window is refused for that window,
+      // which can outlast the grace the harness gives a disruption
+      outcome("502 crash-looping key");
     } else if ((status == 404 || status == 502 || status == 503) && key != null && disruptedSince(key, disruption)) {
       outcome(status + " during a stop or crash");
     } else {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** The soak's operations other than MCP sessions: REST calls, listings, stops, limits, killed clients. */
@@ -199,6 +200,9 @@ final class Operations {
     String transport = rnd.nextBoolean() ? "sse" : "mcp";
     String url = "http://127.0.0.1:" + router.proxyPort() + "/" + transport + "/" + key;
     Process p = new ProcessBuilder("node", NODE_CLIENT.toString(), transport, url).redirectErrorStream(true).start();
+    // a read blocks while the client prints nothing: ending the process at the deadline ends the read
+    CompletableFuture<Void> bound = CompletableFuture.runAsync(p::destroyForcibly,
+        CompletableFuture.delayedExecutor(30, TimeUnit.SECONDS));
     try {
       InputStream out = p.getInputStream();
       StringBuilder got = new StringBuilder();
@@ -218,6 +222,7 @@ final class Operations {
       inv.log(worker, "SIGKILL node client " + transport + " key=" + key + " pid=" + p.pid());
       inv.outcome("client SIGKILLed");
     } finally {
+      bound.cancel(false);
       p.destroyForcibly(); // SIGKILL
       p.waitFor(10, TimeUnit.SECONDS);
     }
