@@ -16,6 +16,10 @@ public final class ExpectedAbortLogFilter extends TurboFilter {
 
   @Override
   public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
-    return t instanceof SseEventQueue.Aborted ? FilterReply.DENY : FilterReply.NEUTRAL;
+    // Akka logs it with the throwable, or (at WARN) as text only, quoting the request line, whose path
+    // may carry an access key's secret (/sse/<secret>)
+    boolean expected = t instanceof SseEventQueue.Aborted
+        || format != null && format.contains(SseEventQueue.Aborted.MESSAGE);
+    return expected ? FilterReply.DENY : FilterReply.NEUTRAL;
   }
 }

@@ -37,11 +37,17 @@ public final class RequestGuard {
     this.portStyle = portStyle;
   }
 
+  static String firstSegment(String path) {
+    int next = path.indexOf('/', 1);
+    return next < 0 ? path : path.substring(0, next) + "/...";
+  }
+
   public Route wrap(Route inner) {
     return extractRequest(request -> {
       Optional<OriginGuard.Refusal> refused = origins.refusal(request);
       if (refused.isPresent()) {
-        log.warn("request refused path={} reason={}", request.getUri().path(), refused.get().log());
+        // the first segment only: with access keys the next one may be a secret (/mcp/<secret>)
+        log.warn("request refused path={} reason={}", firstSegment(request.getUri().path()), refused.get().log());
         return complete(error(request, StatusCodes.FORBIDDEN, refused.get().client(), true));
       }
       Optional<String> badType = badContentType(request.entity());

@@ -15,6 +15,7 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.HttpServer;
 import io.mcprouter.http.KnownKeys;
+import io.mcprouter.http.McpAccess;
 import io.mcprouter.http.connection.Connections;
 import io.mcprouter.session.OutputBudget;
 import io.mcprouter.testsupport.Await;
@@ -56,7 +57,7 @@ class StreamableDeliveryTimeoutTest {
     registry = testKit.spawn(ServerRegistry.create(routerConfig, settings, directory));
     binding = HttpServer.start("test", new RouterConfig.Listen("127.0.0.1", 0),
         new StreamableHttpRoutes(registry, directory, settings, testKit.system(),
-            new KnownKeys(routerConfig.servers().keySet()), OutputBudget.of(settings, testKit.system())).routes(),
+            McpAccess.keysOnly(new KnownKeys(routerConfig.servers().keySet())), OutputBudget.of(settings, testKit.system())).routes(),
         ErrorHandling.Style.JSON_RPC, settings, Duration.ofSeconds(1), Connections.of(settings, testKit.system()),
         testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
     mcp = new McpHttp(binding.localAddress().getPort());

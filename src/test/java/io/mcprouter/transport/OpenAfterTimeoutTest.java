@@ -15,6 +15,7 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.HttpServer;
 import io.mcprouter.http.KnownKeys;
+import io.mcprouter.http.McpAccess;
 
 import io.mcprouter.http.connection.Connections;
 import io.mcprouter.session.OutputBudget;
@@ -61,9 +62,9 @@ class OpenAfterTimeoutTest {
     slowRegistry = testKit.createTestProbe(ServerRegistry.Command.class);
     binding = HttpServer.start("test", new RouterConfig.Listen("127.0.0.1", 0), akka.http.javadsl.server.Directives.concat(
             new StreamableHttpRoutes(slowRegistry.getRef(), directory, settings, testKit.system(),
-                new KnownKeys(routerConfig.servers().keySet()), OutputBudget.of(settings, testKit.system())).routes(),
+                McpAccess.keysOnly(new KnownKeys(routerConfig.servers().keySet())), OutputBudget.of(settings, testKit.system())).routes(),
             new LegacySseRoutes(slowRegistry.getRef(), directory, settings, testKit.system(),
-                new KnownKeys(routerConfig.servers().keySet()), OutputBudget.of(settings, testKit.system())).routes()),
+                McpAccess.keysOnly(new KnownKeys(routerConfig.servers().keySet())), OutputBudget.of(settings, testKit.system())).routes()),
         ErrorHandling.Style.JSON_RPC, settings, Duration.ofSeconds(1), Connections.of(settings, testKit.system()), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
     mcp = new McpHttp(binding.localAddress().getPort());
   }

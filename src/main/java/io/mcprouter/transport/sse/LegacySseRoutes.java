@@ -33,7 +33,6 @@ import akka.util.ByteString;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.FutureResponse;
-import io.mcprouter.http.KnownKeys;
 import io.mcprouter.http.McpAccess;
 import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
@@ -74,11 +73,6 @@ public final class LegacySseRoutes {
    * POSTed here would inject messages into that session.
    */
   private final Map<String, String> owners = new ConcurrentHashMap<>();
-
-  public LegacySseRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
-      KnownKeys keys, OutputBudget budget) {
-    this(registry, directory, settings, system, McpAccess.keysOnly(keys), budget);
-  }
 
   public LegacySseRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
       McpAccess access, OutputBudget budget) {

@@ -225,8 +225,11 @@ public final class SseEventQueue {
    * {@link io.mcprouter.http.ExpectedAbortLogFilter} drops that line. No stack trace: it is never a bug.
    */
   public static final class Aborted extends RuntimeException {
+    /** Akka HTTP's warning quotes it, with the request line (which may hold a path-form secret). */
+    public static final String MESSAGE = "SSE stream aborted: its client was not reading";
+
     private Aborted() {
-      super("SSE stream aborted: its client was not reading", null, false, false);
+      super(MESSAGE, null, false, false);
     }
   }
 

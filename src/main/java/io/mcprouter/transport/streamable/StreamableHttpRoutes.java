@@ -36,7 +36,6 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.FutureResponse;
-import io.mcprouter.http.KnownKeys;
 import io.mcprouter.http.McpAccess;
 import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
@@ -85,11 +84,6 @@ public final class StreamableHttpRoutes {
   private final McpAccess access;
   private final OutputBudget budget;
   private final Map<String, Entry> sessions = new ConcurrentHashMap<>();
-
-  public StreamableHttpRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
-      KnownKeys keys, OutputBudget budget) {
-    this(registry, directory, settings, system, McpAccess.keysOnly(keys), budget);
-  }
 
   public StreamableHttpRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
       McpAccess access, OutputBudget budget) {
