@@ -17,7 +17,7 @@ import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import io.mcprouter.config.RouterSettings;
-import io.mcprouter.process.ServerRegistry;
+import io.mcprouter.server.ServerRegistry;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;

@@ -15,7 +15,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.mcprouter.cli.CommandLine;
 import io.mcprouter.config.RouterConfigFiles;
-import io.mcprouter.process.ServerRegistry;
+import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.testsupport.Await;
 import io.mcprouter.testsupport.Processes;
 import io.mcprouter.testsupport.SseTestClient;

@@ -1,5 +1,9 @@
 package io.mcprouter.api;
 
+import io.mcprouter.access.Credentials;
+
+import io.mcprouter.http.ApiResult;
+
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.entity;
 import static akka.http.javadsl.server.Directives.onSuccess;

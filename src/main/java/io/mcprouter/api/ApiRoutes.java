@@ -1,5 +1,15 @@
 package io.mcprouter.api;
 
+import io.mcprouter.control.StopRequest;
+
+import io.mcprouter.control.LocalServerControl;
+
+import io.mcprouter.control.ServerControl;
+
+import io.mcprouter.access.Credentials;
+
+import io.mcprouter.http.ApiResult;
+
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.get;
@@ -24,8 +34,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.ServerSpec;
-import io.mcprouter.process.ServerProcess;
-import io.mcprouter.process.ServerRegistry;
+import io.mcprouter.server.ServerInstance;
+import io.mcprouter.server.ServerRegistry;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -122,14 +132,14 @@ public final class ApiRoutes {
   }
 
   private Route call(String key, String method, JsonNode params) {
-    CompletionStage<ServerProcess.CallReply> reply = AskPattern.ask(registry,
+    CompletionStage<ServerInstance.CallReply> reply = AskPattern.ask(registry,
         replyTo -> new ServerRegistry.Call(key, method, params, settings.callTimeout(), replyTo),
         settings.callTimeout().plus(settings.askTimeout()), system.scheduler());
     return render(reply.thenApplyAsync(answer -> {
-      if (answer instanceof ServerProcess.CallResult result) {
+      if (answer instanceof ServerInstance.CallResult result) {
         return ApiResult.ok("ok", result.result());
       }
-      ServerProcess.CallFailed failed = (ServerProcess.CallFailed) answer;
+      ServerInstance.CallFailed failed = (ServerInstance.CallFailed) answer;
       StatusCode status = switch (failed.kind()) {
         case SERVER_ERROR, SERVER_GONE -> StatusCodes.BAD_GATEWAY;
         case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;

@@ -16,7 +16,6 @@ import akka.http.javadsl.server.RejectionHandler;
 import akka.http.javadsl.server.Route;
 import akka.http.scaladsl.model.EntityStreamSizeException;
 import com.fasterxml.jackson.databind.node.NullNode;
-import io.mcprouter.api.ApiResult;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;

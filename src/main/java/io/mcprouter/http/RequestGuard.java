@@ -11,7 +11,6 @@ import akka.http.javadsl.model.MediaTypes;
 import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
-import io.mcprouter.api.ApiResult;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import java.util.Optional;
 import org.slf4j.Logger;

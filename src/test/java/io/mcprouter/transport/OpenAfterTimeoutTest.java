@@ -15,12 +15,12 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.HttpServer;
 import io.mcprouter.http.KnownKeys;
-import io.mcprouter.http.McpAccess;
+import io.mcprouter.access.McpAccess;
 
 import io.mcprouter.http.connection.Connections;
 import io.mcprouter.session.OutputBudget;
-import io.mcprouter.process.ServerRegistry;
-import io.mcprouter.process.SessionDirectory;
+import io.mcprouter.server.ServerRegistry;
+import io.mcprouter.server.SessionDirectory;
 import io.mcprouter.testsupport.Await;
 import io.mcprouter.testsupport.McpHttp;
 import io.mcprouter.testsupport.TestRouter;

@@ -33,16 +33,16 @@ import akka.util.ByteString;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.FutureResponse;
-import io.mcprouter.http.McpAccess;
+import io.mcprouter.access.McpAccess;
 import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
-import io.mcprouter.process.ServerProcess;
-import io.mcprouter.process.ServerRegistry;
-import io.mcprouter.process.SessionDirectory;
+import io.mcprouter.server.ServerInstance;
+import io.mcprouter.server.ServerRegistry;
+import io.mcprouter.server.SessionDirectory;
 import io.mcprouter.session.OutputBudget;
 import java.util.List;
 import java.util.Map;
@@ -101,7 +101,7 @@ public final class LegacySseRoutes {
     SseOutbound outbound = new SseOutbound(system, settings.sessionBufferMessages(), settings.sessionBufferBytes(),
         settings.sseKeepAlive(), budget);
     ClientConnection.of(request).ifPresent(outbound::endWhenClosed);
-    CompletionStage<ServerProcess.OpenSessionReply> reply = AskPattern.ask(registry,
+    CompletionStage<ServerInstance.OpenSessionReply> reply = AskPattern.ask(registry,
         replyTo -> new ServerRegistry.OpenSession(key, outbound, Optional.empty(), replyTo), settings.askTimeout(), system.scheduler());
     // a session opened after its ask gave up (504) has no client: it ends as soon as it starts
     reply.whenCompleteAsync((opened, failure) -> {
@@ -110,7 +110,7 @@ public final class LegacySseRoutes {
       }
     }, system.executionContext()); // an ask's future is Scala's: without an executor, a new thread on 2 cores
     return FutureResponse.complete(reply.thenApplyAsync(opened -> {
-      if (opened instanceof ServerProcess.SessionOpened session) {
+      if (opened instanceof ServerInstance.SessionOpened session) {
         owners.put(session.sessionId(), grant.owner().orElse(""));
         // on the completing thread: a Scala-backed future would otherwise start a thread for it
         outbound.terminated().thenRunAsync(() -> owners.remove(session.sessionId()), Runnable::run);
@@ -123,11 +123,11 @@ public final class LegacySseRoutes {
             .withEntity(HttpEntities.create(ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), events));
       }
       outbound.complete();
-      if (opened instanceof ServerProcess.UnknownServer unknown) {
+      if (opened instanceof ServerInstance.UnknownServer unknown) {
         return ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND,
             new JsonRpcError(JsonRpcError.UNKNOWN_SERVER, "unknown server key '" + unknown.key() + "'"));
       }
-      ServerProcess.OpenRejected rejected = (ServerProcess.OpenRejected) opened;
+      ServerInstance.OpenRejected rejected = (ServerInstance.OpenRejected) opened;
       return ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE,
           new JsonRpcError(JsonRpcError.UNAVAILABLE, rejected.reason()));
     }, system.executionContext()));
@@ -161,15 +161,15 @@ public final class LegacySseRoutes {
       // another transport's session, or another credential's: the same answer as no session at all
       return complete(sessionNotFound(requestId));
     }
-    CompletionStage<ServerProcess.DeliverReply> reply = directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
+    CompletionStage<ServerInstance.DeliverReply> reply = directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
     return FutureResponse.complete(reply.thenApplyAsync(delivered -> {
-      if (delivered == ServerProcess.Accepted.INSTANCE) {
+      if (delivered == ServerInstance.Accepted.INSTANCE) {
         return ACCEPTED;
       }
-      if (delivered instanceof ServerProcess.SessionNotFound) {
+      if (delivered instanceof ServerInstance.SessionNotFound) {
         return sessionNotFound(requestId);
       }
-      return ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, requestId, ((ServerProcess.Rejected) delivered).error());
+      return ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, requestId, ((ServerInstance.Rejected) delivered).error());
     }, system.executionContext()));
   }
 

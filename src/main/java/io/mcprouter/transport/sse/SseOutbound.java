@@ -1,5 +1,9 @@
 package io.mcprouter.transport.sse;
 
+import io.mcprouter.http.SseEncoding;
+
+import io.mcprouter.http.SseEventQueue;
+
 import akka.Done;
 import akka.NotUsed;
 import akka.actor.typed.ActorSystem;

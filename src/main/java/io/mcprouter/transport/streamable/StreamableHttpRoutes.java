@@ -36,15 +36,15 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.FutureResponse;
-import io.mcprouter.http.McpAccess;
+import io.mcprouter.access.McpAccess;
 import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.jsonrpc.ProtocolVersions;
-import io.mcprouter.process.ServerProcess;
-import io.mcprouter.process.ServerRegistry;
-import io.mcprouter.process.SessionDirectory;
+import io.mcprouter.server.ServerInstance;
+import io.mcprouter.server.ServerRegistry;
+import io.mcprouter.server.SessionDirectory;
 import io.mcprouter.session.OutputBudget;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -145,7 +145,7 @@ public final class StreamableHttpRoutes {
     String requested = initialize.params() == null ? "" : initialize.params().path("protocolVersion").asText("");
     StreamableSession.Answer answer =
         session.attachRequest(initialize.id(), progressToken(initialize), sse, primes(Optional.of(requested)), connection);
-    CompletionStage<ServerProcess.OpenSessionReply> reply = AskPattern.ask(registry,
+    CompletionStage<ServerInstance.OpenSessionReply> reply = AskPattern.ask(registry,
         replyTo -> new ServerRegistry.OpenSession(key, session, Optional.of(initialize), replyTo),
         settings.askTimeout(), system.scheduler());
     // a session opened after its ask gave up (504) has no client: it ends as soon as it starts,
@@ -156,7 +156,7 @@ public final class StreamableHttpRoutes {
       }
     }, system.executionContext()); // an ask's future is Scala's: without an executor, a new thread on 2 cores
     return FutureResponse.complete(reply.thenComposeAsync(opened -> {
-      if (opened instanceof ServerProcess.SessionOpened ok) {
+      if (opened instanceof ServerInstance.SessionOpened ok) {
         sessions.put(ok.sessionId(), new Entry(key, session, grant.owner()));
         grant.owner().ifPresent(owner -> log.info("session authorized key={} session={} access_key={} transport=streamable",
             key, ok.sessionId().substring(0, 8), owner));
@@ -164,10 +164,10 @@ public final class StreamableHttpRoutes {
         return respond(answer, List.of(RawHeader.create(SESSION_HEADER, ok.sessionId())));
       }
       session.complete();
-      if (opened instanceof ServerProcess.UnknownServer unknown) {
+      if (opened instanceof ServerInstance.UnknownServer unknown) {
         return errorResponse(StatusCodes.NOT_FOUND, JsonRpcError.UNKNOWN_SERVER, "unknown server key '" + unknown.key() + "'");
       }
-      return errorResponse(StatusCodes.SERVICE_UNAVAILABLE, JsonRpcError.UNAVAILABLE, ((ServerProcess.OpenRejected) opened).reason());
+      return errorResponse(StatusCodes.SERVICE_UNAVAILABLE, JsonRpcError.UNAVAILABLE, ((ServerInstance.OpenRejected) opened).reason());
     }, system.executionContext()));
   }
 
@@ -176,7 +176,7 @@ public final class StreamableHttpRoutes {
     JsonRpcMessage.Request request = message instanceof JsonRpcMessage.Request r ? r : null;
     StreamableSession.Answer answer = request == null ? null
         : session.attachRequest(request.id(), progressToken(request), sse, prime, connection);
-    CompletionStage<ServerProcess.DeliverReply> reply = directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
+    CompletionStage<ServerInstance.DeliverReply> reply = directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
     if (request != null) {
       // no reply in time (the client gets 504): the stream must not wait for an answer for ever, or
       // the session would count as connected and never reach its idle or detached timeout
@@ -188,7 +188,7 @@ public final class StreamableHttpRoutes {
       }, Runnable::run);
     }
     return FutureResponse.complete(reply.thenComposeAsync(delivered -> {
-      if (delivered == ServerProcess.Accepted.INSTANCE) {
+      if (delivered == ServerInstance.Accepted.INSTANCE) {
         cancelledRequestId(message).ifPresent(session::cancelRequest);
         return answer == null ? CompletableFuture.completedFuture(HttpResponse.create().withStatus(StatusCodes.ACCEPTED))
             : respond(answer, List.of());
@@ -197,12 +197,12 @@ public final class StreamableHttpRoutes {
         session.abandonRequest(request.id());
       }
       JsonNode id = request == null ? NullNode.getInstance() : request.id();
-      if (delivered instanceof ServerProcess.SessionNotFound) {
+      if (delivered instanceof ServerInstance.SessionNotFound) {
         return CompletableFuture.completedFuture(ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, id,
             new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or ended session")));
       }
       return CompletableFuture.completedFuture(
-          ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, id, ((ServerProcess.Rejected) delivered).error()));
+          ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, id, ((ServerInstance.Rejected) delivered).error()));
     }, system.executionContext()));
   }
 

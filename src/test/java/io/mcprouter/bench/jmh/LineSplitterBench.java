@@ -1,7 +1,7 @@
 package io.mcprouter.bench.jmh;
 
 import akka.util.ByteString;
-import io.mcprouter.process.LineSplitter;
+import io.mcprouter.child.LineSplitter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

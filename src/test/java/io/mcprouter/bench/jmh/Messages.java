@@ -4,7 +4,7 @@ import akka.util.ByteString;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
-import io.mcprouter.process.SessionRouting;
+import io.mcprouter.routing.SessionRouting;
 
 /** Precomputed MCP messages shared by the benchmarks (built once per trial, in {@code @Setup}). */
 final class Messages {

@@ -2,8 +2,8 @@ package io.mcprouter.bench.jmh;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
-import io.mcprouter.process.RoutingForBenchmarks;
-import io.mcprouter.process.SessionRouting;
+import io.mcprouter.routing.RoutingForBenchmarks;
+import io.mcprouter.routing.SessionRouting;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -3,7 +3,7 @@ package io.mcprouter.bench.jmh;
 import akka.util.ByteString;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
-import io.mcprouter.transport.sse.SseEncoding;
+import io.mcprouter.http.SseEncoding;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,0 +1,135 @@
+package io.mcprouter.child;
+
+import akka.Done;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.japi.Pair;
+import akka.stream.ActorAttributes;
+import akka.stream.BoundedSourceQueue;
+import akka.stream.QueueOfferResult;
+import akka.stream.javadsl.Keep;
+import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.Source;
+import akka.stream.javadsl.StreamConverters;
+import akka.stream.typed.javadsl.ActorSink;
+import akka.util.ByteString;
+import io.mcprouter.config.RouterSettings;
+import io.mcprouter.jsonrpc.JsonRpcCodec;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+
+/**
+ * The Akka Streams plumbing of one child's stdio. Pipe reads and writes block, so those stages run
+ * on the blocking dispatcher; framing and JSON parsing happen on the stream, the actor only routes.
+ *
+ * <pre>
+ * stdout -> LineSplitter (bounded) -> StdoutDecoder -> ActorSink with ack (a flooding child blocks on its pipe)
+ *           (the lines of one read go to the actor as one batch: one ack round trip per read, not per line)
+ * actor  -> BoundedSourceQueue (offer says at once if it is full) -> encode line -> stdin
+ * stderr -> LineSplitter -> log line + StderrTail
+ * </pre>
+ */
+public final class StdioConnection {
+
+  /** What the server actor holds of a running child's stdio; used from the actor only. */
+  public static final class Handle {
+    private final BoundedSourceQueue<JsonRpcMessage> stdin;
+    private final CompletionStage<Done> stderrDone;
+    private boolean stdinClosed;
+
+    Handle(BoundedSourceQueue<JsonRpcMessage> stdin, CompletionStage<Done> stderrDone) {
+      this.stdin = stdin;
+      this.stderrDone = stderrDone;
+    }
+
+    /** Completes when every stderr line has been logged and kept: error reports wait for it. */
+    public CompletionStage<Done> stderrDone() {
+      return stderrDone;
+    }
+
+    /** False when the buffer is full or stdin is closed: the caller must answer for the message. */
+    public boolean offer(JsonRpcMessage message) {
+      return !stdinClosed && stdin.offer(message) == QueueOfferResult.enqueued();
+    }
+
+    /** EOF for the child once what is buffered is written; safe to call again. */
+    public void closeStdin() {
+      if (!stdinClosed) {
+        stdinClosed = true;
+        try {
+          stdin.complete();
+        } catch (IllegalStateException alreadyFailed) {
+          // the pipe broke first (the child exited): there is nothing left to close
+        }
+      }
+    }
+  }
+
+  private static final int STDERR_MAX_LINE = 8 * 1024;
+
+  private StdioConnection() {}
+
+  /**
+   * Runs the three streams; {@code ackFrame}, {@code init}, {@code completed} and {@code failed} build
+   * the messages of the actor's private stdout protocol.
+   */
+  public static <M, A> Handle start(
+      Process process,
+      RouterSettings settings,
+      ActorSystem<?> system,
+      ActorRef<M> actor,
+      akka.japi.function.Function2<ActorRef<A>, List<StdoutFrame>, M> frames,
+      akka.japi.function.Function<ActorRef<A>, M> init,
+      A ack,
+      M completed,
+      akka.japi.function.Function<Throwable, M> failed,
+      StderrTail stderrTail,
+      Logger log,
+      String logPrefix) {
+    var blocking = ActorAttributes.dispatcher(settings.blockingDispatcher());
+
+    StreamConverters.fromInputStream(process::getInputStream)
+        .withAttributes(blocking)
+        .via(lineBatches(settings.maxLineBytes()))
+        .filter(batch -> !batch.isEmpty())
+        .map(batch -> batch.stream().map(line -> StdoutDecoder.decode(line, settings.json())).toList())
+        .to(ActorSink.actorRefWithBackpressure(actor, frames, init, ack, completed, failed))
+        .run(system);
+
+    BoundedSourceQueue<JsonRpcMessage> stdin = Source.<JsonRpcMessage>queue(settings.stdinBufferMessages())
+        .map(JsonRpcCodec::encodeLine)
+        .to(StreamConverters.fromOutputStream(process::getOutputStream, true).withAttributes(blocking))
+        .run(system);
+
+    CompletionStage<Done> stderrDone = StreamConverters.fromInputStream(process::getErrorStream)
+        .withAttributes(blocking)
+        .via(lines(STDERR_MAX_LINE))
+        .map(line -> line instanceof LineSplitter.Complete c
+            ? c.bytes().utf8String()
+            : "<stderr line of " + ((LineSplitter.Oversized) line).length() + " bytes skipped>")
+        .toMat(Sink.foreach(line -> {
+          stderrTail.add(line);
+          log.info("{} stderr: {}", logPrefix, line);
+        }), Keep.right())
+        .run(system);
+
+    return new Handle(stdin, stderrDone);
+  }
+
+  /** Bounded line framing as a flow; a partial last line is emitted at end of stream. */
+  static akka.stream.javadsl.Flow<ByteString, LineSplitter.Line, akka.NotUsed> lines(int maxLineBytes) {
+    return lineBatches(maxLineBytes).mapConcat(lines -> lines);
+  }
+
+  /** The lines completed by each chunk read (often none, often several). */
+  static akka.stream.javadsl.Flow<ByteString, List<LineSplitter.Line>, akka.NotUsed> lineBatches(int maxLineBytes) {
+    return akka.stream.javadsl.Flow.<ByteString>create()
+        .statefulMap(
+            () -> new LineSplitter(maxLineBytes),
+            (splitter, chunk) -> Pair.create(splitter, splitter.feed(chunk)),
+            splitter -> Optional.of(splitter.finish()));
+  }
+}

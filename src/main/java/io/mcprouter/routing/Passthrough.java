@@ -1,0 +1,69 @@
+package io.mcprouter.routing;
+
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Routing for {@code share_process = false}: one child, one session, messages pass unchanged. Only
+ * the ids of requests in flight are remembered, so they can be failed when the child dies.
+ */
+public final class Passthrough implements SessionRouting {
+
+  private String sessionId;
+  private final Map<String, InFlight> inFlight = new LinkedHashMap<>();
+
+  @Override
+  public void sessionOpened(String sessionId) {
+    this.sessionId = sessionId;
+  }
+
+  @Override
+  public Outcome fromClient(String sessionId, JsonRpcMessage message, Outbox out) {
+    if (!out.toChild(message)) {
+      return Outcome.CHILD_BUSY;
+    }
+    if (message instanceof JsonRpcMessage.Request r) {
+      inFlight.put(SessionRouting.idKey(r.id()), new InFlight(r.id(), r.method(), System.nanoTime()));
+    } else if (message instanceof JsonRpcMessage.Notification n
+        && "notifications/cancelled".equals(n.method())
+        && n.params() != null
+        && n.params().hasNonNull("requestId")) {
+      inFlight.remove(SessionRouting.idKey(n.params().get("requestId")));
+    }
+    return Outcome.ACCEPTED;
+  }
+
+  @Override
+  public boolean fromChild(JsonRpcMessage message, Outbox out) {
+    // a request already answered (failed by the router at a forced stop or timeout) or cancelled gets
+    // no second answer: JSON-RPC gives each request exactly one, and the child's late one is dropped
+    if (message instanceof JsonRpcMessage.Response r && inFlight.remove(SessionRouting.idKey(r.id())) == null) {
+      return false;
+    }
+    if (sessionId == null) {
+      return false;
+    }
+    out.toSession(sessionId, message);
+    return true;
+  }
+
+  @Override
+  public void sessionClosed(String closedId, Outbox out) {
+    if (closedId.equals(sessionId)) {
+      sessionId = null;
+      inFlight.clear();
+    }
+  }
+
+  @Override
+  public int inFlightFor(String sessionId) {
+    return sessionId.equals(this.sessionId) ? inFlight.size() : 0;
+  }
+
+  @Override
+  public List<InFlight> inFlightRequests() {
+    return List.copyOf(inFlight.values());
+  }
+}

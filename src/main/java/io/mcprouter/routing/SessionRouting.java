@@ -1,0 +1,69 @@
+package io.mcprouter.routing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+
+/**
+ * Decides where every message between the client sessions of one server and its child goes.
+ * Pure logic (no Akka): the server actor owns one instance and carries out what it says through an
+ * {@link Outbox}. {@link Multiplexer} serves a shared child, {@link Passthrough} a per-session child.
+ */
+public interface SessionRouting {
+
+  /** Where routed messages go; implemented by the server actor and by tests. */
+  interface Outbox {
+    /** Writes to the child's stdin; false when the stdin buffer refused it. */
+    boolean toChild(JsonRpcMessage message);
+
+    void toSession(String sessionId, JsonRpcMessage message);
+  }
+
+  enum Outcome {
+    ACCEPTED,
+    /** The child's stdin buffer is full: nothing was recorded, the caller should retry later. */
+    CHILD_BUSY
+  }
+
+  void sessionOpened(String sessionId);
+
+  Outcome fromClient(String sessionId, JsonRpcMessage message, Outbox out);
+
+  /** Returns false when the message had nowhere to go (an unknown response id, say), for logging. */
+  boolean fromChild(JsonRpcMessage message, Outbox out);
+
+  void sessionClosed(String sessionId, Outbox out);
+
+  /** A new child replaced one that crashed (after everything in flight was failed). */
+  default void childReplaced(Outbox out) {}
+
+  /** True while a replaced child is being initialized again: clients' messages must wait for that. */
+  default boolean replaying() {
+    return false;
+  }
+
+  /** A request the child has not answered yet: its id as the child knows it, and when it was sent. */
+  record InFlight(JsonNode childSideId, String method, long sentAtNanos) {}
+
+  /**
+   * The requests the child has not answered yet. Failing one is routing a synthetic error response
+   * with its id through {@link #fromChild}: one mechanism for answers, crashes, timeouts and
+   * over-long lines alike.
+   */
+  java.util.List<InFlight> inFlightRequests();
+
+  default java.util.List<JsonNode> inFlightIds() {
+    return inFlightRequests().stream().map(InFlight::childSideId).toList();
+  }
+
+  /** Requests of one session the child has not answered yet. */
+  int inFlightFor(String sessionId);
+
+  default int inFlight() {
+    return inFlightRequests().size();
+  }
+
+  /** A map key for a JSON-RPC id that keeps 1 and "1" apart. */
+  static String idKey(JsonNode id) {
+    return id.isTextual() ? "s:" + id.asText() : "n:" + id.asText();
+  }
+}
