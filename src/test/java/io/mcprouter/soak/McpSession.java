@@ -102,6 +102,11 @@ final class McpSession {
     return cancelled.contains(request.get("id").toString());
   }
 
+  /** Whether the session's client has given up: a stream it opens from now on is closed at once. */
+  synchronized boolean abandoned() {
+    return abandoned;
+  }
+
   synchronized void abandon() {
     abandoned = true;
     notifyAll();

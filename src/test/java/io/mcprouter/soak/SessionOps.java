@@ -311,6 +311,11 @@ final class SessionOps {
       try (RawHttp.Stream st = RawHttp.open(router.proxyPort(), "GET", path,
           Map.of("Accept", "text/event-stream", "Mcp-Session-Id", sid), null, 15_000)) {
         open.add(st);
+        if (s.abandoned()) {
+          // the session ended while this GET was waiting for a pool thread: its closing loop ran
+          // without it, and a client that holds a GET open keeps its session, rightly, for ever
+          return;
+        }
         if (st.status != 200) {
           inv.judgeStatus(worker, "GET " + path + " " + s.tag, s.key, -1, st.status, "");
           return;
