@@ -37,12 +37,19 @@ public final class StdioConnection {
   /** What the server actor holds of a running child's stdio; used from the actor only. */
   public static final class Handle {
     private final BoundedSourceQueue<JsonRpcMessage> stdin;
+    private final CompletionStage<Done> stdoutDone;
     private final CompletionStage<Done> stderrDone;
-    private boolean stdinClosed;
+    private volatile boolean stdinClosed;
 
-    Handle(BoundedSourceQueue<JsonRpcMessage> stdin, CompletionStage<Done> stderrDone) {
+    Handle(BoundedSourceQueue<JsonRpcMessage> stdin, CompletionStage<Done> stdoutDone, CompletionStage<Done> stderrDone) {
       this.stdin = stdin;
+      this.stdoutDone = stdoutDone;
       this.stderrDone = stderrDone;
+    }
+
+    /** Completes when the child's stdout has ended (its last frames may still be on their way). */
+    public CompletionStage<Done> stdoutDone() {
+      return stdoutDone;
     }
 
     /** Completes when every stderr line has been logged and kept: error reports wait for it. */
@@ -91,11 +98,12 @@ public final class StdioConnection {
       String logPrefix) {
     var blocking = ActorAttributes.dispatcher(settings.blockingDispatcher());
 
-    StreamConverters.fromInputStream(process::getInputStream)
+    CompletionStage<Done> stdoutDone = StreamConverters.fromInputStream(process::getInputStream)
         .withAttributes(blocking)
         .via(lineBatches(settings.maxLineBytes()))
         .filter(batch -> !batch.isEmpty())
         .map(batch -> batch.stream().map(line -> StdoutDecoder.decode(line, settings.json())).toList())
+        .watchTermination(Keep.right())
         .to(ActorSink.actorRefWithBackpressure(actor, frames, init, ack, completed, failed))
         .run(system);
 
@@ -116,7 +124,7 @@ public final class StdioConnection {
         }), Keep.right())
         .run(system);
 
-    return new Handle(stdin, stderrDone);
+    return new Handle(stdin, stdoutDone, stderrDone);
   }
 
   /** Bounded line framing as a flow; a partial last line is emitted at end of stream. */

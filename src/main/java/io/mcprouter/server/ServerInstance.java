@@ -1,64 +1,55 @@
 package io.mcprouter.server;
 
-import io.mcprouter.child.StderrTail;
-
-import io.mcprouter.child.ChildEnvironment;
-
-import io.mcprouter.child.ChildMarkers;
-
-import io.mcprouter.child.ProcessTree;
-
-import io.mcprouter.child.StdoutFrame;
-
-import io.mcprouter.child.StdioConnection;
-
-import io.mcprouter.routing.Passthrough;
-
-import io.mcprouter.routing.Multiplexer;
-
-import io.mcprouter.routing.SessionRouting;
-
-import io.mcprouter.child.ChildProcess;
-
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
-import akka.actor.typed.DispatcherSelector;
 import akka.actor.typed.PostStop;
 import akka.actor.typed.PreRestart;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.ReceiveBuilder;
 import akka.actor.typed.javadsl.StashBuffer;
 import akka.actor.typed.javadsl.TimerScheduler;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcprouter.child.ChildProcess;
+import io.mcprouter.child.StderrTail;
+import io.mcprouter.child.StdioConnection;
+import io.mcprouter.child.StdoutFrame;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.ServerSpec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.routing.Multiplexer;
+import io.mcprouter.routing.Passthrough;
+import io.mcprouter.routing.SessionRouting;
 import io.mcprouter.session.ClientSession;
 import io.mcprouter.session.Outbound;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One MCP server child process and the client sessions it serves (its child actors).
+ * One MCP server: the client sessions it serves (child actors) and, one generation at a time, the
+ * OS process behind them (a {@link ChildProcess} child actor). One behavior per phase, in the style
+ * of Akka's FSM sample: a phase simply has no handler for what it cannot take.
  *
- * <p>Phases: STARTING (spawning off-thread; deliveries are stashed) -> RUNNING -> DRAINING (graceful
- * stop: no new requests; in-flight ones finish) -> CLOSING (stdin closed; SIGTERM then SIGKILL on
- * timers) -> EXITED (the child is gone: everything in flight is failed, sessions are closed, the
- * actor stops once they have flushed). A child that exits on its own is an expected event of this
- * state machine, not an actor failure.
+ * <pre>
+ * waiting ──first message──> starting ──Started──> running ──Stop(graceful)──> draining ──idle──> closing ──Exited──> exited
+ *                              │  ^                 │  │                                              ^
+ *                              │  └──RESTART timer──┤  └──Stop(force), initialize timeout, idle───────┘
+ *                              │       restarting <─┘ a shared child with sessions crashed
+ *                              └─Started after a restart─> reinitializing (the cached initialize replayed) ─> running
+ * </pre>
+ *
+ * A child that exits is an expected event of this machine, not an actor failure: requests in flight
+ * are failed at once, a shared child with sessions is started again after a backoff.
  */
 public final class ServerInstance extends AbstractBehavior<ServerInstance.Command> {
 
@@ -68,44 +59,57 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
    * Spawns a {@link ClientSession} writing to {@code outbound}; {@code first} is a message that came
    * with the opening (Streamable HTTP's initialize), routed as if delivered right after.
    */
-  public record OpenSession(String sessionId, Outbound outbound, Optional<JsonRpcMessage> first,
-      ActorRef<OpenSessionReply> replyTo) implements Command {}
+  public record OpenSession(
+      String sessionId,
+      Outbound outbound,
+      Optional<JsonRpcMessage> first,
+      ActorRef<OpenSessionReply> replyTo)
+      implements Command {}
 
   /** A message from the client of {@code sessionId}; its answer travels on the session's stream. */
   public record Deliver(String sessionId, JsonRpcMessage message, ActorRef<DeliverReply> replyTo)
       implements Command {}
 
-  /** One request made by the router itself (REST API); {@code tools/list} answers come from a cache. */
+  /** One request made by the router itself (REST API). */
   public record Call(String method, JsonNode params, Duration timeout, ActorRef<CallReply> replyTo)
       implements Command {}
 
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
-  public enum StopMode { GRACEFUL, FORCE }
+  public enum StopMode {
+    GRACEFUL,
+    FORCE
+  }
 
   public record Stop(StopMode mode, ActorRef<Stopped> replyTo) implements Command {}
 
-  private record Launched(Process process, String instance) implements Command {}
+  private record FromChild(ChildProcess.Report report) implements Command {}
 
-  private record LaunchFailed(String reason) implements Command {}
+  /** The child actor ended without reporting an exit (a bug in it): treated as a crash. */
+  private record ChildStopped(int generation) implements Command {}
 
   private record StdoutInit(ActorRef<StdoutAck> ackTo) implements Command {}
 
-  // generation: which child the event is about; a restarted server ignores its predecessor's
-  private record StdoutFrames(int generation, ActorRef<StdoutAck> ackTo, List<StdoutFrame> frames) implements Command {}
+  // generation: which child the frames come from; a restarted server ignores its predecessor's
+  private record StdoutFrames(int generation, ActorRef<StdoutAck> ackTo, List<StdoutFrame> frames)
+      implements Command {}
 
-  private enum StdoutAck { INSTANCE }
+  private enum StdoutAck {
+    INSTANCE
+  }
 
   private record StdoutEnded(int generation) implements Command {}
 
-  private record StderrEnded(int generation) implements Command {}
+  private enum Timeout implements Command {
+    DRAIN,
+    SESSIONS_FLUSH,
+    RESTART
+  }
 
-  private record ProcessExited(int generation, int exitCode) implements Command {}
-
-  private enum Timeout implements Command { DRAIN, GRACE, KILL, EXIT_DRAIN, SESSIONS_FLUSH, RESTART }
-
-  /** Periodic: request, initialize and idle timeouts are checked on it. */
-  private enum Tick implements Command { INSTANCE }
+  /** Periodic: request, initialize and idle timeouts are checked on it (one timer, not one per request). */
+  private enum Tick implements Command {
+    INSTANCE
+  }
 
   private record SessionEnded(String sessionId) implements Command {}
 
@@ -127,7 +131,9 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
 
   public sealed interface DeliverReply {}
 
-  public enum Accepted implements DeliverReply { INSTANCE }
+  public enum Accepted implements DeliverReply {
+    INSTANCE
+  }
 
   /** Not taken now (stopping, stdin buffer full): HTTP 503 with this error. */
   public record Rejected(JsonRpcError error) implements DeliverReply {}
@@ -141,15 +147,34 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   /** {@code kind} says who failed: the MCP server answered an error, or the router could not get an answer. */
   public record CallFailed(CallFailure kind, JsonRpcError error) implements CallReply {}
 
-  public enum CallFailure { SERVER_ERROR, SERVER_GONE, UNAVAILABLE, TIMEOUT }
+  public enum CallFailure {
+    SERVER_ERROR,
+    SERVER_GONE,
+    UNAVAILABLE,
+    TIMEOUT
+  }
 
   /** What a stop did: who it stopped and what became of the requests in flight when it began. */
-  public record Stopped(String key, long pid, Optional<Integer> exitCode, StopMode mode,
-      int requestsCompleted, int requestsFailed, Duration took) {}
+  public record Stopped(
+      String key,
+      long pid,
+      Optional<Integer> exitCode,
+      StopMode mode,
+      int requestsCompleted,
+      int requestsFailed,
+      Duration took) {}
 
   /** {@code stderrTail}: for operators only (it may hold any user's data), never for a key's users. */
-  public record Status(String key, String status, long pid, int sessions, int inFlight,
-      Optional<Instant> startedAt, int restarts, boolean shareProcess, List<String> stderrTail) {}
+  public record Status(
+      String key,
+      String status,
+      long pid,
+      int sessions,
+      int inFlight,
+      Optional<Instant> startedAt,
+      int restarts,
+      boolean shareProcess,
+      List<String> stderrTail) {}
 
   /** What a server reports to whoever keeps the index of sessions and processes. */
   public sealed interface Lifecycle {}
@@ -158,9 +183,11 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
    * The child is gone; the actor is only flushing its sessions and takes no new ones. {@code failed}:
    * it crashed, could not start or never initialized (not a stop), with {@code error} saying how.
    */
-  public record ChildGone(ActorRef<Command> server, boolean failed, JsonRpcError error) implements Lifecycle {}
+  public record ChildGone(ActorRef<Command> server, boolean failed, JsonRpcError error)
+      implements Lifecycle {}
 
-  public record SessionStarted(String sessionId, ActorRef<Command> server, ActorRef<ClientSession.Command> session)
+  public record SessionStarted(
+      String sessionId, ActorRef<Command> server, ActorRef<ClientSession.Command> session)
       implements Lifecycle {}
 
   /** The key crash-loops: refuse it with {@code error} until {@code until}, or until an operator stops it. */
@@ -172,13 +199,13 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   /** The session completed the MCP handshake: initialize answered, notifications/initialized received. */
   public record SessionReady(String sessionId) implements Lifecycle {}
 
-  private enum Phase { STARTING, RUNNING, DRAINING, CLOSING, EXITED, RESTARTING }
+  static final int STDERR_LINES_IN_ERRORS = 20;
 
-  private static final int STDERR_LINES_IN_ERRORS = 20;
   /** Sessions get this long to flush the errors of a dead child to their clients before they are stopped. */
   private static final Duration SESSIONS_FLUSH_LIMIT = Duration.ofSeconds(5);
 
-  public static Behavior<Command> create(ServerSpec spec, RouterSettings settings, ActorRef<Lifecycle> lifecycle) {
+  public static Behavior<Command> create(
+      ServerSpec spec, RouterSettings settings, ActorRef<Lifecycle> lifecycle) {
     return create(spec, settings, lifecycle, StartPermits.unlimited(), true);
   }
 
@@ -187,93 +214,566 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
    * with its initialize, for which the caller holds a start permit); otherwise only when the first
    * client message arrives, taking a permit then: a legacy GET alone starts no process.
    */
-  public static Behavior<Command> create(ServerSpec spec, RouterSettings settings, ActorRef<Lifecycle> lifecycle,
-      StartPermits permits, boolean startNow) {
+  public static Behavior<Command> create(
+      ServerSpec spec,
+      RouterSettings settings,
+      ActorRef<Lifecycle> lifecycle,
+      StartPermits permits,
+      boolean startNow) {
     // the caller's permit goes to the first instance only; one restarted after a bug takes its own
-    java.util.concurrent.atomic.AtomicBoolean handedOver = new java.util.concurrent.atomic.AtomicBoolean(startNow);
-    return Behaviors.withStash(settings.stdinBufferMessages(), stash ->
-        Behaviors.withTimers(timers ->
-            Behaviors.setup(context -> new ServerInstance(context, stash, timers, spec, settings, lifecycle, permits, startNow,
-                handedOver.getAndSet(false)))));
+    AtomicBoolean handedOver = new AtomicBoolean(startNow);
+    return Behaviors.withStash(
+        settings.stdinBufferMessages(),
+        stash ->
+            Behaviors.withTimers(
+                timers ->
+                    Behaviors.setup(
+                        context -> {
+                          InstanceParts parts =
+                              new InstanceParts(spec, settings, lifecycle, permits, stash, timers);
+                          ServerInstance instance = new ServerInstance(context, parts);
+                          return instance.begin(startNow, handedOver.getAndSet(false));
+                        })));
   }
 
-  private final StashBuffer<Command> stash;
-  private final TimerScheduler<Command> timers;
+  /** What an instance is built from; a record so the constructor stays readable. */
+  private record InstanceParts(
+      ServerSpec spec,
+      RouterSettings settings,
+      ActorRef<Lifecycle> lifecycle,
+      StartPermits permits,
+      StashBuffer<Command> stash,
+      TimerScheduler<Command> timers) {}
+
   private final ServerSpec spec;
   private final RouterSettings settings;
   private final ActorRef<Lifecycle> lifecycle;
-  private final Executor blocking;
+  private final StartPermits permits;
+  private final StashBuffer<Command> stash;
+  private final TimerScheduler<Command> timers;
   private final SessionRouting routing;
   private final SessionRouting.Outbox outbox = new ToChildAndSessions();
   private final DirectCalls directCalls = new DirectCalls();
   private final Map<String, AttachedSession> sessions = new HashMap<>();
-  private final List<ActorRef<Stopped>> stopWaiters = new ArrayList<>();
+  private final StopProgress stop = new StopProgress();
   private final StderrTail stderrTail;
-  private Phase phase = Phase.STARTING;
-  private ChildProcess child;
+  private final RestartPolicy restartPolicy;
+  private final ClientSession.Timeouts sessionTimeouts;
+  private final ActorRef<ChildProcess.Report> reports;
+
+  private String status = "waiting for a request";
+  private int generation;
+  private ActorRef<ChildProcess.Command> child;
+  private StdioConnection.Handle stdin;
+  private long pid = -1;
   private Instant startedAt;
-  private Integer exitCode;
+  private Optional<Integer> exitCode = Optional.empty();
   private boolean stdoutEnded;
-  private boolean stderrEnded;
+  /** An exit reported before the stdout sink delivered the child's last frames: handled after them. */
+  private ChildProcess.Exited pendingExit;
+  private boolean childGone;
   private JsonNode toolsCache;
-  private StopMode stopMode;
-  private Instant stopStartedAt;
-  private int inFlightAtStop;
-  private int failedAtStop;
   private String goneReason;
   private long lastActivityNanos = System.nanoTime();
   private int restarts;
   private long sessionsSpawned;
-  private final RestartPolicy restartPolicy;
-  private final StartPermits permits;
-  private final ClientSession.Timeouts sessionTimeouts;
-  private boolean launchRequested;
   /** A per-session child holds a start permit from launch until it has answered initialize or is gone. */
   private boolean holdsPermit;
 
-  private ServerInstance(ActorContext<Command> context, StashBuffer<Command> stash, TimerScheduler<Command> timers,
-      ServerSpec spec, RouterSettings settings, ActorRef<Lifecycle> lifecycle, StartPermits permits, boolean startNow,
-      boolean permitHandedOver) {
+  private ServerInstance(ActorContext<Command> context, InstanceParts parts) {
     super(context);
-    this.permits = permits;
-    this.sessionTimeouts = new ClientSession.Timeouts(settings.handshakeTimeout(),
-        spec.sessionIdleTimeout().orElse(settings.streamableIdleTimeout()),
-        spec.detachedTimeout().orElse(settings.streamableDetachedTimeout()));
-    this.stash = stash;
-    this.timers = timers;
-    this.spec = spec;
-    this.settings = settings;
-    this.lifecycle = lifecycle;
-    this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(settings.blockingDispatcher()));
-    this.routing = spec.shareProcess()
-        ? new Multiplexer(spec.key(), spec.interactive(), spec.roots(), settings.stdinBufferMessages())
-        : new Passthrough();
+    this.spec = parts.spec();
+    this.settings = parts.settings();
+    this.lifecycle = parts.lifecycle();
+    this.permits = parts.permits();
+    this.stash = parts.stash();
+    this.timers = parts.timers();
+    this.sessionTimeouts =
+        new ClientSession.Timeouts(
+            settings.handshakeTimeout(),
+            spec.sessionIdleTimeout().orElse(settings.streamableIdleTimeout()),
+            spec.detachedTimeout().orElse(settings.streamableDetachedTimeout()));
+    this.routing =
+        spec.shareProcess()
+            ? new Multiplexer(spec.key(), spec.interactive(), spec.roots(), settings.stdinBufferMessages())
+            : new Passthrough();
     this.stderrTail = new StderrTail(settings.stderrTailLines());
     RouterSettings.Restart restart = settings.restart();
-    this.restartPolicy = new RestartPolicy(restart.minBackoff(), restart.maxBackoff(), restart.randomFactor(),
-        restart.maxCrashes(), restart.window());
-    if (startNow) {
-      holdsPermit = !spec.shareProcess() && (permitHandedOver || permits.tryAcquire(spec.key()));
-      launchRequested = true;
-      startChild();
+    this.restartPolicy =
+        new RestartPolicy(
+            restart.minBackoff(),
+            restart.maxBackoff(),
+            restart.randomFactor(),
+            restart.maxCrashes(),
+            restart.window());
+    this.reports = context.messageAdapter(ChildProcess.Report.class, FromChild::new);
+  }
+
+  private Behavior<Command> begin(boolean startNow, boolean permitHandedOver) {
+    if (!startNow) {
+      return waiting();
     }
+    holdsPermit = !spec.shareProcess() && (permitHandedOver || permits.tryAcquire(spec.key()));
+    return launch();
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return waiting(); // not used: begin() picks the first phase
+  }
+
+  // ------------------------------------------------------------------ phases
+
+  /** A per-session server whose client has sent nothing yet: no process runs. */
+  private Receive<Command> waiting() {
+    status = "waiting for a request";
+    return withCommon(newReceiveBuilder()
+        .onMessage(OpenSession.class, this::openSession)
+        .onMessage(Deliver.class, this::deliverWaiting)
+        .onMessage(
+            DeliverFirst.class,
+            first -> {
+              noteClientStep(first.sessionId(), first.message());
+              return launchFor(first, () -> refuseOnStream(first, refusedStart()));
+            })
+        .onMessage(Call.class, call -> launchFor(call, () -> callFailed(call, CallFailure.UNAVAILABLE, refusedStart())))
+        .onMessage(Stop.class, this::stopWithoutChild)
+        .onMessage(SessionEnded.class, this::sessionEndedWaiting));
+  }
+
+  /** The child is being launched off-thread; clients' messages wait in the stash. */
+  private Receive<Command> starting() {
+    status = "starting";
+    return withCommon(newReceiveBuilder()
+        .onMessage(OpenSession.class, this::openSession)
+        .onMessage(Deliver.class, this::deliverQueued)
+        .onMessage(DeliverFirst.class, this::deliverFirstQueued)
+        .onMessage(Call.class, call -> stashOr(call, () -> callFailed(call, CallFailure.UNAVAILABLE, ServerErrors.tooManyQueued(spec.key()))))
+        .onMessage(Stop.class, stopCommand -> stashOr(stopCommand, () -> {}))
+        .onMessage(SessionEnded.class, this::sessionEnded));
+  }
+
+  /** A new child after a crash, being sent the cached initialize before anything else reaches it. */
+  private Receive<Command> reinitializing() {
+    status = "running";
+    return withCommon(newReceiveBuilder()
+        .onMessage(OpenSession.class, this::openSession)
+        .onMessage(Deliver.class, this::deliverQueued)
+        .onMessage(DeliverFirst.class, this::deliverFirstQueued)
+        .onMessage(Call.class, call -> stashOr(call, () -> callFailed(call, CallFailure.UNAVAILABLE, ServerErrors.tooManyQueued(spec.key()))))
+        .onMessage(Stop.class, stopCommand -> stashOr(stopCommand, () -> {}))
+        .onMessage(StdoutFrames.class, read -> {
+          routeFrames(read);
+          // MCP: nothing but pings before the server has answered initialize
+          return routing.replaying() ? Behaviors.same() : stash.unstashAll(running());
+        })
+        .onMessageEquals(Tick.INSTANCE, () -> checkTimeouts().orElse(Behaviors.same()))
+        .onMessage(SessionEnded.class, this::sessionEnded));
+  }
+
+  private Receive<Command> running() {
+    status = "running";
+    return withCommon(newReceiveBuilder()
+        .onMessage(OpenSession.class, this::openSession)
+        .onMessage(Deliver.class, this::deliverRunning)
+        .onMessage(DeliverFirst.class, this::deliverFirstRunning)
+        .onMessage(Call.class, this::call)
+        .onMessage(Stop.class, this::stopRunning)
+        .onMessage(StdoutFrames.class, read -> {
+          routeFrames(read);
+          return Behaviors.same();
+        })
+        .onMessageEquals(Tick.INSTANCE, () -> checkTimeouts().orElseGet(this::idleCheck))
+        .onMessage(DirectDelivery.class, this::directDelivery)
+        .onMessage(CallTimedOut.class, this::callTimedOut)
+        .onMessage(SessionEnded.class, this::sessionEndedRunning));
+  }
+
+  /** A graceful stop: no new requests; those in flight get until the drain timeout to finish. */
+  private Receive<Command> draining() {
+    status = "draining";
+    return withCommon(stopping()
+        .onMessage(StdoutFrames.class, read -> {
+          routeFrames(read);
+          return closeStdinIfDrained();
+        })
+        .onMessageEquals(Tick.INSTANCE, () -> checkTimeouts().orElseGet(this::closeStdinIfDrained))
+        .onMessageEquals(Timeout.DRAIN, () -> {
+          getContext().getLog().info("key={} drain timeout with {} requests in flight; closing stdin", spec.key(), routing.inFlight());
+          return closeStdin();
+        })
+        .onMessage(DirectDelivery.class, delivery -> {
+          directDelivery(delivery);
+          return closeStdinIfDrained();
+        })
+        .onMessage(CallTimedOut.class, timedOut -> {
+          callTimedOut(timedOut);
+          return closeStdinIfDrained();
+        })
+        .onMessage(SessionEnded.class, this::sessionEnded));
+  }
+
+  /** Stdin is closed; the child actor sends SIGTERM, then SIGKILL, if the process does not exit. */
+  private Receive<Command> closing() {
+    status = "stopping";
+    return withCommon(stopping()
+        .onMessage(StdoutFrames.class, read -> {
+          routeFrames(read);
+          return Behaviors.same();
+        })
+        .onMessage(DirectDelivery.class, this::directDelivery)
+        .onMessage(CallTimedOut.class, this::callTimedOut)
+        .onMessage(SessionEnded.class, this::sessionEnded));
+  }
+
+  /** Between a crash of a shared child and its restart: sessions stay, messages wait. */
+  private Receive<Command> restarting() {
+    status = "restarting";
+    return withCommon(newReceiveBuilder()
+        .onMessage(OpenSession.class, this::openSession)
+        .onMessage(Deliver.class, this::deliverQueued)
+        .onMessage(DeliverFirst.class, this::deliverFirstQueued)
+        .onMessage(Call.class, call -> stashOr(call, () -> callFailed(call, CallFailure.UNAVAILABLE, ServerErrors.tooManyQueued(spec.key()))))
+        .onMessage(Stop.class, this::stopWithoutChild) // nothing runs between a crash and its restart
+        .onMessageEquals(Timeout.RESTART, this::launch)
+        .onMessage(SessionEnded.class, this::sessionEnded));
+  }
+
+  /** The child is gone: what was in flight has failed; the sessions flush their errors and close. */
+  private Receive<Command> exited() {
+    status = "stopping";
+    return withCommon(newReceiveBuilder()
+        .onMessage(OpenSession.class, this::refuseOpen)
+        .onMessage(Deliver.class, deliver -> sessions.containsKey(deliver.sessionId())
+            ? reject(deliver, goneError())
+            : notFound(deliver))
+        .onMessage(DeliverFirst.class, first -> {
+          refuseOnStream(first, goneError());
+          return Behaviors.same();
+        })
+        .onMessage(Call.class, call -> callFailed(call, CallFailure.SERVER_GONE, goneError()))
+        .onMessage(Stop.class, stopCommand -> {
+          stopCommand.replyTo().tell(stopReport());
+          return Behaviors.same();
+        })
+        .onMessage(SessionEnded.class, ended -> {
+          removeSession(ended.sessionId());
+          return sessions.isEmpty() ? Behaviors.stopped() : Behaviors.same();
+        })
+        .onMessageEquals(Timeout.SESSIONS_FLUSH, Behaviors::stopped));
+  }
+
+  /** What draining and closing share: no new sessions or requests; notifications still pass. */
+  private ReceiveBuilder<Command> stopping() {
+    return newReceiveBuilder()
+        .onMessage(OpenSession.class, this::refuseOpen)
+        .onMessage(Deliver.class, this::deliverStopping)
+        .onMessage(DeliverFirst.class, first -> {
+          refuseOnStream(first, ServerErrors.stopping(spec.key()));
+          return Behaviors.same();
+        })
+        .onMessage(Call.class, call -> callFailed(call, CallFailure.UNAVAILABLE, ServerErrors.stopping(spec.key())))
+        .onMessage(Stop.class, this::stopAgain);
+  }
+
+  /** Handlers every phase has; a phase's own handlers come first and win. */
+  private Receive<Command> withCommon(ReceiveBuilder<Command> phase) {
+    return phase
+        .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessage(FromChild.class, this::onFromChild)
+        .onMessage(ChildStopped.class, this::onChildStopped)
+        .onMessage(StdoutInit.class, init -> {
+          init.ackTo().tell(StdoutAck.INSTANCE);
+          return Behaviors.same();
+        })
+        .onMessage(StdoutFrames.class, read -> {
+          read.ackTo().tell(StdoutAck.INSTANCE); // no child to route for in this phase: read, not routed
+          return Behaviors.same();
+        })
+        .onMessage(StdoutEnded.class, this::onStdoutEnded)
+        .onMessageEquals(Tick.INSTANCE, Behaviors::same)
+        .onMessage(Timeout.class, timeout -> Behaviors.same())
+        .onMessage(DirectDelivery.class, delivery -> Behaviors.same())
+        .onMessage(CallTimedOut.class, timedOut -> Behaviors.same())
+        .onSignal(PostStop.class, this::onEnd)
+        .onSignal(PreRestart.class, this::onEnd)
+        .build();
+  }
+
+
+  // ------------------------------------------------------------------ the child process
+
+  private Behavior<Command> launch() {
+    int launched = ++generation;
+    stdoutEnded = false;
+    pendingExit = null;
+    childGone = false;
+    stdin = null;
+    exitCode = Optional.empty();
+    ChildProcess.StdoutTarget<Command, StdoutAck> target =
+        new ChildProcess.StdoutTarget<>(
+            getContext().getSelf(),
+            (ackTo, frames) -> new StdoutFrames(launched, ackTo, frames),
+            StdoutInit::new,
+            StdoutAck.INSTANCE,
+            new StdoutEnded(launched),
+            failure -> new StdoutEnded(launched));
+    child =
+        getContext()
+            .spawn(
+                ChildProcess.create(spec, settings, launched, stderrTail, target, reports),
+                "child-" + launched);
+    getContext().watchWith(child, new ChildStopped(launched));
+    return starting();
   }
 
   /** The first message of a session whose child was not started yet: start it, if a permit is free. */
-  private Optional<JsonRpcError> launchOnDemand() {
-    if (launchRequested || phase != Phase.STARTING) {
-      return Optional.empty();
-    }
+  private Behavior<Command> launchFor(Command message, Runnable refused) {
     if (!spec.shareProcess()) {
       if (!permits.tryAcquire(spec.key())) {
-        getContext().getLog().warn("child start refused key={} reason={}", spec.key(), permits.refusal(spec.key()));
-        return Optional.of(new JsonRpcError(JsonRpcError.UNAVAILABLE, permits.refusal(spec.key())));
+        getContext()
+            .getLog()
+            .warn("child start refused key={} reason={}", spec.key(), permits.refusal(spec.key()));
+        refused.run();
+        return Behaviors.same();
       }
       holdsPermit = true;
     }
-    launchRequested = true;
-    startChild();
-    return Optional.empty();
+    stash.stash(message);
+    return launch();
+  }
+
+  private JsonRpcError refusedStart() {
+    return new JsonRpcError(JsonRpcError.UNAVAILABLE, permits.refusal(spec.key()));
+  }
+
+  private Behavior<Command> onFromChild(FromChild fromChild) {
+    if (fromChild.report() instanceof ChildProcess.Started started) {
+      return started.generation() == generation ? childStarted(started) : Behaviors.same();
+    }
+    ChildProcess.Exited exited = (ChildProcess.Exited) fromChild.report();
+    if (exited.generation() != generation || childGone) {
+      return Behaviors.same();
+    }
+    if (exited.stdoutDrained() && !stdoutEnded && exited.launchFailure().isEmpty()) {
+      pendingExit = exited; // its last answers are still on their way through the stdout sink
+      return Behaviors.same();
+    }
+    return childExited(exited);
+  }
+
+  private Behavior<Command> childStarted(ChildProcess.Started started) {
+    pid = started.pid();
+    stdin = started.stdin();
+    startedAt = Instant.now();
+    timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.checkInterval());
+    if (!spec.shareProcess() && sessions.isEmpty()) {
+      // its session ended (or its open failed) while the child was starting: nobody will use it
+      getContext()
+          .getLog()
+          .info("key={} pid={} its session ended while it started; stopping it", spec.key(), pid);
+      stop.begin(StopMode.GRACEFUL, 0);
+      return stash.unstashAll(closeStdin());
+    }
+    if (restarts > 0) {
+      routing.childReplaced(outbox);
+      if (routing.replaying()) {
+        return reinitializing(); // the sessions' messages wait until the replayed initialize is answered
+      }
+    }
+    return stash.unstashAll(running());
+  }
+
+  private Behavior<Command> onStdoutEnded(StdoutEnded ended) {
+    if (ended.generation() != generation) {
+      return Behaviors.same();
+    }
+    stdoutEnded = true;
+    if (pendingExit != null) {
+      ChildProcess.Exited exited = pendingExit;
+      pendingExit = null;
+      return childExited(exited);
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onChildStopped(ChildStopped stopped) {
+    if (stopped.generation() != generation || childGone) {
+      return Behaviors.same();
+    }
+    getContext().getLog().error("key={} the actor of child pid={} ended without its exit", spec.key(), pid);
+    return childExited(new ChildProcess.Exited(generation, Optional.empty(), Optional.empty(), false));
+  }
+
+  private Behavior<Command> childExited(ChildProcess.Exited exited) {
+    childGone = true;
+    child = null;
+    stdin = null;
+    pendingExit = null;
+    timers.cancel(Tick.INSTANCE);
+    if (exited.launchFailure().isPresent()) {
+      goneReason = "could not be started: " + exited.launchFailure().get();
+      return gone();
+    }
+    exitCode = exited.exitCode();
+    getContext()
+        .getLog()
+        .info(
+            "server exited key={} pid={} code={} in_flight={}",
+            spec.key(),
+            pid,
+            exitCode.map(String::valueOf).orElse("unknown"),
+            routing.inFlight());
+    if (!stop.begun() && goneReason == null && spec.shareProcess() && !sessions.isEmpty()) {
+      Optional<Behavior<Command>> restarting = restartAfterCrash();
+      if (restarting.isPresent()) {
+        return restarting.get();
+      }
+    }
+    return gone();
+  }
+
+  /**
+   * A shared child with sessions crashed: fail what was in flight, keep the sessions, and start a new
+   * child after a backoff (the Multiplexer replays initialize to it). Empty when this is a crash loop.
+   */
+  private Optional<Behavior<Command>> restartAfterCrash() {
+    String reason = "exited with code " + exitCode.map(String::valueOf).orElse("unknown");
+    ObjectNode details = diagnostics();
+    failInFlight(ServerErrors.gone(spec.key(), reason, details));
+    RestartPolicy.Decision decision = restartPolicy.crashed(System.nanoTime());
+    if (decision.crashLoop()) {
+      goneReason =
+          "is crash-looping ("
+              + decision.crashesInWindow()
+              + " crashes within "
+              + restartPolicy.window().toSeconds()
+              + " s; last "
+              + reason
+              + ")";
+      getContext().getLog().error("server failed key={} reason={}", spec.key(), goneReason);
+      lifecycle.tell(
+          new KeyFailed(
+              spec.key(),
+              Instant.now().plus(restartPolicy.window()),
+              ServerErrors.gone(spec.key(), goneReason, details)));
+      return Optional.empty();
+    }
+    restarts++;
+    getContext()
+        .getLog()
+        .warn(
+            "server crashed key={} pid={} {}; restart {} in {} ms with {} sessions kept",
+            spec.key(),
+            pid,
+            reason,
+            restarts,
+            decision.backoff().toMillis(),
+            sessions.size());
+    timers.cancelAll();
+    timers.startSingleTimer(Timeout.RESTART, decision.backoff());
+    return Optional.of(restarting());
+  }
+
+  /** The child is gone: fail what is in flight, close every session, stop when they have flushed. */
+  private Behavior<Command> gone() {
+    timers.cancelAll();
+    releasePermit();
+    boolean failed = goneReason != null || !stop.begun();
+    if (goneReason == null) {
+      goneReason =
+          stop.forced()
+              ? "was force-stopped"
+              : stop.begun()
+                  ? "was stopped"
+                  : "exited with code " + exitCode.map(String::valueOf).orElse("unknown");
+    }
+    JsonRpcError gone = goneError();
+    lifecycle.tell(new ChildGone(getContext().getSelf(), failed, gone));
+    failInFlight(gone);
+    Behavior<Command> exited = exited();
+    if (!stash.isEmpty()) {
+      stash.unstashAll(exited); // messages held for a child that will not come: refused as gone
+    }
+    stop.answer(stopReport());
+    sessions
+        .values()
+        .forEach(session -> session.actor().tell(new ClientSession.Close("server " + goneReason)));
+    if (sessions.isEmpty()) {
+      return Behaviors.stopped();
+    }
+    timers.startSingleTimer(Timeout.SESSIONS_FLUSH, SESSIONS_FLUSH_LIMIT);
+    return exited;
+  }
+
+  private JsonRpcError goneError() {
+    return ServerErrors.gone(spec.key(), goneReason, diagnostics());
+  }
+
+  private ObjectNode diagnostics() {
+    return ServerErrors.diagnostics(
+        spec.key(), exitCode, spec.exposeStderr(), stderrTail.last(STDERR_LINES_IN_ERRORS));
+  }
+
+  // ------------------------------------------------------------------ stopping
+
+  /** No child runs (none started yet, or between a crash and its restart): the stop is immediate. */
+  private Behavior<Command> stopWithoutChild(Stop stopCommand) {
+    stop.begin(stopCommand.mode(), 0);
+    stop.await(stopCommand.replyTo());
+    return gone();
+  }
+
+  private Behavior<Command> stopRunning(Stop stopCommand) {
+    Behavior<Command> next = stopAgain(stopCommand);
+    if (stopCommand.mode() == StopMode.GRACEFUL) {
+      timers.startSingleTimer(Timeout.DRAIN, settings.drainTimeout());
+      return routing.inFlight() == 0 ? closeStdin() : draining();
+    }
+    return next;
+  }
+
+  /** A stop while one runs: a forced one overtakes a graceful one; either way the asker is answered. */
+  private Behavior<Command> stopAgain(Stop stopCommand) {
+    stop.await(stopCommand.replyTo());
+    if (stop.begin(stopCommand.mode(), routing.inFlight())) {
+      getContext()
+          .getLog()
+          .info(
+              "server {} stop key={} pid={} in_flight={}",
+              stopCommand.mode() == StopMode.FORCE ? "forced" : "graceful",
+              spec.key(),
+              pid,
+              routing.inFlight());
+    }
+    if (stopCommand.mode() == StopMode.FORCE) {
+      failInFlight(ServerErrors.gone(spec.key(), "was force-stopped"));
+      child.tell(new ChildProcess.Terminate(ChildProcess.Termination.NOW));
+      return closing();
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> closeStdinIfDrained() {
+    return routing.inFlight() == 0 ? closeStdin() : Behaviors.same();
+  }
+
+  /** MCP stdio shutdown: EOF on stdin first; the child actor signals only if the server does not exit. */
+  private Behavior<Command> closeStdin() {
+    timers.cancel(Timeout.DRAIN);
+    child.tell(ChildProcess.CloseStdin.INSTANCE);
+    return closing();
+  }
+
+  private Stopped stopReport() {
+    return stop.report(spec.key(), pid, exitCode);
+  }
+
+  private void failInFlight(JsonRpcError error) {
+    List<JsonNode> ids = routing.inFlightIds();
+    stop.failed(ids.size());
+    ids.forEach(id -> routing.fromChild(JsonRpcMessage.failure(id, error), outbox));
+    directCalls.failAll(error, routing, outbox);
   }
 
   private void releasePermit() {
@@ -283,131 +783,166 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     }
   }
 
-  private void startChild() {
-    String instance = ChildMarkers.newInstance();
-    getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> launch(instance), blocking), (started, failure) ->
-        failure == null ? new Launched(started, instance) : new LaunchFailed(rootMessage(failure)));
+  /** Its children (sessions and the child process actor, whose end kills the process tree) stop with it. */
+  private Behavior<Command> onEnd(Object signal) {
+    releasePermit();
+    return Behaviors.same();
   }
 
-  private Process launch(String instance) {
-    try {
-      return ProcessTree.start(spec, instance, new ChildEnvironment(settings.childEnvDeny()));
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
+  // ------------------------------------------------------------------ sessions and their messages
 
-  @Override
-  public Receive<Command> createReceive() {
-    return newReceiveBuilder()
-        .onMessage(Launched.class, this::onLaunched)
-        .onMessage(LaunchFailed.class, this::onLaunchFailed)
-        .onMessage(OpenSession.class, this::onOpenSession)
-        .onMessage(Deliver.class, this::onDeliver)
-        .onMessage(DeliverFirst.class, this::onDeliverFirst)
-        .onMessage(Call.class, this::onCall)
-        .onMessage(GetStatus.class, this::onGetStatus)
-        .onMessage(Stop.class, this::onStop)
-        .onMessage(StdoutInit.class, this::onStdoutInit)
-        .onMessage(StdoutFrames.class, this::onStdoutFrames)
-        .onMessage(StdoutEnded.class, this::onStdoutEnded)
-        .onMessage(StderrEnded.class, this::onStderrEnded)
-        .onMessage(ProcessExited.class, this::onProcessExited)
-        .onMessage(Timeout.class, this::onTimeout)
-        .onMessageEquals(Tick.INSTANCE, this::onTick)
-        .onMessage(SessionEnded.class, this::onSessionEnded)
-        .onMessage(DirectDelivery.class, this::onDirectDelivery)
-        .onMessage(CallTimedOut.class, this::onCallTimedOut)
-        .onSignal(PostStop.class, signal -> releaseAll())
-        .onSignal(PreRestart.class, signal -> releaseAll())
-        .build();
-  }
-
-  private Behavior<Command> onLaunched(Launched launched) {
-    Process process = launched.process();
-    startedAt = Instant.now();
-    getContext().getLog().info("server started key={} pid={} shared={}", spec.key(), process.pid(), spec.shareProcess());
-    int generation = restarts;
-    StdioConnection.Handle stdio = StdioConnection.start(process, settings, getContext().getSystem(), getContext().getSelf(),
-        (ackTo, frames) -> new StdoutFrames(generation, ackTo, frames), StdoutInit::new, StdoutAck.INSTANCE,
-        new StdoutEnded(generation), failure -> new StdoutEnded(generation),
-        stderrTail, getContext().getLog(), "key=" + spec.key() + " pid=" + process.pid());
-    child = new ChildProcess(process, launched.instance(), stdio, blocking);
-    getContext().pipeToSelf(child.stderrDone(), (done, failure) -> new StderrEnded(generation));
-    getContext().pipeToSelf(process.onExit(), (exited, failure) -> new ProcessExited(generation, exited.exitValue()));
-    timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.checkInterval());
-    phase = Phase.RUNNING;
-    if (!spec.shareProcess() && sessions.isEmpty()) {
-      // its session ended (or its open failed) while the child was starting: nobody will use it
-      getContext().getLog().info("key={} pid={} its session ended while it started; stopping it", spec.key(), process.pid());
-      stopMode = StopMode.GRACEFUL;
-      stopStartedAt = Instant.now();
-      closeStdin();
-      return stash.unstashAll(this);
-    }
-    if (restarts > 0) {
-      routing.childReplaced(outbox);
-      if (routing.replaying()) {
-        // MCP: nothing but pings before the server has answered initialize, so the sessions'
-        // messages wait until the replayed one is answered (see onStdoutFrames)
-        return this;
-      }
-    }
-    return stash.unstashAll(this);
-  }
-
-  /** Clients' messages wait: no child yet, or a new one not yet initialized again. */
-  private boolean queuing() {
-    return phase == Phase.STARTING || phase == Phase.RESTARTING || (phase == Phase.RUNNING && routing.replaying());
-  }
-
-  private Behavior<Command> onLaunchFailed(LaunchFailed failed) {
-    getContext().getLog().error("server failed to start key={} reason={}", spec.key(), failed.reason());
-    goneReason = "could not be started: " + failed.reason();
-    phase = Phase.EXITED;
-    stash.unstashAll(this); // queued deliveries are refused and stop requests answered, with the reason above
-    return exited();
-  }
-
-  private Behavior<Command> onOpenSession(OpenSession open) {
-    if (phase != Phase.STARTING && phase != Phase.RUNNING && phase != Phase.RESTARTING) {
-      lifecycle.tell(new SessionRefused(open.sessionId()));
-      open.replyTo().tell(new OpenRejected("server '" + spec.key() + "' is stopping"));
-      return this;
-    }
+  private Behavior<Command> openSession(OpenSession open) {
     ActorRef<ClientSession.Command> session =
-        getContext().spawn(ClientSession.create(spec.key(), open.sessionId(), open.outbound(), sessionTimeouts),
-            // the full id is the client's credential for its session: it would show in every actor path logged
-            "session-" + open.sessionId().substring(0, Math.min(8, open.sessionId().length())) + "-" + (++sessionsSpawned));
+        getContext()
+            .spawn(
+                ClientSession.create(spec.key(), open.sessionId(), open.outbound(), sessionTimeouts),
+                // the full id is the client's credential for its session: it would show in every actor path logged
+                "session-"
+                    + open.sessionId().substring(0, Math.min(8, open.sessionId().length()))
+                    + "-"
+                    + (++sessionsSpawned));
     getContext().watchWith(session, new SessionEnded(open.sessionId()));
     sessions.put(open.sessionId(), new AttachedSession(session, open.outbound()));
     routing.sessionOpened(open.sessionId());
     lifecycle.tell(new SessionStarted(open.sessionId(), getContext().getSelf(), session));
+    // before the reply: the client learns its session id from it, so its next message comes after this one
+    open.first()
+        .ifPresent(first -> getContext().getSelf().tell(new DeliverFirst(open.sessionId(), first)));
     open.replyTo().tell(new SessionOpened(open.sessionId(), session));
-    open.first().ifPresent(first -> onDeliverFirst(new DeliverFirst(open.sessionId(), first)));
-    return this;
+    return Behaviors.same();
   }
 
-  private Behavior<Command> onDeliverFirst(DeliverFirst first) {
+  private Behavior<Command> refuseOpen(OpenSession open) {
+    lifecycle.tell(new SessionRefused(open.sessionId()));
+    open.replyTo().tell(new OpenRejected("server '" + spec.key() + "' is stopping"));
+    return Behaviors.same();
+  }
+
+  private void removeSession(String sessionId) {
+    lastActivityNanos = System.nanoTime();
+    sessions.remove(sessionId);
+    routing.sessionClosed(sessionId, outbox);
+  }
+
+  private Behavior<Command> sessionEnded(SessionEnded ended) {
+    removeSession(ended.sessionId());
+    if (!spec.shareProcess() && sessions.isEmpty()) {
+      releasePermit();
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> sessionEndedWaiting(SessionEnded ended) {
+    removeSession(ended.sessionId());
+    if (sessions.isEmpty()) {
+      releasePermit();
+      return Behaviors.stopped(); // a legacy session that never sent a request: no child to stop
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> sessionEndedRunning(SessionEnded ended) {
+    sessionEnded(ended);
+    if (!spec.shareProcess() && sessions.isEmpty()) {
+      stop.begin(StopMode.GRACEFUL, routing.inFlight());
+      return closeStdin(); // its only client is gone: nobody is waiting for answers
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> deliverWaiting(Deliver deliver) {
+    if (!sessions.containsKey(deliver.sessionId())) {
+      return notFound(deliver);
+    }
+    noteClientStep(deliver.sessionId(), deliver.message());
+    return launchFor(deliver, () -> reject(deliver, refusedStart()));
+  }
+
+  private Behavior<Command> deliverQueued(Deliver deliver) {
+    if (!sessions.containsKey(deliver.sessionId())) {
+      return notFound(deliver);
+    }
+    noteClientStep(deliver.sessionId(), deliver.message());
+    return stashOr(deliver, () -> reject(deliver, ServerErrors.tooManyQueued(spec.key())));
+  }
+
+  private Behavior<Command> deliverRunning(Deliver deliver) {
+    if (!sessions.containsKey(deliver.sessionId())) {
+      return notFound(deliver);
+    }
+    noteClientStep(deliver.sessionId(), deliver.message());
+    int max = settings.limits().maxInFlightPerSession();
+    if (deliver.message() instanceof JsonRpcMessage.Request
+        && routing.inFlightFor(deliver.sessionId()) >= max) {
+      return reject(deliver, ServerErrors.inFlightLimit(max));
+    }
+    lastActivityNanos = System.nanoTime();
+    return routing.fromClient(deliver.sessionId(), deliver.message(), outbox)
+            == SessionRouting.Outcome.ACCEPTED
+        ? accept(deliver)
+        : reject(deliver, ServerErrors.stdinFull(spec.key()));
+  }
+
+  /** Requests are refused once a stop has begun; notifications (a cancel, say) still reach the child. */
+  private Behavior<Command> deliverStopping(Deliver deliver) {
+    if (!sessions.containsKey(deliver.sessionId())) {
+      return notFound(deliver);
+    }
+    noteClientStep(deliver.sessionId(), deliver.message());
+    if (deliver.message() instanceof JsonRpcMessage.Request) {
+      return reject(deliver, ServerErrors.stopping(spec.key()));
+    }
+    return routing.fromClient(deliver.sessionId(), deliver.message(), outbox)
+            == SessionRouting.Outcome.ACCEPTED
+        ? accept(deliver)
+        : reject(deliver, ServerErrors.stdinFull(spec.key()));
+  }
+
+  private Behavior<Command> deliverFirstQueued(DeliverFirst first) {
     noteClientStep(first.sessionId(), first.message());
-    Optional<JsonRpcError> notLaunched = launchOnDemand();
-    if (notLaunched.isPresent()) {
-      refuseOnStream(first, notLaunched.get());
-      return this;
+    return stashOr(first, () -> refuseOnStream(first, ServerErrors.tooManyQueued(spec.key())));
+  }
+
+  private Behavior<Command> deliverFirstRunning(DeliverFirst first) {
+    noteClientStep(first.sessionId(), first.message());
+    if (sessions.containsKey(first.sessionId())
+        && routing.fromClient(first.sessionId(), first.message(), outbox)
+            != SessionRouting.Outcome.ACCEPTED) {
+      refuseOnStream(first, ServerErrors.stdinFull(spec.key()));
     }
-    if (queuing()) {
-      return stashOrReject(first, () -> refuseOnStream(first, tooManyQueued()));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> stashOr(Command command, Runnable reject) {
+    if (stash.isFull()) {
+      reject.run();
+    } else {
+      stash.stash(command);
     }
-    if (!sessions.containsKey(first.sessionId())) {
-      return this;
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> accept(Deliver deliver) {
+    deliver.replyTo().tell(Accepted.INSTANCE);
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> reject(Deliver deliver, JsonRpcError error) {
+    initializeNotTaken(deliver.sessionId(), deliver.message());
+    deliver.replyTo().tell(new Rejected(error));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> notFound(Deliver deliver) {
+    deliver.replyTo().tell(new SessionNotFound(deliver.sessionId()));
+    return Behaviors.same();
+  }
+
+  private void refuseOnStream(DeliverFirst first, JsonRpcError error) {
+    initializeNotTaken(first.sessionId(), first.message());
+    if (first.message() instanceof JsonRpcMessage.Request request) {
+      outbox.toSession(first.sessionId(), JsonRpcMessage.failure(request.id(), error));
     }
-    Optional<JsonRpcError> refusal = refusal(first.message() instanceof JsonRpcMessage.Request);
-    if (refusal.isPresent()) {
-      refuseOnStream(first, refusal.get());
-    } else if (routing.fromClient(first.sessionId(), first.message(), outbox) != SessionRouting.Outcome.ACCEPTED) {
-      refuseOnStream(first, stdinFull());
-    }
-    return this;
   }
 
   /** MCP lifecycle (basic/lifecycle): the client's initialize, then its notifications/initialized. */
@@ -416,7 +951,8 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     if (session != null && !session.ready()) {
       if (message instanceof JsonRpcMessage.Request r && "initialize".equals(r.method())) {
         session.initializeSent(r.id());
-      } else if (message instanceof JsonRpcMessage.Notification n && "notifications/initialized".equals(n.method())) {
+      } else if (message instanceof JsonRpcMessage.Notification n
+          && "notifications/initialized".equals(n.method())) {
         session.initializedReceived();
         readyIfComplete(sessionId, session);
       }
@@ -436,386 +972,57 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     }
   }
 
-  private void refuseOnStream(DeliverFirst first, JsonRpcError error) {
-    initializeNotTaken(first.sessionId(), first.message());
-    if (first.message() instanceof JsonRpcMessage.Request request) {
-      outbox.toSession(first.sessionId(), JsonRpcMessage.failure(request.id(), error));
-    }
-  }
+  // ------------------------------------------------------------------ timeouts
 
-  private Behavior<Command> onDeliver(Deliver deliver) {
-    if (!sessions.containsKey(deliver.sessionId())) {
-      deliver.replyTo().tell(new SessionNotFound(deliver.sessionId()));
-      return this;
-    }
-    noteClientStep(deliver.sessionId(), deliver.message());
-    Optional<JsonRpcError> notLaunched = launchOnDemand();
-    if (notLaunched.isPresent()) {
-      return reject(deliver, notLaunched.get());
-    }
-    if (queuing()) {
-      return stashOrReject(deliver, () -> reject(deliver, tooManyQueued()));
-    }
-    Optional<JsonRpcError> refusal = refusal(deliver.message() instanceof JsonRpcMessage.Request)
-        .or(() -> inFlightLimit(deliver.sessionId(), deliver.message()));
-    if (refusal.isPresent()) {
-      return reject(deliver, refusal.get());
-    }
-    lastActivityNanos = System.nanoTime();
-    SessionRouting.Outcome outcome = routing.fromClient(deliver.sessionId(), deliver.message(), outbox);
-    return outcome == SessionRouting.Outcome.ACCEPTED ? accept(deliver) : reject(deliver, stdinFull());
-  }
-
-  private Behavior<Command> accept(Deliver deliver) {
-    deliver.replyTo().tell(Accepted.INSTANCE);
-    return this;
-  }
-
-  private Behavior<Command> reject(Deliver deliver, JsonRpcError error) {
-    initializeNotTaken(deliver.sessionId(), deliver.message());
-    deliver.replyTo().tell(new Rejected(error));
-    return this;
-  }
-
-  private Behavior<Command> onCall(Call call) {
-    if (queuing()) {
-      return stashOrReject(call, () -> call.replyTo().tell(new CallFailed(CallFailure.UNAVAILABLE, tooManyQueued())));
-    }
-    Optional<JsonRpcError> refusal = refusal(true);
-    if (refusal.isPresent()) {
-      call.replyTo().tell(new CallFailed(phase == Phase.EXITED ? CallFailure.SERVER_GONE : CallFailure.UNAVAILABLE,
-          refusal.get()));
-      return this;
-    }
-    int maxCalls = settings.limits().maxSessionsPerKey();
-    if (directCalls.inFlight() >= maxCalls) {
-      // each REST call is a short session of its own, so it counts against the same bound
-      call.replyTo().tell(new CallFailed(CallFailure.UNAVAILABLE, new JsonRpcError(JsonRpcError.UNAVAILABLE,
-          "limit reached: " + maxCalls + " REST calls in flight for server '" + spec.key() + "', the maximum")));
-      return this;
-    }
-    lastActivityNanos = System.nanoTime();
-    boolean listingTools = "tools/list".equals(call.method()) && (call.params() == null || call.params().isEmpty());
-    if (listingTools && toolsCache != null) {
-      call.replyTo().tell(new CallResult(toolsCache));
-      return this;
-    }
-    String sessionId = directCalls.start(call.method(), call.params(), (id, outcome) -> {
-      timers.cancel(new CallTimedOut(id));
-      if (outcome.error() == null) {
-        if (listingTools) {
-          toolsCache = outcome.result();
-        }
-        call.replyTo().tell(new CallResult(outcome.result()));
-      } else {
-        call.replyTo().tell(new CallFailed(outcome.fromServer() ? CallFailure.SERVER_ERROR
-            : outcome.error().code() == JsonRpcError.TIMEOUT ? CallFailure.TIMEOUT
-            : outcome.error().code() == JsonRpcError.UNAVAILABLE ? CallFailure.UNAVAILABLE : CallFailure.SERVER_GONE,
-            outcome.error()));
-      }
-    }, routing, outbox);
-    if (sessionId == null) {
-      call.replyTo().tell(new CallFailed(CallFailure.UNAVAILABLE, stdinFull()));
-    } else {
-      timers.startSingleTimer(new CallTimedOut(sessionId), new CallTimedOut(sessionId), call.timeout());
-    }
-    return this;
-  }
-
-  private Behavior<Command> onDirectDelivery(DirectDelivery delivery) {
-    directCalls.deliver(delivery.sessionId(), delivery.message(), routing, outbox);
-    closeStdinIfDrained();
-    return this;
-  }
-
-  private Behavior<Command> onCallTimedOut(CallTimedOut timedOut) {
-    // closing the pseudo-session sends notifications/cancelled for the request to the child
-    directCalls.fail(timedOut.sessionId(), new JsonRpcError(JsonRpcError.TIMEOUT,
-        "server '" + spec.key() + "' did not answer within the call timeout"), routing, outbox);
-    closeStdinIfDrained();
-    return this;
-  }
-
-  private Behavior<Command> onGetStatus(GetStatus get) {
-    String status = switch (phase) {
-      case STARTING -> launchRequested ? "starting" : "waiting for a request";
-      case RUNNING -> "running";
-      case DRAINING -> "draining";
-      case CLOSING, EXITED -> "stopping";
-      case RESTARTING -> "restarting";
-    };
-    get.replyTo().tell(new Status(spec.key(), status, child == null ? -1 : child.pid(), sessions.size(),
-        routing.inFlight(), Optional.ofNullable(startedAt), restarts, spec.shareProcess(),
-        stderrTail.last(STDERR_LINES_IN_ERRORS)));
-    return this;
-  }
-
-  private Behavior<Command> stashOrReject(Command command, Runnable reject) {
-    if (stash.isFull()) {
-      reject.run();
-    } else {
-      stash.stash(command);
-    }
-    return this;
-  }
-
-  /** Why a message cannot be taken now, if it cannot: requests are refused once a stop has begun. */
-  private Optional<JsonRpcError> refusal(boolean isRequest) {
-    if (phase == Phase.EXITED && goneReason != null) {
-      return Optional.of(new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' " + goneReason));
-    }
-    if (phase != Phase.RUNNING && isRequest) {
-      return Optional.of(new JsonRpcError(JsonRpcError.UNAVAILABLE,
-          "server '" + spec.key() + "' is stopping and takes no new requests"));
-    }
-    return Optional.empty();
-  }
-
-  private Optional<JsonRpcError> inFlightLimit(String sessionId, JsonRpcMessage message) {
-    int max = settings.limits().maxInFlightPerSession();
-    if (message instanceof JsonRpcMessage.Request && routing.inFlightFor(sessionId) >= max) {
-      return Optional.of(new JsonRpcError(JsonRpcError.UNAVAILABLE, "limit reached: " + max
-          + " requests in flight for this session, the maximum"));
-    }
-    return Optional.empty();
-  }
-
-  private JsonRpcError stdinFull() {
-    return new JsonRpcError(JsonRpcError.UNAVAILABLE, "server '" + spec.key() + "' is busy: its stdin buffer is full, retry later");
-  }
-
-  private JsonRpcError tooManyQueued() {
-    return new JsonRpcError(JsonRpcError.UNAVAILABLE, "server '" + spec.key() + "' is still starting and has too many queued messages");
-  }
-
-  private Behavior<Command> onStop(Stop stop) {
-    if (phase == Phase.STARTING && !launchRequested) {
-      // no child was ever started: there is nothing to wait for
-      stopMode = stop.mode();
-      stopStartedAt = Instant.now();
-      stopWaiters.add(stop.replyTo());
-      return exited();
-    }
-    if (phase == Phase.STARTING) {
-      stash.stash(stop);
-      return this;
-    }
-    if (phase == Phase.RESTARTING) {
-      // nothing runs between a crash and its restart: the stop is immediate
-      stopMode = stop.mode();
-      stopStartedAt = Instant.now();
-      stopWaiters.add(stop.replyTo());
-      return exited();
-    }
-    if (phase == Phase.EXITED) {
-      stop.replyTo().tell(stopped());
-      return this;
-    }
-    stopWaiters.add(stop.replyTo());
-    if (stopMode == null || stop.mode() == StopMode.FORCE && stopMode == StopMode.GRACEFUL) {
-      if (stopMode == null) {
-        stopStartedAt = Instant.now();
-        inFlightAtStop = routing.inFlight();
-      }
-      stopMode = stop.mode();
-      getContext().getLog().info("server {} stop key={} pid={} in_flight={}",
-          stop.mode() == StopMode.FORCE ? "forced" : "graceful", spec.key(), child.pid(), routing.inFlight());
-    }
-    if (stop.mode() == StopMode.FORCE) {
-      failInFlight(new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' was force-stopped"));
-      child.signal(true);
-      child.closeStdin();
-      phase = Phase.CLOSING;
-    } else if (phase == Phase.RUNNING) {
-      phase = Phase.DRAINING;
-      timers.startSingleTimer(Timeout.DRAIN, settings.drainTimeout());
-      closeStdinIfDrained();
-    }
-    return this;
-  }
-
-  private Behavior<Command> onStdoutInit(StdoutInit init) {
-    init.ackTo().tell(StdoutAck.INSTANCE);
-    return this;
-  }
-
-  private Behavior<Command> onStdoutFrames(StdoutFrames read) {
-    if (read.generation() != restarts) {
-      read.ackTo().tell(StdoutAck.INSTANCE); // a crashed predecessor's last words: read, not routed
-      return this;
-    }
-    read.frames().forEach(this::onStdoutFrame);
-    read.ackTo().tell(StdoutAck.INSTANCE);
-    closeStdinIfDrained();
-    if (phase == Phase.RUNNING && !stash.isEmpty() && !routing.replaying()) {
-      return stash.unstashAll(this); // the replayed initialize was answered
-    }
-    return this;
-  }
-
-  private void onStdoutFrame(StdoutFrame frame) {
-    if (frame instanceof StdoutFrame.Message m) {
-      if (m.message() instanceof JsonRpcMessage.Notification n && "notifications/tools/list_changed".equals(n.method())) {
-        toolsCache = null;
-      }
-      if (!routing.fromChild(m.message(), outbox)) {
-        getContext().getLog().debug("key={} dropped a message with no recipient: {}", spec.key(), m.message());
-      }
-    } else if (frame instanceof StdoutFrame.Garbage g) {
-      getContext().getLog().warn("key={} skipped a stdout line that is not JSON-RPC ({}): {}", spec.key(), g.reason(), g.preview());
-    } else if (frame instanceof StdoutFrame.OverLimit o) {
-      getContext().getLog().warn("key={} skipped a stdout line: {}; request id {}", spec.key(), o.reason(), o.id());
-      if (o.id() != null) {
-        routing.fromChild(JsonRpcMessage.failure(o.id(), new JsonRpcError(JsonRpcError.INTERNAL_ERROR,
-            "the answer of server '" + spec.key() + "' was refused by the router: " + o.reason())), outbox);
-      }
-    } else if (frame instanceof StdoutFrame.Oversized o) {
-      getContext().getLog().warn("key={} skipped a stdout line of {} bytes, over the limit of {} bytes"
-          + " (mcprouter.stdio.max-line-bytes); request id {}",
-          spec.key(), o.length(), settings.maxLineBytes(), o.id());
-      if (o.id() != null) {
-        routing.fromChild(JsonRpcMessage.failure(o.id(), new JsonRpcError(JsonRpcError.INTERNAL_ERROR,
-            "the answer of server '" + spec.key() + "' was " + o.length() + " bytes, over the router's limit of "
-                + settings.maxLineBytes() + " bytes")), outbox);
-      }
-    }
-  }
-
-  private Behavior<Command> onStderrEnded(StderrEnded ended) {
-    if (ended.generation() != restarts) {
-      return this;
-    }
-    stderrEnded = true;
-    return exitCode != null && stdoutEnded && phase != Phase.EXITED ? exited() : this;
-  }
-
-  private Behavior<Command> onStdoutEnded(StdoutEnded ended) {
-    if (ended.generation() != restarts) {
-      return this;
-    }
-    stdoutEnded = true;
-    if (exitCode != null) {
-      return stderrEnded ? exited() : this;
-    }
-    if (phase == Phase.RUNNING || phase == Phase.DRAINING) {
-      // a server that closes stdout can no longer answer: end it rather than leave requests hanging
-      getContext().getLog().warn("key={} closed its stdout while running; stopping it", spec.key());
-      child.signal(true);
-      phase = Phase.CLOSING;
-    }
-    return this;
-  }
-
-  private Behavior<Command> onProcessExited(ProcessExited exited) {
-    if (exited.generation() != restarts) {
-      return this;
-    }
-    exitCode = exited.exitCode();
-    getContext().getLog().info("server exited key={} pid={} code={} in_flight={}", spec.key(), child.pid(),
-        exitCode, routing.inFlight());
-    // whatever the group left behind may hold the stdout pipe open; nothing of it is wanted now
-    child.signal(true);
-    // the error report names the exit code and the last stderr lines: wait for both pipes to drain
-    if (stdoutEnded && stderrEnded) {
-      return exited();
-    }
-    timers.startSingleTimer(Timeout.EXIT_DRAIN, settings.exitDrain());
-    return this;
-  }
-
-  private Behavior<Command> onTimeout(Timeout timeout) {
-    switch (timeout) {
-      case DRAIN -> {
-        if (phase == Phase.DRAINING) {
-          getContext().getLog().info("key={} drain timeout with {} requests in flight; closing stdin", spec.key(), routing.inFlight());
-          closeStdin();
-        }
-      }
-      case GRACE -> {
-        if (exitCode == null) {
-          getContext().getLog().info("key={} pid={} still running after stdin closed; sending SIGTERM", spec.key(), child.pid());
-          child.signal(false);
-          timers.startSingleTimer(Timeout.KILL, settings.killPeriod());
-        }
-      }
-      case KILL -> {
-        if (exitCode == null) {
-          getContext().getLog().warn("key={} pid={} ignored SIGTERM; sending SIGKILL", spec.key(), child.pid());
-          child.signal(true);
-        }
-      }
-      case EXIT_DRAIN -> {
-        if (phase != Phase.EXITED) {
-          return exited();
-        }
-      }
-      case SESSIONS_FLUSH -> {
-        return Behaviors.stopped();
-      }
-      case RESTART -> {
-        if (phase == Phase.RESTARTING) {
-          phase = Phase.STARTING;
-          startChild();
-        }
-      }
-    }
-    return this;
-  }
-
-  private Behavior<Command> onSessionEnded(SessionEnded ended) {
-    lastActivityNanos = System.nanoTime();
-    sessions.remove(ended.sessionId());
-    routing.sessionClosed(ended.sessionId(), outbox);
-    if (phase == Phase.EXITED) {
-      return sessions.isEmpty() ? Behaviors.stopped() : this;
-    }
-    if (!spec.shareProcess() && sessions.isEmpty()) {
-      releasePermit();
-      if (!launchRequested) {
-        return Behaviors.stopped(); // a legacy session that never sent a request: no child to stop
-      }
-    }
-    if (!spec.shareProcess() && sessions.isEmpty() && phase == Phase.RUNNING) {
-      stopMode = StopMode.GRACEFUL;
-      closeStdin(); // its only client is gone: nobody is waiting for answers
-    }
-    return this;
-  }
-
-  private Behavior<Command> onTick() {
-    if (phase != Phase.RUNNING && phase != Phase.DRAINING) {
-      return this;
-    }
+  /** Request and initialize timeouts; a behavior when one of them ends the child. */
+  private Optional<Behavior<Command>> checkTimeouts() {
     long now = System.nanoTime();
-    long requestLimit = spec.requestTimeout().orElse(settings.requestTimeout()).toNanos();
+    Duration requestLimit = spec.requestTimeout().orElse(settings.requestTimeout());
     for (SessionRouting.InFlight request : routing.inFlightRequests()) {
       long waited = now - request.sentAtNanos();
-      if ("initialize".equals(request.method()) && waited > settings.initializeTimeout().toNanos()) {
-        return initializeTimedOut();
+      boolean initialize = "initialize".equals(request.method());
+      if (initialize && waited > settings.initializeTimeout().toNanos()) {
+        return Optional.of(initializeTimedOut());
       }
-      if (!"initialize".equals(request.method()) && waited > requestLimit) {
-        timeOut(request);
+      if (!initialize && waited > requestLimit.toNanos()) {
+        timeOut(request, requestLimit);
       }
     }
+    return Optional.empty();
+  }
+
+  private Behavior<Command> idleCheck() {
     Duration idleLimit = spec.idleTimeout().orElse(settings.idleTimeout());
-    if (phase == Phase.RUNNING && spec.shareProcess() && !idleLimit.isZero() && sessions.isEmpty()
-        && routing.inFlight() == 0 && directCalls.inFlight() == 0 && now - lastActivityNanos > idleLimit.toNanos()) {
-      getContext().getLog().info("server idle key={} pid={} for {}; stopping it", spec.key(), child.pid(), idleLimit);
-      stopMode = StopMode.GRACEFUL;
-      stopStartedAt = Instant.now();
-      closeStdin();
+    if (spec.shareProcess()
+        && !idleLimit.isZero()
+        && sessions.isEmpty()
+        && routing.inFlight() == 0
+        && directCalls.inFlight() == 0
+        && System.nanoTime() - lastActivityNanos > idleLimit.toNanos()) {
+      getContext()
+          .getLog()
+          .info("server idle key={} pid={} for {}; stopping it", spec.key(), pid, idleLimit);
+      stop.begin(StopMode.GRACEFUL, 0);
+      return closeStdin();
     }
-    closeStdinIfDrained();
-    return this;
+    return Behaviors.same();
   }
 
   /** The client gets an error now; the child is told to stop working on it. */
-  private void timeOut(SessionRouting.InFlight request) {
-    Duration limit = spec.requestTimeout().orElse(settings.requestTimeout());
-    getContext().getLog().warn("key={} request {} ({}) unanswered after {}; cancelled", spec.key(),
-        request.childSideId(), request.method(), limit);
-    routing.fromChild(JsonRpcMessage.failure(request.childSideId(), new JsonRpcError(JsonRpcError.TIMEOUT,
-        "server '" + spec.key() + "' did not answer " + request.method() + " within " + limit.toMillis() + " ms")), outbox);
+  private void timeOut(SessionRouting.InFlight request, Duration limit) {
+    getContext()
+        .getLog()
+        .warn(
+            "key={} request {} ({}) unanswered after {}; cancelled",
+            spec.key(),
+            request.childSideId(),
+            request.method(),
+            limit);
+    routing.fromChild(
+        JsonRpcMessage.failure(
+            request.childSideId(),
+            ServerErrors.requestTimeout(spec.key(), request.method(), limit.toMillis())),
+        outbox);
     ObjectNode params = JsonNodeFactory.instance.objectNode();
     params.set("requestId", request.childSideId());
     params.put("reason", "mcprouter request timeout");
@@ -823,146 +1030,163 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   }
 
   private Behavior<Command> initializeTimedOut() {
-    goneReason = "did not answer initialize within " + settings.initializeTimeout().toMillis() + " ms";
-    getContext().getLog().error("server failed to start key={} pid={} reason={}", spec.key(), child.pid(), goneReason);
-    stopMode = StopMode.FORCE;
-    failInFlight(new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' " + goneReason, diagnostics()));
-    child.signal(true);
-    child.closeStdin();
-    phase = Phase.CLOSING;
-    return this;
+    goneReason =
+        "did not answer initialize within " + settings.initializeTimeout().toMillis() + " ms";
+    getContext()
+        .getLog()
+        .error("server failed to start key={} pid={} reason={}", spec.key(), pid, goneReason);
+    stop.begin(StopMode.FORCE, routing.inFlight());
+    failInFlight(goneError());
+    child.tell(new ChildProcess.Terminate(ChildProcess.Termination.NOW));
+    return closing();
   }
 
-  /** The child is gone: fail what is in flight, close every session, stop when they have flushed. */
-  private Behavior<Command> exited() {
-    if (phase != Phase.RESTARTING && stopMode == null && goneReason == null && spec.shareProcess() && !sessions.isEmpty()) {
-      Behavior<Command> restarting = restartAfterCrash();
-      if (restarting != null) {
-        return restarting;
+  // ------------------------------------------------------------------ REST calls
+
+  private Behavior<Command> call(Call call) {
+    int maxCalls = settings.limits().maxSessionsPerKey();
+    if (directCalls.inFlight() >= maxCalls) {
+      // each REST call is a short session of its own, so it counts against the same bound
+      return callFailed(call, CallFailure.UNAVAILABLE, ServerErrors.restCallLimit(spec.key(), maxCalls));
+    }
+    lastActivityNanos = System.nanoTime();
+    boolean listingTools =
+        "tools/list".equals(call.method()) && (call.params() == null || call.params().isEmpty());
+    if (listingTools && toolsCache != null) {
+      call.replyTo().tell(new CallResult(toolsCache));
+      return Behaviors.same();
+    }
+    String sessionId =
+        directCalls.start(
+            call.method(),
+            call.params(),
+            (id, outcome) -> {
+              timers.cancel(new CallTimedOut(id));
+              if (outcome.error() == null) {
+                if (listingTools) {
+                  toolsCache = outcome.result();
+                }
+                call.replyTo().tell(new CallResult(outcome.result()));
+              } else {
+                call.replyTo().tell(new CallFailed(failureKind(outcome), outcome.error()));
+              }
+            },
+            routing,
+            outbox);
+    if (sessionId == null) {
+      return callFailed(call, CallFailure.UNAVAILABLE, ServerErrors.stdinFull(spec.key()));
+    }
+    timers.startSingleTimer(new CallTimedOut(sessionId), new CallTimedOut(sessionId), call.timeout());
+    return Behaviors.same();
+  }
+
+  private static CallFailure failureKind(DirectCalls.Outcome outcome) {
+    if (outcome.fromServer()) {
+      return CallFailure.SERVER_ERROR;
+    }
+    int code = outcome.error().code();
+    return code == JsonRpcError.TIMEOUT
+        ? CallFailure.TIMEOUT
+        : code == JsonRpcError.UNAVAILABLE ? CallFailure.UNAVAILABLE : CallFailure.SERVER_GONE;
+  }
+
+  private Behavior<Command> callFailed(Call call, CallFailure kind, JsonRpcError error) {
+    call.replyTo().tell(new CallFailed(kind, error));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> directDelivery(DirectDelivery delivery) {
+    directCalls.deliver(delivery.sessionId(), delivery.message(), routing, outbox);
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> callTimedOut(CallTimedOut timedOut) {
+    // closing the pseudo-session sends notifications/cancelled for the request to the child
+    directCalls.fail(timedOut.sessionId(), ServerErrors.callTimeout(spec.key()), routing, outbox);
+    return Behaviors.same();
+  }
+
+  // ------------------------------------------------------------------ status and stdout
+
+  private Behavior<Command> onGetStatus(GetStatus get) {
+    get.replyTo()
+        .tell(
+            new Status(
+                spec.key(),
+                status,
+                childGone ? -1 : pid,
+                sessions.size(),
+                routing.inFlight(),
+                Optional.ofNullable(startedAt),
+                restarts,
+                spec.shareProcess(),
+                stderrTail.last(STDERR_LINES_IN_ERRORS)));
+    return Behaviors.same();
+  }
+
+  private void routeFrames(StdoutFrames read) {
+    if (read.generation() == generation) {
+      read.frames().forEach(this::onStdoutFrame);
+    } // else a crashed predecessor's last words: read, not routed
+    read.ackTo().tell(StdoutAck.INSTANCE);
+  }
+
+  private void onStdoutFrame(StdoutFrame frame) {
+    if (frame instanceof StdoutFrame.Message m) {
+      if (m.message() instanceof JsonRpcMessage.Notification n
+          && "notifications/tools/list_changed".equals(n.method())) {
+        toolsCache = null;
       }
-    }
-    phase = Phase.EXITED;
-    timers.cancelAll();
-    releasePermit();
-    boolean failed = goneReason != null || stopMode == null;
-    if (goneReason == null) {
-      goneReason = stopMode == StopMode.FORCE ? "was force-stopped"
-          : stopMode == StopMode.GRACEFUL ? "was stopped" : "exited with code " + exitCode;
-    }
-    JsonRpcError gone = new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' " + goneReason, diagnostics());
-    lifecycle.tell(new ChildGone(getContext().getSelf(), failed, gone));
-    failInFlight(gone);
-    if (!stash.isEmpty()) {
-      stash.unstashAll(this); // messages held for a restart that will not come: refused as the phase says
-    }
-    stopWaiters.forEach(waiter -> waiter.tell(stopped()));
-    stopWaiters.clear();
-    sessions.values().forEach(session -> session.actor().tell(new ClientSession.Close("server " + goneReason)));
-    if (sessions.isEmpty()) {
-      return Behaviors.stopped();
-    }
-    timers.startSingleTimer(Timeout.SESSIONS_FLUSH, SESSIONS_FLUSH_LIMIT);
-    return this;
-  }
-
-  /**
-   * A shared child with sessions crashed: fail what was in flight, keep the sessions, and start a new
-   * child after a backoff (the Multiplexer replays initialize to it). Null when this is a crash loop.
-   */
-  private Behavior<Command> restartAfterCrash() {
-    String reason = "exited with code " + exitCode;
-    ObjectNode details = diagnostics();
-    failInFlight(new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' " + reason, details));
-    RestartPolicy.Decision decision = restartPolicy.crashed(System.nanoTime());
-    if (decision.crashLoop()) {
-      goneReason = "is crash-looping (" + decision.crashesInWindow() + " crashes within "
-          + restartPolicy.window().toSeconds() + " s; last " + reason + ")";
-      getContext().getLog().error("server failed key={} reason={}", spec.key(), goneReason);
-      lifecycle.tell(new KeyFailed(spec.key(), Instant.now().plus(restartPolicy.window()),
-          new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + spec.key() + "' " + goneReason, details)));
-      return null;
-    }
-    restarts++;
-    getContext().getLog().warn("server crashed key={} pid={} {}; restart {} in {} ms with {} sessions kept", spec.key(),
-        child.pid(), reason, restarts, decision.backoff().toMillis(), sessions.size());
-    timers.cancelAll();
-    phase = Phase.RESTARTING;
-    exitCode = null;
-    stdoutEnded = false;
-    stderrEnded = false;
-    timers.startSingleTimer(Timeout.RESTART, decision.backoff());
-    return this;
-  }
-
-  private Stopped stopped() {
-    int failed = Math.min(failedAtStop, inFlightAtStop);
-    return new Stopped(spec.key(), child == null ? -1 : child.pid(), Optional.ofNullable(exitCode),
-        stopMode == null ? StopMode.GRACEFUL : stopMode, inFlightAtStop - failed, failed,
-        stopStartedAt == null ? Duration.ZERO : Duration.between(stopStartedAt, Instant.now()));
-  }
-
-  private void failInFlight(JsonRpcError error) {
-    List<JsonNode> ids = routing.inFlightIds();
-    if (stopMode != null) {
-      failedAtStop += ids.size();
-    }
-    ids.forEach(id -> routing.fromChild(JsonRpcMessage.failure(id, error), outbox));
-    directCalls.failAll(error, routing, outbox);
-  }
-
-  private ObjectNode diagnostics() {
-    ObjectNode data = JsonNodeFactory.instance.objectNode();
-    data.put("serverKey", spec.key());
-    if (exitCode != null) {
-      data.put("exitCode", exitCode);
-    }
-    if (spec.exposeStderr()) {
-      // a child's stderr may carry any user's data: clients see it only where the operator opted in
-      ArrayNode stderr = data.putArray("stderr");
-      stderrTail.last(STDERR_LINES_IN_ERRORS).forEach(stderr::add);
-    }
-    return data;
-  }
-
-  private void closeStdinIfDrained() {
-    if (phase == Phase.DRAINING && routing.inFlight() == 0) {
-      closeStdin();
+      if (!routing.fromChild(m.message(), outbox)) {
+        getContext()
+            .getLog()
+            .debug("key={} dropped a message with no recipient: {}", spec.key(), m.message());
+      }
+    } else if (frame instanceof StdoutFrame.Garbage g) {
+      getContext()
+          .getLog()
+          .warn(
+              "key={} skipped a stdout line that is not JSON-RPC ({}): {}",
+              spec.key(),
+              g.reason(),
+              g.preview());
+    } else if (frame instanceof StdoutFrame.OverLimit o) {
+      getContext()
+          .getLog()
+          .warn("key={} skipped a stdout line: {}; request id {}", spec.key(), o.reason(), o.id());
+      answerSkipped(o.id(), "was refused by the router: " + o.reason());
+    } else if (frame instanceof StdoutFrame.Oversized o) {
+      getContext()
+          .getLog()
+          .warn(
+              "key={} skipped a stdout line of {} bytes, over the limit of {} bytes"
+                  + " (mcprouter.stdio.max-line-bytes); request id {}",
+              spec.key(),
+              o.length(),
+              settings.maxLineBytes(),
+              o.id());
+      answerSkipped(
+          o.id(),
+          "was " + o.length() + " bytes, over the router's limit of " + settings.maxLineBytes() + " bytes");
     }
   }
 
-  /** MCP stdio shutdown: EOF on stdin first, signals only if the server does not exit by itself. */
-  private void closeStdin() {
-    phase = Phase.CLOSING;
-    timers.cancel(Timeout.DRAIN);
-    child.closeStdin();
-    timers.startSingleTimer(Timeout.GRACE, settings.gracePeriod());
-  }
-
-  private Behavior<Command> releaseAll() {
-    releasePermit();
-    return releaseProcess();
-  }
-
-  private Behavior<Command> releaseProcess() {
-    if (child != null) {
-      child.release();
+  /** A skipped line that was an answer: its request gets an error instead of waiting for ever. */
+  private void answerSkipped(JsonNode id, String what) {
+    if (id != null) {
+      routing.fromChild(
+          JsonRpcMessage.failure(
+              id,
+              new JsonRpcError(
+                  JsonRpcError.INTERNAL_ERROR, "the answer of server '" + spec.key() + "' " + what)),
+          outbox);
     }
-    return this;
   }
-
-  private static String rootMessage(Throwable failure) {
-    Throwable t = failure;
-    while (t.getCause() != null) {
-      t = t.getCause();
-    }
-    return String.valueOf(t.getMessage());
-  }
-
 
   private final class ToChildAndSessions implements SessionRouting.Outbox {
     @Override
     public boolean toChild(JsonRpcMessage message) {
-      return child != null && phase != Phase.EXITED && child.send(message);
+      return stdin != null && stdin.offer(message);
     }
 
     @Override
