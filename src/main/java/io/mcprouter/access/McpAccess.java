@@ -1,9 +1,5 @@
 package io.mcprouter.access;
 
-import io.mcprouter.http.KnownKeys;
-
-import io.mcprouter.http.ErrorHandling;
-
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.path;
@@ -13,9 +9,11 @@ import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.model.headers.RawHeader;
 import akka.http.javadsl.server.Route;
-import io.mcprouter.api.ApiDirectives;
 import io.mcprouter.config.AccessKey;
 import io.mcprouter.config.RouterConfig;
+import io.mcprouter.http.BearerToken;
+import io.mcprouter.http.ErrorHandling;
+import io.mcprouter.http.KnownKeys;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import java.util.Optional;
 import java.util.Set;
@@ -91,7 +89,7 @@ public final class McpAccess {
           .map(key -> inner.apply(Credentials.Caller.of(key).displayName()))
           .orElseGet(() -> complete(NO_CREDENTIAL));
     }
-    return ApiDirectives.bearer(token -> token.flatMap(credentials::identify)
+    return BearerToken.bearer(token -> token.flatMap(credentials::identify)
         .map(caller -> inner.apply(caller.displayName()))
         .orElseGet(() -> complete(NO_CREDENTIAL)));
   }
@@ -110,7 +108,7 @@ public final class McpAccess {
     if (second.isPresent()) {
       return complete(NO_CREDENTIAL);
     }
-    return ApiDirectives.bearer(token -> token.flatMap(credentials::identify)
+    return BearerToken.bearer(token -> token.flatMap(credentials::identify)
         .map(caller -> authorized(caller, first, Optional.empty(), inner))
         .orElseGet(() -> complete(NO_CREDENTIAL)));
   }

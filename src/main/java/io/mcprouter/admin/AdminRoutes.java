@@ -6,10 +6,10 @@ import static akka.http.javadsl.server.Directives.optionalAttribute;
 import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathPrefix;
 import static akka.http.javadsl.server.Directives.post;
-import static io.mcprouter.api.ApiDirectives.bearer;
 import static io.mcprouter.api.ApiDirectives.clientInfo;
 import static io.mcprouter.api.ApiDirectives.jsonObjectBody;
 import static io.mcprouter.api.ApiDirectives.render;
+import static io.mcprouter.http.BearerToken.bearer;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.http.ApiResult;
 import io.mcprouter.access.Credentials;
+import io.mcprouter.api.ControlAnswers;
 import io.mcprouter.control.ServerControl;
 import io.mcprouter.control.StopRequest;
 import io.mcprouter.config.RouterConfig;
@@ -60,7 +61,8 @@ public final class AdminRoutes {
   public Route routes() {
     return pathPrefix("admin", () -> admin(() -> clientInfo(settings.json(), concat(
         path("list-clients", () -> get(this::listClients)),
-        path("list-running-servers", () -> get(() -> render(control.listRunning()))),
+        path("list-running-servers", () -> get(() -> render(control.listRunning()
+            .thenApply(listing -> ControlAnswers.listing(listing, true))))),
         path("stop-server", () -> post(this::stopServer))))));
   }
 
@@ -107,7 +109,7 @@ public final class AdminRoutes {
         .map(problem -> render(ApiResult.error(StatusCodes.BAD_REQUEST, problem)))
         .orElseGet(() -> {
           StopRequest stop = StopRequest.from(body);
-          return render(control.stop(stop.key(), stop.force()));
+          return render(control.stop(stop.key(), stop.force()).thenApply(ControlAnswers::stop));
         }));
   }
 }

@@ -9,6 +9,7 @@ import static akka.http.javadsl.server.Directives.entity;
 import static akka.http.javadsl.server.Directives.onSuccess;
 import static akka.http.javadsl.server.Directives.optionalHeaderValueByName;
 import static akka.http.javadsl.server.Directives.withSizeLimit;
+import static io.mcprouter.http.BearerToken.bearer;
 
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
@@ -18,7 +19,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.mcprouter.jsonrpc.JsonLimits;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
-import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
@@ -28,14 +28,6 @@ import java.util.function.Function;
 public final class ApiDirectives {
 
   private ApiDirectives() {}
-
-  /** The bearer token of the request, if it has one. */
-  public static Route bearer(Function<Optional<String>, Route> inner) {
-    return optionalHeaderValueByName("Authorization", header -> inner.apply(header
-        .filter(value -> value.regionMatches(true, 0, "Bearer ", 0, 7))
-        .map(value -> value.substring(7).trim())
-        .filter(token -> !token.isEmpty())));
-  }
 
   /** A caller authorized by {@code credentials}, else 401 with the auth envelope. */
   public static Route caller(Credentials credentials, Function<Credentials.Caller, Route> inner) {

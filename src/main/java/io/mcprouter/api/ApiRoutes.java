@@ -1,15 +1,5 @@
 package io.mcprouter.api;
 
-import io.mcprouter.control.StopRequest;
-
-import io.mcprouter.control.LocalServerControl;
-
-import io.mcprouter.control.ServerControl;
-
-import io.mcprouter.access.Credentials;
-
-import io.mcprouter.http.ApiResult;
-
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.get;
@@ -31,9 +21,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcprouter.access.Credentials;
 import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.ServerSpec;
+import io.mcprouter.control.RunningServer;
+import io.mcprouter.control.ServerControl;
+import io.mcprouter.control.ServerListing;
+import io.mcprouter.control.StopRequest;
+import io.mcprouter.http.ApiResult;
 import io.mcprouter.server.ServerInstance;
 import io.mcprouter.server.ServerRegistry;
 import java.util.HashSet;
@@ -162,9 +158,12 @@ public final class ApiRoutes {
     int pageNumber = page.asInt(1);
     int pageSize = limit.asInt(DEFAULT_PAGE_SIZE);
     List<ServerSpec> visible = config.servers().values().stream().filter(spec -> caller.mayUse(spec.key())).toList();
-    return render(control.listRunning().thenApplyAsync(running -> {
+    return render(control.listRunning().thenApply(listing -> {
+      // without the list (a proxy that does not answer) every server is shown as not running
       Set<String> runningKeys = new HashSet<>();
-      running.data().path("servers").forEach(s -> runningKeys.add(s.path("server_key").asText()));
+      if (listing instanceof ServerListing.Running running) {
+        running.servers().forEach(server -> runningKeys.add(server.key()));
+      }
       ObjectNode data = JsonNodeFactory.instance.objectNode();
       ArrayNode servers = data.putArray("servers");
       visible.stream().skip((long) (pageNumber - 1) * pageSize).limit(pageSize).forEach(spec -> {
@@ -178,24 +177,18 @@ public final class ApiRoutes {
       data.put("limit", pageSize);
       data.put("total", visible.size());
       return ApiResult.ok("ok", data);
-    }, system.executionContext()));
+    }));
   }
 
   private Route listRunning(Credentials.Caller caller, JsonNode body) {
-    return render(control.listRunning().thenApplyAsync(result -> {
-      if (caller.isAdmin() || !result.data().has("servers")) {
-        return result;
+    return render(control.listRunning().thenApply(listing -> {
+      if (caller.isAdmin() || !(listing instanceof ServerListing.Running running)) {
+        return ControlAnswers.listing(listing, true);
       }
-      ObjectNode data = JsonNodeFactory.instance.objectNode();
-      ArrayNode mine = data.putArray("servers");
-      result.data().path("servers").forEach(s -> {
-        if (caller.mayUse(s.path("server_key").asText())) {
-          // a shared child's stderr may hold another user's data
-          mine.add(((ObjectNode) s.deepCopy()).without(LocalServerControl.STDERR_FIELD));
-        }
-      });
-      return new ApiResult(result.status(), result.code(), mine.size() + " running", data);
-    }, system.executionContext()));
+      List<RunningServer> mine = running.servers().stream().filter(server -> caller.mayUse(server.key())).toList();
+      // a shared child's stderr may hold another user's data
+      return ControlAnswers.listing(new ServerListing.Running(mine), false);
+    }));
   }
 
   private Route stopServer(Credentials.Caller caller, JsonNode body) {
@@ -219,7 +212,7 @@ public final class ApiRoutes {
       return render(ApiResult.error(StatusCodes.NOT_FOUND, "unknown server key '" + stop.key() + "'"));
     }
     log.info("stop-server key={} force={} by={}", stop.key(), stop.force(), caller.displayName());
-    return render(control.stop(stop.key(), stop.force()));
+    return render(control.stop(stop.key(), stop.force()).thenApply(ControlAnswers::stop));
   }
 
   /** {@code GET /health}: the process is up and serving HTTP. */

@@ -1,17 +1,15 @@
 package io.mcprouter.control;
 
-import io.mcprouter.http.ApiResult;
-
 import java.util.concurrent.CompletionStage;
 
 /**
  * Operator actions on running MCP servers. Local when the servers run in this JVM ({@code proxy},
  * {@code serve}); remote, through the proxy's /admin endpoints, when {@code api} runs on its own.
+ * The answers are records; /v1 and /admin render them (api/ControlAnswers).
  */
 public interface ServerControl {
 
-  /** {@code data.servers}: one entry per running child. */
-  CompletionStage<ApiResult> listRunning();
+  CompletionStage<ServerListing> listRunning();
 
-  CompletionStage<ApiResult> stop(String key, boolean force);
+  CompletionStage<StopOutcome> stop(String key, boolean force);
 }
