@@ -1,5 +1,6 @@
 package io.mcprouter.api;
 
+import io.mcprouter.server.ApiCall;
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.get;
@@ -128,14 +129,14 @@ public final class ApiRoutes {
   }
 
   private Route call(String key, String method, JsonNode params) {
-    CompletionStage<ServerInstance.CallReply> reply = AskPattern.ask(registry,
+    CompletionStage<ApiCall.CallReply> reply = AskPattern.ask(registry,
         replyTo -> new ServerRegistry.Call(key, method, params, settings.callTimeout(), replyTo),
         settings.callTimeout().plus(settings.askTimeout()), system.scheduler());
     return render(reply.thenApplyAsync(answer -> {
-      if (answer instanceof ServerInstance.CallResult result) {
+      if (answer instanceof ApiCall.CallResult result) {
         return ApiResult.ok("ok", result.result());
       }
-      ServerInstance.CallFailed failed = (ServerInstance.CallFailed) answer;
+      ApiCall.CallFailed failed = (ApiCall.CallFailed) answer;
       StatusCode status = switch (failed.kind()) {
         case SERVER_ERROR, SERVER_GONE -> StatusCodes.BAD_GATEWAY;
         case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;

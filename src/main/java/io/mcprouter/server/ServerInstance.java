@@ -70,11 +70,18 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   public record Deliver(String sessionId, JsonRpcMessage message, ActorRef<DeliverReply> replyTo)
       implements Command {}
 
-  /** One request made by the router itself (REST API). */
-  public record Call(String method, JsonNode params, Duration timeout, ActorRef<CallReply> replyTo)
-      implements Command {}
-
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+  /**
+   * The child's tool list as a REST call last fetched it, if no {@code tools/list_changed} came since:
+   * REST callers list tools often, and the list changes rarely.
+   */
+  public record GetCachedTools(ActorRef<CachedTools> replyTo) implements Command {}
+
+  /** {@code version} counts list changes: a list fetched before a change is not kept after it. */
+  public record CachedTools(Optional<JsonNode> tools, long version) {}
+
+  public record CacheTools(JsonNode tools, long version) implements Command {}
 
   public enum StopMode {
     GRACEFUL,
@@ -113,10 +120,6 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
 
   private record SessionEnded(String sessionId) implements Command {}
 
-  private record DirectDelivery(String sessionId, JsonRpcMessage message) implements Command {}
-
-  private record CallTimedOut(String sessionId) implements Command {}
-
   /** The message that opened a session; a refusal is answered on the session's own stream. */
   private record DeliverFirst(String sessionId, JsonRpcMessage message) implements Command {}
 
@@ -139,20 +142,6 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   public record Rejected(JsonRpcError error) implements DeliverReply {}
 
   public record SessionNotFound(String sessionId) implements DeliverReply {}
-
-  public sealed interface CallReply {}
-
-  public record CallResult(JsonNode result) implements CallReply {}
-
-  /** {@code kind} says who failed: the MCP server answered an error, or the router could not get an answer. */
-  public record CallFailed(CallFailure kind, JsonRpcError error) implements CallReply {}
-
-  public enum CallFailure {
-    SERVER_ERROR,
-    SERVER_GONE,
-    UNAVAILABLE,
-    TIMEOUT
-  }
 
   /** What a stop did: who it stopped and what became of the requests in flight when it began. */
   public record Stopped(
@@ -253,7 +242,6 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   private final TimerScheduler<Command> timers;
   private final SessionRouting routing;
   private final SessionRouting.Outbox outbox = new ToChildAndSessions();
-  private final DirectCalls directCalls = new DirectCalls();
   private final Map<String, AttachedSession> sessions = new HashMap<>();
   private final StopProgress stop = new StopProgress();
   private final StderrTail stderrTail;
@@ -272,8 +260,9 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   /** An exit reported before the stdout sink delivered the child's last frames: handled after them. */
   private ChildProcess.Exited pendingExit;
   private boolean childGone;
-  private JsonNode toolsCache;
   private String goneReason;
+  private JsonNode toolsCache;
+  private long toolsVersion;
   private long lastActivityNanos = System.nanoTime();
   private int restarts;
   private long sessionsSpawned;
@@ -336,7 +325,6 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
               noteClientStep(first.sessionId(), first.message());
               return launchFor(first, () -> refuseOnStream(first, refusedStart()));
             })
-        .onMessage(Call.class, call -> launchFor(call, () -> callFailed(call, CallFailure.UNAVAILABLE, refusedStart())))
         .onMessage(Stop.class, this::stopWithoutChild)
         .onMessage(SessionEnded.class, this::sessionEndedWaiting));
   }
@@ -348,7 +336,6 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
         .onMessage(OpenSession.class, this::openSession)
         .onMessage(Deliver.class, this::deliverQueued)
         .onMessage(DeliverFirst.class, this::deliverFirstQueued)
-        .onMessage(Call.class, call -> stashOr(call, () -> callFailed(call, CallFailure.UNAVAILABLE, ServerErrors.tooManyQueued(spec.key()))))
         .onMessage(Stop.class, stopCommand -> stashOr(stopCommand, () -> {}))
         .onMessage(SessionEnded.class, this::sessionEnded));
   }
@@ -360,7 +347,6 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
         .onMessage(OpenSession.class, this::openSession)
         .onMessage(Deliver.class, this::deliverQueued)
         .onMessage(DeliverFirst.class, this::deliverFirstQueued)
-        .onMessage(Call.class, call -> stashOr(call, () -> callFailed(call, CallFailure.UNAVAILABLE, ServerErrors.tooManyQueued(spec.key()))))
         .onMessage(Stop.class, stopCommand -> stashOr(stopCommand, () -> {}))
         .onMessage(StdoutFrames.class, read -> {
           routeFrames(read);
@@ -377,15 +363,12 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
         .onMessage(OpenSession.class, this::openSession)
         .onMessage(Deliver.class, this::deliverRunning)
         .onMessage(DeliverFirst.class, this::deliverFirstRunning)
-        .onMessage(Call.class, this::call)
         .onMessage(Stop.class, this::stopRunning)
         .onMessage(StdoutFrames.class, read -> {
           routeFrames(read);
           return Behaviors.same();
         })
         .onMessageEquals(Tick.INSTANCE, () -> checkTimeouts().orElseGet(this::idleCheck))
-        .onMessage(DirectDelivery.class, this::directDelivery)
-        .onMessage(CallTimedOut.class, this::callTimedOut)
         .onMessage(SessionEnded.class, this::sessionEndedRunning));
   }
 
@@ -402,14 +385,6 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
           getContext().getLog().info("key={} drain timeout with {} requests in flight; closing stdin", spec.key(), routing.inFlight());
           return closeStdin();
         })
-        .onMessage(DirectDelivery.class, delivery -> {
-          directDelivery(delivery);
-          return closeStdinIfDrained();
-        })
-        .onMessage(CallTimedOut.class, timedOut -> {
-          callTimedOut(timedOut);
-          return closeStdinIfDrained();
-        })
         .onMessage(SessionEnded.class, this::sessionEnded));
   }
 
@@ -421,8 +396,6 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
           routeFrames(read);
           return Behaviors.same();
         })
-        .onMessage(DirectDelivery.class, this::directDelivery)
-        .onMessage(CallTimedOut.class, this::callTimedOut)
         .onMessage(SessionEnded.class, this::sessionEnded));
   }
 
@@ -433,7 +406,6 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
         .onMessage(OpenSession.class, this::openSession)
         .onMessage(Deliver.class, this::deliverQueued)
         .onMessage(DeliverFirst.class, this::deliverFirstQueued)
-        .onMessage(Call.class, call -> stashOr(call, () -> callFailed(call, CallFailure.UNAVAILABLE, ServerErrors.tooManyQueued(spec.key()))))
         .onMessage(Stop.class, this::stopWithoutChild) // nothing runs between a crash and its restart
         .onMessageEquals(Timeout.RESTART, this::launch)
         .onMessage(SessionEnded.class, this::sessionEnded));
@@ -451,7 +423,6 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
           refuseOnStream(first, goneError());
           return Behaviors.same();
         })
-        .onMessage(Call.class, call -> callFailed(call, CallFailure.SERVER_GONE, goneError()))
         .onMessage(Stop.class, stopCommand -> {
           stopCommand.replyTo().tell(stopReport());
           return Behaviors.same();
@@ -472,7 +443,6 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
           refuseOnStream(first, ServerErrors.stopping(spec.key()));
           return Behaviors.same();
         })
-        .onMessage(Call.class, call -> callFailed(call, CallFailure.UNAVAILABLE, ServerErrors.stopping(spec.key())))
         .onMessage(Stop.class, this::stopAgain);
   }
 
@@ -480,6 +450,16 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   private Receive<Command> withCommon(ReceiveBuilder<Command> phase) {
     return phase
         .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessage(GetCachedTools.class, get -> {
+          get.replyTo().tell(new CachedTools(Optional.ofNullable(toolsCache), toolsVersion));
+          return Behaviors.same();
+        })
+        .onMessage(CacheTools.class, cache -> {
+          if (cache.version() == toolsVersion) {
+            toolsCache = cache.tools();
+          }
+          return Behaviors.same();
+        })
         .onMessage(FromChild.class, this::onFromChild)
         .onMessage(ChildStopped.class, this::onChildStopped)
         .onMessage(StdoutInit.class, init -> {
@@ -493,8 +473,6 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
         .onMessage(StdoutEnded.class, this::onStdoutEnded)
         .onMessageEquals(Tick.INSTANCE, Behaviors::same)
         .onMessage(Timeout.class, timeout -> Behaviors.same())
-        .onMessage(DirectDelivery.class, delivery -> Behaviors.same())
-        .onMessage(CallTimedOut.class, timedOut -> Behaviors.same())
         .onSignal(PostStop.class, this::onEnd)
         .onSignal(PreRestart.class, this::onEnd)
         .build();
@@ -773,7 +751,6 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     List<JsonNode> ids = routing.inFlightIds();
     stop.failed(ids.size());
     ids.forEach(id -> routing.fromChild(JsonRpcMessage.failure(id, error), outbox));
-    directCalls.failAll(error, routing, outbox);
   }
 
   private void releasePermit() {
@@ -997,7 +974,6 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
         && !idleLimit.isZero()
         && sessions.isEmpty()
         && routing.inFlight() == 0
-        && directCalls.inFlight() == 0
         && System.nanoTime() - lastActivityNanos > idleLimit.toNanos()) {
       getContext()
           .getLog()
@@ -1041,71 +1017,6 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     return closing();
   }
 
-  // ------------------------------------------------------------------ REST calls
-
-  private Behavior<Command> call(Call call) {
-    int maxCalls = settings.limits().maxSessionsPerKey();
-    if (directCalls.inFlight() >= maxCalls) {
-      // each REST call is a short session of its own, so it counts against the same bound
-      return callFailed(call, CallFailure.UNAVAILABLE, ServerErrors.restCallLimit(spec.key(), maxCalls));
-    }
-    lastActivityNanos = System.nanoTime();
-    boolean listingTools =
-        "tools/list".equals(call.method()) && (call.params() == null || call.params().isEmpty());
-    if (listingTools && toolsCache != null) {
-      call.replyTo().tell(new CallResult(toolsCache));
-      return Behaviors.same();
-    }
-    String sessionId =
-        directCalls.start(
-            call.method(),
-            call.params(),
-            (id, outcome) -> {
-              timers.cancel(new CallTimedOut(id));
-              if (outcome.error() == null) {
-                if (listingTools) {
-                  toolsCache = outcome.result();
-                }
-                call.replyTo().tell(new CallResult(outcome.result()));
-              } else {
-                call.replyTo().tell(new CallFailed(failureKind(outcome), outcome.error()));
-              }
-            },
-            routing,
-            outbox);
-    if (sessionId == null) {
-      return callFailed(call, CallFailure.UNAVAILABLE, ServerErrors.stdinFull(spec.key()));
-    }
-    timers.startSingleTimer(new CallTimedOut(sessionId), new CallTimedOut(sessionId), call.timeout());
-    return Behaviors.same();
-  }
-
-  private static CallFailure failureKind(DirectCalls.Outcome outcome) {
-    if (outcome.fromServer()) {
-      return CallFailure.SERVER_ERROR;
-    }
-    int code = outcome.error().code();
-    return code == JsonRpcError.TIMEOUT
-        ? CallFailure.TIMEOUT
-        : code == JsonRpcError.UNAVAILABLE ? CallFailure.UNAVAILABLE : CallFailure.SERVER_GONE;
-  }
-
-  private Behavior<Command> callFailed(Call call, CallFailure kind, JsonRpcError error) {
-    call.replyTo().tell(new CallFailed(kind, error));
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> directDelivery(DirectDelivery delivery) {
-    directCalls.deliver(delivery.sessionId(), delivery.message(), routing, outbox);
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> callTimedOut(CallTimedOut timedOut) {
-    // closing the pseudo-session sends notifications/cancelled for the request to the child
-    directCalls.fail(timedOut.sessionId(), ServerErrors.callTimeout(spec.key()), routing, outbox);
-    return Behaviors.same();
-  }
-
   // ------------------------------------------------------------------ status and stdout
 
   private Behavior<Command> onGetStatus(GetStatus get) {
@@ -1136,6 +1047,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
       if (m.message() instanceof JsonRpcMessage.Notification n
           && "notifications/tools/list_changed".equals(n.method())) {
         toolsCache = null;
+        toolsVersion++;
       }
       if (!routing.fromChild(m.message(), outbox)) {
         getContext()
@@ -1198,9 +1110,6 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
           releasePermit(); // the child is up: it no longer counts as starting
           readyIfComplete(sessionId, session);
         }
-      } else if (DirectCalls.isDirect(sessionId)) {
-        // through the mailbox, so the routing is never re-entered while it is routing
-        getContext().getSelf().tell(new DirectDelivery(sessionId, message));
       }
     }
   }

@@ -42,7 +42,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
 
   /** A request made by the router itself (REST API) on the key's shared child, started if needed. */
   public record Call(String key, String method, JsonNode params, Duration timeout,
-      ActorRef<ServerInstance.CallReply> replyTo) implements Command {}
+      ActorRef<ApiCall.CallReply> replyTo) implements Command {}
 
   public record ListRunning(ActorRef<RunningServers> replyTo) implements Command {}
 
@@ -147,6 +147,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   private final Map<String, ServerInstance.KeyFailed> failedKeys = new HashMap<>();
   private final Map<String, RestartPolicy> failureHistory = new HashMap<>();
   private long spawned;
+  private long calls;
   private final StartPermits permits;
 
   private final akka.actor.typed.javadsl.TimerScheduler<Command> timers;
@@ -289,24 +290,44 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   private Behavior<Command> onCall(Call call) {
     ServerSpec spec = config.servers().get(call.key());
     if (spec == null || !stopAllWaiters.isEmpty()) {
-      call.replyTo().tell(new ServerInstance.CallFailed(ServerInstance.CallFailure.UNAVAILABLE, new JsonRpcError(
+      call.replyTo().tell(new ApiCall.CallFailed(ApiCall.CallFailure.UNAVAILABLE, new JsonRpcError(
           JsonRpcError.UNAVAILABLE, spec == null ? "unknown server key '" + call.key() + "'" : "the router is shutting down")));
       return this;
     }
     Optional<ServerInstance.KeyFailed> failed = failure(spec.key());
     if (failed.isPresent()) {
-      call.replyTo().tell(new ServerInstance.CallFailed(ServerInstance.CallFailure.SERVER_GONE, failed.get().error()));
+      call.replyTo().tell(new ApiCall.CallFailed(ApiCall.CallFailure.SERVER_GONE, failed.get().error()));
       return this;
     }
     String instance = instanceName(spec);
     if (!sharedByKey.containsKey(instance) && running.size() >= settings.limits().maxChildren()) {
-      call.replyTo().tell(new ServerInstance.CallFailed(ServerInstance.CallFailure.UNAVAILABLE, new JsonRpcError(
+      call.replyTo().tell(new ApiCall.CallFailed(ApiCall.CallFailure.UNAVAILABLE, new JsonRpcError(
           JsonRpcError.UNAVAILABLE, "limit reached: " + settings.limits().maxChildren()
               + " servers running, the router's maximum")));
       return this;
     }
+    ServerSpec apiSpec = spec.shared();
+    Optional<Limit> limit = sessionLimitReached(apiSpec);
+    while (limit.isPresent() && evictFor(apiSpec, limit.get())) {
+      limit = sessionLimitReached(apiSpec);
+    }
+    if (limit.isPresent()) {
+      // a REST call is a short session of its own, so it counts against the same bounds
+      getContext().getLog().warn("REST call refused key={} reason={} setting={}", spec.key(), limit.get().message(),
+          limit.get().setting());
+      call.replyTo().tell(new ApiCall.CallFailed(ApiCall.CallFailure.UNAVAILABLE,
+          new JsonRpcError(JsonRpcError.UNAVAILABLE, limit.get().message())));
+      return this;
+    }
     // a per-session key still serves API calls from one multiplexed child, never a process per call
-    shared(spec.shared()).tell(new ServerInstance.Call(call.method(), call.params(), call.timeout(), call.replyTo()));
+    ActorRef<ServerInstance.Command> server = shared(apiSpec);
+    String sessionId = newSessionId();
+    sessionIndex.put(sessionId, new SessionEntry(server, spec.key(), Instant.now(), null));
+    directory.put(sessionId, server);
+    ActorRef<ApiCall.Command> apiCall = getContext().spawn(ApiCall.create(server, sessionId, spec.key(), call.method(),
+        call.params(), call.timeout(), call.replyTo()), "api-call-" + spec.key() + "-" + (++calls));
+    // a call answered from the cache opens no session: its index entry goes when the call does
+    getContext().watchWith(apiCall, new SessionTerminated(sessionId));
     return this;
   }
 

@@ -110,8 +110,8 @@ class ServerRegistryTest {
     Await.until(Duration.ofSeconds(5), "shared child exited", () -> !Processes.alive(sharedPid));
   }
 
-  private static ServerInstance.CallReply call(ActorRef<ServerRegistry.Command> target, String key) {
-    TestProbe<ServerInstance.CallReply> reply = testKit.createTestProbe();
+  private static ApiCall.CallReply call(ActorRef<ServerRegistry.Command> target, String key) {
+    TestProbe<ApiCall.CallReply> reply = testKit.createTestProbe();
     target.tell(new ServerRegistry.Call(key, "tools/list", null, Duration.ofSeconds(5), reply.getRef()));
     return reply.receiveMessage(Duration.ofSeconds(10));
   }
@@ -133,7 +133,7 @@ class ServerRegistryTest {
     ActorRef<ServerRegistry.Command> own = testKit.spawn(
         ServerRegistry.create(routerConfig, RouterSettings.fromConfig(shortWindow), new SessionDirectory()));
     // children that die at once, one after another, bar the key as crash-looping
-    Await.until(Duration.ofSeconds(20), "the key is barred", () -> call(own, "dies") instanceof ServerInstance.CallFailed f
+    Await.until(Duration.ofSeconds(20), "the key is barred", () -> call(own, "dies") instanceof ApiCall.CallFailed f
         && f.error().message().contains("crash-looping"));
     assertTrue(running(own).stream().anyMatch(s -> s.key().equals("dies") && s.status().equals("failed")));
 
