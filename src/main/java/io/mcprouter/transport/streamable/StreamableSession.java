@@ -234,7 +234,9 @@ public final class StreamableSession implements Outbound {
         report();
       }
     }
-    if (message instanceof JsonRpcMessage.Response) {
+    // a response to no open request (an id the client reused while in flight) lands on the GET stream,
+    // which it must not end: finished, that stream would end every GET for the rest of the session
+    if (message instanceof JsonRpcMessage.Response && target != standalone) {
       finish(target);
       report();
     }
