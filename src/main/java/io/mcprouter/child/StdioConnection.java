@@ -18,6 +18,7 @@ import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 
@@ -45,6 +46,14 @@ public final class StdioConnection {
       this.stdin = stdin;
       this.stdoutDone = stdoutDone;
       this.stderrDone = stderrDone;
+    }
+
+    /**
+     * A handle whose stdin is a queue the caller reads, and whose pipes never end: what a test puts
+     * where a child's stdio would be.
+     */
+    public static Handle over(BoundedSourceQueue<JsonRpcMessage> stdin) {
+      return new Handle(stdin, new CompletableFuture<>(), new CompletableFuture<>());
     }
 
     /** Completes when the child's stdout has ended (its last frames may still be on their way). */

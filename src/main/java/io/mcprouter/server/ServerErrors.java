@@ -38,12 +38,6 @@ final class ServerErrors {
         "limit reached: " + max + " requests in flight for this session, the maximum");
   }
 
-  static JsonRpcError restCallLimit(String key, int max) {
-    return new JsonRpcError(
-        JsonRpcError.UNAVAILABLE,
-        "limit reached: " + max + " REST calls in flight for server '" + key + "', the maximum");
-  }
-
   static JsonRpcError callTimeout(String key) {
     return new JsonRpcError(
         JsonRpcError.TIMEOUT, "server '" + key + "' did not answer within the call timeout");

@@ -209,6 +209,17 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
       ActorRef<Lifecycle> lifecycle,
       StartPermits permits,
       boolean startNow) {
+    return create(spec, settings, lifecycle, permits, startNow, ChildLauncher.processes(spec, settings));
+  }
+
+  /** {@code launcher}: what stands for each generation of the OS process (a probe in tests). */
+  public static Behavior<Command> create(
+      ServerSpec spec,
+      RouterSettings settings,
+      ActorRef<Lifecycle> lifecycle,
+      StartPermits permits,
+      boolean startNow,
+      ChildLauncher launcher) {
     // the caller's permit goes to the first instance only; one restarted after a bug takes its own
     AtomicBoolean handedOver = new AtomicBoolean(startNow);
     return Behaviors.withStash(
@@ -219,7 +230,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
                     Behaviors.setup(
                         context -> {
                           InstanceParts parts =
-                              new InstanceParts(spec, settings, lifecycle, permits, stash, timers);
+                              new InstanceParts(spec, settings, lifecycle, permits, launcher, stash, timers);
                           ServerInstance instance = new ServerInstance(context, parts);
                           return instance.begin(startNow, handedOver.getAndSet(false));
                         })));
@@ -231,6 +242,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
       RouterSettings settings,
       ActorRef<Lifecycle> lifecycle,
       StartPermits permits,
+      ChildLauncher launcher,
       StashBuffer<Command> stash,
       TimerScheduler<Command> timers) {}
 
@@ -238,11 +250,14 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   private final RouterSettings settings;
   private final ActorRef<Lifecycle> lifecycle;
   private final StartPermits permits;
+  private final ChildLauncher launcher;
   private final StashBuffer<Command> stash;
   private final TimerScheduler<Command> timers;
   private final SessionRouting routing;
   private final SessionRouting.Outbox outbox = new ToChildAndSessions();
-  private final Map<String, AttachedSession> sessions = new HashMap<>();
+  private final InstanceSessions sessions;
+  private final ChildOutput childOutput;
+  private final RequestDeadlines deadlines;
   private final StopProgress stop = new StopProgress();
   private final StderrTail stderrTail;
   private final RestartPolicy restartPolicy;
@@ -271,10 +286,13 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
 
   private ServerInstance(ActorContext<Command> context, InstanceParts parts) {
     super(context);
+    // phases are Receives of their own: without this the log would name Akka's actor cell
+    context.setLoggerName(ServerInstance.class);
     this.spec = parts.spec();
     this.settings = parts.settings();
     this.lifecycle = parts.lifecycle();
     this.permits = parts.permits();
+    this.launcher = parts.launcher();
     this.stash = parts.stash();
     this.timers = parts.timers();
     this.sessionTimeouts =
@@ -296,6 +314,16 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
             restart.maxCrashes(),
             restart.window());
     this.reports = context.messageAdapter(ChildProcess.Report.class, FromChild::new);
+    this.sessions = new InstanceSessions(lifecycle, this::releasePermit);
+    this.deadlines =
+        new RequestDeadlines(
+            spec.key(),
+            spec.requestTimeout().orElse(settings.requestTimeout()),
+            settings.initializeTimeout(),
+            context.getLog());
+    this.childOutput =
+        new ChildOutput(
+            spec.key(), settings.maxLineBytes(), context.getLog(), routing, outbox, this::toolsChanged);
   }
 
   private Behavior<Command> begin(boolean startNow, boolean permitHandedOver) {
@@ -322,7 +350,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
         .onMessage(
             DeliverFirst.class,
             first -> {
-              noteClientStep(first.sessionId(), first.message());
+              sessions.clientSent(first.sessionId(), first.message());
               return launchFor(first, () -> refuseOnStream(first, refusedStart()));
             })
         .onMessage(Stop.class, this::stopWithoutChild)
@@ -416,7 +444,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     status = "stopping";
     return withCommon(newReceiveBuilder()
         .onMessage(OpenSession.class, this::refuseOpen)
-        .onMessage(Deliver.class, deliver -> sessions.containsKey(deliver.sessionId())
+        .onMessage(Deliver.class, deliver -> sessions.contains(deliver.sessionId())
             ? reject(deliver, goneError())
             : notFound(deliver))
         .onMessage(DeliverFirst.class, first -> {
@@ -499,7 +527,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     child =
         getContext()
             .spawn(
-                ChildProcess.create(spec, settings, launched, stderrTail, target, reports),
+                launcher.launch(launched, stderrTail, target, reports),
                 "child-" + launched);
     getContext().watchWith(child, new ChildStopped(launched));
     return starting();
@@ -576,8 +604,8 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   }
 
   private Behavior<Command> onChildStopped(ChildStopped stopped) {
-    if (stopped.generation() != generation || childGone) {
-      return Behaviors.same();
+    if (stopped.generation() != generation || childGone || pendingExit != null) {
+      return Behaviors.same(); // its exit was reported (and may wait for the last stdout frames)
     }
     getContext().getLog().error("key={} the actor of child pid={} ended without its exit", spec.key(), pid);
     return childExited(new ChildProcess.Exited(generation, Optional.empty(), Optional.empty(), false));
@@ -674,9 +702,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
       stash.unstashAll(exited); // messages held for a child that will not come: refused as gone
     }
     stop.answer(stopReport());
-    sessions
-        .values()
-        .forEach(session -> session.actor().tell(new ClientSession.Close("server " + goneReason)));
+    sessions.closeAll("server " + goneReason);
     if (sessions.isEmpty()) {
       return Behaviors.stopped();
     }
@@ -779,7 +805,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
                     + "-"
                     + (++sessionsSpawned));
     getContext().watchWith(session, new SessionEnded(open.sessionId()));
-    sessions.put(open.sessionId(), new AttachedSession(session, open.outbound()));
+    sessions.add(open.sessionId(), new AttachedSession(session, open.outbound()));
     routing.sessionOpened(open.sessionId());
     lifecycle.tell(new SessionStarted(open.sessionId(), getContext().getSelf(), session));
     // before the reply: the client learns its session id from it, so its next message comes after this one
@@ -828,26 +854,26 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   }
 
   private Behavior<Command> deliverWaiting(Deliver deliver) {
-    if (!sessions.containsKey(deliver.sessionId())) {
+    if (!sessions.contains(deliver.sessionId())) {
       return notFound(deliver);
     }
-    noteClientStep(deliver.sessionId(), deliver.message());
+    sessions.clientSent(deliver.sessionId(), deliver.message());
     return launchFor(deliver, () -> reject(deliver, refusedStart()));
   }
 
   private Behavior<Command> deliverQueued(Deliver deliver) {
-    if (!sessions.containsKey(deliver.sessionId())) {
+    if (!sessions.contains(deliver.sessionId())) {
       return notFound(deliver);
     }
-    noteClientStep(deliver.sessionId(), deliver.message());
+    sessions.clientSent(deliver.sessionId(), deliver.message());
     return stashOr(deliver, () -> reject(deliver, ServerErrors.tooManyQueued(spec.key())));
   }
 
   private Behavior<Command> deliverRunning(Deliver deliver) {
-    if (!sessions.containsKey(deliver.sessionId())) {
+    if (!sessions.contains(deliver.sessionId())) {
       return notFound(deliver);
     }
-    noteClientStep(deliver.sessionId(), deliver.message());
+    sessions.clientSent(deliver.sessionId(), deliver.message());
     int max = settings.limits().maxInFlightPerSession();
     if (deliver.message() instanceof JsonRpcMessage.Request
         && routing.inFlightFor(deliver.sessionId()) >= max) {
@@ -862,10 +888,10 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
 
   /** Requests are refused once a stop has begun; notifications (a cancel, say) still reach the child. */
   private Behavior<Command> deliverStopping(Deliver deliver) {
-    if (!sessions.containsKey(deliver.sessionId())) {
+    if (!sessions.contains(deliver.sessionId())) {
       return notFound(deliver);
     }
-    noteClientStep(deliver.sessionId(), deliver.message());
+    sessions.clientSent(deliver.sessionId(), deliver.message());
     if (deliver.message() instanceof JsonRpcMessage.Request) {
       return reject(deliver, ServerErrors.stopping(spec.key()));
     }
@@ -876,13 +902,13 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   }
 
   private Behavior<Command> deliverFirstQueued(DeliverFirst first) {
-    noteClientStep(first.sessionId(), first.message());
+    sessions.clientSent(first.sessionId(), first.message());
     return stashOr(first, () -> refuseOnStream(first, ServerErrors.tooManyQueued(spec.key())));
   }
 
   private Behavior<Command> deliverFirstRunning(DeliverFirst first) {
-    noteClientStep(first.sessionId(), first.message());
-    if (sessions.containsKey(first.sessionId())
+    sessions.clientSent(first.sessionId(), first.message());
+    if (sessions.contains(first.sessionId())
         && routing.fromClient(first.sessionId(), first.message(), outbox)
             != SessionRouting.Outcome.ACCEPTED) {
       refuseOnStream(first, ServerErrors.stdinFull(spec.key()));
@@ -905,7 +931,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   }
 
   private Behavior<Command> reject(Deliver deliver, JsonRpcError error) {
-    initializeNotTaken(deliver.sessionId(), deliver.message());
+    sessions.notTaken(deliver.sessionId(), deliver.message());
     deliver.replyTo().tell(new Rejected(error));
     return Behaviors.same();
   }
@@ -916,36 +942,9 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   }
 
   private void refuseOnStream(DeliverFirst first, JsonRpcError error) {
-    initializeNotTaken(first.sessionId(), first.message());
+    sessions.notTaken(first.sessionId(), first.message());
     if (first.message() instanceof JsonRpcMessage.Request request) {
       outbox.toSession(first.sessionId(), JsonRpcMessage.failure(request.id(), error));
-    }
-  }
-
-  /** MCP lifecycle (basic/lifecycle): the client's initialize, then its notifications/initialized. */
-  private void noteClientStep(String sessionId, JsonRpcMessage message) {
-    AttachedSession session = sessions.get(sessionId);
-    if (session != null && !session.ready()) {
-      if (message instanceof JsonRpcMessage.Request r && "initialize".equals(r.method())) {
-        session.initializeSent(r.id());
-      } else if (message instanceof JsonRpcMessage.Notification n
-          && "notifications/initialized".equals(n.method())) {
-        session.initializedReceived();
-        readyIfComplete(sessionId, session);
-      }
-    }
-  }
-
-  private void initializeNotTaken(String sessionId, JsonRpcMessage message) {
-    AttachedSession session = sessions.get(sessionId);
-    if (session != null && message instanceof JsonRpcMessage.Request r) {
-      session.initializeNotTaken(r.id());
-    }
-  }
-
-  private void readyIfComplete(String sessionId, AttachedSession session) {
-    if (session.becameReady()) {
-      lifecycle.tell(new SessionReady(sessionId));
     }
   }
 
@@ -953,19 +952,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
 
   /** Request and initialize timeouts; a behavior when one of them ends the child. */
   private Optional<Behavior<Command>> checkTimeouts() {
-    long now = System.nanoTime();
-    Duration requestLimit = spec.requestTimeout().orElse(settings.requestTimeout());
-    for (SessionRouting.InFlight request : routing.inFlightRequests()) {
-      long waited = now - request.sentAtNanos();
-      boolean initialize = "initialize".equals(request.method());
-      if (initialize && waited > settings.initializeTimeout().toNanos()) {
-        return Optional.of(initializeTimedOut());
-      }
-      if (!initialize && waited > requestLimit.toNanos()) {
-        timeOut(request, requestLimit);
-      }
-    }
-    return Optional.empty();
+    return deadlines.check(routing, outbox) ? Optional.of(initializeTimedOut()) : Optional.empty();
   }
 
   private Behavior<Command> idleCheck() {
@@ -984,30 +971,9 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     return Behaviors.same();
   }
 
-  /** The client gets an error now; the child is told to stop working on it. */
-  private void timeOut(SessionRouting.InFlight request, Duration limit) {
-    getContext()
-        .getLog()
-        .warn(
-            "key={} request {} ({}) unanswered after {}; cancelled",
-            spec.key(),
-            request.childSideId(),
-            request.method(),
-            limit);
-    routing.fromChild(
-        JsonRpcMessage.failure(
-            request.childSideId(),
-            ServerErrors.requestTimeout(spec.key(), request.method(), limit.toMillis())),
-        outbox);
-    ObjectNode params = JsonNodeFactory.instance.objectNode();
-    params.set("requestId", request.childSideId());
-    params.put("reason", "mcprouter request timeout");
-    outbox.toChild(new JsonRpcMessage.Notification("notifications/cancelled", params));
-  }
-
   private Behavior<Command> initializeTimedOut() {
     goneReason =
-        "did not answer initialize within " + settings.initializeTimeout().toMillis() + " ms";
+        "did not answer initialize within " + deadlines.initializeLimit().toMillis() + " ms";
     getContext()
         .getLog()
         .error("server failed to start key={} pid={} reason={}", spec.key(), pid, goneReason);
@@ -1035,64 +1001,16 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     return Behaviors.same();
   }
 
+  private void toolsChanged() {
+    toolsCache = null;
+    toolsVersion++;
+  }
+
   private void routeFrames(StdoutFrames read) {
     if (read.generation() == generation) {
-      read.frames().forEach(this::onStdoutFrame);
+      childOutput.handle(read.frames());
     } // else a crashed predecessor's last words: read, not routed
     read.ackTo().tell(StdoutAck.INSTANCE);
-  }
-
-  private void onStdoutFrame(StdoutFrame frame) {
-    if (frame instanceof StdoutFrame.Message m) {
-      if (m.message() instanceof JsonRpcMessage.Notification n
-          && "notifications/tools/list_changed".equals(n.method())) {
-        toolsCache = null;
-        toolsVersion++;
-      }
-      if (!routing.fromChild(m.message(), outbox)) {
-        getContext()
-            .getLog()
-            .debug("key={} dropped a message with no recipient: {}", spec.key(), m.message());
-      }
-    } else if (frame instanceof StdoutFrame.Garbage g) {
-      getContext()
-          .getLog()
-          .warn(
-              "key={} skipped a stdout line that is not JSON-RPC ({}): {}",
-              spec.key(),
-              g.reason(),
-              g.preview());
-    } else if (frame instanceof StdoutFrame.OverLimit o) {
-      getContext()
-          .getLog()
-          .warn("key={} skipped a stdout line: {}; request id {}", spec.key(), o.reason(), o.id());
-      answerSkipped(o.id(), "was refused by the router: " + o.reason());
-    } else if (frame instanceof StdoutFrame.Oversized o) {
-      getContext()
-          .getLog()
-          .warn(
-              "key={} skipped a stdout line of {} bytes, over the limit of {} bytes"
-                  + " (mcprouter.stdio.max-line-bytes); request id {}",
-              spec.key(),
-              o.length(),
-              settings.maxLineBytes(),
-              o.id());
-      answerSkipped(
-          o.id(),
-          "was " + o.length() + " bytes, over the router's limit of " + settings.maxLineBytes() + " bytes");
-    }
-  }
-
-  /** A skipped line that was an answer: its request gets an error instead of waiting for ever. */
-  private void answerSkipped(JsonNode id, String what) {
-    if (id != null) {
-      routing.fromChild(
-          JsonRpcMessage.failure(
-              id,
-              new JsonRpcError(
-                  JsonRpcError.INTERNAL_ERROR, "the answer of server '" + spec.key() + "' " + what)),
-          outbox);
-    }
   }
 
   private final class ToChildAndSessions implements SessionRouting.Outbox {
@@ -1103,14 +1021,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
 
     @Override
     public void toSession(String sessionId, JsonRpcMessage message) {
-      AttachedSession session = sessions.get(sessionId);
-      if (session != null) {
-        session.deliver(message);
-        if (!session.ready() && session.answersInitialize(message)) {
-          releasePermit(); // the child is up: it no longer counts as starting
-          readyIfComplete(sessionId, session);
-        }
-      }
+      sessions.deliver(sessionId, message);
     }
   }
 }

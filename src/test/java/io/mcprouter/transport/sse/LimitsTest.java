@@ -96,7 +96,7 @@ class LimitsTest {
               .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"echo\",\"arguments\":{\"text\":\"x\"}}")).build(),
               HttpResponse.BodyHandlers.ofString());
           seen.add(second.statusCode() + " " + second.body());
-          return second.statusCode() == 503 && second.body().contains("1 REST calls in flight for server 'a'");
+          return second.statusCode() == 503 && second.body().contains("server 'a' has its maximum of 1 sessions");
         } catch (Exception e) {
           throw new IllegalStateException(e);
         }
