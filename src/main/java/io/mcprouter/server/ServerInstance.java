@@ -90,6 +90,12 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
 
   public record Stop(StopMode mode, ActorRef<Stopped> replyTo) implements Command {}
 
+  /** The registry's answer to {@link Crashed}: start a new child after {@code backoff}. */
+  public record RestartAfter(Duration backoff) implements Command {}
+
+  /** The registry's answer to {@link Crashed}: the key crash-loops; {@code reason} says how. */
+  public record GiveUp(String reason) implements Command {}
+
   private record FromChild(ChildProcess.Report report) implements Command {}
 
   /** The child actor ended without reporting an exit (a bug in it): treated as a crash. */
@@ -182,6 +188,13 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   /** The key crash-loops: refuse it with {@code error} until {@code until}, or until an operator stops it. */
   public record KeyFailed(String key, Instant until, JsonRpcError error) implements Lifecycle {}
 
+  /**
+   * A shared child with sessions crashed ({@code error} says how); the instance keeps its sessions
+   * and waits for {@link RestartAfter} or {@link GiveUp} from whoever counts the key's crashes.
+   */
+  public record Crashed(String key, ActorRef<Command> server, JsonRpcError error)
+      implements Lifecycle {}
+
   /** An announced session was not opened (the server is stopping). */
   public record SessionRefused(String sessionId) implements Lifecycle {}
 
@@ -260,7 +273,6 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   private final RequestDeadlines deadlines;
   private final StopProgress stop = new StopProgress();
   private final StderrTail stderrTail;
-  private final RestartPolicy restartPolicy;
   private final ClientSession.Timeouts sessionTimeouts;
   private final ActorRef<ChildProcess.Report> reports;
 
@@ -305,14 +317,6 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
             ? new Multiplexer(spec.key(), spec.interactive(), spec.roots(), settings.stdinBufferMessages())
             : new Passthrough();
     this.stderrTail = new StderrTail(settings.stderrTailLines());
-    RouterSettings.Restart restart = settings.restart();
-    this.restartPolicy =
-        new RestartPolicy(
-            restart.minBackoff(),
-            restart.maxBackoff(),
-            restart.randomFactor(),
-            restart.maxCrashes(),
-            restart.window());
     this.reports = context.messageAdapter(ChildProcess.Report.class, FromChild::new);
     this.sessions = new InstanceSessions(lifecycle, this::releasePermit);
     this.deadlines =
@@ -435,6 +439,8 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
         .onMessage(Deliver.class, this::deliverQueued)
         .onMessage(DeliverFirst.class, this::deliverFirstQueued)
         .onMessage(Stop.class, this::stopWithoutChild) // nothing runs between a crash and its restart
+        .onMessage(RestartAfter.class, this::restartAfter)
+        .onMessage(GiveUp.class, this::giveUp)
         .onMessageEquals(Timeout.RESTART, this::launch)
         .onMessage(SessionEnded.class, this::sessionEnded));
   }
@@ -631,54 +637,47 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
             exitCode.map(String::valueOf).orElse("unknown"),
             routing.inFlight());
     if (!stop.begun() && goneReason == null && spec.shareProcess() && !sessions.isEmpty()) {
-      Optional<Behavior<Command>> restarting = restartAfterCrash();
-      if (restarting.isPresent()) {
-        return restarting.get();
-      }
+      return crashedWithSessions();
     }
     return gone();
   }
 
   /**
-   * A shared child with sessions crashed: fail what was in flight, keep the sessions, and start a new
-   * child after a backoff (the Multiplexer replays initialize to it). Empty when this is a crash loop.
+   * A shared child with sessions crashed: fail what was in flight, keep the sessions, and ask the
+   * registry (the one owner of crash-loop detection, per key) whether to start a new child; the
+   * Multiplexer replays initialize to it. Until the answer comes the instance is restarting; should
+   * none come, it restarts after the longest backoff.
    */
-  private Optional<Behavior<Command>> restartAfterCrash() {
+  private Behavior<Command> crashedWithSessions() {
     String reason = "exited with code " + exitCode.map(String::valueOf).orElse("unknown");
-    ObjectNode details = diagnostics();
-    failInFlight(ServerErrors.gone(spec.key(), reason, details));
-    RestartPolicy.Decision decision = restartPolicy.crashed(System.nanoTime());
-    if (decision.crashLoop()) {
-      goneReason =
-          "is crash-looping ("
-              + decision.crashesInWindow()
-              + " crashes within "
-              + restartPolicy.window().toSeconds()
-              + " s; last "
-              + reason
-              + ")";
-      getContext().getLog().error("server failed key={} reason={}", spec.key(), goneReason);
-      lifecycle.tell(
-          new KeyFailed(
-              spec.key(),
-              Instant.now().plus(restartPolicy.window()),
-              ServerErrors.gone(spec.key(), goneReason, details)));
-      return Optional.empty();
-    }
+    JsonRpcError crash = ServerErrors.gone(spec.key(), reason, diagnostics());
+    failInFlight(crash);
+    timers.cancelAll();
+    timers.startSingleTimer(Timeout.RESTART, settings.restart().maxBackoff());
+    lifecycle.tell(new Crashed(spec.key(), getContext().getSelf(), crash));
+    return restarting();
+  }
+
+  private Behavior<Command> restartAfter(RestartAfter decision) {
     restarts++;
     getContext()
         .getLog()
         .warn(
-            "server crashed key={} pid={} {}; restart {} in {} ms with {} sessions kept",
+            "server crashed key={} pid={} exited with code {}; restart {} in {} ms with {} sessions kept",
             spec.key(),
             pid,
-            reason,
+            exitCode.map(String::valueOf).orElse("unknown"),
             restarts,
             decision.backoff().toMillis(),
             sessions.size());
-    timers.cancelAll();
     timers.startSingleTimer(Timeout.RESTART, decision.backoff());
-    return Optional.of(restarting());
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> giveUp(GiveUp decision) {
+    goneReason = decision.reason();
+    getContext().getLog().error("server failed key={} reason={}", spec.key(), goneReason);
+    return gone();
   }
 
   /** The child is gone: fail what is in flight, close every session, stop when they have flushed. */

@@ -372,17 +372,36 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
    * Children that die one after another without sessions to keep them restarting (REST-only use, a
    * per-session key) are a crash loop too: counted per key, with the same policy as a restart.
    */
-  private void countFailure(String key, JsonRpcError error) {
+  private RestartPolicy.Decision countFailure(String key, JsonRpcError error) {
     RouterSettings.Restart restart = settings.restart();
     RestartPolicy policy = failureHistory.computeIfAbsent(key, k -> new RestartPolicy(restart.minBackoff(),
         restart.maxBackoff(), restart.randomFactor(), restart.maxCrashes(), restart.window()));
     RestartPolicy.Decision decision = policy.crashed(System.nanoTime());
     if (decision.crashLoop() && !failedKeys.containsKey(key)) {
-      String reason = "server '" + key + "' is crash-looping (" + decision.crashesInWindow() + " failures within "
-          + restart.window().toSeconds() + " s; last: " + error.message() + ")";
+      String reason = crashLoop(key, decision, error);
       getContext().getLog().error("server failed key={} reason={}", key, reason);
       failedKeys.put(key, new ServerInstance.KeyFailed(key, Instant.now().plus(restart.window()),
           new JsonRpcError(JsonRpcError.SERVER_GONE, reason, error.data())));
+    }
+    return decision;
+  }
+
+  private String crashLoop(String key, RestartPolicy.Decision decision, JsonRpcError last) {
+    return "server '" + key + "' is crash-looping (" + decision.crashesInWindow() + " failures within "
+        + settings.restart().window().toSeconds() + " s; last: " + last.message() + ")";
+  }
+
+  /**
+   * A shared child with sessions crashed: the one place where crashes are counted, per key, decides
+   * whether its instance starts a new child (after a backoff) or gives up.
+   */
+  private void onCrashed(ServerInstance.Crashed crashed) {
+    RestartPolicy.Decision decision = countFailure(crashed.key(), crashed.error());
+    if (decision.crashLoop()) {
+      String reason = crashLoop(crashed.key(), decision, crashed.error());
+      crashed.server().tell(new ServerInstance.GiveUp(reason.substring(("server '" + crashed.key() + "' ").length())));
+    } else {
+      crashed.server().tell(new ServerInstance.RestartAfter(decision.backoff()));
     }
   }
 
@@ -443,6 +462,8 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     ServerInstance.Lifecycle event = fromServer.event();
     if (event instanceof ServerInstance.KeyFailed failed) {
       failedKeys.put(failed.key(), failed);
+    } else if (event instanceof ServerInstance.Crashed crashed) {
+      onCrashed(crashed);
     } else if (event instanceof ServerInstance.SessionRefused refused) {
       sessionIndex.remove(refused.sessionId());
       directory.remove(refused.sessionId());
@@ -450,7 +471,8 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       // new sessions of this key start a fresh child instead of being refused by a dying one
       sharedByKey.values().remove(gone.server());
       Running r = running.get(gone.server());
-      if (gone.failed() && r != null) {
+      // a key already barred was counted when it was (an instance that gave up reports its end too)
+      if (gone.failed() && r != null && !failedKeys.containsKey(r.spec().key())) {
         countFailure(r.spec().key(), gone.error());
       }
     } else if (event instanceof ServerInstance.SessionStarted started) {
