@@ -241,7 +241,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   private final StashBuffer<Command> stash;
   private final TimerScheduler<Command> timers;
   private final SessionRouting routing;
-  private final SessionRouting.Outbox outbox = new ToChildAndSessions();
+  private final SessionRouting.Recipients outbox = new ToChildAndSessions();
   private final Map<String, AttachedSession> sessions = new HashMap<>();
   private final StopProgress stop = new StopProgress();
   private final StderrTail stderrTail;
@@ -1095,7 +1095,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     }
   }
 
-  private final class ToChildAndSessions implements SessionRouting.Outbox {
+  private final class ToChildAndSessions implements SessionRouting.Recipients {
     @Override
     public boolean toChild(JsonRpcMessage message) {
       return stdin != null && stdin.offer(message);

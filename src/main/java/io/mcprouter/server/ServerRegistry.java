@@ -306,7 +306,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
               + " servers running, the router's maximum")));
       return this;
     }
-    ServerSpec apiSpec = spec.shared();
+    ServerSpec apiSpec = spec.withSharedProcess();
     Optional<Limit> limit = sessionLimitReached(apiSpec);
     while (limit.isPresent() && evictFor(apiSpec, limit.get())) {
       limit = sessionLimitReached(apiSpec);
@@ -337,7 +337,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     failedKeys.keySet().forEach(key -> failed.add(new ServerInstance.Status(key, "failed", -1, 0, 0,
         Optional.empty(), 0, config.servers().get(key).shareProcess(), List.of())));
     getContext().spawnAnonymous(Collector.create(List.copyOf(running.keySet()), ServerInstance.GetStatus::new,
-        ServerInstance.Status.class, STATUS_TIMEOUT, true, statuses -> {
+        ServerInstance.Status.class, STATUS_TIMEOUT, Collector.WhenStopped.SKIP, statuses -> {
           List<ServerInstance.Status> all = new ArrayList<>(statuses);
           all.addAll(failed);
           list.replyTo().tell(new RunningServers(all));
@@ -356,7 +356,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     }
     Duration bound = settings.drainTimeout().plus(settings.gracePeriod()).plus(settings.killPeriod()).plusSeconds(5);
     getContext().spawnAnonymous(Collector.create(servers, replyTo -> new ServerInstance.Stop(stop.mode(), replyTo),
-        ServerInstance.Stopped.class, bound, false, stopped -> stop.replyTo().tell(new StopReport(stop.key(), stopped))));
+        ServerInstance.Stopped.class, bound, Collector.WhenStopped.AWAIT_ANSWER, stopped -> stop.replyTo().tell(new StopReport(stop.key(), stopped))));
     return this;
   }
 
