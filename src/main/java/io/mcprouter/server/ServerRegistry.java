@@ -498,7 +498,9 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     Behavior<ServerInstance.Command> supervised = Behaviors.supervise(ServerInstance.create(spec, settings, lifecycleAdapter, permits, startNow))
         .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)
             .withMaxRestarts(5));
-    ActorRef<ServerInstance.Command> server = getContext().spawn(supervised, "server-" + spec.key() + "-" + (++spawned));
+    // the REST calls' instance of a per-session key (instanceName "key#api"; '#' is not allowed in an actor name)
+    String role = spec.shareProcess() && !config.servers().get(spec.key()).shareProcess() ? "-api-" : "-";
+    ActorRef<ServerInstance.Command> server = getContext().spawn(supervised, "server-" + spec.key() + role + (++spawned));
     getContext().watchWith(server, new ServerTerminated(server));
     running.put(server, new Running(spec));
     return server;

@@ -47,7 +47,8 @@ import java.util.function.Consumer;
  *       also in the buffer, so it counts twice: the figure is an upper bound of what the session holds.
  * </ul>
  *
- * Called from the session actor (offer) and from HTTP routes (attach); all state is guarded by this.
+ * Offered to by the server instance, ended by the session's ClientSession actor (or by the registry
+ * evicting it), attached to by the HTTP routes, each from its own thread: all state is guarded by this.
  */
 public final class StreamableSession implements Outbound {
 
