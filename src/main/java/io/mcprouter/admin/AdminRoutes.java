@@ -62,7 +62,7 @@ public final class AdminRoutes {
     return pathPrefix("admin", () -> admin(() -> clientInfo(settings.json(), concat(
         path("list-clients", () -> get(this::listClients)),
         path("list-running-servers", () -> get(() -> render(control.listRunning()
-            .thenApply(listing -> ControlAnswers.listing(listing, true))))),
+            .thenApply(listing -> ControlAnswers.listing(listing, ControlAnswers.Audience.OPERATOR))))),
         path("stop-server", () -> post(this::stopServer))))));
   }
 
@@ -109,7 +109,7 @@ public final class AdminRoutes {
         .map(problem -> render(ApiResult.error(StatusCodes.BAD_REQUEST, problem)))
         .orElseGet(() -> {
           StopRequest stop = StopRequest.from(body);
-          return render(control.stop(stop.key(), stop.force()).thenApply(ControlAnswers::stop));
+          return render(control.stop(stop.key(), stop.mode()).thenApply(ControlAnswers::stop));
         }));
   }
 }

@@ -184,11 +184,11 @@ public final class ApiRoutes {
   private Route listRunning(Credentials.Caller caller, JsonNode body) {
     return render(control.listRunning().thenApply(listing -> {
       if (caller.isAdmin() || !(listing instanceof ServerListing.Running running)) {
-        return ControlAnswers.listing(listing, true);
+        return ControlAnswers.listing(listing, ControlAnswers.Audience.OPERATOR);
       }
       List<RunningServer> mine = running.servers().stream().filter(server -> caller.mayUse(server.key())).toList();
       // a shared child's stderr may hold another user's data
-      return ControlAnswers.listing(new ServerListing.Running(mine), false);
+      return ControlAnswers.listing(new ServerListing.Running(mine), ControlAnswers.Audience.KEY_HOLDER);
     }));
   }
 
@@ -213,7 +213,7 @@ public final class ApiRoutes {
       return render(ApiResult.error(StatusCodes.NOT_FOUND, "unknown server key '" + stop.key() + "'"));
     }
     log.info("stop-server key={} force={} by={}", stop.key(), stop.force(), caller.displayName());
-    return render(control.stop(stop.key(), stop.force()).thenApply(ControlAnswers::stop));
+    return render(control.stop(stop.key(), stop.mode()).thenApply(ControlAnswers::stop));
   }
 
   /** {@code GET /health}: the process is up and serving HTTP. */

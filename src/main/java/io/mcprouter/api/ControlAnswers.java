@@ -23,8 +23,14 @@ public final class ControlAnswers {
 
   private ControlAnswers() {}
 
-  /** {@code data.servers}: one entry per running child; {@code withStderr} only for the operator. */
-  public static ApiResult listing(ServerListing listing, boolean withStderr) {
+  /** Who reads a listing: only the operator sees the children's stderr. */
+  public enum Audience {
+    OPERATOR,
+    KEY_HOLDER
+  }
+
+  /** {@code data.servers}: one entry per running child. */
+  public static ApiResult listing(ServerListing listing, Audience audience) {
     if (listing instanceof ControlFailure failure) {
       return failure(failure);
     }
@@ -41,7 +47,7 @@ public final class ControlAnswers {
       entry.put("started_at", server.startedAt().map(Object::toString).orElse(null));
       entry.put("restarts", server.restarts());
       entry.put("share_process", server.shareProcess());
-      if (withStderr) {
+      if (audience == Audience.OPERATOR) {
         server.stderrTail().forEach(entry.putArray(STDERR_FIELD)::add);
       }
     }

@@ -70,7 +70,7 @@ public record ServerSpec(
   }
 
   /** The same server, multiplexed: how a per-session key serves REST calls from one child. */
-  public ServerSpec shared() {
+  public ServerSpec withSharedProcess() {
     return new ServerSpec(key, command, true, env, cwd, description, requestTimeout, idleTimeout, sessionIdleTimeout,
         detachedTimeout, interactive, roots, exposeStderr, inheritEnv);
   }

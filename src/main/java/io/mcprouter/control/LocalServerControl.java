@@ -31,12 +31,11 @@ public final class LocalServerControl implements ServerControl {
   }
 
   @Override
-  public CompletionStage<StopOutcome> stop(String key, boolean force) {
+  public CompletionStage<StopOutcome> stop(String key, ServerInstance.StopMode mode) {
     Duration bound = settings.drainTimeout().plus(settings.gracePeriod()).plus(settings.killPeriod()).plusSeconds(10);
-    ServerInstance.StopMode mode = force ? ServerInstance.StopMode.FORCE : ServerInstance.StopMode.GRACEFUL;
     return AskPattern.<ServerRegistry.Command, ServerRegistry.StopServerReply>ask(registry,
         replyTo -> new ServerRegistry.StopServer(key, mode, replyTo), bound, system.scheduler())
-        .thenApply(reply -> reply instanceof ServerRegistry.StopReport report ? stopped(key, force, report.stopped())
+        .thenApply(reply -> reply instanceof ServerRegistry.StopReport report ? stopped(key, mode, report.stopped())
             : new StopOutcome.NotRunning(key));
   }
 
@@ -45,7 +44,7 @@ public final class LocalServerControl implements ServerControl {
         status.startedAt(), status.restarts(), status.shareProcess(), status.stderrTail());
   }
 
-  private static StopOutcome.Stopped stopped(String key, boolean force, List<ServerInstance.Stopped> children) {
+  private static StopOutcome.Stopped stopped(String key, ServerInstance.StopMode mode, List<ServerInstance.Stopped> children) {
     int completed = 0;
     int failed = 0;
     Duration took = Duration.ZERO;
@@ -54,7 +53,7 @@ public final class LocalServerControl implements ServerControl {
       failed += child.requestsFailed();
       took = took.compareTo(child.took()) >= 0 ? took : child.took();
     }
-    return new StopOutcome.Stopped(key, force,
+    return new StopOutcome.Stopped(key, mode == ServerInstance.StopMode.FORCE,
         children.stream().map(child -> new StopOutcome.StoppedChild(child.pid(), child.exitCode())).toList(),
         completed, failed, took);
   }

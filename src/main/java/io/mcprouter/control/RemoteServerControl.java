@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
+import io.mcprouter.server.ServerInstance.StopMode;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,7 +51,8 @@ public final class RemoteServerControl implements ServerControl {
   }
 
   @Override
-  public CompletionStage<StopOutcome> stop(String key, boolean force) {
+  public CompletionStage<StopOutcome> stop(String key, StopMode mode) {
+    boolean force = mode == StopMode.FORCE;
     String body = JsonNodeFactory.instance.objectNode().put("server_key", key).put("force", force).toString();
     return send(HttpRequest.POST(proxyUrl + "/admin/stop-server").withEntity(ContentTypes.APPLICATION_JSON, body),
         data -> stopped(key, force, data),

@@ -1,5 +1,6 @@
 package io.mcprouter.control;
 
+import io.mcprouter.server.ServerInstance.StopMode;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -11,5 +12,5 @@ public interface ServerControl {
 
   CompletionStage<ServerListing> listRunning();
 
-  CompletionStage<StopOutcome> stop(String key, boolean force);
+  CompletionStage<StopOutcome> stop(String key, StopMode mode);
 }

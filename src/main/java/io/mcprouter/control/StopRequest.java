@@ -1,6 +1,7 @@
 package io.mcprouter.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mcprouter.server.ServerInstance.StopMode;
 import java.util.Optional;
 
 /** The body of {@code /v1/stop-server} and {@code /admin/stop-server}: {@code {"server_key": "...", "force": false}}. */
@@ -17,6 +18,10 @@ public record StopRequest(String key, boolean force) {
       return Optional.of("'force' must be true or false");
     }
     return Optional.empty();
+  }
+
+  public StopMode mode() {
+    return force ? StopMode.FORCE : StopMode.GRACEFUL;
   }
 
   public static StopRequest from(JsonNode body) {

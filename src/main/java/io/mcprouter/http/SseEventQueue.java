@@ -194,6 +194,11 @@ public final class SseEventQueue {
     return terminated;
   }
 
+  /** Whether the one-shot that gives up on an unclaimed response is still due. */
+  boolean awaitingClaim() {
+    return !unclaimed.isCancelled();
+  }
+
   private void giveUpIfUnclaimed() {
     synchronized (this) {
       if (claimed) {
@@ -213,6 +218,8 @@ public final class SseEventQueue {
       account.release(queuedBytes);
       queuedBytes = 0;
     }
+    // ended before it was claimed (its client went first): the one-shot would hold the queue for nothing
+    unclaimed.cancel();
     // outside the lock: whoever waits on termination may take its own locks
     terminated.complete(Done.getInstance());
   }

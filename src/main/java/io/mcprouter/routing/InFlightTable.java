@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.routing.SessionRouting.InFlight;
-import io.mcprouter.routing.SessionRouting.Outbox;
+import io.mcprouter.routing.SessionRouting.Recipients;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -66,7 +66,7 @@ final class InFlightTable {
   }
 
   /** Sends a request of the router's own; its id, or null when the child's stdin refused it. */
-  Long sendOwn(String method, ObjectNode params, Outbox out) {
+  Long sendOwn(String method, ObjectNode params, Recipients out) {
     long upstreamId = nextId();
     LongNode id = LongNode.valueOf(upstreamId);
     if (!out.toChild(new JsonRpcMessage.Request(id, method, params))) {

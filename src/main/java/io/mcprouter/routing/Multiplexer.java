@@ -65,7 +65,7 @@ public final class Multiplexer implements SessionRouting {
   }
 
   @Override
-  public Outcome fromClient(String sessionId, JsonRpcMessage message, Outbox out) {
+  public Outcome fromClient(String sessionId, JsonRpcMessage message, Recipients out) {
     SessionState session = sessions.computeIfAbsent(sessionId, id -> new SessionState());
     if (message instanceof JsonRpcMessage.Request request) {
       return "initialize".equals(request.method())
@@ -78,7 +78,7 @@ public final class Multiplexer implements SessionRouting {
     return serverRequests.reply(sessionId, (JsonRpcMessage.Response) message, out);
   }
 
-  private Outcome forwardRequest(String sessionId, JsonRpcMessage.Request request, Outbox out) {
+  private Outcome forwardRequest(String sessionId, JsonRpcMessage.Request request, Recipients out) {
     subscriptions.track(sessionId, request);
     long upstreamId = table.nextId();
     JsonNode params = request.params();
@@ -111,7 +111,7 @@ public final class Multiplexer implements SessionRouting {
   }
 
   /** Serialized: sends the oldest waiting request once the child has nothing else to do. */
-  private void sendNextQueued(Outbox out) {
+  private void sendNextQueued(Recipients out) {
     while (serial != null && !serial.isEmpty() && !table.childBusy()) {
       SerialQueue.Waiting next = serial.poll();
       if (out.toChild(next.request())) {
@@ -126,7 +126,7 @@ public final class Multiplexer implements SessionRouting {
     }
   }
 
-  private Outcome forwardNotification(String sessionId, JsonRpcMessage.Notification notification, Outbox out) {
+  private Outcome forwardNotification(String sessionId, JsonRpcMessage.Notification notification, Recipients out) {
     switch (notification.method()) {
       case "notifications/initialized" -> {
         return initialize.initializedNotification(notification, out);
@@ -159,7 +159,7 @@ public final class Multiplexer implements SessionRouting {
   }
 
   @Override
-  public boolean fromChild(JsonRpcMessage message, Outbox out) {
+  public boolean fromChild(JsonRpcMessage message, Recipients out) {
     if (message instanceof JsonRpcMessage.Response response) {
       boolean routed = routeAnswer(response, out);
       sendNextQueued(out); // after the answer, and after what a replayed initialize sends
@@ -188,7 +188,7 @@ public final class Multiplexer implements SessionRouting {
     }
   }
 
-  private boolean routeAnswer(JsonRpcMessage.Response response, Outbox out) {
+  private boolean routeAnswer(JsonRpcMessage.Response response, Recipients out) {
     // asLong() wraps a longer integer silently: 2^64 + 5 would answer upstream request 5
     Long upstreamId = response.id().isIntegralNumber() && response.id().canConvertToLong() ? response.id().asLong() : null;
     InFlightTable.Pending origin = upstreamId == null ? null : table.answered(upstreamId);
@@ -227,7 +227,7 @@ public final class Multiplexer implements SessionRouting {
    * so the sessions go on as if nothing had happened. Requests in flight were failed before.
    */
   @Override
-  public void childReplaced(Outbox out) {
+  public void childReplaced(Recipients out) {
     initialize.childReplaced(out);
   }
 
@@ -237,7 +237,7 @@ public final class Multiplexer implements SessionRouting {
   }
 
   @Override
-  public void sessionClosed(String sessionId, Outbox out) {
+  public void sessionClosed(String sessionId, Recipients out) {
     sessions.remove(sessionId);
     subscriptions.sessionClosed(sessionId);
     initialize.sessionClosed(sessionId);

@@ -20,7 +20,7 @@ public final class Passthrough implements SessionRouting {
   }
 
   @Override
-  public Outcome fromClient(String sessionId, JsonRpcMessage message, Outbox out) {
+  public Outcome fromClient(String sessionId, JsonRpcMessage message, Recipients out) {
     if (!out.toChild(message)) {
       return Outcome.CHILD_BUSY;
     }
@@ -36,7 +36,7 @@ public final class Passthrough implements SessionRouting {
   }
 
   @Override
-  public boolean fromChild(JsonRpcMessage message, Outbox out) {
+  public boolean fromChild(JsonRpcMessage message, Recipients out) {
     // a request already answered (failed by the router at a forced stop or timeout) or cancelled gets
     // no second answer: JSON-RPC gives each request exactly one, and the child's late one is dropped
     if (message instanceof JsonRpcMessage.Response r && inFlight.remove(SessionRouting.idKey(r.id())) == null) {
@@ -50,7 +50,7 @@ public final class Passthrough implements SessionRouting {
   }
 
   @Override
-  public void sessionClosed(String closedId, Outbox out) {
+  public void sessionClosed(String closedId, Recipients out) {
     if (closedId.equals(sessionId)) {
       sessionId = null;
       inFlight.clear();

@@ -3,7 +3,7 @@ package io.mcprouter.routing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
-import io.mcprouter.routing.SessionRouting.Outbox;
+import io.mcprouter.routing.SessionRouting.Recipients;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -46,7 +46,7 @@ final class ProgressTokens {
   }
 
   /** Sends the child's {@code notifications/progress} to the requester; false when no request has that token. */
-  boolean toClient(JsonRpcMessage.Notification notification, Outbox out) {
+  boolean toClient(JsonRpcMessage.Notification notification, Recipients out) {
     JsonNode token = notification.params() == null ? null : notification.params().get("progressToken");
     Route route = token == null ? null : routes.get(SessionRouting.idKey(token));
     if (route == null) {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
-import io.mcprouter.routing.SessionRouting.Outbox;
+import io.mcprouter.routing.SessionRouting.Recipients;
 import io.mcprouter.routing.SessionRouting.Outcome;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -48,7 +48,7 @@ final class ServerRequests {
   }
 
   /** A request from the child: answered here, refused, or passed to the one session it can be for. */
-  void fromChild(JsonRpcMessage.Request request, Outbox out) {
+  void fromChild(JsonRpcMessage.Request request, Recipients out) {
     if ("ping".equals(request.method())) {
       // the router is the child's client: it is alive, whichever user is behind it
       out.toChild(JsonRpcMessage.success(request.id(), JsonNodeFactory.instance.objectNode()));
@@ -89,7 +89,7 @@ final class ServerRequests {
   }
 
   /** A session's answer: to the child if the request was asked of that session, else dropped. */
-  Outcome reply(String sessionId, JsonRpcMessage.Response response, Outbox out) {
+  Outcome reply(String sessionId, JsonRpcMessage.Response response, Recipients out) {
     String idKey = SessionRouting.idKey(response.id());
     Asked request = asked.get(idKey);
     if (request == null || !request.sessionId().equals(sessionId)) {
@@ -103,7 +103,7 @@ final class ServerRequests {
   }
 
   /** The child's {@code notifications/cancelled} of one of its requests; false when no session was asked it. */
-  boolean cancelled(JsonRpcMessage.Notification notification, Outbox out) {
+  boolean cancelled(JsonRpcMessage.Notification notification, Recipients out) {
     JsonNode requestId = notification.params() == null ? null : notification.params().get("requestId");
     Asked request = requestId == null ? null : asked.remove(SessionRouting.idKey(requestId));
     if (request == null) {
@@ -114,7 +114,7 @@ final class ServerRequests {
   }
 
   /** What the closed session was asked and did not answer is failed, so the child does not wait for it. */
-  void sessionClosed(String sessionId, Outbox out) {
+  void sessionClosed(String sessionId, Recipients out) {
     for (Iterator<Asked> it = asked.values().iterator(); it.hasNext(); ) {
       Asked request = it.next();
       if (request.sessionId().equals(sessionId)) {

@@ -5,13 +5,13 @@ import io.mcprouter.jsonrpc.JsonRpcMessage;
 
 /**
  * Decides where every message between the client sessions of one server and its child goes.
- * Pure logic (no Akka): the server actor owns one instance and carries out what it says through an
- * {@link Outbox}. {@link Multiplexer} serves a shared child, {@link Passthrough} a per-session child.
+ * Pure logic (no Akka): the server actor owns one instance and carries out what it says through its
+ * {@link Recipients}. {@link Multiplexer} serves a shared child, {@link Passthrough} a per-session child.
  */
 public interface SessionRouting {
 
-  /** Where routed messages go; implemented by the server actor and by tests. */
-  interface Outbox {
+  /** Where routed messages are delivered: the child's stdin and the sessions; implemented by the server actor and by tests. */
+  interface Recipients {
     /** Writes to the child's stdin; false when the stdin buffer refused it. */
     boolean toChild(JsonRpcMessage message);
 
@@ -26,15 +26,15 @@ public interface SessionRouting {
 
   void sessionOpened(String sessionId);
 
-  Outcome fromClient(String sessionId, JsonRpcMessage message, Outbox out);
+  Outcome fromClient(String sessionId, JsonRpcMessage message, Recipients out);
 
   /** Returns false when the message had nowhere to go (an unknown response id, say), for logging. */
-  boolean fromChild(JsonRpcMessage message, Outbox out);
+  boolean fromChild(JsonRpcMessage message, Recipients out);
 
-  void sessionClosed(String sessionId, Outbox out);
+  void sessionClosed(String sessionId, Recipients out);
 
   /** A new child replaced one that crashed (after everything in flight was failed). */
-  default void childReplaced(Outbox out) {}
+  default void childReplaced(Recipients out) {}
 
   /** True while a replaced child is being initialized again: clients' messages must wait for that. */
   default boolean replaying() {

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.jsonrpc.ProtocolVersions;
-import io.mcprouter.routing.SessionRouting.Outbox;
+import io.mcprouter.routing.SessionRouting.Recipients;
 import io.mcprouter.routing.SessionRouting.Outcome;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +42,7 @@ final class SharedInitialize {
   }
 
   /** A session's {@code initialize}: answered from the cache, held for the one in flight, or sent. */
-  Outcome request(String sessionId, SessionState session, JsonRpcMessage.Request request, Outbox out) {
+  Outcome request(String sessionId, SessionState session, JsonRpcMessage.Request request, Recipients out) {
     ObjectNode params = request.params() instanceof ObjectNode p ? p.deepCopy() : JsonNodeFactory.instance.objectNode();
     if (params.get("capabilities") instanceof ObjectNode declared) {
       session.capabilities = declared.deepCopy();
@@ -70,7 +70,7 @@ final class SharedInitialize {
   }
 
   /** A client's {@code notifications/initialized}: the child hears it once, after its initialize succeeded. */
-  Outcome initializedNotification(JsonRpcMessage.Notification notification, Outbox out) {
+  Outcome initializedNotification(JsonRpcMessage.Notification notification, Recipients out) {
     if (result != null && !initializedForwarded) {
       initializedForwarded = out.toChild(notification);
       return initializedForwarded ? Outcome.ACCEPTED : Outcome.CHILD_BUSY;
@@ -84,7 +84,7 @@ final class SharedInitialize {
   }
 
   /** The child answered the sessions' initialize: every session waiting for it gets the answer. */
-  void answered(InFlightTable.Pending origin, JsonRpcMessage.Response response, Outbox out) {
+  void answered(InFlightTable.Pending origin, JsonRpcMessage.Response response, Recipients out) {
     inFlight = null;
     List<Waiter> all = new ArrayList<>();
     all.add(new Waiter(origin.sessionId(), origin.clientId()));
@@ -123,7 +123,7 @@ final class SharedInitialize {
   }
 
   /** A new child: it has not heard {@code notifications/initialized}; initialized before if the first one was. */
-  void childReplaced(Outbox out) {
+  void childReplaced(Recipients out) {
     initializedForwarded = false;
     if (params == null || result == null) {
       return;
@@ -146,7 +146,7 @@ final class SharedInitialize {
    * The new child answered the replayed initialize; on success it is told {@code notifications/initialized}
    * and true is returned: it may now be asked what the sessions had asked of the old one.
    */
-  boolean replayAnswered(JsonRpcMessage.Response response, Outbox out) {
+  boolean replayAnswered(JsonRpcMessage.Response response, Recipients out) {
     replayed = null;
     if (response.isError()) {
       return false; // the sessions' next requests will show the server's complaint

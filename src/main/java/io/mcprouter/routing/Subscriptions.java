@@ -2,7 +2,7 @@ package io.mcprouter.routing;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
-import io.mcprouter.routing.SessionRouting.Outbox;
+import io.mcprouter.routing.SessionRouting.Recipients;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -39,7 +39,7 @@ final class Subscriptions {
   }
 
   /** Subscribes a new child to every resource some session follows, once each, as the router's own requests. */
-  void replay(InFlightTable table, Outbox out) {
+  void replay(InFlightTable table, Recipients out) {
     urisBySession.values().stream().flatMap(Set::stream).distinct().forEach(uri ->
         table.sendOwn("resources/subscribe", JsonNodeFactory.instance.objectNode().put("uri", uri), out));
   }

@@ -19,7 +19,7 @@ final class ChildOutput {
   private final int maxLineBytes;
   private final Logger log;
   private final SessionRouting routing;
-  private final SessionRouting.Outbox outbox;
+  private final SessionRouting.Recipients recipients;
   private final Runnable toolsChanged;
 
   ChildOutput(
@@ -27,13 +27,13 @@ final class ChildOutput {
       int maxLineBytes,
       Logger log,
       SessionRouting routing,
-      SessionRouting.Outbox outbox,
+      SessionRouting.Recipients recipients,
       Runnable toolsChanged) {
     this.key = key;
     this.maxLineBytes = maxLineBytes;
     this.log = log;
     this.routing = routing;
-    this.outbox = outbox;
+    this.recipients = recipients;
     this.toolsChanged = toolsChanged;
   }
 
@@ -47,7 +47,7 @@ final class ChildOutput {
           && "notifications/tools/list_changed".equals(n.method())) {
         toolsChanged.run();
       }
-      if (!routing.fromChild(m.message(), outbox)) {
+      if (!routing.fromChild(m.message(), recipients)) {
         log
             .debug("key={} dropped a message with no recipient: {}", key, m.message());
       }
@@ -85,7 +85,7 @@ final class ChildOutput {
               id,
               new JsonRpcError(
                   JsonRpcError.INTERNAL_ERROR, "the answer of server '" + key + "' " + what)),
-          outbox);
+          recipients);
     }
   }
 

@@ -27,20 +27,26 @@ public final class Collector {
   /** The target stopped or the ask timed out: it will not answer. */
   private record NoAnswer<R>(int target) implements Command<R> {}
 
-  /**
-   * With {@code skipStopped}, a target that stops is not waited for: right for questions a dying actor
-   * need not answer (status), wrong for those it answers on its way out (a stop report), whose answer
-   * may arrive after its termination is seen.
-   */
+  /** What a target that stops before answering means for the collection. */
+  enum WhenStopped {
+    /** Not waited for: right for questions a dying actor need not answer (status). */
+    SKIP,
+    /**
+     * Waited for until the deadline: for questions it answers on its way out (a stop report), whose
+     * answer may arrive after its termination is seen.
+     */
+    AWAIT_ANSWER
+  }
+
   static <T, R> Behavior<Command<R>> create(List<ActorRef<T>> targets, Function<ActorRef<R>, T> question,
-      Class<R> answerType, Duration timeout, boolean skipStopped, Consumer<List<R>> onDone) {
+      Class<R> answerType, Duration timeout, WhenStopped whenStopped, Consumer<List<R>> onDone) {
     return Behaviors.<Command<R>>setup(context -> {
       List<R> answers = new ArrayList<>();
       Set<Integer> awaited = new HashSet<>();
       for (int i = 0; i < targets.size(); i++) {
         int target = i;
         awaited.add(target);
-        if (skipStopped) {
+        if (whenStopped == WhenStopped.SKIP) {
           context.watchWith(targets.get(i), new NoAnswer<>(target));
         }
         context.ask(answerType, targets.get(i), timeout, question::apply,

@@ -32,7 +32,7 @@ final class RequestDeadlines {
   }
 
   /** Times out what is overdue; true when an initialize is overdue (the child did not come up). */
-  boolean check(SessionRouting routing, SessionRouting.Outbox outbox) {
+  boolean check(SessionRouting routing, SessionRouting.Recipients recipients) {
     long now = System.nanoTime();
     for (SessionRouting.InFlight request : routing.inFlightRequests()) {
       long waited = now - request.sentAtNanos();
@@ -41,14 +41,14 @@ final class RequestDeadlines {
         return true;
       }
       if (!initialize && waited > requestLimit.toNanos()) {
-        timeOut(request, routing, outbox);
+        timeOut(request, routing, recipients);
       }
     }
     return false;
   }
 
   /** The client gets an error now; the child is told to stop working on it. */
-  private void timeOut(SessionRouting.InFlight request, SessionRouting routing, SessionRouting.Outbox outbox) {
+  private void timeOut(SessionRouting.InFlight request, SessionRouting routing, SessionRouting.Recipients recipients) {
     log.warn(
         "key={} request {} ({}) unanswered after {}; cancelled",
         key,
@@ -59,10 +59,10 @@ final class RequestDeadlines {
         JsonRpcMessage.failure(
             request.childSideId(),
             ServerErrors.requestTimeout(key, request.method(), requestLimit.toMillis())),
-        outbox);
+        recipients);
     ObjectNode params = JsonNodeFactory.instance.objectNode();
     params.set("requestId", request.childSideId());
     params.put("reason", "mcprouter request timeout");
-    outbox.toChild(new JsonRpcMessage.Notification("notifications/cancelled", params));
+    recipients.toChild(new JsonRpcMessage.Notification("notifications/cancelled", params));
   }
 }

@@ -267,7 +267,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   private final StashBuffer<Command> stash;
   private final TimerScheduler<Command> timers;
   private final SessionRouting routing;
-  private final SessionRouting.Outbox outbox = new ToChildAndSessions();
+  private final SessionRouting.Recipients recipients = new ToChildAndSessions();
   private final InstanceSessions sessions;
   private final ChildOutput childOutput;
   private final RequestDeadlines deadlines;
@@ -327,7 +327,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
             context.getLog());
     this.childOutput =
         new ChildOutput(
-            spec.key(), settings.maxLineBytes(), context.getLog(), routing, outbox, this::toolsChanged);
+            spec.key(), settings.maxLineBytes(), context.getLog(), routing, recipients, this::toolsChanged);
   }
 
   private Behavior<Command> begin(boolean startNow, boolean permitHandedOver) {
@@ -588,7 +588,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
       return stash.unstashAll(closeStdin());
     }
     if (restarts > 0) {
-      routing.childReplaced(outbox);
+      routing.childReplaced(recipients);
       if (routing.replaying()) {
         return reinitializing(); // the sessions' messages wait until the replayed initialize is answered
       }
@@ -775,7 +775,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   private void failInFlight(JsonRpcError error) {
     List<JsonNode> ids = routing.inFlightIds();
     stop.failed(ids.size());
-    ids.forEach(id -> routing.fromChild(JsonRpcMessage.failure(id, error), outbox));
+    ids.forEach(id -> routing.fromChild(JsonRpcMessage.failure(id, error), recipients));
   }
 
   private void releasePermit() {
@@ -823,7 +823,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   private void removeSession(String sessionId) {
     lastActivityNanos = System.nanoTime();
     sessions.remove(sessionId);
-    routing.sessionClosed(sessionId, outbox);
+    routing.sessionClosed(sessionId, recipients);
   }
 
   private Behavior<Command> sessionEnded(SessionEnded ended) {
@@ -879,7 +879,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
       return reject(deliver, ServerErrors.inFlightLimit(max));
     }
     lastActivityNanos = System.nanoTime();
-    return routing.fromClient(deliver.sessionId(), deliver.message(), outbox)
+    return routing.fromClient(deliver.sessionId(), deliver.message(), recipients)
             == SessionRouting.Outcome.ACCEPTED
         ? accept(deliver)
         : reject(deliver, ServerErrors.stdinFull(spec.key()));
@@ -894,7 +894,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     if (deliver.message() instanceof JsonRpcMessage.Request) {
       return reject(deliver, ServerErrors.stopping(spec.key()));
     }
-    return routing.fromClient(deliver.sessionId(), deliver.message(), outbox)
+    return routing.fromClient(deliver.sessionId(), deliver.message(), recipients)
             == SessionRouting.Outcome.ACCEPTED
         ? accept(deliver)
         : reject(deliver, ServerErrors.stdinFull(spec.key()));
@@ -908,7 +908,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   private Behavior<Command> deliverFirstRunning(DeliverFirst first) {
     sessions.clientSent(first.sessionId(), first.message());
     if (sessions.contains(first.sessionId())
-        && routing.fromClient(first.sessionId(), first.message(), outbox)
+        && routing.fromClient(first.sessionId(), first.message(), recipients)
             != SessionRouting.Outcome.ACCEPTED) {
       refuseOnStream(first, ServerErrors.stdinFull(spec.key()));
     }
@@ -943,7 +943,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   private void refuseOnStream(DeliverFirst first, JsonRpcError error) {
     sessions.notTaken(first.sessionId(), first.message());
     if (first.message() instanceof JsonRpcMessage.Request request) {
-      outbox.toSession(first.sessionId(), JsonRpcMessage.failure(request.id(), error));
+      recipients.toSession(first.sessionId(), JsonRpcMessage.failure(request.id(), error));
     }
   }
 
@@ -951,7 +951,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
 
   /** Request and initialize timeouts; a behavior when one of them ends the child. */
   private Optional<Behavior<Command>> checkTimeouts() {
-    return deadlines.check(routing, outbox) ? Optional.of(initializeTimedOut()) : Optional.empty();
+    return deadlines.check(routing, recipients) ? Optional.of(initializeTimedOut()) : Optional.empty();
   }
 
   private Behavior<Command> idleCheck() {
@@ -1012,7 +1012,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     read.ackTo().tell(StdoutAck.INSTANCE);
   }
 
-  private final class ToChildAndSessions implements SessionRouting.Outbox {
+  private final class ToChildAndSessions implements SessionRouting.Recipients {
     @Override
     public boolean toChild(JsonRpcMessage message) {
       return stdin != null && stdin.offer(message);

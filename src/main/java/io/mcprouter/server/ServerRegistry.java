@@ -306,7 +306,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
               + " servers running, the router's maximum")));
       return this;
     }
-    ServerSpec apiSpec = spec.shared();
+    ServerSpec apiSpec = spec.withSharedProcess();
     Optional<Limit> limit = sessionLimitReached(apiSpec);
     while (limit.isPresent() && evictFor(apiSpec, limit.get())) {
       limit = sessionLimitReached(apiSpec);
@@ -337,7 +337,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     failedKeys.keySet().forEach(key -> failed.add(new ServerInstance.Status(key, "failed", -1, 0, 0,
         Optional.empty(), 0, config.servers().get(key).shareProcess(), List.of())));
     getContext().spawnAnonymous(Collector.create(List.copyOf(running.keySet()), ServerInstance.GetStatus::new,
-        ServerInstance.Status.class, STATUS_TIMEOUT, true, statuses -> {
+        ServerInstance.Status.class, STATUS_TIMEOUT, Collector.WhenStopped.SKIP, statuses -> {
           List<ServerInstance.Status> all = new ArrayList<>(statuses);
           all.addAll(failed);
           list.replyTo().tell(new RunningServers(all));
@@ -356,7 +356,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     }
     Duration bound = settings.drainTimeout().plus(settings.gracePeriod()).plus(settings.killPeriod()).plusSeconds(5);
     getContext().spawnAnonymous(Collector.create(servers, replyTo -> new ServerInstance.Stop(stop.mode(), replyTo),
-        ServerInstance.Stopped.class, bound, false, stopped -> stop.replyTo().tell(new StopReport(stop.key(), stopped))));
+        ServerInstance.Stopped.class, bound, Collector.WhenStopped.AWAIT_ANSWER, stopped -> stop.replyTo().tell(new StopReport(stop.key(), stopped))));
     return this;
   }
 
@@ -520,7 +520,9 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     Behavior<ServerInstance.Command> supervised = Behaviors.supervise(ServerInstance.create(spec, settings, lifecycleAdapter, permits, startNow))
         .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)
             .withMaxRestarts(5));
-    ActorRef<ServerInstance.Command> server = getContext().spawn(supervised, "server-" + spec.key() + "-" + (++spawned));
+    // the REST calls' instance of a per-session key (instanceName "key#api"; '#' is not allowed in an actor name)
+    String role = spec.shareProcess() && !config.servers().get(spec.key()).shareProcess() ? "-api-" : "-";
+    ActorRef<ServerInstance.Command> server = getContext().spawn(supervised, "server-" + spec.key() + role + (++spawned));
     getContext().watchWith(server, new ServerTerminated(server));
     running.put(server, new Running(spec));
     return server;

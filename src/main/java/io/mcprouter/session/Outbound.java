@@ -8,8 +8,11 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
- * The bounded stream towards one client's HTTP connection, whatever the transport. Only its
- * {@link ClientSession} offers to it.
+ * The bounded stream towards one client's HTTP connection, whatever the transport. The server
+ * instance offers to it directly, on its own thread, not through the session's {@link ClientSession}:
+ * a hop through that actor per message would cost a thread hand-off on the hottest path. The
+ * {@link ClientSession} ends it (complete, abort) and watches its connections; the registry completes
+ * it to evict a session. Implementations are thread-safe.
  */
 public interface Outbound {
 

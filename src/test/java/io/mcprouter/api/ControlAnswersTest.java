@@ -25,6 +25,7 @@ import io.mcprouter.control.ServerListing;
 import io.mcprouter.control.StopOutcome;
 import io.mcprouter.http.ApiResult;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
+import io.mcprouter.server.ServerInstance.StopMode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -62,7 +63,7 @@ class ControlAnswersTest {
         ? complete(ApiResult.auth(StatusCodes.FORBIDDEN, "invalid admin token").toResponse())
         : concat(
             path("list-running-servers", () -> complete(
-                ControlAnswers.listing(new ServerListing.Running(List.of(FETCH, SOLO)), true).toResponse())),
+                ControlAnswers.listing(new ServerListing.Running(List.of(FETCH, SOLO)), ControlAnswers.Audience.OPERATOR).toResponse())),
             path("stop-server", () -> complete(stopAnswer.toResponse()))));
     Route notMcprouter = complete(StatusCodes.OK, HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, "hello"));
     proxy = Http.get(testKit.system()).newServerAt("127.0.0.1", 0)
@@ -83,12 +84,12 @@ class ControlAnswersTest {
         + "\"stderr_tail\":[\"warn: a\",\"user 7 token=abc\"]},"
         + "{\"server_key\":\"solo\",\"status\":\"starting\",\"pid\":77,\"sessions\":0,\"in_flight\":0,"
         + "\"started_at\":null,\"restarts\":0,\"share_process\":false,\"stderr_tail\":[]}]}}",
-        body(ControlAnswers.listing(new ServerListing.Running(List.of(FETCH, SOLO)), true)));
+        body(ControlAnswers.listing(new ServerListing.Running(List.of(FETCH, SOLO)), ControlAnswers.Audience.OPERATOR)));
   }
 
   @Test
   void aKeyHoldersListingHasNoStderrField() {
-    String body = body(ControlAnswers.listing(new ServerListing.Running(List.of(FETCH)), false));
+    String body = body(ControlAnswers.listing(new ServerListing.Running(List.of(FETCH)), ControlAnswers.Audience.KEY_HOLDER));
     assertFalse(body.contains("stderr_tail"), body);
     assertFalse(body.contains("token=abc"), body);
     assertTrue(body.startsWith("{\"code\":0,\"message\":\"1 running\""), body);
@@ -113,16 +114,16 @@ class ControlAnswersTest {
   @Test
   void aRemoteStopReadsBackIntoTheSameOutcome() throws Exception {
     stopAnswer = ControlAnswers.stop(STOPPED);
-    assertEquals(STOPPED, await(remote(TOKEN).stop("fetch", true)));
+    assertEquals(STOPPED, await(remote(TOKEN).stop("fetch", StopMode.FORCE)));
     stopAnswer = ControlAnswers.stop(new StopOutcome.NotRunning("fetch"));
-    assertEquals(new StopOutcome.NotRunning("fetch"), await(remote(TOKEN).stop("fetch", false)));
+    assertEquals(new StopOutcome.NotRunning("fetch"), await(remote(TOKEN).stop("fetch", StopMode.GRACEFUL)));
   }
 
   @Test
   void aProxysRefusalIsPassedOnAsItCame() throws Exception {
     ServerListing refused = await(remote("wrong").listRunning());
     assertEquals(new ControlFailure.ProxyRefused(403, ApiResult.AUTH, "invalid admin token"), refused);
-    ApiResult rendered = ControlAnswers.listing(refused, true);
+    ApiResult rendered = ControlAnswers.listing(refused, ControlAnswers.Audience.OPERATOR);
     assertEquals(403, rendered.status().intValue());
     assertEquals(body(ApiResult.auth(StatusCodes.FORBIDDEN, "invalid admin token")), body(rendered));
   }
@@ -130,7 +131,7 @@ class ControlAnswersTest {
   @Test
   void aProxyThatDoesNotAnswerIsA502() throws Exception {
     StopOutcome outcome = await(new RemoteServerControl("http://127.0.0.1:1", Optional.empty(), testKit.system())
-        .stop("fetch", false));
+        .stop("fetch", StopMode.GRACEFUL));
     ControlFailure.ProxyUnreachable unreachable = assertInstanceOf(ControlFailure.ProxyUnreachable.class, outcome);
     assertTrue(unreachable.reason().startsWith("the proxy at http://127.0.0.1:1 did not answer: "), unreachable.reason());
     assertEquals(502, ControlAnswers.stop(outcome).status().intValue());
@@ -141,7 +142,7 @@ class ControlAnswersTest {
     String url = "http://127.0.0.1:" + proxy.localAddress().getPort() + "/elsewhere";
     ServerListing listing = await(new RemoteServerControl(url, Optional.of(TOKEN), testKit.system()).listRunning());
     assertInstanceOf(ControlFailure.ProxyUnreachable.class, listing);
-    assertEquals(502, ControlAnswers.listing(listing, true).status().intValue());
+    assertEquals(502, ControlAnswers.listing(listing, ControlAnswers.Audience.OPERATOR).status().intValue());
   }
 
   private static RemoteServerControl remote(String token) {

@@ -237,7 +237,7 @@ class TomlConfigLoaderTest {
     assertEquals(Optional.of(java.time.Duration.ofSeconds(5)), config.servers().get("a").detachedTimeout());
     assertEquals(Optional.of(java.time.Duration.ofMinutes(2)), config.servers().get("a").sessionIdleTimeout());
     assertEquals(Optional.empty(), config.servers().get("b").detachedTimeout());
-    assertEquals(Optional.of(java.time.Duration.ofSeconds(5)), config.servers().get("a").shared().detachedTimeout(),
+    assertEquals(Optional.of(java.time.Duration.ofSeconds(5)), config.servers().get("a").withSharedProcess().detachedTimeout(),
         "the REST child of a per-session key keeps the key's settings");
     ConfigException e = assertThrows(ConfigException.class,
         () -> load("[mcp_servers]\nd = { command = \"x\", detached_timeout = 0 }\n"));
@@ -259,7 +259,7 @@ class TomlConfigLoaderTest {
     assertEquals(ServerSpec.Interactive.SERIALIZE, spec.interactive());
     assertEquals(java.util.List.of("file:///srv/data", "file:///srv/more"), spec.roots());
     assertEquals(true, spec.exposeStderr());
-    assertEquals(spec.roots(), spec.shared().roots(), "the REST child of a per-session key keeps them");
+    assertEquals(spec.roots(), spec.withSharedProcess().roots(), "the REST child of a per-session key keeps them");
   }
 
   @Test

@@ -234,4 +234,20 @@ class SseEventQueueTest {
     assertEquals(0, account.held());
     assertEquals(List.of(), await(queue.source().runWith(Sink.seq(), testKit.system())));
   }
+
+  @Test
+  void theUnclaimedTimeoutIsCancelledWhenTheStreamStartsOrTheQueueEndsFirst() throws Exception {
+    SseEventQueue claimed = new SseEventQueue(testKit.system(), 10, 1 << 20, QUIET, unlimited());
+    assertTrue(claimed.awaitingClaim());
+    SinkQueueWithCancel<ByteString> reader = claimed.source().runWith(Sink.queue(), testKit.system());
+    claimed.offer(text("a"));
+    assertEquals(Optional.of(text("a")), await(reader.pull()));
+    assertFalse(claimed.awaitingClaim(), "claimed: nothing left to give up on");
+    reader.cancel();
+
+    SseEventQueue abandoned = new SseEventQueue(testKit.system(), 10, 1 << 20, QUIET, unlimited());
+    abandoned.abort();
+    await(abandoned.terminated());
+    assertFalse(abandoned.awaitingClaim(), "ended unclaimed: the one-shot would hold the queue for a minute");
+  }
 }

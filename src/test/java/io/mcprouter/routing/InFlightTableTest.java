@@ -19,7 +19,7 @@ class InFlightTableTest {
 
   private final ProgressTokens progress = new ProgressTokens();
   private final InFlightTable table = new InFlightTable(progress);
-  private final RecordingOutbox out = new RecordingOutbox();
+  private final RecordingRecipients out = new RecordingRecipients();
 
   private long send(String session, String clientId, String method) {
     long id = table.nextId();

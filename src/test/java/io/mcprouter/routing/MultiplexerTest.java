@@ -25,7 +25,7 @@ class MultiplexerTest {
   private static final String ALL_CAPS = "{\"sampling\":{},\"elicitation\":{},\"roots\":{}}";
 
   private final Multiplexer mux = new Multiplexer();
-  private final RecordingOutbox out = new RecordingOutbox();
+  private final RecordingRecipients out = new RecordingRecipients();
 
   private static JsonRpcMessage msg(String json) {
     return assertInstanceOf(JsonRpcCodec.Ok.class, JsonRpcCodec.parse(json)).message();

@@ -19,7 +19,7 @@ class PassthroughTest {
 
 
   private final Passthrough routing = new Passthrough();
-  private final RecordingOutbox out = new RecordingOutbox();
+  private final RecordingRecipients out = new RecordingRecipients();
 
   private static JsonRpcMessage msg(String json) {
     return assertInstanceOf(JsonRpcCodec.Ok.class, JsonRpcCodec.parse(json)).message();

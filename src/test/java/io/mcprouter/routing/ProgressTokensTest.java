@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ProgressTokensTest {
 
   private final ProgressTokens progress = new ProgressTokens();
-  private final RecordingOutbox out = new RecordingOutbox();
+  private final RecordingRecipients out = new RecordingRecipients();
 
   private static JsonNode json(String text) throws Exception {
     return JsonRpcCodec.MAPPER.readTree(text);

@@ -19,7 +19,7 @@ class SerializedMultiplexerTest {
   private static final String CAPS = "{\"sampling\":{}}";
 
   private final Multiplexer mux = new Multiplexer("k", ServerSpec.Interactive.SERIALIZE, List.of(), 3);
-  private final RecordingOutbox out = new RecordingOutbox();
+  private final RecordingRecipients out = new RecordingRecipients();
 
   private static JsonRpcMessage msg(String json) {
     return assertInstanceOf(JsonRpcCodec.Ok.class, JsonRpcCodec.parse(json)).message();

@@ -22,7 +22,7 @@ class ServerRequestsTest {
   private final InFlightTable table = new InFlightTable(new ProgressTokens());
   private final ServerRequests requests =
       new ServerRequests("k", new SharedRoots(List.of("file:///srv")), table, sessions);
-  private final RecordingOutbox out = new RecordingOutbox();
+  private final RecordingRecipients out = new RecordingRecipients();
 
   private static JsonNode json(String text) throws Exception {
     return JsonRpcCodec.MAPPER.readTree(text);

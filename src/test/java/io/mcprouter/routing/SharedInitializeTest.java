@@ -25,7 +25,7 @@ class SharedInitializeTest {
   private final Map<String, SessionState> sessions = new LinkedHashMap<>();
   private final InFlightTable table = new InFlightTable(new ProgressTokens());
   private final SharedInitialize initialize = new SharedInitialize(table, new SharedRoots(List.of()), sessions);
-  private final RecordingOutbox out = new RecordingOutbox();
+  private final RecordingRecipients out = new RecordingRecipients();
 
   private static JsonNode json(String text) throws Exception {
     return JsonRpcCodec.MAPPER.readTree(text);

@@ -11,7 +11,7 @@ class SubscriptionsTest {
 
   private final Subscriptions subscriptions = new Subscriptions();
   private final InFlightTable table = new InFlightTable(new ProgressTokens());
-  private final RecordingOutbox out = new RecordingOutbox();
+  private final RecordingRecipients out = new RecordingRecipients();
 
   private void request(String session, String method, String uri) throws Exception {
     subscriptions.track(session, new JsonRpcMessage.Request(JsonRpcCodec.MAPPER.readTree("1"), method,

@@ -1,6 +1,10 @@
 package io.mcprouter.http.connection;
 
+import akka.Done;
+import akka.actor.Cancellable;
+import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorSystem;
+import io.mcprouter.config.RouterSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -8,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -20,6 +25,10 @@ import org.slf4j.LoggerFactory;
  * <p>At the limit a new connection is still accepted: the oldest connection with no request in
  * progress and no open stream is closed to make room, so a flood of silent connections cannot lock
  * out a real client; only when every connection is busy is the new one answered 503 and closed.
+ *
+ * <p>The timeouts are enforced by one periodic sweep, which runs until {@link #close()} or the actor
+ * system's coordinated shutdown has finished with its HTTP servers (the sweep must go on while they
+ * drain, and is pointless after): without that it would outlive the servers for as long as the system.
  */
 public final class Connections {
 
@@ -36,9 +45,11 @@ public final class Connections {
   private final String limitSource;
   private final Set<ClientConnection> open = ConcurrentHashMap.newKeySet();
   private final AtomicInteger count = new AtomicInteger();
+  private final Cancellable sweeping;
+  private final Cancellable stopAtShutdown;
 
   /** The connections of one router, bounded by its settings; both its HTTP servers share them. */
-  public static Connections of(io.mcprouter.config.RouterSettings settings, ActorSystem<?> system) {
+  public static Connections of(RouterSettings settings, ActorSystem<?> system) {
     return new Connections(new Settings(settings.connections().headerReadTimeout(), settings.connections().idleTimeout(),
         settings.connections().maxConnections(), settings.connections().fdReserve(), settings.limits().maxChildren()), system);
   }
@@ -66,7 +77,24 @@ public final class Connections {
     Duration shortest = settings.headerReadTimeout().compareTo(settings.idleTimeout()) < 0
         ? settings.headerReadTimeout() : settings.idleTimeout();
     Duration sweep = clamp(shortest.dividedBy(4), Duration.ofMillis(50), Duration.ofSeconds(1));
-    system.scheduler().scheduleAtFixedRate(sweep, sweep, this::sweep, system.executionContext());
+    sweeping = system.scheduler().scheduleAtFixedRate(sweep, sweep, this::sweep, system.executionContext());
+    // after the servers' requests are done (Akka HTTP terminates their connections in that phase)
+    stopAtShutdown = CoordinatedShutdown.get(system).addCancellableTask(CoordinatedShutdown.PhaseServiceStop(),
+        "stop-connection-sweep", () -> {
+          sweeping.cancel();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
+  }
+
+  /** Stops enforcing the timeouts: for an owner done with these connections before the system ends. */
+  public void close() {
+    sweeping.cancel();
+    stopAtShutdown.cancel();
+  }
+
+  /** Whether the timeouts are still being enforced. */
+  boolean sweeping() {
+    return !sweeping.isCancelled();
   }
 
   /** The connections accepted at once at most. */

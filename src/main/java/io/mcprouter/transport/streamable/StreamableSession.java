@@ -47,7 +47,8 @@ import java.util.function.Consumer;
  *       also in the buffer, so it counts twice: the figure is an upper bound of what the session holds.
  * </ul>
  *
- * Called from the session actor (offer) and from HTTP routes (attach); all state is guarded by this.
+ * Offered to by the server instance, ended by the session's ClientSession actor (or by the registry
+ * evicting it), attached to by the HTTP routes, each from its own thread: all state is guarded by this.
  */
 public final class StreamableSession implements Outbound {
 
@@ -246,13 +247,13 @@ public final class StreamableSession implements Outbound {
   /** Ends the session: its connections complete and its actor sees the client gone. */
   @Override
   public synchronized void complete() {
-    end(false);
+    end(Ending.AFTER_WHAT_WAS_OFFERED);
   }
 
   /** Ends the session and its connections now, dropping whatever was not sent. */
   @Override
   public synchronized void abort() {
-    end(true);
+    end(Ending.NOW);
   }
 
   @Override
@@ -262,11 +263,17 @@ public final class StreamableSession implements Outbound {
 
   private synchronized void evict(String reason) {
     evicted = reason; // before terminated completes: whoever sees that sees the reason
-    end(true);
+    end(Ending.NOW);
   }
 
-  private void end(boolean abort) {
-    if (abort) {
+  /** Whether the connections write what they hold before they end. */
+  private enum Ending {
+    AFTER_WHAT_WAS_OFFERED,
+    NOW
+  }
+
+  private void end(Ending ending) {
+    if (ending == Ending.NOW) {
       // a copy: an aborted connection that never started ends at once, and leaves the set as it does
       List.copyOf(connections).forEach(SseEventQueue::abort);
     }

@@ -44,7 +44,7 @@ public class HotPathBench {
   @Param({"64", "4096"})
   public int payloadChars;
 
-  private final Messages.LastMessageOutbox out = new Messages.LastMessageOutbox();
+  private final Messages.LastMessageRecipients out = new Messages.LastMessageRecipients();
   private SessionRouting multiplexer;
   private LineSplitter splitter;
   private ByteString requestBody;

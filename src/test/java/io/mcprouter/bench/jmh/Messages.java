@@ -56,8 +56,8 @@ final class Messages {
     throw new IllegalArgumentException("not a JSON-RPC message: " + json);
   }
 
-  /** An Outbox that keeps only the last message each way, as cheap as an Outbox can be. */
-  static final class LastMessageOutbox implements SessionRouting.Outbox {
+  /** Recipients that keep only the last message each way, as cheap as recipients can be. */
+  static final class LastMessageRecipients implements SessionRouting.Recipients {
     JsonRpcMessage toChild;
     JsonRpcMessage toSession;
 
@@ -74,7 +74,7 @@ final class Messages {
   }
 
   /** Opens {@link #SESSION} and initializes it (and the child) the way a real client does. */
-  static void initialize(SessionRouting routing, LastMessageOutbox out) {
+  static void initialize(SessionRouting routing, LastMessageRecipients out) {
     routing.sessionOpened(SESSION);
     routing.fromClient(SESSION, message("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":"
         + "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"bench\",\"version\":\"1\"}}}"), out);

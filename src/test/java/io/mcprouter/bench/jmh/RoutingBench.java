@@ -46,7 +46,7 @@ public class RoutingBench {
 
   private SessionRouting multiplexer;
   private SessionRouting passthrough;
-  private final Messages.LastMessageOutbox out = new Messages.LastMessageOutbox();
+  private final Messages.LastMessageRecipients out = new Messages.LastMessageRecipients();
   private JsonRpcMessage request;
   private JsonRpcMessage requestWithProgressToken;
   private JsonNode result;

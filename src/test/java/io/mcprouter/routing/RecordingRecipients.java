@@ -5,8 +5,8 @@ import io.mcprouter.jsonrpc.JsonRpcMessage;
 import java.util.ArrayList;
 import java.util.List;
 
-/** An Outbox that records what routing sends; {@code accepting = false} plays a full stdin buffer. */
-final class RecordingOutbox implements SessionRouting.Outbox {
+/** Recipients that record what routing sends; {@code accepting = false} plays a full stdin buffer. */
+final class RecordingRecipients implements SessionRouting.Recipients {
 
   record Delivery(String sessionId, JsonRpcMessage message) {}
 
