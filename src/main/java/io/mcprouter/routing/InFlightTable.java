@@ -1,5 +1,7 @@
 package io.mcprouter.routing;
 
+import java.util.function.LongSupplier;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -41,7 +43,15 @@ final class InFlightTable {
   private final ProgressTokens progress;
   private long nextUpstreamId = 1;
 
-  InFlightTable(ProgressTokens progress) {
+  /** When a request was sent, in {@link System#nanoTime} units (a test's virtual clock stands in). */
+  private final LongSupplier clock;
+
+  long now() {
+    return clock.getAsLong();
+  }
+
+  InFlightTable(ProgressTokens progress, LongSupplier clock) {
+    this.clock = clock;
     this.progress = progress;
   }
 
@@ -72,7 +82,7 @@ final class InFlightTable {
     if (!out.toChild(new JsonRpcMessage.Request(id, method, params))) {
       return null;
     }
-    sent(upstreamId, ROUTER, id, method, null, System.nanoTime());
+    sent(upstreamId, ROUTER, id, method, null, clock.getAsLong());
     return upstreamId;
   }
 

@@ -1,5 +1,7 @@
 package io.mcprouter.routing;
 
+import java.util.function.LongSupplier;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.LongNode;
@@ -37,7 +39,7 @@ public final class Multiplexer implements SessionRouting {
 
   private final Map<String, SessionState> sessions = new LinkedHashMap<>();
   private final ProgressTokens progress = new ProgressTokens();
-  private final InFlightTable table = new InFlightTable(progress);
+  private final InFlightTable table;
   private final Subscriptions subscriptions = new Subscriptions();
   private final SharedInitialize initialize;
   private final ServerRequests serverRequests;
@@ -50,9 +52,15 @@ public final class Multiplexer implements SessionRouting {
     this("", ServerSpec.Interactive.ATTRIBUTE, List.of(), Integer.MAX_VALUE);
   }
 
-  /** {@code queueLimit}: how many requests may wait for a serialized child before new ones are refused. */
   public Multiplexer(String key, ServerSpec.Interactive interactive, List<String> roots, int queueLimit) {
+    this(key, interactive, roots, queueLimit, System::nanoTime);
+  }
+
+  /** {@code queueLimit}: how many requests may wait for a serialized child before new ones are refused. */
+  public Multiplexer(String key, ServerSpec.Interactive interactive, List<String> roots, int queueLimit,
+      LongSupplier clock) {
     this.key = key;
+    this.table = new InFlightTable(progress, clock);
     SharedRoots sharedRoots = new SharedRoots(roots);
     this.initialize = new SharedInitialize(table, sharedRoots, sessions);
     this.serverRequests = new ServerRequests(key, sharedRoots, table, sessions);
@@ -96,12 +104,12 @@ public final class Multiplexer implements SessionRouting {
                 + " requests are already waiting; retry later")));
         return Outcome.ACCEPTED;
       }
-      serial.add(new SerialQueue.Waiting(upstreamId, sessionId, request.id(), upstream, progressKey, System.nanoTime()));
+      serial.add(new SerialQueue.Waiting(upstreamId, sessionId, request.id(), upstream, progressKey, table.now()));
     } else {
       if (!out.toChild(upstream)) {
         return Outcome.CHILD_BUSY;
       }
-      table.sent(upstreamId, sessionId, request.id(), request.method(), progressKey, System.nanoTime());
+      table.sent(upstreamId, sessionId, request.id(), request.method(), progressKey, table.now());
     }
     table.mapClientId(sessionId, request.id(), upstreamId);
     if (progressKey != null) {

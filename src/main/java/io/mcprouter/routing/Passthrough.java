@@ -1,5 +1,7 @@
 package io.mcprouter.routing;
 
+import java.util.function.LongSupplier;
+
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +15,16 @@ public final class Passthrough implements SessionRouting {
 
   private String sessionId;
   private final Map<String, InFlight> inFlight = new LinkedHashMap<>();
+  /** When a request was sent, in {@link System#nanoTime} units (a test's virtual clock stands in). */
+  private final LongSupplier clock;
+
+  public Passthrough() {
+    this(System::nanoTime);
+  }
+
+  public Passthrough(LongSupplier clock) {
+    this.clock = clock;
+  }
 
   @Override
   public void sessionOpened(String sessionId) {
@@ -25,7 +37,7 @@ public final class Passthrough implements SessionRouting {
       return Outcome.CHILD_BUSY;
     }
     if (message instanceof JsonRpcMessage.Request r) {
-      inFlight.put(SessionRouting.idKey(r.id()), new InFlight(r.id(), r.method(), System.nanoTime()));
+      inFlight.put(SessionRouting.idKey(r.id()), new InFlight(r.id(), r.method(), clock.getAsLong()));
     } else if (message instanceof JsonRpcMessage.Notification n
         && "notifications/cancelled".equals(n.method())
         && n.params() != null

@@ -65,7 +65,7 @@ final class SharedInitialize {
     }
     inFlight = upstreamId;
     this.params = params;
-    table.sent(upstreamId, sessionId, request.id(), "initialize", null, System.nanoTime());
+    table.sent(upstreamId, sessionId, request.id(), "initialize", null, table.now());
     return Outcome.ACCEPTED;
   }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.routing.SessionRouting;
 import java.time.Duration;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 
 /**
@@ -18,9 +19,12 @@ final class RequestDeadlines {
   private final String key;
   private final Duration requestLimit;
   private final Duration initializeLimit;
+  private final LongSupplier clock;
   private final Logger log;
 
-  RequestDeadlines(String key, Duration requestLimit, Duration initializeLimit, Logger log) {
+  RequestDeadlines(
+      String key, Duration requestLimit, Duration initializeLimit, LongSupplier clock, Logger log) {
+    this.clock = clock;
     this.key = key;
     this.requestLimit = requestLimit;
     this.initializeLimit = initializeLimit;
@@ -33,7 +37,7 @@ final class RequestDeadlines {
 
   /** Times out what is overdue; true when an initialize is overdue (the child did not come up). */
   boolean check(SessionRouting routing, SessionRouting.Recipients recipients) {
-    long now = System.nanoTime();
+    long now = clock.getAsLong();
     for (SessionRouting.InFlight request : routing.inFlightRequests()) {
       long waited = now - request.sentAtNanos();
       boolean initialize = "initialize".equals(request.method());

@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 
 /**
  * One MCP server: the client sessions it serves (child actors) and, one generation at a time, the
@@ -233,6 +234,21 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
       StartPermits permits,
       boolean startNow,
       ChildLauncher launcher) {
+    return create(spec, settings, lifecycle, permits, startNow, launcher, System::nanoTime);
+  }
+
+  /**
+   * {@code clock}: what request deadlines and the idle timeout are measured with, in {@link
+   * System#nanoTime} units; a test's virtual clock, advanced with the actor system's manual time.
+   */
+  public static Behavior<Command> create(
+      ServerSpec spec,
+      RouterSettings settings,
+      ActorRef<Lifecycle> lifecycle,
+      StartPermits permits,
+      boolean startNow,
+      ChildLauncher launcher,
+      LongSupplier clock) {
     // the caller's permit goes to the first instance only; one restarted after a bug takes its own
     AtomicBoolean handedOver = new AtomicBoolean(startNow);
     return Behaviors.withStash(
@@ -243,7 +259,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
                     Behaviors.setup(
                         context -> {
                           InstanceParts parts =
-                              new InstanceParts(spec, settings, lifecycle, permits, launcher, stash, timers);
+                              new InstanceParts(spec, settings, lifecycle, permits, launcher, clock, stash, timers);
                           ServerInstance instance = new ServerInstance(context, parts);
                           return instance.begin(startNow, handedOver.getAndSet(false));
                         })));
@@ -256,6 +272,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
       ActorRef<Lifecycle> lifecycle,
       StartPermits permits,
       ChildLauncher launcher,
+      LongSupplier clock,
       StashBuffer<Command> stash,
       TimerScheduler<Command> timers) {}
 
@@ -264,6 +281,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   private final ActorRef<Lifecycle> lifecycle;
   private final StartPermits permits;
   private final ChildLauncher launcher;
+  private final LongSupplier clock;
   private final StashBuffer<Command> stash;
   private final TimerScheduler<Command> timers;
   private final SessionRouting routing;
@@ -290,7 +308,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   private String goneReason;
   private JsonNode toolsCache;
   private long toolsVersion;
-  private long lastActivityNanos = System.nanoTime();
+  private long lastActivityNanos;
   private int restarts;
   private long sessionsSpawned;
   /** A per-session child holds a start permit from launch until it has answered initialize or is gone. */
@@ -305,6 +323,8 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     this.lifecycle = parts.lifecycle();
     this.permits = parts.permits();
     this.launcher = parts.launcher();
+    this.clock = parts.clock();
+    this.lastActivityNanos = clock.getAsLong();
     this.stash = parts.stash();
     this.timers = parts.timers();
     this.sessionTimeouts =
@@ -314,8 +334,9 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
             spec.detachedTimeout().orElse(settings.streamableDetachedTimeout()));
     this.routing =
         spec.shareProcess()
-            ? new Multiplexer(spec.key(), spec.interactive(), spec.roots(), settings.stdinBufferMessages())
-            : new Passthrough();
+            ? new Multiplexer(
+                spec.key(), spec.interactive(), spec.roots(), settings.stdinBufferMessages(), clock)
+            : new Passthrough(clock);
     this.stderrTail = new StderrTail(settings.stderrTailLines());
     this.reports = context.messageAdapter(ChildProcess.Report.class, FromChild::new);
     this.sessions = new InstanceSessions(lifecycle, this::releasePermit);
@@ -324,6 +345,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
             spec.key(),
             spec.requestTimeout().orElse(settings.requestTimeout()),
             settings.initializeTimeout(),
+            clock,
             context.getLog());
     this.childOutput =
         new ChildOutput(
@@ -821,7 +843,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   }
 
   private void removeSession(String sessionId) {
-    lastActivityNanos = System.nanoTime();
+    lastActivityNanos = clock.getAsLong();
     sessions.remove(sessionId);
     routing.sessionClosed(sessionId, recipients);
   }
@@ -878,7 +900,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
         && routing.inFlightFor(deliver.sessionId()) >= max) {
       return reject(deliver, ServerErrors.inFlightLimit(max));
     }
-    lastActivityNanos = System.nanoTime();
+    lastActivityNanos = clock.getAsLong();
     return routing.fromClient(deliver.sessionId(), deliver.message(), recipients)
             == SessionRouting.Outcome.ACCEPTED
         ? accept(deliver)
@@ -960,7 +982,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
         && !idleLimit.isZero()
         && sessions.isEmpty()
         && routing.inFlight() == 0
-        && System.nanoTime() - lastActivityNanos > idleLimit.toNanos()) {
+        && clock.getAsLong() - lastActivityNanos > idleLimit.toNanos()) {
       getContext()
           .getLog()
           .info("server idle key={} pid={} for {}; stopping it", spec.key(), pid, idleLimit);
