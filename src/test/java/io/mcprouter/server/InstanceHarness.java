@@ -56,19 +56,27 @@ final class InstanceHarness {
   private final BlockingQueue<Launch> launches = new LinkedBlockingQueue<>();
 
   InstanceHarness(ActorTestKit testKit, RouterSettings settings, boolean shared, boolean startNow) {
+    this(testKit, settings, spec(shared, Optional.empty(), Optional.empty()), startNow);
+  }
+
+  InstanceHarness(ActorTestKit testKit, RouterSettings settings, ServerSpec spec, boolean startNow) {
     this.testKit = testKit;
-    this.key = "probe-" + ids.incrementAndGet();
+    this.key = spec.key();
     this.child = testKit.createTestProbe();
     this.lifecycle = testKit.createTestProbe();
     this.acks = testKit.createTestProbe();
-    ServerSpec spec = new ServerSpec(key, "not run: the test plays the child", shared, Map.of(),
-        Optional.empty(), Optional.empty());
     ChildLauncher launcher = (generation, stderrTail, stdout, reports) -> {
       launches.add(new Launch(generation, stdout, reports));
       return Behaviors.monitor(ChildProcess.Command.class, child.getRef(), Behaviors.ignore());
     };
     this.instance = testKit.spawn(ServerInstance.create(spec, settings, lifecycle.getRef(),
         StartPermits.unlimited(), startNow, launcher));
+  }
+
+  /** A spec whose command is never run; {@code requestTimeout} and {@code idleTimeout} as a key may set them. */
+  static ServerSpec spec(boolean shared, Optional<Duration> requestTimeout, Optional<Duration> idleTimeout) {
+    return new ServerSpec("probe-" + ids.incrementAndGet(), "not run: the test plays the child", shared, Map.of(),
+        Optional.empty(), Optional.empty(), requestTimeout, idleTimeout);
   }
 
   /** The launcher's next call; the instance spawns its children on its own thread. */
@@ -105,6 +113,13 @@ final class InstanceHarness {
 
   void exits(Launch launch, int code) {
     launch.reports().tell(new ChildProcess.Exited(launch.generation(), Optional.of(code), Optional.empty(), false));
+  }
+
+  /** The child's stdout stream ended (after its last frames), as the stream's completion tells the instance. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  void stdoutEnds(Launch launch) {
+    ChildProcess.StdoutTarget target = launch.stdout();
+    target.actor().tell(target.completed());
   }
 
   Session open() {

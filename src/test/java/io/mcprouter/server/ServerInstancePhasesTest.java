@@ -305,4 +305,60 @@ class ServerInstancePhasesTest {
     server.lifecycle.expectTerminated(server.instance);
     server.child.expectNoMessage(QUIET); // nothing is asked of a child that has gone
   }
+
+  @Test
+  void aStopBeforeTheChildHasStartedIsCarriedOutOnceItHas() throws Exception {
+    InstanceHarness server = shared();
+    Launch first = server.awaitLaunch(1);
+    Session session = server.open();
+    TestProbe<ServerInstance.Stopped> stopped = testKit.createTestProbe();
+    server.instance.tell(new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
+    assertEquals("starting", server.status().status());
+    server.child.expectNoMessage(QUIET); // a process being launched is not asked to stop yet
+
+    server.started(first, 104);
+    server.child.expectMessage(ChildProcess.CloseStdin.INSTANCE); // nothing in flight: stdin closes at once
+    server.exits(first, 0);
+    assertEquals(ServerInstance.StopMode.GRACEFUL, stopped.receiveMessage().mode());
+    session.ends().expectMessage("complete");
+    server.lifecycle.expectTerminated(server.instance);
+  }
+
+  @Test
+  void aStopWhileACrashedChildWaitsForItsRestartIsAnsweredAtOnceAndNothingIsRestarted() throws Exception {
+    InstanceHarness server = shared();
+    Launch first = server.awaitLaunch(1);
+    server.started(first, 105);
+    Session session = server.open();
+    server.exits(first, 3);
+    assertEquals("restarting", server.status().status());
+
+    TestProbe<ServerInstance.Stopped> stopped = testKit.createTestProbe();
+    server.instance.tell(new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
+    ServerInstance.Stopped report = stopped.receiveMessage();
+    assertEquals(Optional.of(3), report.exitCode());
+    assertFalse(server.awaitLifecycle(ServerInstance.ChildGone.class).failed(), "an operator's stop");
+    session.ends().expectMessage("complete");
+    server.lifecycle.expectTerminated(server.instance);
+    time.timePasses(BACKOFF);
+    server.child.expectNoMessage(QUIET);
+  }
+
+  /** An exit can be reported before the stdout stream has delivered the child's last lines. */
+  @Test
+  void answersWrittenBeforeTheExitAreRoutedBeforeWhatIsInFlightIsFailed() throws Exception {
+    InstanceHarness server = shared();
+    Launch first = server.awaitLaunch(1);
+    TestProbe<JsonRpcMessage> stdin = server.started(first, 106);
+    Session session = server.open();
+    server.deliverAccepted(session, request(4, "tools/call"));
+    JsonRpcMessage.Request sent = next(stdin, JsonRpcMessage.Request.class);
+
+    first.reports().tell(new ChildProcess.Exited(1, Optional.of(0), Optional.empty(), true));
+    assertEquals(1, server.status().inFlight(), "the exit waits for the end of stdout");
+    server.writes(first, answer(sent.id()));
+    server.stdoutEnds(first);
+    assertTrue(response(session, 4).result().path("answered").asBoolean(), "the child's own answer, not an error");
+    assertEquals("restarting", server.status().status(), "an exit nobody asked for, with a session: a crash");
+  }
 }
