@@ -1,0 +1,364 @@
+package io.mcprouter.server;
+
+import static io.mcprouter.server.InstanceHarness.answer;
+import static io.mcprouter.server.InstanceHarness.initialize;
+import static io.mcprouter.server.InstanceHarness.initializeResult;
+import static io.mcprouter.server.InstanceHarness.initialized;
+import static io.mcprouter.server.InstanceHarness.next;
+import static io.mcprouter.server.InstanceHarness.request;
+import static io.mcprouter.server.InstanceHarness.response;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.ManualTime;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.mcprouter.child.ChildProcess;
+import io.mcprouter.config.RouterConfigFiles;
+import io.mcprouter.config.RouterSettings;
+import io.mcprouter.jsonrpc.JsonRpcError;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.server.InstanceHarness.Launch;
+import io.mcprouter.server.InstanceHarness.Session;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The phases of {@link ServerInstance} with the child played by the test (see {@link InstanceHarness})
+ * and every timer on {@link ManualTime}: "not before" is checked without waiting and "after" without a
+ * real timeout.
+ */
+class ServerInstancePhasesTest {
+
+  private static final Duration DRAIN = Duration.ofSeconds(3);
+  private static final Duration BACKOFF = Duration.ofSeconds(1);
+  private static final int MAX_CRASHES = 2;
+  private static final Duration STEP = Duration.ofMillis(1);
+  private static final Duration QUIET = Duration.ofMillis(200);
+
+  private static ActorTestKit testKit;
+  private static ManualTime time;
+  private static RouterSettings settings;
+
+  @BeforeAll
+  static void start() {
+    // the backoff without jitter, so the test knows when the restart is due; the handshake limit far
+    // beyond the virtual time these tests pass, so no session closes for want of one
+    Config config = ManualTime.config()
+        .withFallback(ConfigFactory.parseString(String.join("\n",
+            "mcprouter.stop.drain-timeout = " + DRAIN.toMillis() + "ms",
+            "mcprouter.restart.min-backoff = " + BACKOFF.toMillis() + "ms",
+            "mcprouter.restart.max-backoff = " + BACKOFF.toMillis() + "ms",
+            "mcprouter.restart.random-factor = 0",
+            "mcprouter.restart.max-crashes = " + MAX_CRASHES,
+            "mcprouter.session.handshake-timeout = 10h")))
+        .withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
+    testKit = ActorTestKit.create("ServerInstancePhasesTest", config);
+    time = ManualTime.get(testKit.system());
+    settings = RouterSettings.fromConfig(config);
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  private static InstanceHarness shared() {
+    return new InstanceHarness(testKit, settings, true, true);
+  }
+
+  @Test
+  void messagesDeliveredWhileStartingReachStdinInOrderAfterStarted() throws Exception {
+    InstanceHarness server = shared();
+    Launch first = server.awaitLaunch(1);
+    Session session = server.open();
+    TestProbe<ServerInstance.DeliverReply> init = server.deliver(session, initialize(1));
+    TestProbe<ServerInstance.DeliverReply> call = server.deliver(session, request(2, "tools/list"));
+    assertEquals("starting", server.status().status());
+    init.expectNoMessage(QUIET); // stashed: answered when the child can take them
+
+    TestProbe<JsonRpcMessage> stdin = server.started(first, 4242);
+    JsonRpcMessage.Request sentInit = next(stdin, JsonRpcMessage.Request.class);
+    assertEquals("initialize", sentInit.method());
+    JsonRpcMessage.Request sentCall = next(stdin, JsonRpcMessage.Request.class);
+    assertEquals("tools/list", sentCall.method());
+    init.expectMessage(ServerInstance.Accepted.INSTANCE);
+    call.expectMessage(ServerInstance.Accepted.INSTANCE);
+    ServerInstance.Status status = server.status();
+    assertEquals("running", status.status());
+    assertEquals(4242, status.pid());
+    assertEquals(2, status.inFlight());
+
+    server.writes(first, initializeResult(sentInit.id()));
+    assertEquals("2025-06-18", response(session, 1).result().path("protocolVersion").asText());
+  }
+
+  @Test
+  void aGracefulStopWaitsForTheRequestInFlightThenClosesStdinAndReportsOnExit() throws Exception {
+    InstanceHarness server = shared();
+    Launch first = server.awaitLaunch(1);
+    TestProbe<JsonRpcMessage> stdin = server.started(first, 101);
+    Session session = server.open();
+    server.deliverAccepted(session, request(7, "tools/call"));
+    JsonRpcMessage.Request sent = next(stdin, JsonRpcMessage.Request.class);
+
+    TestProbe<ServerInstance.Stopped> stopped = testKit.createTestProbe();
+    server.instance.tell(new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
+    assertEquals("draining", server.status().status());
+    server.child.expectNoMessage(QUIET); // stdin stays open while a request is in flight
+    TestProbe<ServerInstance.DeliverReply> refused = server.deliver(session, request(8, "tools/call"));
+    ServerInstance.Rejected rejected = assertInstanceOf(ServerInstance.Rejected.class, refused.receiveMessage());
+    assertEquals(JsonRpcError.UNAVAILABLE, rejected.error().code(), "no new requests while draining");
+
+    server.writes(first, answer(sent.id()));
+    assertTrue(response(session, 7).result().path("answered").asBoolean());
+    server.child.expectMessage(ChildProcess.CloseStdin.INSTANCE);
+    stopped.expectNoMessage(QUIET); // the stop is answered when the child has exited
+
+    server.exits(first, 0);
+    ServerInstance.Stopped report = stopped.receiveMessage();
+    assertEquals(ServerInstance.StopMode.GRACEFUL, report.mode());
+    assertEquals(1, report.requestsCompleted(), report.toString());
+    assertEquals(0, report.requestsFailed(), report.toString());
+    assertEquals(Optional.of(0), report.exitCode());
+    assertEquals(101, report.pid());
+    assertFalse(server.awaitLifecycle(ServerInstance.ChildGone.class).failed(), "a stop is not a failure");
+    session.ends().expectMessage("complete");
+    server.lifecycle.expectTerminated(server.instance);
+  }
+
+  @Test
+  void aGracefulStopClosesStdinWhenTheDrainTimeoutPasses() throws Exception {
+    InstanceHarness server = shared();
+    Launch first = server.awaitLaunch(1);
+    TestProbe<JsonRpcMessage> stdin = server.started(first, 102);
+    Session session = server.open();
+    server.deliverAccepted(session, request(1, "tools/call"));
+    next(stdin, JsonRpcMessage.Request.class);
+
+    TestProbe<ServerInstance.Stopped> stopped = testKit.createTestProbe();
+    server.instance.tell(new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
+    assertEquals("draining", server.status().status()); // the drain timer is set
+    time.timePasses(DRAIN.minus(STEP));
+    server.child.expectNoMessage(QUIET); // not ManualTime.expectNoMessageFor: that one lets virtual time pass too
+    time.timePasses(STEP);
+    server.child.expectMessage(ChildProcess.CloseStdin.INSTANCE);
+    assertEquals("stopping", server.status().status());
+
+    server.exits(first, 0);
+    ServerInstance.Stopped report = stopped.receiveMessage();
+    JsonRpcMessage.Response failed = response(session, 1);
+    assertEquals(JsonRpcError.SERVER_GONE, failed.error().path("code").asInt(), failed.toString());
+    assertEquals(1, report.requestsFailed(), "the unanswered request failed when the child went: " + report);
+  }
+
+  @Test
+  void aForcedStopFailsTheRequestInFlightAtOnceAndKillsTheChild() throws Exception {
+    InstanceHarness server = shared();
+    Launch first = server.awaitLaunch(1);
+    TestProbe<JsonRpcMessage> stdin = server.started(first, 103);
+    Session session = server.open();
+    server.deliverAccepted(session, request(5, "tools/call"));
+    next(stdin, JsonRpcMessage.Request.class);
+
+    TestProbe<ServerInstance.Stopped> stopped = testKit.createTestProbe();
+    server.instance.tell(new ServerInstance.Stop(ServerInstance.StopMode.FORCE, stopped.getRef()));
+    JsonRpcMessage.Response failed = response(session, 5);
+    assertEquals(JsonRpcError.SERVER_GONE, failed.error().path("code").asInt(), failed.toString());
+    assertTrue(failed.error().path("message").asText().contains("force-stopped"), failed.toString());
+    server.child.expectMessage(new ChildProcess.Terminate(ChildProcess.Termination.NOW));
+
+    server.exits(first, 137);
+    ServerInstance.Stopped report = stopped.receiveMessage();
+    assertEquals(ServerInstance.StopMode.FORCE, report.mode());
+    assertEquals(0, report.requestsCompleted(), report.toString());
+    assertEquals(1, report.requestsFailed(), report.toString());
+    server.lifecycle.expectTerminated(server.instance);
+  }
+
+  @Test
+  void aCrashedSharedChildIsRestartedAfterTheBackoffAndInitializedAgainBeforeTheStashedMessages()
+      throws Exception {
+    InstanceHarness server = shared();
+    Launch first = server.awaitLaunch(1);
+    TestProbe<JsonRpcMessage> stdin = server.started(first, 201);
+    Session session = server.open();
+    server.deliverAccepted(session, initialize(1));
+    JsonRpcMessage.Request sentInit = next(stdin, JsonRpcMessage.Request.class);
+    server.writes(first, initializeResult(sentInit.id()));
+    response(session, 1);
+    server.deliverAccepted(session, initialized());
+    next(stdin, JsonRpcMessage.Notification.class);
+    server.deliverAccepted(session, request(2, "tools/call"));
+    next(stdin, JsonRpcMessage.Request.class);
+
+    server.exits(first, 3);
+    JsonRpcMessage.Response failed = response(session, 2);
+    assertEquals(JsonRpcError.SERVER_GONE, failed.error().path("code").asInt(), failed.toString());
+    assertEquals(3, failed.error().path("data").path("exitCode").asInt(), failed.toString());
+    assertEquals("restarting", server.status().status()); // the restart timer is set
+    TestProbe<ServerInstance.DeliverReply> waiting = server.deliver(session, request(3, "tools/list"));
+    time.timePasses(BACKOFF.minus(STEP));
+    server.assertNoLaunch();
+    session.ends().expectNoMessage(QUIET); // the session stays through the crash
+
+    time.timePasses(STEP);
+    Launch second = server.awaitLaunch(2);
+    waiting.expectNoMessage(QUIET);
+    TestProbe<JsonRpcMessage> newStdin = server.started(second, 202);
+    JsonRpcMessage.Request replayed = next(newStdin, JsonRpcMessage.Request.class);
+    assertEquals("initialize", replayed.method(), "the cached initialize comes first");
+    assertEquals(sentInit.params(), replayed.params(), "with the first child's parameters");
+    newStdin.expectNoMessage(QUIET); // nothing else before the new child has answered it
+    assertEquals(1, server.status().restarts());
+
+    server.writes(second, initializeResult(replayed.id()));
+    JsonRpcMessage.Notification told = next(newStdin, JsonRpcMessage.Notification.class);
+    assertEquals("notifications/initialized", told.method());
+    JsonRpcMessage.Request stashed = next(newStdin, JsonRpcMessage.Request.class);
+    assertEquals("tools/list", stashed.method());
+    waiting.expectMessage(ServerInstance.Accepted.INSTANCE);
+    session.received().expectNoMessage(QUIET); // the replayed initialize's answer is not the client's
+
+    server.writes(second, answer(stashed.id()));
+    assertTrue(response(session, 3).result().path("answered").asBoolean());
+  }
+
+  @Test
+  void moreCrashesThanTheLimitMarkTheKeyFailedAndCloseItsSessions() throws Exception {
+    InstanceHarness server = shared();
+    Session session = server.open();
+    for (int generation = 1; generation <= MAX_CRASHES; generation++) {
+      Launch launch = server.awaitLaunch(generation);
+      server.started(launch, 300 + generation);
+      server.exits(launch, 3);
+      assertEquals("restarting", server.status().status(), "crash " + generation + " is restarted");
+      time.timePasses(BACKOFF);
+    }
+    Launch last = server.awaitLaunch(MAX_CRASHES + 1);
+    server.started(last, 399);
+    server.exits(last, 3);
+
+    ServerInstance.KeyFailed failed = server.awaitLifecycle(ServerInstance.KeyFailed.class);
+    assertEquals(server.key, failed.key());
+    assertTrue(failed.error().message().contains("crash-looping"), failed.toString());
+    assertTrue(server.awaitLifecycle(ServerInstance.ChildGone.class).failed());
+    session.ends().expectMessage("complete");
+    server.lifecycle.expectTerminated(server.instance);
+  }
+
+  /**
+   * Messages held while the child was starting are handled by the exited phase once it could not
+   * start: a request is refused as gone and a stop is answered at once.
+   */
+  @Test
+  void whatWaitedForAChildThatExitedWhileStartingIsRefusedAsGone() throws Exception {
+    InstanceHarness server = shared();
+    Launch first = server.awaitLaunch(1);
+    Session session = server.open();
+    TestProbe<ServerInstance.DeliverReply> held = server.deliver(session, request(1, "tools/list"));
+    TestProbe<ServerInstance.Stopped> stopped = testKit.createTestProbe();
+    server.instance.tell(new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
+    assertEquals("starting", server.status().status());
+
+    first.reports().tell(new ChildProcess.Exited(1, Optional.empty(), Optional.of("no such file"), true));
+    ServerInstance.Rejected rejected = assertInstanceOf(ServerInstance.Rejected.class, held.receiveMessage());
+    assertEquals(JsonRpcError.SERVER_GONE, rejected.error().code(), rejected.toString());
+    assertTrue(rejected.error().message().contains("could not be started: no such file"), rejected.toString());
+    stopped.receiveMessage();
+    assertTrue(server.awaitLifecycle(ServerInstance.ChildGone.class).failed());
+    server.lifecycle.expectTerminated(server.instance);
+  }
+
+  /**
+   * After a running child has exited the instance only flushes its sessions: a request delivered then
+   * is refused as gone and a stop is answered at once. The three messages are told back to back, so
+   * they are in the mailbox before the sessions' close (a round trip through their actors) ends it.
+   */
+  @Test
+  void afterTheChildHasExitedARequestIsRefusedAsGoneAndAStopIsAnsweredAtOnce() throws Exception {
+    InstanceHarness server = new InstanceHarness(testKit, settings, false, true);
+    Launch first = server.awaitLaunch(1);
+    Session session = server.open();
+    server.started(first, 401);
+    TestProbe<ServerInstance.DeliverReply> late = testKit.createTestProbe();
+    TestProbe<ServerInstance.Stopped> stopped = testKit.createTestProbe();
+
+    server.exits(first, 1);
+    server.instance.tell(new ServerInstance.Deliver(session.id(), request(1, "tools/list"), late.getRef()));
+    server.instance.tell(new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
+
+    ServerInstance.Rejected rejected = assertInstanceOf(ServerInstance.Rejected.class, late.receiveMessage());
+    assertEquals(JsonRpcError.SERVER_GONE, rejected.error().code(), rejected.toString());
+    assertTrue(rejected.error().message().contains("exited with code 1"), rejected.toString());
+    ServerInstance.Stopped report = stopped.receiveMessage();
+    assertEquals(Optional.of(1), report.exitCode());
+    assertTrue(server.awaitLifecycle(ServerInstance.ChildGone.class).failed(), "an exit nobody asked for");
+    session.ends().expectMessage("complete");
+    server.lifecycle.expectTerminated(server.instance);
+    server.child.expectNoMessage(QUIET); // nothing is asked of a child that has gone
+  }
+
+  @Test
+  void aStopBeforeTheChildHasStartedIsCarriedOutOnceItHas() throws Exception {
+    InstanceHarness server = shared();
+    Launch first = server.awaitLaunch(1);
+    Session session = server.open();
+    TestProbe<ServerInstance.Stopped> stopped = testKit.createTestProbe();
+    server.instance.tell(new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
+    assertEquals("starting", server.status().status());
+    server.child.expectNoMessage(QUIET); // a process being launched is not asked to stop yet
+
+    server.started(first, 104);
+    server.child.expectMessage(ChildProcess.CloseStdin.INSTANCE); // nothing in flight: stdin closes at once
+    server.exits(first, 0);
+    assertEquals(ServerInstance.StopMode.GRACEFUL, stopped.receiveMessage().mode());
+    session.ends().expectMessage("complete");
+    server.lifecycle.expectTerminated(server.instance);
+  }
+
+  @Test
+  void aStopWhileACrashedChildWaitsForItsRestartIsAnsweredAtOnceAndNothingIsRestarted() throws Exception {
+    InstanceHarness server = shared();
+    Launch first = server.awaitLaunch(1);
+    server.started(first, 105);
+    Session session = server.open();
+    server.exits(first, 3);
+    assertEquals("restarting", server.status().status());
+
+    TestProbe<ServerInstance.Stopped> stopped = testKit.createTestProbe();
+    server.instance.tell(new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
+    ServerInstance.Stopped report = stopped.receiveMessage();
+    assertEquals(Optional.of(3), report.exitCode());
+    assertFalse(server.awaitLifecycle(ServerInstance.ChildGone.class).failed(), "an operator's stop");
+    session.ends().expectMessage("complete");
+    server.lifecycle.expectTerminated(server.instance);
+    time.timePasses(BACKOFF);
+    server.child.expectNoMessage(QUIET);
+  }
+
+  /** An exit can be reported before the stdout stream has delivered the child's last lines. */
+  @Test
+  void answersWrittenBeforeTheExitAreRoutedBeforeWhatIsInFlightIsFailed() throws Exception {
+    InstanceHarness server = shared();
+    Launch first = server.awaitLaunch(1);
+    TestProbe<JsonRpcMessage> stdin = server.started(first, 106);
+    Session session = server.open();
+    server.deliverAccepted(session, request(4, "tools/call"));
+    JsonRpcMessage.Request sent = next(stdin, JsonRpcMessage.Request.class);
+
+    first.reports().tell(new ChildProcess.Exited(1, Optional.of(0), Optional.empty(), true));
+    assertEquals(1, server.status().inFlight(), "the exit waits for the end of stdout");
+    server.writes(first, answer(sent.id()));
+    server.stdoutEnds(first);
+    assertTrue(response(session, 4).result().path("answered").asBoolean(), "the child's own answer, not an error");
+    assertEquals("restarting", server.status().status(), "an exit nobody asked for, with a session: a crash");
+  }
+}
