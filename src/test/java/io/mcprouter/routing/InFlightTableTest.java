@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class InFlightTableTest {
 
   private final ProgressTokens progress = new ProgressTokens();
-  private final InFlightTable table = new InFlightTable(progress);
+  private final InFlightTable table = new InFlightTable(progress, System::nanoTime);
   private final RecordingRecipients out = new RecordingRecipients();
 
   private long send(String session, String clientId, String method) {

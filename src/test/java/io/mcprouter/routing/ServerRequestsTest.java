@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class ServerRequestsTest {
 
   private final Map<String, SessionState> sessions = new LinkedHashMap<>();
-  private final InFlightTable table = new InFlightTable(new ProgressTokens());
+  private final InFlightTable table = new InFlightTable(new ProgressTokens(), System::nanoTime);
   private final ServerRequests requests =
       new ServerRequests("k", new SharedRoots(List.of("file:///srv")), table, sessions);
   private final RecordingRecipients out = new RecordingRecipients();

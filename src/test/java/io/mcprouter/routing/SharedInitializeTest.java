@@ -23,7 +23,7 @@ class SharedInitializeTest {
   private static final String RESULT = "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"serverInfo\":{\"name\":\"s\"}}";
 
   private final Map<String, SessionState> sessions = new LinkedHashMap<>();
-  private final InFlightTable table = new InFlightTable(new ProgressTokens());
+  private final InFlightTable table = new InFlightTable(new ProgressTokens(), System::nanoTime);
   private final SharedInitialize initialize = new SharedInitialize(table, new SharedRoots(List.of()), sessions);
   private final RecordingRecipients out = new RecordingRecipients();
 

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class SubscriptionsTest {
 
   private final Subscriptions subscriptions = new Subscriptions();
-  private final InFlightTable table = new InFlightTable(new ProgressTokens());
+  private final InFlightTable table = new InFlightTable(new ProgressTokens(), System::nanoTime);
   private final RecordingRecipients out = new RecordingRecipients();
 
   private void request(String session, String method, String uri) throws Exception {

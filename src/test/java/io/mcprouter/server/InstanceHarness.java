@@ -1,5 +1,7 @@
 package io.mcprouter.server;
 
+import java.util.function.LongSupplier;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
@@ -60,6 +62,12 @@ final class InstanceHarness {
   }
 
   InstanceHarness(ActorTestKit testKit, RouterSettings settings, ServerSpec spec, boolean startNow) {
+    this(testKit, settings, spec, startNow, System::nanoTime);
+  }
+
+  /** {@code clock}: what the instance measures deadlines and idleness with (a test's virtual clock). */
+  InstanceHarness(ActorTestKit testKit, RouterSettings settings, ServerSpec spec, boolean startNow,
+      LongSupplier clock) {
     this.testKit = testKit;
     this.key = spec.key();
     this.child = testKit.createTestProbe();
@@ -70,7 +78,7 @@ final class InstanceHarness {
       return Behaviors.monitor(ChildProcess.Command.class, child.getRef(), Behaviors.ignore());
     };
     this.instance = testKit.spawn(ServerInstance.create(spec, settings, lifecycle.getRef(),
-        StartPermits.unlimited(), startNow, launcher));
+        StartPermits.unlimited(), startNow, launcher, clock));
   }
 
   /** A spec whose command is never run; {@code requestTimeout} and {@code idleTimeout} as a key may set them. */

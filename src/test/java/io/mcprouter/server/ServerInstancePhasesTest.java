@@ -203,6 +203,10 @@ class ServerInstancePhasesTest {
     JsonRpcMessage.Response failed = response(session, 2);
     assertEquals(JsonRpcError.SERVER_GONE, failed.error().path("code").asInt(), failed.toString());
     assertEquals(3, failed.error().path("data").path("exitCode").asInt(), failed.toString());
+    // the registry counts the key's crashes; here the test answers for it
+    ServerInstance.Crashed crashed = server.awaitLifecycle(ServerInstance.Crashed.class);
+    assertEquals(server.instance, crashed.server());
+    server.instance.tell(new ServerInstance.RestartAfter(BACKOFF));
     assertEquals("restarting", server.status().status()); // the restart timer is set
     TestProbe<ServerInstance.DeliverReply> waiting = server.deliver(session, request(3, "tools/list"));
     time.timePasses(BACKOFF.minus(STEP));
@@ -232,26 +236,37 @@ class ServerInstancePhasesTest {
   }
 
   @Test
-  void moreCrashesThanTheLimitMarkTheKeyFailedAndCloseItsSessions() throws Exception {
+  void aCrashLoopDecidedByTheRegistryEndsTheInstanceAndClosesItsSessions() throws Exception {
     InstanceHarness server = shared();
     Session session = server.open();
-    for (int generation = 1; generation <= MAX_CRASHES; generation++) {
-      Launch launch = server.awaitLaunch(generation);
-      server.started(launch, 300 + generation);
-      server.exits(launch, 3);
-      assertEquals("restarting", server.status().status(), "crash " + generation + " is restarted");
-      time.timePasses(BACKOFF);
-    }
-    Launch last = server.awaitLaunch(MAX_CRASHES + 1);
-    server.started(last, 399);
-    server.exits(last, 3);
+    Launch launch = server.awaitLaunch(1);
+    server.started(launch, 301);
+    server.exits(launch, 3);
+    ServerInstance.Crashed crashed = server.awaitLifecycle(ServerInstance.Crashed.class);
+    assertEquals(server.key, crashed.key());
+    assertEquals(3, crashed.error().data().path("exitCode").asInt(), crashed.toString());
+    assertEquals("restarting", server.status().status(), "it waits for the registry's decision");
 
-    ServerInstance.KeyFailed failed = server.awaitLifecycle(ServerInstance.KeyFailed.class);
-    assertEquals(server.key, failed.key());
-    assertTrue(failed.error().message().contains("crash-looping"), failed.toString());
-    assertTrue(server.awaitLifecycle(ServerInstance.ChildGone.class).failed());
+    server.instance.tell(new ServerInstance.GiveUp("is crash-looping (3 failures within 8 s)"));
+    ServerInstance.ChildGone gone = server.awaitLifecycle(ServerInstance.ChildGone.class);
+    assertTrue(gone.failed());
+    assertTrue(gone.error().message().contains("crash-looping"), gone.toString());
     session.ends().expectMessage("complete");
-    server.lifecycle.expectTerminated(server.instance);
+    server.lifecycle.expectTerminated(server.instance); // so nothing is launched again
+  }
+
+  @Test
+  void withoutTheRegistrysAnswerACrashedChildIsRestartedAfterTheLongestBackoff() throws Exception {
+    InstanceHarness server = shared();
+    server.open();
+    Launch first = server.awaitLaunch(1);
+    server.started(first, 311);
+    server.exits(first, 3);
+    server.awaitLifecycle(ServerInstance.Crashed.class);
+    time.timePasses(BACKOFF.minus(STEP));
+    server.assertNoLaunch();
+    time.timePasses(STEP);
+    server.awaitLaunch(2);
   }
 
   /**
