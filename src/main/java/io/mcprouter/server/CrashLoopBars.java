@@ -92,7 +92,9 @@ final class CrashLoopBars {
   /** What a client refused for this bar is told: the reason and the last lines the child wrote to stderr. */
   static String refusal(ServerInstance.KeyFailed failed) {
     List<String> lines = new ArrayList<>();
-    failed.error().data().path("stderr").forEach(line -> lines.add(line.asText()));
+    if (failed.error().data() != null) { // a failure without a child's output has none
+      failed.error().data().path("stderr").forEach(line -> lines.add(line.asText()));
+    }
     String tail = lines.isEmpty() ? ""
         : "Last stderr: " + String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
     return failed.error().message() + " " + tail;

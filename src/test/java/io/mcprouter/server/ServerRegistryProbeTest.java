@@ -227,6 +227,30 @@ class ServerRegistryProbeTest {
   }
 
   @Test
+  void crashesOfASharedChildAreCountedPerKeyUntilTheInstanceIsToldToGiveUpAndTheKeyIsBarred() {
+    ActorRef<ServerRegistry.Command> registry = registry("mcprouter.restart { max-crashes = 1, crash-window = 1h }");
+    TestProbe<ServerInstance.OpenSessionReply> reply = testKit.createTestProbe();
+    open(registry, "shared", reply);
+    Spawned instance = spawns.receiveMessage();
+    forwarded(instance.self());
+    JsonRpcError exited = new JsonRpcError(JsonRpcError.SERVER_GONE, "exited with code 5");
+
+    instance.lifecycle().tell(new ServerInstance.Crashed("shared", instance.self(), exited));
+    Received first = received.receiveMessage();
+    assertEquals(instance.self(), first.instance());
+    assertTrue(first.message() instanceof ServerInstance.RestartAfter, "first crash: " + first.message());
+
+    instance.lifecycle().tell(new ServerInstance.Crashed("shared", instance.self(), exited));
+    ServerInstance.GiveUp giveUp = (ServerInstance.GiveUp) received.receiveMessage().message();
+    assertEquals("is crash-looping (2 failures within 3600 s; last: exited with code 5)", giveUp.reason());
+
+    open(registry, "shared", reply);
+    ServerInstance.OpenRejected barred = reply.expectMessageClass(ServerInstance.OpenRejected.class);
+    assertTrue(barred.reason().startsWith("server 'shared' is crash-looping"), barred.reason());
+    spawns.expectNoMessage(Duration.ZERO);
+  }
+
+  @Test
   void stopAllStopsEveryInstanceRefusesNewSessionsAndEmptiesTheDirectory() {
     ActorRef<ServerRegistry.Command> registry = registry("");
     TestProbe<ServerInstance.OpenSessionReply> reply = testKit.createTestProbe();
