@@ -3,6 +3,7 @@ package io.mcprouter.api;
 import io.mcprouter.access.Credentials;
 
 import io.mcprouter.http.ApiResult;
+import io.mcprouter.http.ErrorHandling;
 
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.entity;
@@ -20,7 +21,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.mcprouter.jsonrpc.JsonLimits;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -81,9 +81,13 @@ public final class ApiDirectives {
     }));
   }
 
-  /** Completes with the result's envelope; a failed stage becomes a 504 or 500 envelope. */
+  /**
+   * Completes with the result's envelope; a failed stage becomes a 504 or 500 envelope, on whichever
+   * port (the proxy's speaks JSON-RPC errors, but /v1 and /admin answer in the envelope there too).
+   */
   public static Route render(CompletionStage<ApiResult> result) {
-    return onSuccess(result.exceptionally(ApiDirectives::failure), r -> complete(r.toResponse()));
+    return onSuccess(result.handle((r, failure) -> failure == null ? r.toResponse()
+        : ErrorHandling.failure(failure, ErrorHandling.Style.API_ENVELOPE)), response -> complete(response));
   }
 
   public static Route render(ApiResult result) {
@@ -95,15 +99,6 @@ public final class ApiDirectives {
       BiFunction<Credentials.Caller, JsonNode, Route> inner) {
     return caller(credentials, caller -> clientInfo(limits,
         jsonObjectBody(maxBytes, limits, body -> inner.apply(caller, body))));
-  }
-
-  private static ApiResult failure(Throwable failure) {
-    Throwable cause = failure.getCause() != null && failure instanceof java.util.concurrent.CompletionException
-        ? failure.getCause() : failure;
-    if (cause instanceof TimeoutException) {
-      return ApiResult.error(StatusCodes.GATEWAY_TIMEOUT, "the router did not get an answer in time");
-    }
-    return ApiResult.error(StatusCodes.INTERNAL_SERVER_ERROR, "internal router error");
   }
 
   private static boolean parsesToObject(String text, JsonLimits limits) {

@@ -58,6 +58,14 @@ public record RouterSettings(
   public record Limits(int maxSessionsPerKey, int maxSessions, int maxChildren, int maxInFlightPerSession,
       int maxStartingChildrenPerKey) {}
 
+  /**
+   * How long stopping one key's children may take: drain, SIGTERM grace, SIGKILL, and a few seconds for
+   * the exit to be seen. Whatever has not reported by then is left out of the stop report.
+   */
+  public Duration stopBound() {
+    return drainTimeout.plus(gracePeriod).plus(killPeriod).plusSeconds(5);
+  }
+
   /** Reads and checks every setting; a missing, mistyped or out-of-range one is a ConfigException naming it. */
   public static RouterSettings fromConfig(Config root) {
     SettingsReader c = new SettingsReader(root, "mcprouter.");

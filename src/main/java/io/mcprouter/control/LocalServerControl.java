@@ -13,6 +13,9 @@ import java.util.concurrent.CompletionStage;
 /** {@link ServerControl} over this JVM's {@link ServerRegistry}. */
 public final class LocalServerControl implements ServerControl {
 
+  /** The registry's report of a stop comes back after its bound: the ask waits this much longer. */
+  private static final Duration REPORT_MARGIN = Duration.ofSeconds(5);
+
   private final ActorRef<ServerRegistry.Command> registry;
   private final RouterSettings settings;
   private final ActorSystem<?> system;
@@ -32,7 +35,7 @@ public final class LocalServerControl implements ServerControl {
 
   @Override
   public CompletionStage<StopOutcome> stop(String key, ServerInstance.StopMode mode) {
-    Duration bound = settings.drainTimeout().plus(settings.gracePeriod()).plus(settings.killPeriod()).plusSeconds(10);
+    Duration bound = settings.stopBound().plus(REPORT_MARGIN);
     return AskPattern.<ServerRegistry.Command, ServerRegistry.StopServerReply>ask(registry,
         replyTo -> new ServerRegistry.StopServer(key, mode, replyTo), bound, system.scheduler())
         .thenApply(reply -> reply instanceof ServerRegistry.StopReport report ? stopped(key, mode, report.stopped())

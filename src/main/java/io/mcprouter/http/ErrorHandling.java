@@ -63,15 +63,25 @@ public final class ErrorHandling {
   }
 
   private static Route completeFor(Throwable e, Style style) {
+    return complete(failure(e, style));
+  }
+
+  /**
+   * The response for a request that failed rather than being answered: 504 for an ask that timed out,
+   * 413 for a body over its limit, 500 (logged) for anything else. For routes that render a failed
+   * future themselves in a style other than their port's.
+   */
+  public static HttpResponse failure(Throwable failure, Style style) {
+    Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     if (e instanceof TimeoutException) {
-      return complete(error(style, StatusCodes.GATEWAY_TIMEOUT, JsonRpcError.TIMEOUT, "the router did not get an answer in time"));
+      return error(style, StatusCodes.GATEWAY_TIMEOUT, JsonRpcError.TIMEOUT, "the router did not get an answer in time");
     }
     if (e instanceof EntityStreamSizeException size) {
-      return complete(error(style, StatusCodes.PAYLOAD_TOO_LARGE, JsonRpcError.INVALID_REQUEST,
-          "request body is larger than " + size.limit() + " bytes"));
+      return error(style, StatusCodes.PAYLOAD_TOO_LARGE, JsonRpcError.INVALID_REQUEST,
+          "request body is larger than " + size.limit() + " bytes");
     }
     log.error("unexpected error while handling a request", e);
-    return complete(error(style, StatusCodes.INTERNAL_SERVER_ERROR, JsonRpcError.INTERNAL_ERROR, "internal router error"));
+    return error(style, StatusCodes.INTERNAL_SERVER_ERROR, JsonRpcError.INTERNAL_ERROR, "internal router error");
   }
 
   private static RejectionHandler rejectionHandler(Style style) {

@@ -19,6 +19,7 @@ import io.mcprouter.testsupport.TestRouter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,8 @@ class ServerRegistryTest {
 
   private static ServerInstance.SessionOpened open(String key) {
     TestProbe<ServerInstance.OpenSessionReply> reply = testKit.createTestProbe();
-    registry.tell(new ServerRegistry.OpenSession(key, new ServerInstanceTest.RecordingOutbound(100), java.util.Optional.empty(), reply.getRef()));
+    registry.tell(new ServerRegistry.OpenSession(key, new ServerInstanceTest.RecordingOutbound(100), Optional.empty(),
+        SessionDirectory.Transport.SSE, Optional.empty(), reply.getRef()));
     return reply.expectMessageClass(ServerInstance.SessionOpened.class, Duration.ofSeconds(10));
   }
 
@@ -66,7 +68,8 @@ class ServerRegistryTest {
   @Test
   void unknownKeysAndSessionsAreAnsweredNotTimedOut() throws Exception {
     TestProbe<ServerInstance.OpenSessionReply> open = testKit.createTestProbe();
-    registry.tell(new ServerRegistry.OpenSession("nope", new ServerInstanceTest.RecordingOutbound(1), java.util.Optional.empty(), open.getRef()));
+    registry.tell(new ServerRegistry.OpenSession("nope", new ServerInstanceTest.RecordingOutbound(1), Optional.empty(),
+        SessionDirectory.Transport.SSE, Optional.empty(), open.getRef()));
     assertEquals(new ServerInstance.UnknownServer("nope"), open.receiveMessage());
     assertEquals(new ServerInstance.SessionNotFound("no-such-session"), deliver("no-such-session", 1));
   }
@@ -129,7 +132,7 @@ class ServerRegistryTest {
     RouterConfig routerConfig = new RouterConfig(Path.of("test"), new RouterConfig.Listen("127.0.0.1", 0),
         new RouterConfig.Listen("127.0.0.1", 0), TestRouter.servers(TestRouter.fake("healthy", true),
             new io.mcprouter.config.ServerSpec("dies", "echo boom >&2; exit 5", true, java.util.Map.of(),
-                java.util.Optional.empty(), java.util.Optional.empty())));
+                Optional.empty(), Optional.empty())));
     ActorRef<ServerRegistry.Command> own = testKit.spawn(
         ServerRegistry.create(routerConfig, RouterSettings.fromConfig(shortWindow), new SessionDirectory()));
     // children that die at once, one after another, bar the key as crash-looping
@@ -143,7 +146,8 @@ class ServerRegistryTest {
         () -> running(own).stream().noneMatch(s -> s.status().equals("failed")));
     assertTrue(running(own).stream().noneMatch(s -> s.key().equals("dies")));
     TestProbe<ServerInstance.OpenSessionReply> open = testKit.createTestProbe();
-    own.tell(new ServerRegistry.OpenSession("healthy", new ServerInstanceTest.RecordingOutbound(10), java.util.Optional.empty(),
+    own.tell(new ServerRegistry.OpenSession("healthy", new ServerInstanceTest.RecordingOutbound(10), Optional.empty(),
+        SessionDirectory.Transport.SSE, Optional.empty(),
         open.getRef()));
     open.expectMessageClass(ServerInstance.SessionOpened.class, Duration.ofSeconds(10));
     TestProbe<Done> stopped = testKit.createTestProbe();

@@ -45,10 +45,8 @@ import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
 import io.mcprouter.session.OutputBudget;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The HTTP+SSE transport of MCP 2024-11-05: {@code GET /sse/{key}} opens a session whose first event
@@ -67,12 +65,6 @@ public final class LegacySseRoutes {
   private final ActorSystem<?> system;
   private final McpAccess access;
   private final OutputBudget budget;
-  /**
-   * The sessions this transport opened, each with the access key it belongs to ("" without access
-   * keys). The directory holds every transport's sessions; without this a Streamable HTTP session's id
-   * POSTed here would inject messages into that session.
-   */
-  private final Map<String, String> owners = new ConcurrentHashMap<>();
 
   public LegacySseRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
       McpAccess access, OutputBudget budget) {
@@ -102,7 +94,8 @@ public final class LegacySseRoutes {
         settings.sseKeepAlive(), budget);
     ClientConnection.of(request).ifPresent(outbound::endWhenClosed);
     CompletionStage<ServerInstance.OpenSessionReply> reply = AskPattern.ask(registry,
-        replyTo -> new ServerRegistry.OpenSession(key, outbound, Optional.empty(), replyTo), settings.askTimeout(), system.scheduler());
+        replyTo -> new ServerRegistry.OpenSession(key, outbound, Optional.empty(), SessionDirectory.Transport.SSE,
+            grant.owner(), replyTo), settings.askTimeout(), system.scheduler());
     // a session opened after its ask gave up (504) has no client: it ends as soon as it starts
     reply.whenCompleteAsync((opened, failure) -> {
       if (failure != null) {
@@ -111,9 +104,6 @@ public final class LegacySseRoutes {
     }, system.executionContext()); // an ask's future is Scala's: without an executor, a new thread on 2 cores
     return FutureResponse.complete(reply.thenApplyAsync(opened -> {
       if (opened instanceof ServerInstance.SessionOpened session) {
-        owners.put(session.sessionId(), grant.owner().orElse(""));
-        // on the completing thread: a Scala-backed future would otherwise start a thread for it
-        outbound.terminated().thenRunAsync(() -> owners.remove(session.sessionId()), Runnable::run);
         grant.owner().ifPresent(owner -> log.info("session authorized key={} session={} access_key={} transport=sse", key,
             session.sessionId().substring(0, 8), owner));
         String endpoint = grant.pathSecret().map(secret -> "/messages/" + secret).orElse("/messages");
@@ -156,8 +146,7 @@ public final class LegacySseRoutes {
     }
     JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
     JsonNode requestId = message instanceof JsonRpcMessage.Request request ? request.id() : NullNode.getInstance();
-    String sessionOwner = owners.get(sessionId);
-    if (sessionOwner == null || owner.isPresent() && !owner.get().equals(sessionOwner)) {
+    if (!servesHere(sessionId, owner)) {
       // another transport's session, or another credential's: the same answer as no session at all
       return complete(sessionNotFound(requestId));
     }
@@ -171,6 +160,19 @@ public final class LegacySseRoutes {
       }
       return ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, requestId, ((ServerInstance.Rejected) delivered).error());
     }, system.executionContext()));
+  }
+
+  /**
+   * Whether the session was opened on this transport, by {@code owner} when access keys name one,
+   * and its stream is still open: without the transport check a Streamable HTTP session's id POSTed
+   * here would inject messages into that session.
+   */
+  private boolean servesHere(String sessionId, Optional<String> owner) {
+    return directory.lookup(sessionId)
+        .filter(entry -> entry.transport() == SessionDirectory.Transport.SSE)
+        .filter(entry -> owner.isEmpty() || entry.owner().orElse("").equals(owner.get()))
+        .filter(entry -> !entry.streamEnded())
+        .isPresent();
   }
 
   private static HttpResponse sessionNotFound(JsonNode requestId) {

@@ -49,11 +49,9 @@ import io.mcprouter.session.OutputBudget;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Streamable HTTP transport (MCP 2025-03-26 to 2025-11-25) on {@code /mcp/{key}}: POST one
@@ -68,13 +66,6 @@ public final class StreamableHttpRoutes {
   /** Revisions whose clients understand priming events (an id with empty data) and resume with them. */
   private static final String PRIMING_SINCE = "2025-11-25";
 
-  /** {@code owner}: with access keys, the credential the session belongs to; only it may use the session. */
-  private record Entry(String key, StreamableSession session, Optional<String> owner) {
-    boolean serves(McpAccess.Grant grant) {
-      return key.equals(grant.serverKey()) && owner.equals(grant.owner());
-    }
-  }
-
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(StreamableHttpRoutes.class);
 
   private final ActorRef<ServerRegistry.Command> registry;
@@ -83,7 +74,6 @@ public final class StreamableHttpRoutes {
   private final ActorSystem<?> system;
   private final McpAccess access;
   private final OutputBudget budget;
-  private final Map<String, Entry> sessions = new ConcurrentHashMap<>();
 
   public StreamableHttpRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
       McpAccess access, OutputBudget budget) {
@@ -129,11 +119,11 @@ public final class StreamableHttpRoutes {
         return error(StatusCodes.BAD_REQUEST, JsonRpcError.INVALID_REQUEST,
             "Mcp-Session-Id header is required after initialize");
       }
-      Entry entry = sessions.get(sessionId.get());
-      if (entry == null || !entry.serves(grant) || entry.session().isClosed()) {
+      Optional<StreamableSession> session = session(sessionId.get(), grant);
+      if (session.isEmpty()) {
         return sessionNotFound(sessionId.get());
       }
-      return deliver(sessionId.get(), entry.session(), message, sse, primes(version), ClientConnection.of(request));
+      return deliver(sessionId.get(), session.get(), message, sse, primes(version), ClientConnection.of(request));
     }));
   }
 
@@ -146,7 +136,8 @@ public final class StreamableHttpRoutes {
     StreamableSession.Answer answer =
         session.attachRequest(initialize.id(), progressToken(initialize), sse, primes(Optional.of(requested)), connection);
     CompletionStage<ServerInstance.OpenSessionReply> reply = AskPattern.ask(registry,
-        replyTo -> new ServerRegistry.OpenSession(key, session, Optional.of(initialize), replyTo),
+        replyTo -> new ServerRegistry.OpenSession(key, session, Optional.of(initialize),
+            SessionDirectory.Transport.STREAMABLE, grant.owner(), replyTo),
         settings.askTimeout(), system.scheduler());
     // a session opened after its ask gave up (504) has no client: it ends as soon as it starts,
     // releasing its place in the limits, its actor and any child started for it
@@ -157,10 +148,8 @@ public final class StreamableHttpRoutes {
     }, system.executionContext()); // an ask's future is Scala's: without an executor, a new thread on 2 cores
     return FutureResponse.complete(reply.thenComposeAsync(opened -> {
       if (opened instanceof ServerInstance.SessionOpened ok) {
-        sessions.put(ok.sessionId(), new Entry(key, session, grant.owner()));
         grant.owner().ifPresent(owner -> log.info("session authorized key={} session={} access_key={} transport=streamable",
             key, ok.sessionId().substring(0, 8), owner));
-        session.terminated().thenRun(() -> sessions.remove(ok.sessionId()));
         return respond(answer, List.of(RawHeader.create(SESSION_HEADER, ok.sessionId())));
       }
       session.complete();
@@ -220,14 +209,14 @@ public final class StreamableHttpRoutes {
     if (sessionId.isEmpty()) {
       return error(StatusCodes.BAD_REQUEST, JsonRpcError.INVALID_REQUEST, "Mcp-Session-Id header is required");
     }
-    Entry entry = sessions.get(sessionId.get());
-    if (entry == null || !entry.serves(grant) || entry.session().isClosed()) {
+    Optional<StreamableSession> session = session(sessionId.get(), grant);
+    if (session.isEmpty()) {
       return sessionNotFound(sessionId.get());
     }
     if (!accepts(request, MediaTypes.TEXT_EVENT_STREAM.toString())) {
       return error(StatusCodes.NOT_ACCEPTABLE, JsonRpcError.INVALID_REQUEST, "Accept must include text/event-stream");
     }
-    Source<ByteString, NotUsed> events = entry.session().attachGet(header(request, "Last-Event-ID"),
+    Source<ByteString, NotUsed> events = session.get().attachGet(header(request, "Last-Event-ID"),
         primes(header(request, VERSION_HEADER)), ClientConnection.of(request));
     return complete(sse(events, List.of()));
   }
@@ -237,13 +226,24 @@ public final class StreamableHttpRoutes {
     if (sessionId.isEmpty()) {
       return error(StatusCodes.BAD_REQUEST, JsonRpcError.INVALID_REQUEST, "Mcp-Session-Id header is required");
     }
-    Entry entry = sessions.get(sessionId.get());
-    if (entry == null || !entry.serves(grant)) {
+    Optional<StreamableSession> session = session(sessionId.get(), grant);
+    if (session.isEmpty()) {
       return sessionNotFound(sessionId.get());
     }
-    sessions.remove(sessionId.get());
-    entry.session().complete(); // its actor sees the client gone; a per-session child is stopped
+    session.get().complete(); // its actor sees the client gone; a per-session child is stopped
     return complete(StatusCodes.NO_CONTENT);
+  }
+
+  /**
+   * The open session with this id, when it was opened on this transport, for the grant's key and by
+   * the grant's credential: anything else is answered as no session at all.
+   */
+  private Optional<StreamableSession> session(String sessionId, McpAccess.Grant grant) {
+    return directory.lookup(sessionId)
+        .filter(entry -> entry.transport() == SessionDirectory.Transport.STREAMABLE)
+        .filter(entry -> entry.key().equals(grant.serverKey()) && entry.owner().equals(grant.owner()))
+        .map(entry -> (StreamableSession) entry.outbound())
+        .filter(session -> !session.isClosed());
   }
 
   private CompletionStage<HttpResponse> respond(StreamableSession.Answer answer, List<HttpHeader> headers) {

@@ -79,7 +79,7 @@ class StreamableDeliveryTimeoutTest {
   void aRequestWhoseDeliveryTimedOutLetsItsSessionTimeOutIdle() throws Exception {
     String session = mcp.openSession("fake");
     TestProbe<ServerInstance.Command> unresponsive = testKit.createTestProbe(ServerInstance.Command.class);
-    directory.put(session, unresponsive.getRef());
+    directory.put(session, directory.lookup(session).orElseThrow().withServer(unresponsive.getRef()));
     HttpResponse<String> timedOut = mcp.call("fake", session, 7, "echo", Map.of("text", "lost"));
     assertEquals(504, timedOut.statusCode(), timedOut.body());
     unresponsive.expectMessageClass(ServerInstance.Deliver.class);

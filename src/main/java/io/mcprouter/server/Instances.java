@@ -1,0 +1,104 @@
+package io.mcprouter.server;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.SupervisorStrategy;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import io.mcprouter.config.RouterConfig;
+import io.mcprouter.config.ServerSpec;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The registry's children: every instance alive with the spec it runs (a per-session key has one per
+ * session), and which one takes each key's shared sessions. Used only by the registry actor, on its thread.
+ */
+final class Instances<C> {
+
+  private final ActorContext<C> context;
+  private final RouterConfig config;
+  private final InstanceFactory factory;
+  private final ActorRef<ServerInstance.Lifecycle> lifecycle;
+  private final StartPermits permits;
+  private final Function<ActorRef<ServerInstance.Command>, C> onTerminated;
+  private final Map<String, ActorRef<ServerInstance.Command>> sharedByKey = new HashMap<>();
+  private final Map<ActorRef<ServerInstance.Command>, ServerSpec> running = new LinkedHashMap<>();
+  private long spawned;
+
+  /** {@code onTerminated}: what the registry is told when an instance has stopped. */
+  Instances(ActorContext<C> context, RouterConfig config, InstanceFactory factory,
+      ActorRef<ServerInstance.Lifecycle> lifecycle, StartPermits permits,
+      Function<ActorRef<ServerInstance.Command>, C> onTerminated) {
+    this.context = context;
+    this.config = config;
+    this.factory = factory;
+    this.lifecycle = lifecycle;
+    this.permits = permits;
+    this.onTerminated = onTerminated;
+  }
+
+  /** The instance that takes the shared sessions of this spec's key, started now if there is none. */
+  ActorRef<ServerInstance.Command> shared(ServerSpec spec) {
+    return sharedByKey.computeIfAbsent(sharedName(spec), name -> spawn(spec, true));
+  }
+
+  /** Whether a session of this spec would start one more child (a shared key's may already run). */
+  boolean needsChild(ServerSpec spec) {
+    return !spec.shareProcess() || !sharedByKey.containsKey(sharedName(spec));
+  }
+
+  ActorRef<ServerInstance.Command> spawn(ServerSpec spec, boolean startNow) {
+    // An exception inside the actor is a bug, not a server crash (those are handled in its state
+    // machine): restart it with backoff; PreRestart has already killed its process tree.
+    Behavior<ServerInstance.Command> supervised = Behaviors.supervise(factory.create(spec, lifecycle, permits, startNow))
+        .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)
+            .withMaxRestarts(5));
+    // the REST calls' instance of a per-session key (shared name "key#api"; '#' is not allowed in an actor name)
+    String role = spec.shareProcess() && !config.servers().get(spec.key()).shareProcess() ? "-api-" : "-";
+    ActorRef<ServerInstance.Command> server = context.spawn(supervised, "server-" + spec.key() + role + (++spawned));
+    context.watchWith(server, onTerminated.apply(server));
+    running.put(server, spec);
+    return server;
+  }
+
+  /** Its child is gone: new sessions of its key start a fresh instance instead of being refused by this one. */
+  void retire(ActorRef<ServerInstance.Command> server) {
+    sharedByKey.values().remove(server);
+  }
+
+  void terminated(ActorRef<ServerInstance.Command> server) {
+    running.remove(server);
+    sharedByKey.values().remove(server);
+  }
+
+  Optional<ServerSpec> specOf(ActorRef<ServerInstance.Command> server) {
+    return Optional.ofNullable(running.get(server));
+  }
+
+  List<ActorRef<ServerInstance.Command>> all() {
+    return List.copyOf(running.keySet());
+  }
+
+  List<ActorRef<ServerInstance.Command>> ofKey(String key) {
+    return running.entrySet().stream().filter(e -> e.getValue().key().equals(key)).map(Map.Entry::getKey).toList();
+  }
+
+  int size() {
+    return running.size();
+  }
+
+  boolean isEmpty() {
+    return running.isEmpty();
+  }
+
+  /** The shared instance of a key; a per-session key has one too, for REST calls. */
+  private String sharedName(ServerSpec spec) {
+    return spec.key() + (config.servers().get(spec.key()).shareProcess() ? "" : "#api");
+  }
+}
