@@ -1,5 +1,7 @@
 package io.mcprouter;
 
+import akka.actor.typed.Scheduler;
+
 import akka.Done;
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorRef;
@@ -44,7 +46,7 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
   private final ActorRef<ServerRegistry.Command> registry;
   private final RouterSettings settings;
   /** Captured here: the shutdown task runs off the actor's thread, where getContext() must not be called. */
-  private final akka.actor.typed.Scheduler scheduler;
+  private final Scheduler scheduler;
   /** Completes once the registry (and so every server actor, whose PostStop kills its process tree) is gone. */
   private final CompletableFuture<Done> registryGone = new CompletableFuture<>();
 

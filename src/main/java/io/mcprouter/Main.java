@@ -1,5 +1,8 @@
 package io.mcprouter;
 
+import java.io.PrintStream;
+import java.util.Optional;
+
 import io.mcprouter.cli.CommandLine;
 import io.mcprouter.config.ConfigException;
 import io.mcprouter.config.RouterConfig;
@@ -70,8 +73,8 @@ public final class Main {
   }
 
   /** 0 after a shutdown that was asked for; otherwise the reason, one line on {@code err}, and 1. */
-  static int awaitTermination(Router router, java.io.PrintStream err) {
-    java.util.Optional<String> unplanned = router.terminated().toCompletableFuture().join();
+  static int awaitTermination(Router router, PrintStream err) {
+    Optional<String> unplanned = router.terminated().toCompletableFuture().join();
     unplanned.ifPresent(reason -> err.println("mcprouter: stopped unexpectedly: " + reason));
     return unplanned.isPresent() ? 1 : 0;
   }

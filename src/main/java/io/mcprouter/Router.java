@@ -1,5 +1,8 @@
 package io.mcprouter;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import static akka.http.javadsl.server.Directives.concat;
 
 import akka.Done;
@@ -41,7 +44,7 @@ import java.util.concurrent.CompletionStage;
 public final class Router {
 
   private static final Duration UNBIND_DRAIN = Duration.ofSeconds(3);
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Router.class);
+  private static final Logger log = LoggerFactory.getLogger(Router.class);
 
   /** The reason {@link #stop()} gives: a shutdown that was asked for, like the JVM's own (SIGTERM, SIGINT). */
   private enum StopRequested implements CoordinatedShutdown.Reason { INSTANCE }

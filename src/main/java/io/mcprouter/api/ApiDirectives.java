@@ -1,5 +1,7 @@
 package io.mcprouter.api;
 
+import java.io.IOException;
+
 import io.mcprouter.access.Credentials;
 
 import io.mcprouter.http.ApiResult;
@@ -68,7 +70,7 @@ public final class ApiDirectives {
       JsonNode body;
       try {
         body = limits.mapper().readTree(text);
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         StreamConstraintsException overLimit = JsonRpcCodec.overLimit(e);
         return complete(ApiResult.error(StatusCodes.BAD_REQUEST, overLimit != null
             ? "request body refused: " + limits.describe(overLimit)
@@ -104,7 +106,7 @@ public final class ApiDirectives {
   private static boolean parsesToObject(String text, JsonLimits limits) {
     try {
       return limits.mapper().readTree(text).isObject();
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return false;
     }
   }

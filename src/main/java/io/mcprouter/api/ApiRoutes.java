@@ -1,5 +1,10 @@
 package io.mcprouter.api;
 
+import io.mcprouter.logging.LogText;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.mcprouter.server.ApiCall;
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
@@ -48,7 +53,7 @@ public final class ApiRoutes {
 
   private static final int DEFAULT_PAGE_SIZE = 30;
   private static final int MAX_PAGE_SIZE = 200;
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ApiRoutes.class);
+  private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
   /**
    * An access key's answer for a server that does not exist and for one it may not use: the same
    * bytes, so the key's holder cannot learn which servers exist beyond its own.
@@ -101,13 +106,13 @@ public final class ApiRoutes {
     ObjectNode params = JsonNodeFactory.instance.objectNode().put("name", name.asText());
     params.set("arguments", arguments == null || arguments.isNull() ? JsonNodeFactory.instance.objectNode() : arguments);
     return withServer(caller, body, key -> {
-      caller.accessKey().ifPresent(a -> log.info("call-tool key={} tool={} access_key={}", key, io.mcprouter.logging.LogText.safe(name.asText()), a.name()));
+      caller.accessKey().ifPresent(a -> log.info("call-tool key={} tool={} access_key={}", key, LogText.safe(name.asText()), a.name()));
       return call(key, "tools/call", params);
     });
   }
 
   /** The server a call is for: the caller's own key, or for the admin the body's "server" (or "server_key"). */
-  private Route withServer(Credentials.Caller caller, JsonNode body, java.util.function.Function<String, Route> inner) {
+  private Route withServer(Credentials.Caller caller, JsonNode body, Function<String, Route> inner) {
     Optional<String> named = Optional.ofNullable(body.get("server")).or(() -> Optional.ofNullable(body.get("server_key")))
         .filter(JsonNode::isTextual).map(JsonNode::asText);
     String key = named.orElse(caller.defaultServer().orElse(null));

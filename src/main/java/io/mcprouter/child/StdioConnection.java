@@ -1,5 +1,9 @@
 package io.mcprouter.child;
 
+import akka.japi.function.Function;
+import akka.japi.function.Function2;
+import akka.stream.javadsl.Flow;
+
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -97,11 +101,11 @@ public final class StdioConnection {
       RouterSettings settings,
       ActorSystem<?> system,
       ActorRef<M> actor,
-      akka.japi.function.Function2<ActorRef<A>, List<StdoutFrame>, M> frames,
-      akka.japi.function.Function<ActorRef<A>, M> init,
+      Function2<ActorRef<A>, List<StdoutFrame>, M> frames,
+      Function<ActorRef<A>, M> init,
       A ack,
       M completed,
-      akka.japi.function.Function<Throwable, M> failed,
+      Function<Throwable, M> failed,
       StderrTail stderrTail,
       Logger log,
       String logPrefix) {
@@ -137,13 +141,13 @@ public final class StdioConnection {
   }
 
   /** Bounded line framing as a flow; a partial last line is emitted at end of stream. */
-  static akka.stream.javadsl.Flow<ByteString, LineSplitter.Line, akka.NotUsed> lines(int maxLineBytes) {
+  static Flow<ByteString, LineSplitter.Line, akka.NotUsed> lines(int maxLineBytes) {
     return lineBatches(maxLineBytes).mapConcat(lines -> lines);
   }
 
   /** The lines completed by each chunk read (often none, often several). */
-  static akka.stream.javadsl.Flow<ByteString, List<LineSplitter.Line>, akka.NotUsed> lineBatches(int maxLineBytes) {
-    return akka.stream.javadsl.Flow.<ByteString>create()
+  static Flow<ByteString, List<LineSplitter.Line>, akka.NotUsed> lineBatches(int maxLineBytes) {
+    return Flow.<ByteString>create()
         .statefulMap(
             () -> new LineSplitter(maxLineBytes),
             (splitter, chunk) -> Pair.create(splitter, splitter.feed(chunk)),

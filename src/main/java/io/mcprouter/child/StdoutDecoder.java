@@ -1,5 +1,7 @@
 package io.mcprouter.child;
 
+import java.io.IOException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.mcprouter.jsonrpc.JsonLimits;
@@ -60,7 +62,7 @@ public final class StdoutDecoder {
     if (literal.startsWith("\"")) {
       try {
         return JsonRpcCodec.MAPPER.readTree(literal);
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         return null;
       }
     }

@@ -1,5 +1,8 @@
 package io.mcprouter.config;
 
+import java.util.Comparator;
+import java.util.Locale;
+
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -51,7 +54,7 @@ final class AccessKeysLoader {
       }
       keys.add(key);
     }
-    keys.sort(java.util.Comparator.comparing(AccessKey::name));
+    keys.sort(Comparator.comparing(AccessKey::name));
     return List.copyOf(keys);
   }
 
@@ -113,7 +116,7 @@ final class AccessKeysLoader {
     if (!(value instanceof String s) || !SHA256_HEX.matcher(s).matches()) {
       throw new ConfigException(where + ": '" + path + "' must be 64 hex digits (printf %s \"$SECRET\" | sha256sum)");
     }
-    return HexFormat.of().parseHex(s.toLowerCase(java.util.Locale.ROOT));
+    return HexFormat.of().parseHex(s.toLowerCase(Locale.ROOT));
   }
 
   private static Set<String> servers(String where, String path, Object value, Set<String> serverKeys) {

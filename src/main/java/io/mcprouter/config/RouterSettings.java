@@ -1,5 +1,8 @@
 package io.mcprouter.config;
 
+import io.mcprouter.jsonrpc.JsonLimits;
+import java.util.List;
+
 import com.typesafe.config.Config;
 import java.time.Duration;
 
@@ -25,18 +28,18 @@ public record RouterSettings(
     Duration streamableIdleTimeout,
     Duration streamableDetachedTimeout,
     Duration handshakeTimeout,
-    java.util.List<String> allowedOrigins,
-    java.util.List<String> allowedHosts,
+    List<String> allowedOrigins,
+    List<String> allowedHosts,
     Duration requestTimeout,
     Duration idleTimeout,
     Duration initializeTimeout,
     Duration checkInterval,
     Limits limits,
     Restart restart,
-    io.mcprouter.jsonrpc.JsonLimits json,
+    JsonLimits json,
     Connections connections,
     OutputBudget outputBudget,
-    java.util.List<String> childEnvDeny) {
+    List<String> childEnvDeny) {
 
   /**
    * Client connections: a head not completed in {@code headerReadTimeout}, or no request for
@@ -102,7 +105,7 @@ public record RouterSettings(
         new Restart(c.nonNegativeDuration("restart.min-backoff"), c.nonNegativeDuration("restart.max-backoff"),
             c.fraction("restart.random-factor"), c.positiveInt("restart.max-crashes"),
             c.positiveDuration("restart.crash-window")),
-        new io.mcprouter.jsonrpc.JsonLimits(c.positiveInt("json.max-nesting-depth"),
+        new JsonLimits(c.positiveInt("json.max-nesting-depth"),
             c.positiveInt("json.max-number-length"),
             (int) Math.min(Integer.MAX_VALUE, c.positiveBytes("json.max-string-length"))),
         new Connections(c.positiveDuration("http.header-read-timeout"), c.positiveDuration("http.idle-timeout"),

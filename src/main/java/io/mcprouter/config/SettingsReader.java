@@ -1,5 +1,7 @@
 package io.mcprouter.config;
 
+import java.util.function.Supplier;
+
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.List;
@@ -91,7 +93,7 @@ final class SettingsReader {
     return origin.lineNumber() > 0 ? " (" + origin.description() + ")" : "";
   }
 
-  private <T> T read(String path, java.util.function.Supplier<T> getter) {
+  private <T> T read(String path, Supplier<T> getter) {
     try {
       return getter.get();
     } catch (com.typesafe.config.ConfigException.Missing e) {

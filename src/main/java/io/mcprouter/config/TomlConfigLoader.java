@@ -1,5 +1,10 @@
 package io.mcprouter.config;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+
 import com.moandjiezana.toml.Toml;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +39,7 @@ public final class TomlConfigLoader {
     try {
       text = Files.readString(file);
       toml = new Toml().read(text);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
     } catch (RuntimeException e) {
       throw new ConfigException("invalid TOML in " + file + ": " + oneLine(e));
@@ -170,11 +175,11 @@ public final class TomlConfigLoader {
       }
       if (s.startsWith("file://")) {
         try {
-          java.net.URI uri = new java.net.URI(s);
+          URI uri = new URI(s);
           if (uri.getPath() == null || !uri.getPath().startsWith("/")) {
-            throw new java.net.URISyntaxException(s, "no absolute path");
+            throw new URISyntaxException(s, "no absolute path");
           }
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
           throw new ConfigException(where + ": '" + name + "' has an invalid file URI: " + s);
         }
         uris.add(s);
@@ -200,8 +205,8 @@ public final class TomlConfigLoader {
   }
 
   /** A session timeout of zero would end every session at once: refused rather than taken as "never". */
-  private static Optional<java.time.Duration> positive(String where, String name, Object value) {
-    Optional<java.time.Duration> d = duration(where, name, value);
+  private static Optional<Duration> positive(String where, String name, Object value) {
+    Optional<Duration> d = duration(where, name, value);
     if (d.isPresent() && d.get().isZero()) {
       throw new ConfigException(where + ": '" + name + "' must be more than zero");
     }
@@ -209,22 +214,22 @@ public final class TomlConfigLoader {
   }
 
   /** Whole seconds (an integer or a plain number string), or a string such as "500ms", "90s", "10m", "1h". */
-  private static Optional<java.time.Duration> duration(String where, String name, Object value) {
+  private static Optional<Duration> duration(String where, String name, Object value) {
     if (value == null) {
       return Optional.empty();
     }
     if (value instanceof Long seconds && seconds >= 0) {
-      return Optional.of(java.time.Duration.ofSeconds(seconds));
+      return Optional.of(Duration.ofSeconds(seconds));
     }
     if (value instanceof String text) {
       Matcher m = Pattern.compile("\\s*(\\d+)\\s*(ms|s|m|h)?\\s*").matcher(text);
       if (m.matches()) {
         long amount = Long.parseLong(m.group(1));
         return Optional.of(switch (m.group(2) == null ? "s" : m.group(2)) {
-          case "ms" -> java.time.Duration.ofMillis(amount);
-          case "s" -> java.time.Duration.ofSeconds(amount);
-          case "m" -> java.time.Duration.ofMinutes(amount);
-          default -> java.time.Duration.ofHours(amount);
+          case "ms" -> Duration.ofMillis(amount);
+          case "s" -> Duration.ofSeconds(amount);
+          case "m" -> Duration.ofMinutes(amount);
+          default -> Duration.ofHours(amount);
         });
       }
     }

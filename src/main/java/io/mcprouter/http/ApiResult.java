@@ -1,5 +1,7 @@
 package io.mcprouter.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpEntities;
 import akka.http.javadsl.model.HttpResponse;
@@ -45,7 +47,7 @@ public record ApiResult(StatusCode status, int code, String message, JsonNode da
     try {
       return HttpResponse.create().withStatus(status)
           .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, JsonRpcCodec.MAPPER.writeValueAsString(envelope())));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException("a Jackson tree always serializes", e);
     }
   }

@@ -1,5 +1,7 @@
 package io.mcprouter.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.handleExceptions;
 import static akka.http.javadsl.server.Directives.handleRejections;
@@ -48,7 +50,7 @@ public final class ErrorHandling {
   }
 
   /** A JSON response carrying a JSON-RPC error for the request with {@code id} (null when unknown). */
-  public static HttpResponse jsonRpcError(StatusCode status, com.fasterxml.jackson.databind.JsonNode id, JsonRpcError error) {
+  public static HttpResponse jsonRpcError(StatusCode status, JsonNode id, JsonRpcError error) {
     return HttpResponse.create()
         .withStatus(status)
         .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,

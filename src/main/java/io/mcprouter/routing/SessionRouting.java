@@ -1,5 +1,7 @@
 package io.mcprouter.routing;
 
+import java.util.List;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 
@@ -49,9 +51,9 @@ public interface SessionRouting {
    * with its id through {@link #fromChild}: one mechanism for answers, crashes, timeouts and
    * over-long lines alike.
    */
-  java.util.List<InFlight> inFlightRequests();
+  List<InFlight> inFlightRequests();
 
-  default java.util.List<JsonNode> inFlightIds() {
+  default List<JsonNode> inFlightIds() {
     return inFlightRequests().stream().map(InFlight::childSideId).toList();
   }
 

@@ -1,5 +1,8 @@
 package io.mcprouter.session;
 
+import akka.actor.typed.ActorSystem;
+import io.mcprouter.config.RouterSettings;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -31,7 +34,7 @@ public final class OutputBudget {
   private final AtomicBoolean reclaiming = new AtomicBoolean();
 
   /** The budget of one router, choosing its victims on the actor system's dispatcher. */
-  public static OutputBudget of(io.mcprouter.config.RouterSettings settings, akka.actor.typed.ActorSystem<?> system) {
+  public static OutputBudget of(RouterSettings settings, ActorSystem<?> system) {
     return new OutputBudget(settings.outputBudget().maxBytes(), settings.outputBudget().description(), system.executionContext());
   }
 

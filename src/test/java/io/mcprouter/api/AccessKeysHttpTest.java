@@ -1,5 +1,8 @@
 package io.mcprouter.api;
 
+import java.net.http.HttpHeaders;
+import java.util.Map;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -96,7 +99,7 @@ class AccessKeysHttpTest {
     }
   }
 
-  record Answer(int status, String body, java.net.http.HttpHeaders headers) {
+  record Answer(int status, String body, HttpHeaders headers) {
     JsonNode json() throws Exception {
       return SseTestClient.JSON.readTree(body);
     }
@@ -135,7 +138,7 @@ class AccessKeysHttpTest {
 
   private static Answer echoOn(String path, String bearer, String session) throws Exception {
     return send(withBearer(mcpPost(path, session, SseTestClient.request(7, "tools/call",
-        SseTestClient.toolCall("echo", java.util.Map.of("text", "hi")))), bearer));
+        SseTestClient.toolCall("echo", Map.of("text", "hi")))), bearer));
   }
 
   private static Answer api(String path, String bearer, String body) throws Exception {

@@ -1,5 +1,7 @@
 package io.mcprouter.api;
 
+import java.util.concurrent.TimeUnit;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -104,7 +106,7 @@ class AdminAndRemoteControlTest {
           assertEquals(200, stopped.status(), stopped.body().toString());
           assertEquals(pid, stopped.data().path("pids").path(0).asLong());
           Await.until(Duration.ofSeconds(2), "the proxy's child is gone", () -> !Processes.alive(pid));
-          client.ended().get(5, java.util.concurrent.TimeUnit.SECONDS);
+          client.ended().get(5, TimeUnit.SECONDS);
         }
       }
     }

@@ -1,5 +1,7 @@
 package io.mcprouter.api;
 
+import java.io.IOException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.testsupport.SseTestClient;
 import java.net.URI;
@@ -64,7 +66,7 @@ final class ApiClient {
     return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(response -> {
       try {
         return new Answer(response.statusCode(), SseTestClient.JSON.readTree(response.body()));
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         throw new IllegalStateException("not JSON: " + response.body(), e);
       }
     });

@@ -1,5 +1,7 @@
 package io.mcprouter.api;
 
+import io.mcprouter.config.RouterConfigFiles;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,7 +63,7 @@ class ReadmeCurlTest {
     assertEquals(6, curls.size(), "the original README has six curl commands: " + curls);
     RouterConfig config = new RouterConfig(Path.of("test"), new RouterConfig.Listen("127.0.0.1", 8025),
         new RouterConfig.Listen("127.0.0.1", 8027), TestRouter.servers(TestRouter.fake("fetch", true)));
-    Router router = Router.start(config, ConfigFactory.parseString(TestRouter.TEST_SETTINGS).withFallback(io.mcprouter.config.RouterConfigFiles.load(ConfigFactory.empty())),
+    Router router = Router.start(config, ConfigFactory.parseString(TestRouter.TEST_SETTINGS).withFallback(RouterConfigFiles.load(ConfigFactory.empty())),
         CommandLine.Command.SERVE).toCompletableFuture().get(30, TimeUnit.SECONDS);
     try {
       for (String curl : curls) {

@@ -1,5 +1,11 @@
 package io.mcprouter.bench;
 
+import com.sun.management.OperatingSystemMXBean;
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -504,7 +510,7 @@ public final class LoadGenerator {
   static final class StdioMux {
     final Process process;
     final OutputStream in;
-    final java.util.concurrent.ArrayBlockingQueue<byte[]>[] inboxes;
+    final ArrayBlockingQueue<byte[]>[] inboxes;
     final int timeoutMs;
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -512,9 +518,9 @@ public final class LoadGenerator {
       this.timeoutMs = Math.max(timeoutMs, 300_000);
       process = new ProcessBuilder("sh", "-c", command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
       in = process.getOutputStream();
-      inboxes = new java.util.concurrent.ArrayBlockingQueue[sessions];
+      inboxes = new ArrayBlockingQueue[sessions];
       for (int i = 0; i < sessions; i++) {
-        inboxes[i] = new java.util.concurrent.ArrayBlockingQueue<>(16);
+        inboxes[i] = new ArrayBlockingQueue<>(16);
       }
       Wire out = new Wire(process.getInputStream());
       Thread reader = new Thread(() -> {
@@ -543,14 +549,14 @@ public final class LoadGenerator {
 
     byte[] await(int session) throws IOException {
       try {
-        byte[] answer = inboxes[session].poll(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        byte[] answer = inboxes[session].poll(timeoutMs, TimeUnit.MILLISECONDS);
         if (answer == null) {
-          throw new java.net.SocketTimeoutException("no answer from the shared echo server");
+          throw new SocketTimeoutException("no answer from the shared echo server");
         }
         return answer;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException();
+        throw new InterruptedIOException();
       }
     }
 
@@ -1379,7 +1385,7 @@ public final class LoadGenerator {
   }
 
   private static long ownCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   private static List<Long> tree(long pid) {

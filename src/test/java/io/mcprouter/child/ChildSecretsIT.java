@@ -1,5 +1,10 @@
 package io.mcprouter.child;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,7 +61,7 @@ class ChildSecretsIT {
   private Process router;
   private Thread pump;
   private final List<String> output = Collections.synchronizedList(new ArrayList<>());
-  private final Map<String, Integer> ports = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Integer> ports = new ConcurrentHashMap<>();
   private final HttpClient http = SseTestClient.newHttpClient();
 
   @BeforeEach
@@ -81,7 +86,7 @@ class ChildSecretsIT {
             ports.put(m.group(1), Integer.parseInt(m.group(2)));
           }
         });
-      } catch (java.io.IOException | java.io.UncheckedIOException ended) {
+      } catch (IOException | UncheckedIOException ended) {
         // the router exited
       }
     });
@@ -94,7 +99,7 @@ class ChildSecretsIT {
   @AfterEach
   void stop() throws Exception {
     router.destroy();
-    if (!router.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+    if (!router.waitFor(20, TimeUnit.SECONDS)) {
       router.destroyForcibly();
     }
   }
@@ -142,7 +147,7 @@ class ChildSecretsIT {
     }
     // the whole log: the router has exited and its output has been read to the end
     router.destroy();
-    assertTrue(router.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+    assertTrue(router.waitFor(30, TimeUnit.SECONDS));
     pump.join(10_000);
     assertFalse(pump.isAlive(), "the log was read to its end");
     List<String> log = List.copyOf(output);

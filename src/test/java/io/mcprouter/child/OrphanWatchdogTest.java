@@ -1,5 +1,8 @@
 package io.mcprouter.child;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,7 +20,7 @@ class OrphanWatchdogTest {
     OrphanWatchdog.ensureRunning();
     long first = OrphanWatchdog.pid();
     assertTrue(first > 0 && Processes.alive(first), "the watchdog runs");
-    byte[] environ = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/" + first + "/environ"));
+    byte[] environ = Files.readAllBytes(Path.of("/proc/" + first + "/environ"));
     assertFalse(new String(environ, StandardCharsets.US_ASCII).contains(ChildMarkers.RUN_VARIABLE + "="),
         "a sweep by this run's marker must not kill the watchdog doing it");
 

@@ -1,5 +1,17 @@
 package io.mcprouter.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Collections;
+import java.util.function.Consumer;
+
 import static io.mcprouter.testsupport.SseTestClient.toolCall;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -56,8 +68,8 @@ class PackagedJarIT {
   /** The process with its output lines collected as they come. */
   private static Running collecting(Process process) {
     BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
-    List<String> allStdout = java.util.Collections.synchronizedList(new ArrayList<>());
-    List<String> stderr = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<String> allStdout = Collections.synchronizedList(new ArrayList<>());
+    List<String> stderr = Collections.synchronizedList(new ArrayList<>());
     pump(process.getInputStream(), line -> {
       allStdout.add(line);
       stdout.add(line);
@@ -66,11 +78,11 @@ class PackagedJarIT {
     return new Running(process, stdout, allStdout, stderr);
   }
 
-  private static void pump(java.io.InputStream in, java.util.function.Consumer<String> sink) {
+  private static void pump(InputStream in, Consumer<String> sink) {
     Thread t = new Thread(() -> {
       try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
         reader.lines().forEach(sink);
-      } catch (IOException | java.io.UncheckedIOException ignored) {
+      } catch (IOException | UncheckedIOException ignored) {
         // the process ended
       }
     });
@@ -119,7 +131,7 @@ class PackagedJarIT {
 
   @Test
   void aPortInUseIsAOneLineError() throws Exception {
-    try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Path file = config("[proxy_server]\nport = " + taken.getLocalPort() + "\n");
       Running running = runToExit("proxy", "-c", file.toString());
       assertOneLineError(running, 1, "Address already in use");
@@ -210,22 +222,22 @@ class PackagedJarIT {
     Running running = launch(dir, "proxy", "-c", file.toString());
     try {
       int port = awaitPort(running);
-      java.net.http.HttpClient http = SseTestClient.newHttpClient();
+      HttpClient http = SseTestClient.newHttpClient();
       String deep = "[".repeat(10_000) + "]".repeat(10_000);
       // unauthenticated and without a session: before the JSON limits this overflowed the stack while the
       // message was re-encoded, and akka.jvm-exit-on-fatal-error ended the router with status 255
-      java.net.http.HttpResponse<String> refused = http.send(java.net.http.HttpRequest.newBuilder(
-              java.net.URI.create("http://127.0.0.1:" + port + "/mcp/fake"))
+      HttpResponse<String> refused = http.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + port + "/mcp/fake"))
           .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
-          .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,"
+          .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,"
               + "\"method\":\"initialize\",\"params\":{\"x\":" + deep + "}}"))
-          .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+          .build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(400, refused.statusCode(), refused.body());
       assertTrue(refused.body().contains("JSON nesting deeper than"), refused.body());
       assertTrue(running.process().isAlive(), "the router is still running: " + running.stderr());
-      java.net.http.HttpResponse<String> health = http.send(java.net.http.HttpRequest.newBuilder(
-          java.net.URI.create("http://127.0.0.1:" + port + "/health")).GET().build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> health = http.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + port + "/health")).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
       assertEquals(200, health.statusCode());
       try (SseTestClient client = SseTestClient.connect(http, port, "fake")) {
         client.initialize(1, null);
@@ -247,22 +259,22 @@ class PackagedJarIT {
     Process process = running.process();
     List<String> all = running.allStdout();
     List<String> stderr = running.stderr();
-    List<java.net.Socket> silent = new ArrayList<>();
+    List<Socket> silent = new ArrayList<>();
     try {
       int port = awaitPort(running);
       for (int i = 0; i < 300; i++) {
-        silent.add(new java.net.Socket("127.0.0.1", port)); // each sends nothing
+        silent.add(new Socket("127.0.0.1", port)); // each sends nothing
       }
-      java.net.http.HttpResponse<String> health = SseTestClient.newHttpClient().send(
-          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/health"))
-              .timeout(Duration.ofSeconds(5)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> health = SseTestClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+              .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(200, health.statusCode(), health.body());
       assertTrue(List.copyOf(all).stream().anyMatch(l -> l.contains("open-file limit (ulimit -n) 256")),
           "one line warns that the open-file limit bounds the connections: " + all);
       int lines = all.size() + stderr.size();
       assertTrue(lines < 100, lines + " log lines: " + String.join("\n", List.copyOf(all)));
     } finally {
-      for (java.net.Socket s : silent) {
+      for (Socket s : silent) {
         s.close();
       }
       process.destroyForcibly();
@@ -291,13 +303,13 @@ class PackagedJarIT {
     }
   }
 
-  private static long pid(com.fasterxml.jackson.databind.JsonNode answer) {
+  private static long pid(JsonNode answer) {
     String text = text(answer);
     assertTrue(text.matches("\\d+"), "a pid: " + answer);
     return Long.parseLong(text);
   }
 
-  private static String text(com.fasterxml.jackson.databind.JsonNode answer) {
+  private static String text(JsonNode answer) {
     return answer.path("result").path("content").path(0).path("text").asText();
   }
 
@@ -308,7 +320,7 @@ class PackagedJarIT {
         "proxy", "-c", file.toString());
     try {
       int port = awaitPort(running);
-      java.net.http.HttpClient http = SseTestClient.newHttpClient();
+      HttpClient http = SseTestClient.newHttpClient();
       String base = "http://127.0.0.1:" + port;
       Await.until(Duration.ofSeconds(20), "the key is barred as crash-looping", () -> get(http, base + "/sse/dies").contains("crash-looping"));
       assertTrue(get(http, base + "/admin/list-running-servers").contains("\"failed\""));
@@ -323,10 +335,10 @@ class PackagedJarIT {
   }
 
   /** The body, or the failure: a router that went away makes the condition fail loudly, not time out. */
-  private static String get(java.net.http.HttpClient http, String url) {
+  private static String get(HttpClient http, String url) {
     try {
-      return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
+          HttpResponse.BodyHandlers.ofString()).body();
     } catch (IOException | InterruptedException e) {
       throw new AssertionError("router unreachable at " + url + ": " + e, e);
     }

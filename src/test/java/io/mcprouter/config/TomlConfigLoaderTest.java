@@ -1,5 +1,8 @@
 package io.mcprouter.config;
 
+import java.time.Duration;
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -217,10 +220,10 @@ class TomlConfigLoaderTest {
         b = { command = "y", request_timeout = "1500ms", idle_timeout = "10m" }
         c = { command = "z" }
         """);
-    assertEquals(Optional.of(java.time.Duration.ofSeconds(90)), config.servers().get("a").requestTimeout());
-    assertEquals(Optional.of(java.time.Duration.ZERO), config.servers().get("a").idleTimeout());
-    assertEquals(Optional.of(java.time.Duration.ofMillis(1500)), config.servers().get("b").requestTimeout());
-    assertEquals(Optional.of(java.time.Duration.ofMinutes(10)), config.servers().get("b").idleTimeout());
+    assertEquals(Optional.of(Duration.ofSeconds(90)), config.servers().get("a").requestTimeout());
+    assertEquals(Optional.of(Duration.ZERO), config.servers().get("a").idleTimeout());
+    assertEquals(Optional.of(Duration.ofMillis(1500)), config.servers().get("b").requestTimeout());
+    assertEquals(Optional.of(Duration.ofMinutes(10)), config.servers().get("b").idleTimeout());
     assertEquals(Optional.empty(), config.servers().get("c").requestTimeout());
     ConfigException e = assertThrows(ConfigException.class,
         () -> load("[mcp_servers]\nd = { command = \"x\", request_timeout = \"soon\" }\n"));
@@ -234,10 +237,10 @@ class TomlConfigLoaderTest {
         a = { command = "x", detached_timeout = "5s", session_idle_timeout = "2m" }
         b = { command = "y" }
         """);
-    assertEquals(Optional.of(java.time.Duration.ofSeconds(5)), config.servers().get("a").detachedTimeout());
-    assertEquals(Optional.of(java.time.Duration.ofMinutes(2)), config.servers().get("a").sessionIdleTimeout());
+    assertEquals(Optional.of(Duration.ofSeconds(5)), config.servers().get("a").detachedTimeout());
+    assertEquals(Optional.of(Duration.ofMinutes(2)), config.servers().get("a").sessionIdleTimeout());
     assertEquals(Optional.empty(), config.servers().get("b").detachedTimeout());
-    assertEquals(Optional.of(java.time.Duration.ofSeconds(5)), config.servers().get("a").withSharedProcess().detachedTimeout(),
+    assertEquals(Optional.of(Duration.ofSeconds(5)), config.servers().get("a").withSharedProcess().detachedTimeout(),
         "the REST child of a per-session key keeps the key's settings");
     ConfigException e = assertThrows(ConfigException.class,
         () -> load("[mcp_servers]\nd = { command = \"x\", detached_timeout = 0 }\n"));
@@ -248,7 +251,7 @@ class TomlConfigLoaderTest {
   void isolationSettingsDefaultToAttributionNoRootsAndNoStderr() throws IOException {
     ServerSpec spec = load("[mcp_servers.fs]\ncommand = \"x\"\n").servers().get("fs");
     assertEquals(ServerSpec.Interactive.ATTRIBUTE, spec.interactive());
-    assertEquals(java.util.List.of(), spec.roots());
+    assertEquals(List.of(), spec.roots());
     assertEquals(false, spec.exposeStderr());
   }
 
@@ -257,7 +260,7 @@ class TomlConfigLoaderTest {
     ServerSpec spec = load("[mcp_servers.fs]\ncommand = \"x\"\ninteractive = \"serialize\"\n"
         + "roots = [\"file:///srv/data\", \"/srv/other/../more/\"]\nexpose_stderr = true\n").servers().get("fs");
     assertEquals(ServerSpec.Interactive.SERIALIZE, spec.interactive());
-    assertEquals(java.util.List.of("file:///srv/data", "file:///srv/more"), spec.roots());
+    assertEquals(List.of("file:///srv/data", "file:///srv/more"), spec.roots());
     assertEquals(true, spec.exposeStderr());
     assertEquals(spec.roots(), spec.withSharedProcess().roots(), "the REST child of a per-session key keeps them");
   }

@@ -1,5 +1,8 @@
 package io.mcprouter.e2e;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,7 +48,7 @@ class ConformanceSuiteTest {
         .redirectErrorStream(true).start();
     // through System.out, which surefire forwards to the build log (a child writing to the forked
     // JVM's own stdout would corrupt surefire's channel)
-    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(suite.getInputStream()))) {
+    try (var lines = new BufferedReader(new InputStreamReader(suite.getInputStream()))) {
       lines.lines().forEach(line -> System.out.println("[conformance " + key + "] " + line));
     }
     assertTrue(suite.waitFor(10, TimeUnit.MINUTES), "the conformance suite did not finish");

@@ -1,5 +1,8 @@
 package io.mcprouter.e2e;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,8 +57,8 @@ class OfficialSdkClientTest {
     CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
       try {
         return new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
     });
     assertTrue(node.waitFor(90, TimeUnit.SECONDS), "the SDK client did not finish");

@@ -1,5 +1,10 @@
 package io.mcprouter.fault;
 
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+
 import static io.mcprouter.testsupport.SseTestClient.toolCall;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -177,7 +182,7 @@ class FaultInjectionTest {
 
   private static long heapAfterGc() {
     System.gc();
-    return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
   private static int postTo(String sessionId, JsonNode body) throws Exception {
@@ -266,7 +271,7 @@ class FaultInjectionTest {
       answers.add(http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream()).thenApply(response -> {
         try {
           response.body().close();
-        } catch (java.io.IOException ignored) {
+        } catch (IOException ignored) {
           // closing is best effort
         }
         return response;
@@ -293,7 +298,7 @@ class FaultInjectionTest {
         int read = socket.getInputStream().readNBytes(status, 0, 12);
         String line = new String(status, 0, read, StandardCharsets.US_ASCII);
         assertTrue(read == 0 || !line.matches("HTTP/1\\.1 5.*"), line);
-      } catch (java.net.SocketException | java.net.SocketTimeoutException closedByRouter) {
+      } catch (SocketException | SocketTimeoutException closedByRouter) {
         // refusing garbage by closing the connection is fine
       }
     }

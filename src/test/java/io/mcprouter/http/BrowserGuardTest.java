@@ -1,5 +1,7 @@
 package io.mcprouter.http;
 
+import java.util.Locale;
+
 import static io.mcprouter.testsupport.RawExchange.headers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -296,7 +298,7 @@ class BrowserGuardTest {
         RawExchange.send(router.proxyPort(), "GET", "/health", headers("Host", REBOUND), null));
     for (RawExchange.Answer answer : answers) {
       assertTrue(answer.status() >= 400 && answer.status() < 500, answer.status() + " " + answer.body());
-      String text = answer.body().toLowerCase(java.util.Locale.ROOT);
+      String text = answer.body().toLowerCase(Locale.ROOT);
       assertFalse(text.contains("mcprouter.") || text.contains("akka") || text.contains("jackson")
           || text.contains("exception"), answer.status() + " " + answer.body());
     }

@@ -1,5 +1,7 @@
 package io.mcprouter.http;
 
+import akka.util.ByteString;
+
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -17,7 +19,7 @@ class SseEncodingTest {
 
   @Test
   void aJsonEventFramesTheEncodedBytesAsOneDataLine() {
-    JsonRpcMessage message = ((JsonRpcCodec.Ok) JsonRpcCodec.parse(akka.util.ByteString.fromString(
+    JsonRpcMessage message = ((JsonRpcCodec.Ok) JsonRpcCodec.parse(ByteString.fromString(
         "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"text\":\"two\\nlines, é\"}}"))).message();
     byte[] json = JsonRpcCodec.encodeBytes(message);
     String expected = "id: r1.4\nevent: message\ndata: " + new String(json, StandardCharsets.UTF_8) + "\n\n";

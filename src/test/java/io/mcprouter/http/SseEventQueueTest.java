@@ -1,5 +1,10 @@
 package io.mcprouter.http;
 
+import akka.stream.Attributes;
+import io.mcprouter.testsupport.Await;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+
 
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -45,14 +50,14 @@ class SseEventQueueTest {
 
   /** A reader that takes one event ahead of what it is asked for, and no more. */
   private static Sink<ByteString, SinkQueueWithCancel<ByteString>> oneAhead() {
-    return Sink.<ByteString>queue().withAttributes(akka.stream.Attributes.inputBuffer(1, 1));
+    return Sink.<ByteString>queue().withAttributes(Attributes.inputBuffer(1, 1));
   }
 
   private static ByteString text(String s) {
     return ByteString.fromString(s);
   }
 
-  private static <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+  private static <T> T await(CompletionStage<T> stage) throws Exception {
     return stage.toCompletableFuture().get(5, TimeUnit.SECONDS);
   }
 
@@ -76,7 +81,7 @@ class SseEventQueueTest {
     SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20, QUIET, unlimited());
     SinkQueueWithCancel<ByteString> reader = queue.source().runWith(Sink.queue(), testKit.system());
     CompletableFuture<Optional<ByteString>> next = reader.pull().toCompletableFuture();
-    assertThrows(java.util.concurrent.TimeoutException.class, () -> next.get(200, TimeUnit.MILLISECONDS));
+    assertThrows(TimeoutException.class, () -> next.get(200, TimeUnit.MILLISECONDS));
 
     queue.offer(text("x"));
     assertEquals(Optional.of(text("x")), next.get(5, TimeUnit.SECONDS));
@@ -205,7 +210,7 @@ class SseEventQueueTest {
     SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20, QUIET, account);
     queue.offer(text("a"));
     SinkQueueWithCancel<ByteString> reader = queue.source().runWith(oneAhead(), testKit.system());
-    io.mcprouter.testsupport.Await.until(Duration.ofSeconds(5), "the reader took the first event", () -> account.held() == 0);
+    Await.until(Duration.ofSeconds(5), "the reader took the first event", () -> account.held() == 0);
     queue.offer(text("unread 1"));
     queue.offer(text("unread 2"));
     assertEquals(16, account.held());

@@ -1,5 +1,9 @@
 package io.mcprouter.isolation;
 
+import io.mcprouter.testsupport.Await;
+import java.util.HashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
 import static io.mcprouter.testsupport.SseTestClient.JSON;
 import static io.mcprouter.testsupport.SseTestClient.toolCall;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -132,7 +136,7 @@ class SharedKeyIsolationTest {
       for (int i = 0; i < SESSIONS; i++) {
         String name = "user-" + i;
         SseTestClient client = clients.get(i);
-        Map<String, Object> arguments = new java.util.HashMap<>(extraArguments);
+        Map<String, Object> arguments = new HashMap<>(extraArguments);
         arguments.put("prompt", "prompt of " + name);
         outcomes.add(CompletableFuture.supplyAsync(() -> {
           try {
@@ -243,9 +247,9 @@ class SharedKeyIsolationTest {
     try (SseTestClient client = connect("fs-own")) {
       client.initialize(1, JSON.createObjectNode().set("roots", JSON.createObjectNode().put("listChanged", true)));
       List<JsonNode> asked = new ArrayList<>();
-      java.util.concurrent.atomic.AtomicInteger ids = new java.util.concurrent.atomic.AtomicInteger(10);
+      AtomicInteger ids = new AtomicInteger(10);
       // server-filesystem asks for the roots after initialized; its answer replaces the directories
-      io.mcprouter.testsupport.Await.until(WAIT, "the client's roots in force", () -> {
+      Await.until(WAIT, "the client's roots in force", () -> {
         try {
           return readFile(client, ids.incrementAndGet(), other.resolve("b.txt"), asked)
               .contains("outside the configured directory");

@@ -1,5 +1,7 @@
 package io.mcprouter.jsonrpc;
 
+import java.nio.charset.StandardCharsets;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -20,12 +22,12 @@ class JsonLimitsTest {
   private static final JsonLimits SMALL = new JsonLimits(4, 5, 10);
 
   private static JsonRpcCodec.Failure failure(String json, JsonLimits limits) {
-    JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(json.getBytes(java.nio.charset.StandardCharsets.UTF_8), limits);
+    JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(json.getBytes(StandardCharsets.UTF_8), limits);
     return assertInstanceOf(JsonRpcCodec.Failure.class, parsed, () -> "expected a Failure but got " + parsed);
   }
 
   private static void ok(String json, JsonLimits limits) {
-    JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(json.getBytes(java.nio.charset.StandardCharsets.UTF_8), limits);
+    JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(json.getBytes(StandardCharsets.UTF_8), limits);
     assertInstanceOf(JsonRpcCodec.Ok.class, parsed, () -> "expected Ok but got " + parsed);
   }
 

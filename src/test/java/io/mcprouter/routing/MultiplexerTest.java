@@ -1,5 +1,11 @@
 package io.mcprouter.routing;
 
+import io.mcprouter.config.ServerSpec;
+import io.mcprouter.jsonrpc.JsonRpcError;
+import java.math.BigInteger;
+import java.util.Set;
+import java.util.stream.Collectors;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -87,7 +93,7 @@ class MultiplexerTest {
     client("A", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
     long upstream = lastUpstreamId();
     // 2^64 + upstream: asLong() keeps the low 64 bits, which are the upstream id
-    String wrapped = java.math.BigInteger.ONE.shiftLeft(64).add(java.math.BigInteger.valueOf(upstream)).toString();
+    String wrapped = BigInteger.ONE.shiftLeft(64).add(BigInteger.valueOf(upstream)).toString();
     assertFalse(child("{\"jsonrpc\":\"2.0\",\"id\":" + wrapped + ",\"result\":{\"forged\":true}}"));
     assertTrue(out.linesTo("A").isEmpty(), out.linesTo("A").toString());
     assertEquals(1, mux.inFlight());
@@ -345,7 +351,7 @@ class MultiplexerTest {
 
   @Test
   void configuredRootsAreAdvertisedAndAnsweredAndClientsRootsNeverReachTheChild() throws Exception {
-    Multiplexer withRoots = new Multiplexer("k", io.mcprouter.config.ServerSpec.Interactive.ATTRIBUTE,
+    Multiplexer withRoots = new Multiplexer("k", ServerSpec.Interactive.ATTRIBUTE,
         List.of("file:///srv/a", "file:///srv/b"), 10);
     withRoots.sessionOpened("A");
     withRoots.fromClient("A", msg(initialize("1", "{\"roots\":{\"listChanged\":true}}")), out);
@@ -420,8 +426,8 @@ class MultiplexerTest {
     JsonRpcMessage.Response refusal = (JsonRpcMessage.Response) out.lastToChild();
     assertEquals("s1", refusal.id().asText());
     assertEquals(JsonRpcError.INTERNAL_ERROR, refusal.error().get("code").asInt());
-    assertEquals(java.util.Set.of(first, second, keptUpstream),
-        mux.inFlightIds().stream().map(JsonNode::asLong).collect(java.util.stream.Collectors.toSet()),
+    assertEquals(Set.of(first, second, keptUpstream),
+        mux.inFlightIds().stream().map(JsonNode::asLong).collect(Collectors.toSet()),
         "A's requests stay until the child answers them: it may still be working on them");
     assertEquals(1, mux.inFlightFor("B"));
     assertFalse(child("{\"jsonrpc\":\"2.0\",\"id\":" + first + ",\"result\":{}}"));
@@ -475,7 +481,7 @@ class MultiplexerTest {
     client("B", "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"resources/unsubscribe\",\"params\":{\"uri\":\"test://two\"}}");
     // the old child dies: what was in flight is failed the usual way
     mux.inFlightIds().forEach(id -> mux.fromChild(JsonRpcMessage.failure(id,
-        new io.mcprouter.jsonrpc.JsonRpcError(-32000, "gone")), out));
+        new JsonRpcError(-32000, "gone")), out));
     out.clear();
 
     mux.childReplaced(out);

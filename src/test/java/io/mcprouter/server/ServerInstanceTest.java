@@ -1,5 +1,9 @@
 package io.mcprouter.server;
 
+import io.mcprouter.config.RouterConfigFiles;
+import java.util.ArrayList;
+import java.util.List;
+
 import io.mcprouter.child.ProcessTree;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,7 +50,7 @@ class ServerInstanceTest {
 
   @BeforeAll
   static void start() {
-    var config = ConfigFactory.parseString(TestRouter.TEST_SETTINGS).withFallback(io.mcprouter.config.RouterConfigFiles.load(ConfigFactory.empty()));
+    var config = ConfigFactory.parseString(TestRouter.TEST_SETTINGS).withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
     testKit = ActorTestKit.create("ServerInstanceTest", config);
     settings = RouterSettings.fromConfig(config);
   }
@@ -90,7 +94,7 @@ class ServerInstanceTest {
       return "test";
     }
 
-    private final java.util.List<JsonRpcMessage> unclaimed = new java.util.ArrayList<>();
+    private final List<JsonRpcMessage> unclaimed = new ArrayList<>();
 
     /** The response with this id; other messages are kept for later calls. */
     JsonRpcMessage.Response awaitResponse(long id) throws InterruptedException {
@@ -276,7 +280,7 @@ class ServerInstanceTest {
     // the key opts in to stderr in client errors (expose_stderr; issue 12: off by default)
     Started started = spawn(new ServerSpec("test-" + ids.incrementAndGet(), "read request; definitely-not-a-command-xyz",
         false, Map.of(), Optional.empty(), Optional.empty())
-        .withIsolation(ServerSpec.Interactive.ATTRIBUTE, java.util.List.of(), true), settings);
+        .withIsolation(ServerSpec.Interactive.ATTRIBUTE, List.of(), true), settings);
     RecordingOutbound outbound = new RecordingOutbound(1000);
     String session = open(started, outbound);
     deliver(started, session, toolCall(1, "echo", Map.of()));

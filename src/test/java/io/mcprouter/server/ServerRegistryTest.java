@@ -1,5 +1,12 @@
 package io.mcprouter.server;
 
+import com.typesafe.config.Config;
+import io.mcprouter.config.RouterConfigFiles;
+import io.mcprouter.config.ServerSpec;
+import io.mcprouter.session.ClientSession;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,11 +37,11 @@ class ServerRegistryTest {
   private static ActorTestKit testKit;
   private static ActorRef<ServerRegistry.Command> registry;
   private static final SessionDirectory directory = new SessionDirectory();
-  private static com.typesafe.config.Config config;
+  private static Config config;
 
   @BeforeAll
   static void start() {
-    config = ConfigFactory.parseString(TestRouter.TEST_SETTINGS).withFallback(io.mcprouter.config.RouterConfigFiles.load(ConfigFactory.empty()));
+    config = ConfigFactory.parseString(TestRouter.TEST_SETTINGS).withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
     testKit = ActorTestKit.create("ServerRegistryTest", config);
     RouterConfig routerConfig = new RouterConfig(Path.of("test"), new RouterConfig.Listen("127.0.0.1", 0),
         new RouterConfig.Listen("127.0.0.1", 0),
@@ -56,7 +63,7 @@ class ServerRegistryTest {
 
   private static ServerInstance.DeliverReply deliver(String sessionId, int id) throws Exception {
     return directory.deliver(sessionId, new JsonRpcMessage.Request(IntNode.valueOf(id), "ping", null),
-        Duration.ofSeconds(5), testKit.scheduler()).toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        Duration.ofSeconds(5), testKit.scheduler()).toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   private static List<ServerInstance.Status> running() {
@@ -97,8 +104,8 @@ class ServerRegistryTest {
 
     // ending a dedicated session stops its child; the registry forgets the session
     long dedicatedPid = servers.stream().filter(r -> r.key().equals("dedicated")).mapToLong(ServerInstance.Status::pid).min().orElseThrow();
-    c.session().tell(new io.mcprouter.session.ClientSession.Close("test"));
-    d.session().tell(new io.mcprouter.session.ClientSession.Close("test"));
+    c.session().tell(new ClientSession.Close("test"));
+    d.session().tell(new ClientSession.Close("test"));
     Await.until(Duration.ofSeconds(10), "dedicated servers gone",
         () -> running().stream().noneMatch(r -> r.key().equals("dedicated")));
     Await.until(Duration.ofSeconds(5), "dedicated child exited", () -> !Processes.alive(dedicatedPid));
@@ -131,7 +138,7 @@ class ServerRegistryTest {
         "mcprouter.restart { max-crashes = 1, crash-window = 1s }").withFallback(config);
     RouterConfig routerConfig = new RouterConfig(Path.of("test"), new RouterConfig.Listen("127.0.0.1", 0),
         new RouterConfig.Listen("127.0.0.1", 0), TestRouter.servers(TestRouter.fake("healthy", true),
-            new io.mcprouter.config.ServerSpec("dies", "echo boom >&2; exit 5", true, java.util.Map.of(),
+            new ServerSpec("dies", "echo boom >&2; exit 5", true, Map.of(),
                 Optional.empty(), Optional.empty())));
     ActorRef<ServerRegistry.Command> own = testKit.spawn(
         ServerRegistry.create(routerConfig, RouterSettings.fromConfig(shortWindow), new SessionDirectory()));

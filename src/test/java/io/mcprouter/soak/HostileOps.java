@@ -1,5 +1,7 @@
 package io.mcprouter.soak;
 
+import java.util.LinkedHashMap;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -40,7 +42,7 @@ final class HostileOps {
   }
 
   private void post(String worker, String kind, Target t, String contentType, byte[] body) {
-    Map<String, String> headers = new java.util.LinkedHashMap<>();
+    Map<String, String> headers = new LinkedHashMap<>();
     headers.put("Content-Type", contentType);
     headers.put("Accept", "application/json, text/event-stream");
     if (t.bearer() != null) {

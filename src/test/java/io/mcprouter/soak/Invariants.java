@@ -1,5 +1,8 @@
 package io.mcprouter.soak;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -151,7 +154,7 @@ final class Invariants {
   }
 
   static String limitName(String body) {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("mcprouter\\.[a-z.-]+").matcher(body);
+    Matcher m = Pattern.compile("mcprouter\\.[a-z.-]+").matcher(body);
     return m.find() ? m.group() : "(unnamed)";
   }
 

@@ -1,5 +1,7 @@
 package io.mcprouter.soak;
 
+import java.net.SocketTimeoutException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -183,7 +185,7 @@ final class Operations {
           // what the session sent before it ended (its endpoint event)
         }
         ended++;
-      } catch (java.net.SocketTimeoutException open) {
+      } catch (SocketTimeoutException open) {
         // still open
       } catch (IOException reset) {
         ended++;

@@ -1,5 +1,7 @@
 package io.mcprouter.soak;
 
+import java.io.BufferedInputStream;
+
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -106,7 +108,7 @@ final class RawHttp {
 
     private Stream(Socket socket) throws IOException {
       this.socket = socket;
-      InputStream in = new java.io.BufferedInputStream(socket.getInputStream(), 65536);
+      InputStream in = new BufferedInputStream(socket.getInputStream(), 65536);
       String statusLine = line(in);
       String[] parts = statusLine.split(" ", 3);
       if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {

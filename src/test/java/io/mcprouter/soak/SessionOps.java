@@ -1,5 +1,7 @@
 package io.mcprouter.soak;
 
+import java.util.LinkedHashMap;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -246,7 +248,7 @@ final class SessionOps {
   /** POSTs one message to /mcp and reads its answer to the end (an SSE stream, a JSON body or 202). */
   private boolean postMcp(String worker, McpSession s, String path, String sid, ObjectNode message, boolean jsonOnly,
       List<RawHttp.Stream> open, String[] sessionIdOut) {
-    Map<String, String> headers = new java.util.LinkedHashMap<>();
+    Map<String, String> headers = new LinkedHashMap<>();
     headers.put("Content-Type", "application/json");
     headers.put("Accept", jsonOnly ? "application/json" : "application/json, text/event-stream");
     if (sid != null) {

@@ -1,5 +1,7 @@
 package io.mcprouter.soak;
 
+import java.io.IOException;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -140,7 +142,7 @@ final class SoakDriver {
       inv.log(worker, "op " + kind + " " + tag);
       try {
         perform(worker, tag, kind, rnd);
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         if (!inv.isFatal()) {
           inv.violation(worker, "io error", kind + " " + tag + ": " + e);
         }

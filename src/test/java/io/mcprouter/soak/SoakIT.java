@@ -1,5 +1,8 @@
 package io.mcprouter.soak;
 
+import java.util.Random;
+import java.util.regex.Pattern;
+
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Files;
@@ -32,11 +35,11 @@ class SoakIT {
   private static final int THREAD_MARGIN = 12;
   private static final long THREAD_KEEP_ALIVE_MS = 70_000;
   /** Log lines may carry an 8-character prefix of a session id, never all of it. */
-  private static final java.util.regex.Pattern FULL_ID = java.util.regex.Pattern.compile("\\b[0-9a-f]{32}\\b");
+  private static final Pattern FULL_ID = Pattern.compile("\\b[0-9a-f]{32}\\b");
 
   @Test
   void theRouterSurvivesRandomClientsChildrenAndAttackersAndReleasesEverything() throws Exception {
-    long seed = Long.getLong("soak.seed", new java.util.Random().nextLong() & 0xffff_ffffL);
+    long seed = Long.getLong("soak.seed", new Random().nextLong() & 0xffff_ffffL);
     int seconds = Integer.getInteger("soak.seconds", 60);
     int clients = Integer.getInteger("soak.clients", 10);
     int healthMs = Integer.getInteger("soak.health-ms", 5000);

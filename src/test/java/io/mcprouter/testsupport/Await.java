@@ -1,5 +1,7 @@
 package io.mcprouter.testsupport;
 
+import java.util.function.Supplier;
+
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Assertions;
@@ -13,7 +15,7 @@ public final class Await {
   }
 
   /** As above, with the failure message built when it is needed (it may describe what was seen). */
-  public static void until(Duration timeout, java.util.function.Supplier<String> what, BooleanSupplier condition)
+  public static void until(Duration timeout, Supplier<String> what, BooleanSupplier condition)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {

@@ -1,5 +1,7 @@
 package io.mcprouter.testsupport;
 
+import java.util.List;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -50,7 +52,7 @@ public final class FakeMcpServer {
     private static final JsonNodeFactory NF = JsonNodeFactory.instance;
     private static final String DEFAULT_PROTOCOL_VERSION = "2025-06-18";
     /** With --protocol-versions: the revisions this server speaks; null: whatever the client asks. */
-    private static java.util.List<String> protocolVersions;
+    private static List<String> protocolVersions;
     private static volatile String REQUESTED_VERSION;
     private static volatile String NEGOTIATED_VERSION;
 
@@ -95,7 +97,7 @@ public final class FakeMcpServer {
                     noInitialize = true;
                     break;
                 case "--protocol-versions": // only these, newest last; another request gets the newest (lifecycle)
-                    protocolVersions = i + 1 < args.length ? java.util.List.of(args[++i].trim().split(",")) : null;
+                    protocolVersions = i + 1 < args.length ? List.of(args[++i].trim().split(",")) : null;
                     break;
                 case "--banner-garbage":
                     bannerGarbage = true;

@@ -1,5 +1,7 @@
 package io.mcprouter.testsupport;
 
+import io.mcprouter.config.RouterConfigFiles;
+
 import io.mcprouter.Router;
 import io.mcprouter.cli.CommandLine;
 import io.mcprouter.config.RouterConfig;
@@ -45,7 +47,7 @@ public final class TestRouter implements AutoCloseable {
   public static TestRouter start(RouterConfig config, CommandLine.Command command, String extraSettings) throws Exception {
     Config akka = ConfigFactory.parseString(extraSettings)
         .withFallback(ConfigFactory.parseString(TEST_SETTINGS))
-        .withFallback(io.mcprouter.config.RouterConfigFiles.load(ConfigFactory.empty()));
+        .withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
     return new TestRouter(Router.start(config, akka, command).toCompletableFuture().get(30, TimeUnit.SECONDS));
   }
 

@@ -1,5 +1,8 @@
 package io.mcprouter.transport;
 
+import akka.http.javadsl.server.Directives;
+import io.mcprouter.testsupport.SseTestClient;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
@@ -60,7 +63,7 @@ class OpenAfterTimeoutTest {
     SessionDirectory directory = new SessionDirectory();
     registry = testKit.spawn(ServerRegistry.create(routerConfig, settings, directory));
     slowRegistry = testKit.createTestProbe(ServerRegistry.Command.class);
-    binding = HttpServer.start("test", new RouterConfig.Listen("127.0.0.1", 0), akka.http.javadsl.server.Directives.concat(
+    binding = HttpServer.start("test", new RouterConfig.Listen("127.0.0.1", 0), Directives.concat(
             new StreamableHttpRoutes(slowRegistry.getRef(), directory, settings, testKit.system(),
                 McpAccess.keysOnly(new KnownKeys(routerConfig.servers().keySet())), OutputBudget.of(settings, testKit.system())).routes(),
             new LegacySseRoutes(slowRegistry.getRef(), directory, settings, testKit.system(),
@@ -111,7 +114,7 @@ class OpenAfterTimeoutTest {
 
   private static final class SseClientless {
     static HttpResponse<String> get(int port, String key) throws Exception {
-      return io.mcprouter.testsupport.SseTestClient.newHttpClient().send(HttpRequest.newBuilder(
+      return SseTestClient.newHttpClient().send(HttpRequest.newBuilder(
           URI.create("http://127.0.0.1:" + port + "/sse/" + key)).timeout(Duration.ofSeconds(10)).GET().build(),
           HttpResponse.BodyHandlers.ofString());
     }

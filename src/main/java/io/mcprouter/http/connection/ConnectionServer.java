@@ -1,5 +1,8 @@
 package io.mcprouter.http.connection;
 
+import akka.http.scaladsl.model.ResponseEntity;
+import akka.http.scaladsl.settings.ServerSettings;
+
 import akka.Done;
 import akka.NotUsed;
 import akka.actor.typed.ActorSystem;
@@ -120,7 +123,7 @@ public final class ConnectionServer {
         connection.requestFinished();
         return response;
       }
-      akka.http.scaladsl.model.ResponseEntity entity = (akka.http.scaladsl.model.ResponseEntity) response.entity();
+      ResponseEntity entity = (ResponseEntity) response.entity();
       return response.withEntity(entity.transformDataBytes(watch(connection)));
     }, Runnable::run);
   }

@@ -1,5 +1,8 @@
 package io.mcprouter.transport.sse;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.entity;
@@ -55,7 +58,7 @@ import java.util.concurrent.CompletionStage;
  */
 public final class LegacySseRoutes {
 
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LegacySseRoutes.class);
+  private static final Logger log = LoggerFactory.getLogger(LegacySseRoutes.class);
   private static final HttpResponse ACCEPTED =
       HttpResponse.create().withStatus(StatusCodes.ACCEPTED).withEntity(HttpEntities.create("Accepted"));
 

@@ -1,5 +1,9 @@
 package io.mcprouter.transport.streamable;
 
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.delete;
@@ -66,7 +70,7 @@ public final class StreamableHttpRoutes {
   /** Revisions whose clients understand priming events (an id with empty data) and resume with them. */
   private static final String PRIMING_SINCE = "2025-11-25";
 
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(StreamableHttpRoutes.class);
+  private static final Logger log = LoggerFactory.getLogger(StreamableHttpRoutes.class);
 
   private final ActorRef<ServerRegistry.Command> registry;
   private final SessionDirectory directory;
@@ -285,7 +289,7 @@ public final class StreamableHttpRoutes {
     }
     String family = mediaType.substring(0, mediaType.indexOf('/')) + "/*";
     for (String part : accept.get().split(",")) {
-      String type = part.split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
+      String type = part.split(";")[0].trim().toLowerCase(Locale.ROOT);
       if (type.equals(mediaType) || type.equals(family) || type.equals("*/*")) {
         return true;
       }

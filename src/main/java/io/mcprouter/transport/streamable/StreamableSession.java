@@ -1,5 +1,8 @@
 package io.mcprouter.transport.streamable;
 
+import io.mcprouter.jsonrpc.JsonRpcCodec;
+import io.mcprouter.jsonrpc.JsonRpcError;
+
 import akka.Done;
 import akka.NotUsed;
 import akka.actor.typed.ActorSystem;
@@ -169,8 +172,8 @@ public final class StreamableSession implements Outbound {
     report();
   }
 
-  private static final JsonNode CANCELLED = io.mcprouter.jsonrpc.JsonRpcCodec.MAPPER.createObjectNode()
-      .put("code", io.mcprouter.jsonrpc.JsonRpcError.REQUEST_CANCELLED).put("message", "request cancelled by the client");
+  private static final JsonNode CANCELLED = JsonRpcCodec.MAPPER.createObjectNode()
+      .put("code", JsonRpcError.REQUEST_CANCELLED).put("message", "request cancelled by the client");
 
   /**
    * A GET: the session's stream for server-initiated messages, or with {@code lastEventId} the

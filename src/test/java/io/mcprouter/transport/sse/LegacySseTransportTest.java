@@ -1,5 +1,10 @@
 package io.mcprouter.transport.sse;
 
+import io.mcprouter.config.ServerSpec;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+
 import static io.mcprouter.testsupport.SseTestClient.JSON;
 import static io.mcprouter.testsupport.SseTestClient.toolCall;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,7 +43,7 @@ class LegacySseTransportTest {
     router = TestRouter.start(TestRouter.servers(
         TestRouter.fake("shared", true),
         // opts in to stderr in client errors (expose_stderr; issue 12: off by default)
-        TestRouter.fake("crashy", true).withIsolation(io.mcprouter.config.ServerSpec.Interactive.ATTRIBUTE, List.of(), true),
+        TestRouter.fake("crashy", true).withIsolation(ServerSpec.Interactive.ATTRIBUTE, List.of(), true),
         TestRouter.fake("dedicated", false),
         TestRouter.fake("banner", true, "--banner-garbage")));
     http = SseTestClient.newHttpClient();
@@ -73,12 +78,12 @@ class LegacySseTransportTest {
 
   @Test
   void anIdleStreamGetsKeepAliveCommentsNotEmptyEvents() throws Exception {
-    HttpResponse<java.io.InputStream> response = http.send(HttpRequest.newBuilder(
+    HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + router.proxyPort() + "/sse/shared")).GET().build(),
         HttpResponse.BodyHandlers.ofInputStream());
     assertEquals(200, response.statusCode());
     assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
-    try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(response.body()))) {
+    try (var reader = new BufferedReader(new InputStreamReader(response.body()))) {
       assertTrue(reader.readLine().startsWith("event: endpoint"));
       List<String> lines = new ArrayList<>();
       while (lines.stream().filter(l -> l.startsWith(":")).count() < 2) {

@@ -1,5 +1,10 @@
 package io.mcprouter.transport.sse;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -84,8 +89,8 @@ class LimitsTest {
       String url = "http://127.0.0.1:" + router.apiPort() + "/v1/call-tool";
       HttpRequest slow = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer a").header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"sleep\",\"arguments\":{\"ms\":3000}}")).build();
-      var first = new java.util.concurrent.atomic.AtomicReference<>(http.sendAsync(slow, HttpResponse.BodyHandlers.ofString()));
-      java.util.List<String> seen = new java.util.ArrayList<>();
+      var first = new AtomicReference<>(http.sendAsync(slow, HttpResponse.BodyHandlers.ofString()));
+      List<String> seen = new ArrayList<>();
       Await.until(Duration.ofSeconds(10), () -> "a second call is refused while the first runs; answers: " + seen, () -> {
         try {
           if (first.get().isDone() && first.get().join().statusCode() != 200) {
@@ -101,7 +106,7 @@ class LimitsTest {
           throw new IllegalStateException(e);
         }
       });
-      assertEquals(200, first.get().get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+      assertEquals(200, first.get().get(10, TimeUnit.SECONDS).statusCode());
     }
   }
 }

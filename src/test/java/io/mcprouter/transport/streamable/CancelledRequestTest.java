@@ -1,5 +1,7 @@
 package io.mcprouter.transport.streamable;
 
+import java.io.IOException;
+
 import static io.mcprouter.testsupport.SseTestClient.JSON;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -79,7 +81,7 @@ class CancelledRequestTest {
         HttpResponse<String> running = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.proxyPort()
             + "/admin/list-running-servers")).GET().build(), HttpResponse.BodyHandlers.ofString());
         return running.body().matches("(?s).*\"in_flight\"\\s*:\\s*[1-9].*");
-      } catch (java.io.IOException | InterruptedException e) {
+      } catch (IOException | InterruptedException e) {
         throw new AssertionError(e);
       }
     });

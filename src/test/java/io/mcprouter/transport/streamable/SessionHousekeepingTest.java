@@ -1,5 +1,7 @@
 package io.mcprouter.transport.streamable;
 
+import java.util.concurrent.TimeUnit;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,7 +62,7 @@ class SessionHousekeepingTest {
       silent.add(legacySilent.sessionId());
       Await.until(Duration.ofSeconds(30), () -> "only the sessions that completed the handshake are left: " + clients(mcp, "k"),
           () -> Set.copyOf(clients(mcp, "k")).equals(Set.of(McpHttp.prefix(real), McpHttp.prefix(legacyReal.sessionId()))));
-      legacySilent.ended().get(5, java.util.concurrent.TimeUnit.SECONDS); // its stream was closed, not just forgotten
+      legacySilent.ended().get(5, TimeUnit.SECONDS); // its stream was closed, not just forgotten
       assertEquals(404, mcp.send(mcp.post("k", silent.iterator().next(), SseTestClient.request(9, "ping", null))).statusCode());
       assertEquals(200, mcp.send(mcp.post("k", real, SseTestClient.request(9, "ping", null))).statusCode());
       legacyReal.close();

@@ -1,5 +1,9 @@
 package io.mcprouter.transport.streamable;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
+
 import static io.mcprouter.testsupport.SseTestClient.JSON;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -222,11 +226,11 @@ class StreamableHttpTest {
     assertJsonRpcError(send(post("shared", null, initializeRequest()).header("Origin", "https://evil.example.com")), 403);
     assertEquals(200, send(post("shared", null, initializeRequest()).header("Origin", "http://localhost:3000")).statusCode());
     // java.net.http does not let a test set Host, so speak HTTP over a socket
-    try (var socket = new java.net.Socket("127.0.0.1", router.proxyPort())) {
+    try (var socket = new Socket("127.0.0.1", router.proxyPort())) {
       String body = initializeRequest().toString();
       socket.getOutputStream().write(("POST /mcp/shared HTTP/1.1\r\nHost: evil.example.com\r\nContent-Type: application/json\r\n"
           + "Content-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body).getBytes());
-      String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream())).readLine();
+      String status = new BufferedReader(new InputStreamReader(socket.getInputStream())).readLine();
       assertTrue(status.startsWith("HTTP/1.1 403"), status);
     }
     HttpResponse<String> sse = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.proxyPort() + "/sse/shared"))
