@@ -292,35 +292,6 @@ class ServerInstancePhasesTest {
     server.lifecycle.expectTerminated(server.instance);
   }
 
-  /**
-   * After a running child has exited the instance only flushes its sessions: a request delivered then
-   * is refused as gone and a stop is answered at once. The three messages are told back to back, so
-   * they are in the mailbox before the sessions' close (a round trip through their actors) ends it.
-   */
-  @Test
-  void afterTheChildHasExitedARequestIsRefusedAsGoneAndAStopIsAnsweredAtOnce() throws Exception {
-    InstanceHarness server = new InstanceHarness(testKit, settings, false, true);
-    Launch first = server.awaitLaunch(1);
-    Session session = server.open();
-    server.started(first, 401);
-    TestProbe<ServerInstance.DeliverReply> late = testKit.createTestProbe();
-    TestProbe<ServerInstance.Stopped> stopped = testKit.createTestProbe();
-
-    server.exits(first, 1);
-    server.instance.tell(new ServerInstance.Deliver(session.id(), request(1, "tools/list"), late.getRef()));
-    server.instance.tell(new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
-
-    ServerInstance.Rejected rejected = assertInstanceOf(ServerInstance.Rejected.class, late.receiveMessage());
-    assertEquals(JsonRpcError.SERVER_GONE, rejected.error().code(), rejected.toString());
-    assertTrue(rejected.error().message().contains("exited with code 1"), rejected.toString());
-    ServerInstance.Stopped report = stopped.receiveMessage();
-    assertEquals(Optional.of(1), report.exitCode());
-    assertTrue(server.awaitLifecycle(ServerInstance.ChildGone.class).failed(), "an exit nobody asked for");
-    session.ends().expectMessage("complete");
-    server.lifecycle.expectTerminated(server.instance);
-    server.child.expectNoMessage(QUIET); // nothing is asked of a child that has gone
-  }
-
   @Test
   void aStopBeforeTheChildHasStartedIsCarriedOutOnceItHas() throws Exception {
     InstanceHarness server = shared();
