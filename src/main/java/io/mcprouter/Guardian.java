@@ -1,7 +1,5 @@
 package io.mcprouter;
 
-import akka.actor.typed.Scheduler;
-
 import akka.Done;
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorRef;
@@ -9,6 +7,7 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.BehaviorInterceptor;
 import akka.actor.typed.ChildFailed;
 import akka.actor.typed.PostStop;
+import akka.actor.typed.Scheduler;
 import akka.actor.typed.Signal;
 import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.Terminated;
@@ -26,8 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The actor system's root, above the {@link ServerRegistry}: it holds the supervision policy for what
- * the router cannot serve without, and turns the registry's end, should it come anyway, into a
+ * The actor system's root, above the {@link ServerRegistry}: it holds the supervision policy for
+ * what the router cannot serve without, and turns the registry's end, should it come anyway, into a
  * shutdown with a reason ({@link Unplanned}), so that every child is stopped and {@link Main} exits
  * non-zero instead of a router that serves nothing or exits 0.
  */
@@ -36,7 +35,8 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
   public sealed interface Command {}
 
   /** The registry the routes ask; the one reference to it outside the actors. */
-  public record GetRegistry(ActorRef<ActorRef<ServerRegistry.Command>> replyTo) implements Command {}
+  public record GetRegistry(ActorRef<ActorRef<ServerRegistry.Command>> replyTo)
+      implements Command {}
 
   /** Why the router stopped when nobody asked it to; {@link Main} prints it and exits non-zero. */
   public record Unplanned(String reason) implements CoordinatedShutdown.Reason {}
@@ -45,46 +45,65 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
 
   private final ActorRef<ServerRegistry.Command> registry;
   private final RouterSettings settings;
-  /** Captured here: the shutdown task runs off the actor's thread, where getContext() must not be called. */
+
+  /**
+   * Captured here: the shutdown task runs off the actor's thread, where getContext() must not be
+   * called.
+   */
   private final Scheduler scheduler;
-  /** Completes once the registry (and so every server actor, whose PostStop kills its process tree) is gone. */
+
+  /**
+   * Completes once the registry (and so every server actor, whose PostStop kills its process tree)
+   * is gone.
+   */
   private final CompletableFuture<Done> registryGone = new CompletableFuture<>();
 
-  public static Behavior<Command> create(Behavior<ServerRegistry.Command> registry, RouterSettings settings) {
+  public static Behavior<Command> create(
+      Behavior<ServerRegistry.Command> registry, RouterSettings settings) {
     return Behaviors.setup(context -> new Guardian(context, registry, settings));
   }
 
-  private Guardian(ActorContext<Command> context, Behavior<ServerRegistry.Command> registryBehavior,
+  private Guardian(
+      ActorContext<Command> context,
+      Behavior<ServerRegistry.Command> registryBehavior,
       RouterSettings settings) {
     super(context);
     this.settings = settings;
     this.scheduler = context.getSystem().scheduler();
     // Resume, not restart: the registry's maps are the only index of the running servers and their
     // sessions. A restart would begin with empty maps and, by default, stop every server actor (all
-    // children and sessions gone for one bad message); keeping the children (withStopChildren(false))
-    // would leave them running unindexed, outside the limits, listing and StopAll. Resuming loses only
+    // children and sessions gone for one bad message); keeping the children
+    // (withStopChildren(false))
+    // would leave them running unindexed, outside the limits, listing and StopAll. Resuming loses
+    // only
     // the message that failed (its caller gets a timeout). Errors are not resumed: they stop the
     // registry, and the router with it (below), since the JVM or the code is then in doubt.
-    // (The outer layer only keeps Akka from logging the Error's stack trace: onRegistryGone says it in one line.)
-    Behavior<ServerRegistry.Command> resumed = Behaviors.supervise(Behaviors.intercept(
-        () -> new LogFailure<>("server registry"), registryBehavior))
-        .onFailure(Exception.class, SupervisorStrategy.resume().withLoggingEnabled(false));
-    this.registry = context.spawn(Behaviors.supervise(resumed)
-        .onFailure(Throwable.class, SupervisorStrategy.stop().withLoggingEnabled(false)), "registry");
+    // (The outer layer only keeps Akka from logging the Error's stack trace: onRegistryGone says it
+    // in one line.)
+    Behavior<ServerRegistry.Command> resumed =
+        Behaviors.supervise(
+                Behaviors.intercept(() -> new LogFailure<>("server registry"), registryBehavior))
+            .onFailure(Exception.class, SupervisorStrategy.resume().withLoggingEnabled(false));
+    this.registry =
+        context.spawn(
+            Behaviors.supervise(resumed)
+                .onFailure(Throwable.class, SupervisorStrategy.stop().withLoggingEnabled(false)),
+            "registry");
     context.watch(registry);
-    CoordinatedShutdown.get(context.getSystem()).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-mcp-servers",
-        this::stopServers);
+    CoordinatedShutdown.get(context.getSystem())
+        .addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-mcp-servers", this::stopServers);
   }
 
   /**
-   * Done when every server has stopped, or at once when the registry (and so every server actor) is gone.
-   * Runs on a shutdown thread: it reads only final fields.
+   * Done when every server has stopped, or at once when the registry (and so every server actor) is
+   * gone. Runs on a shutdown thread: it reads only final fields.
    */
   private CompletionStage<Done> stopServers() {
     if (registryGone.isDone()) {
       return registryGone;
     }
-    return AskPattern.<ServerRegistry.Command, Done>ask(registry, ServerRegistry.StopAll::new, settings.shutdownTimeout(), scheduler)
+    return AskPattern.<ServerRegistry.Command, Done>ask(
+            registry, ServerRegistry.StopAll::new, settings.shutdownTimeout(), scheduler)
         .exceptionallyCompose(failure -> registryGone)
         .applyToEither(registryGone, done -> done);
   }
@@ -93,7 +112,8 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(GetRegistry.class, this::onGetRegistry)
-        .onSignal(ChildFailed.class, failed -> onRegistryGone("failed: " + describe(failed.getCause())))
+        .onSignal(
+            ChildFailed.class, failed -> onRegistryGone("failed: " + describe(failed.getCause())))
         .onSignal(Terminated.class, terminated -> onRegistryGone("stopped"))
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
@@ -120,19 +140,25 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
     return this;
   }
 
-  /** One line for an operator: the exception's class, its message's first line, where it was thrown. */
+  /**
+   * One line for an operator: the exception's class, its message's first line, where it was thrown.
+   */
   static String describe(Throwable failure) {
     String message = String.valueOf(failure.getMessage());
     int newline = message.indexOf('\n');
     message = newline < 0 ? message : message.substring(0, newline);
     message = message.length() > 200 ? message.substring(0, 200) + "..." : message;
     StackTraceElement[] trace = failure.getStackTrace();
-    return failure.getClass().getName() + ": " + message + (trace.length == 0 ? "" : " at " + trace[0]);
+    return failure.getClass().getName()
+        + ": "
+        + message
+        + (trace.length == 0 ? "" : " at " + trace[0]);
   }
 
   /**
-   * Logs an exception from a message handler as one line (the message's type, never its content, which
-   * may hold session ids) before the supervisor resumes; Akka's own log of it is a stack trace.
+   * Logs an exception from a message handler as one line (the message's type, never its content,
+   * which may hold session ids) before the supervisor resumes; Akka's own log of it is a stack
+   * trace.
    */
   private static final class LogFailure<T> extends BehaviorInterceptor<T, T> {
     private final String name;
@@ -144,27 +170,40 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
     }
 
     @Override
-    public Behavior<T> aroundReceive(TypedActorContext<T> context, T message, ReceiveTarget<T> target) {
+    public Behavior<T> aroundReceive(
+        TypedActorContext<T> context, T message, ReceiveTarget<T> target) {
       try {
         return target.apply(context, message);
       } catch (Exception e) {
-        log.error("{} failed handling {}, resumed with its state: {}", name, message.getClass().getSimpleName(), describe(e));
+        log.error(
+            "{} failed handling {}, resumed with its state: {}",
+            name,
+            message.getClass().getSimpleName(),
+            describe(e));
         throw Guardian.<RuntimeException>rethrow(e);
       }
     }
 
     @Override
-    public Behavior<T> aroundSignal(TypedActorContext<T> context, Signal signal, SignalTarget<T> target) {
+    public Behavior<T> aroundSignal(
+        TypedActorContext<T> context, Signal signal, SignalTarget<T> target) {
       try {
         return target.apply(context, signal);
       } catch (Exception e) {
-        log.error("{} failed handling {}, resumed with its state: {}", name, signal.getClass().getSimpleName(), describe(e));
+        log.error(
+            "{} failed handling {}, resumed with its state: {}",
+            name,
+            signal.getClass().getSimpleName(),
+            describe(e));
         throw Guardian.<RuntimeException>rethrow(e);
       }
     }
   }
 
-  /** Handlers may throw checked exceptions (akka.japi.function); the supervisor must see them unchanged. */
+  /**
+   * Handlers may throw checked exceptions (akka.japi.function); the supervisor must see them
+   * unchanged.
+   */
   @SuppressWarnings("unchecked")
   private static <E extends Throwable> E rethrow(Throwable e) throws E {
     throw (E) e;

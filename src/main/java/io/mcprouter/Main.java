@@ -1,25 +1,26 @@
 package io.mcprouter;
 
-import java.io.PrintStream;
-import java.util.Optional;
-
+import com.typesafe.config.Config;
 import io.mcprouter.cli.CommandLine;
 import io.mcprouter.config.ConfigException;
 import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterConfigFiles;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.TomlConfigLoader;
-import com.typesafe.config.Config;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code java -jar mcprouter.jar <proxy|api|serve> [--config FILE]}. Errors are one line on stderr. */
+/**
+ * {@code java -jar mcprouter.jar <proxy|api|serve> [--config FILE]}. Errors are one line on stderr.
+ */
 public final class Main {
 
   static final Path DEFAULT_CONFIG = Path.of(".env.toml");
@@ -60,7 +61,10 @@ public final class Main {
     }
     Router router;
     try {
-      router = Router.start(config, akkaConfig, commandLine.command()).toCompletableFuture().get(60, TimeUnit.SECONDS);
+      router =
+          Router.start(config, akkaConfig, commandLine.command())
+              .toCompletableFuture()
+              .get(60, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       fail(1, "cannot start: " + rootMessage(e));
       return;
@@ -68,18 +72,24 @@ public final class Main {
       fail(1, "cannot start: HTTP servers did not bind within 60 s");
       return;
     }
-    log.info("mcprouter running with {} server(s) from {}", config.servers().size(), config.source());
+    log.info(
+        "mcprouter running with {} server(s) from {}", config.servers().size(), config.source());
     System.exit(awaitTermination(router, System.err));
   }
 
-  /** 0 after a shutdown that was asked for; otherwise the reason, one line on {@code err}, and 1. */
+  /**
+   * 0 after a shutdown that was asked for; otherwise the reason, one line on {@code err}, and 1.
+   */
   static int awaitTermination(Router router, PrintStream err) {
     Optional<String> unplanned = router.terminated().toCompletableFuture().join();
     unplanned.ifPresent(reason -> err.println("mcprouter: stopped unexpectedly: " + reason));
     return unplanned.isPresent() ? 1 : 0;
   }
 
-  /** The explicit --config, else .env.toml, else the example shipped with the project, so a fresh clone runs. */
+  /**
+   * The explicit --config, else .env.toml, else the example shipped with the project, so a fresh
+   * clone runs.
+   */
   static Path configFile(CommandLine commandLine) {
     if (commandLine.configFile().isPresent()) {
       return commandLine.configFile().get();

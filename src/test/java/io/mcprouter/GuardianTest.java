@@ -37,8 +37,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The guardian's policy with a real router and real children: an exception in a registry handler is
- * one log line and the registry goes on with its servers; a registry that ends anyway ends the router
- * with every child stopped and a reason, and only a requested stop counts as a clean exit.
+ * one log line and the registry goes on with its servers; a registry that ends anyway ends the
+ * router with every child stopped and a reason, and only a requested stop counts as a clean exit.
  */
 class GuardianTest {
 
@@ -46,64 +46,98 @@ class GuardianTest {
 
   /** Throws whatever {@code next} holds (once) when the registry is asked for its clients. */
   private static Router.RegistryFactory failingOnListClients(AtomicReference<Throwable> next) {
-    return (config, settings, directory) -> Behaviors.intercept(() -> new BehaviorInterceptor<ServerRegistry.Command,
-        ServerRegistry.Command>(ServerRegistry.Command.class) {
-      @Override
-      public Behavior<ServerRegistry.Command> aroundReceive(TypedActorContext<ServerRegistry.Command> context,
-          ServerRegistry.Command message, ReceiveTarget<ServerRegistry.Command> target) {
-        Throwable failure = message instanceof ServerRegistry.ListClients ? next.getAndSet(null) : null;
-        if (failure instanceof Error error) {
-          throw error;
-        }
-        if (failure instanceof RuntimeException exception) {
-          throw exception;
-        }
-        return target.apply(context, message);
-      }
-    }, ServerRegistry.create(config, settings, directory));
+    return (config, settings, directory) ->
+        Behaviors.intercept(
+            () ->
+                new BehaviorInterceptor<ServerRegistry.Command, ServerRegistry.Command>(
+                    ServerRegistry.Command.class) {
+                  @Override
+                  public Behavior<ServerRegistry.Command> aroundReceive(
+                      TypedActorContext<ServerRegistry.Command> context,
+                      ServerRegistry.Command message,
+                      ReceiveTarget<ServerRegistry.Command> target) {
+                    Throwable failure =
+                        message instanceof ServerRegistry.ListClients ? next.getAndSet(null) : null;
+                    if (failure instanceof Error error) {
+                      throw error;
+                    }
+                    if (failure instanceof RuntimeException exception) {
+                      throw exception;
+                    }
+                    return target.apply(context, message);
+                  }
+                },
+            ServerRegistry.create(config, settings, directory));
   }
 
   private static Router start(Router.RegistryFactory registry) throws Exception {
-    Config akka = ConfigFactory.parseString("mcprouter.ask-timeout = 3s")
-        .withFallback(ConfigFactory.parseString(TestRouter.TEST_SETTINGS))
-        .withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
-    return Router.start(TestRouter.config(TestRouter.servers(TestRouter.fake("shared", true), TestRouter.fake("own", false)),
-        Optional.empty(), "http://127.0.0.1:1"), akka, CommandLine.Command.SERVE, registry)
-        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+    Config akka =
+        ConfigFactory.parseString("mcprouter.ask-timeout = 3s")
+            .withFallback(ConfigFactory.parseString(TestRouter.TEST_SETTINGS))
+            .withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
+    return Router.start(
+            TestRouter.config(
+                TestRouter.servers(TestRouter.fake("shared", true), TestRouter.fake("own", false)),
+                Optional.empty(),
+                "http://127.0.0.1:1"),
+            akka,
+            CommandLine.Command.SERVE,
+            registry)
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
   }
 
   private static long tool(SseTestClient client, int id, String name) throws Exception {
-    return Long.parseLong(client.call(id, "tools/call", toolCall(name, Map.of()))
-        .path("result").path("content").path(0).path("text").asText());
+    return Long.parseLong(
+        client
+            .call(id, "tools/call", toolCall(name, Map.of()))
+            .path("result")
+            .path("content")
+            .path(0)
+            .path("text")
+            .asText());
   }
 
   private static void askForClients(Router router) {
-    AskPattern.<ServerRegistry.Command, ServerRegistry.Clients>ask(router.registry(), ServerRegistry.ListClients::new,
-        Duration.ofSeconds(1), router.system().scheduler());
+    AskPattern.<ServerRegistry.Command, ServerRegistry.Clients>ask(
+        router.registry(),
+        ServerRegistry.ListClients::new,
+        Duration.ofSeconds(1),
+        router.system().scheduler());
   }
 
   private static JsonNode runningServers(Router router) throws Exception {
-    HttpResponse<String> listed = http.send(HttpRequest.newBuilder(URI.create(
-        "http://127.0.0.1:" + router.proxyPort() + "/admin/list-running-servers")).GET().build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> listed =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:" + router.proxyPort() + "/admin/list-running-servers"))
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(200, listed.statusCode(), listed.body());
     return SseTestClient.JSON.readTree(listed.body()).path("data").path("servers");
   }
 
   @Test
-  void anExceptionInARegistryHandlerIsOneLogLineAndTheRegistryGoesOnWithItsServers() throws Exception {
+  void anExceptionInARegistryHandlerIsOneLogLineAndTheRegistryGoesOnWithItsServers()
+      throws Exception {
     AtomicReference<Throwable> next = new AtomicReference<>();
     Router router = start(failingOnListClients(next));
     try (SseTestClient client = SseTestClient.connect(http, router.proxyPort(), "shared")) {
       client.initialize(1, null);
       long pid = tool(client, 2, "pid");
       next.set(new IllegalStateException("injected\nsecond line"));
-      LoggingTestKit.error("server registry failed handling ListClients, resumed with its state: "
-              + "java.lang.IllegalStateException: injected at ")
+      LoggingTestKit.error(
+              "server registry failed handling ListClients, resumed with its state: "
+                  + "java.lang.IllegalStateException: injected at ")
           .withOccurrences(1)
-          .expect(router.system(), () -> {
-            askForClients(router);
-            return null;
-          });
+          .expect(
+              router.system(),
+              () -> {
+                askForClients(router);
+                return null;
+              });
 
       // the same child, with its session, is still indexed and served
       JsonNode servers = runningServers(router);
@@ -114,18 +148,21 @@ class GuardianTest {
     } finally {
       router.stop().toCompletableFuture().get(60, TimeUnit.SECONDS);
     }
-    assertEquals(Optional.empty(), router.terminated().toCompletableFuture().get(10, TimeUnit.SECONDS));
+    assertEquals(
+        Optional.empty(), router.terminated().toCompletableFuture().get(10, TimeUnit.SECONDS));
   }
 
   @Test
-  void aRegistryThatEndsAnywayStopsTheRouterAndEveryChildAndMainExitsNonZeroWithTheReason() throws Exception {
+  void aRegistryThatEndsAnywayStopsTheRouterAndEveryChildAndMainExitsNonZeroWithTheReason()
+      throws Exception {
     AtomicReference<Throwable> next = new AtomicReference<>();
     Router router = start(failingOnListClients(next));
     SseTestClient shared = SseTestClient.connect(http, router.proxyPort(), "shared");
     SseTestClient own = SseTestClient.connect(http, router.proxyPort(), "own");
     shared.initialize(1, null);
     own.initialize(1, null);
-    List<Long> pids = List.of(tool(shared, 2, "pid"), tool(shared, 3, "spawn_child"), tool(own, 2, "pid"));
+    List<Long> pids =
+        List.of(tool(shared, 2, "pid"), tool(shared, 3, "spawn_child"), tool(own, 2, "pid"));
     assertTrue(pids.stream().allMatch(Processes::alive));
 
     // an Error is not resumed: it leaves the JVM or the code in doubt
@@ -133,16 +170,26 @@ class GuardianTest {
     askForClients(router);
     Optional<String> reason = router.terminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertTrue(reason.isPresent());
-    assertTrue(reason.get().startsWith("the server registry failed: java.lang.AssertionError: injected at "), reason.get());
-    Await.until(Duration.ofSeconds(5), "every child and grandchild gone", () -> pids.stream().noneMatch(Processes::alive));
+    assertTrue(
+        reason
+            .get()
+            .startsWith("the server registry failed: java.lang.AssertionError: injected at "),
+        reason.get());
+    Await.until(
+        Duration.ofSeconds(5),
+        "every child and grandchild gone",
+        () -> pids.stream().noneMatch(Processes::alive));
     shared.ended().get(5, TimeUnit.SECONDS);
     own.ended().get(5, TimeUnit.SECONDS);
 
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    assertEquals(1, Main.awaitTermination(router, new PrintStream(err, true, StandardCharsets.UTF_8)));
+    assertEquals(
+        1, Main.awaitTermination(router, new PrintStream(err, true, StandardCharsets.UTF_8)));
     List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
     assertEquals(1, lines.size(), lines.toString());
-    assertTrue(lines.get(0).startsWith("mcprouter: stopped unexpectedly: the server registry failed: "), lines.get(0));
+    assertTrue(
+        lines.get(0).startsWith("mcprouter: stopped unexpectedly: the server registry failed: "),
+        lines.get(0));
   }
 
   @Test
@@ -155,7 +202,10 @@ class GuardianTest {
     Optional<String> reason = router.terminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertEquals(Optional.of("the actor system terminated (ActorSystemTerminateReason)"), reason);
     Await.until(Duration.ofSeconds(5), "the child gone", () -> !Processes.alive(pid));
-    assertEquals(1, Main.awaitTermination(router, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+    assertEquals(
+        1,
+        Main.awaitTermination(
+            router, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
   }
 
   @Test
@@ -163,7 +213,8 @@ class GuardianTest {
     Router router = start(ServerRegistry::create);
     router.stop().toCompletableFuture().get(60, TimeUnit.SECONDS);
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    assertEquals(0, Main.awaitTermination(router, new PrintStream(err, true, StandardCharsets.UTF_8)));
+    assertEquals(
+        0, Main.awaitTermination(router, new PrintStream(err, true, StandardCharsets.UTF_8)));
     assertEquals("", err.toString(StandardCharsets.UTF_8));
   }
 }

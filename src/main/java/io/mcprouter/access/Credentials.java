@@ -9,7 +9,8 @@ import java.util.Optional;
 /**
  * Who a bearer token belongs to: the admin (every key and /admin), an access key (its servers), or,
  * only while no access key is configured, one server key (that key only: the original mcprouter's
- * bearer). Every configured secret is compared, in constant time, so the answer's timing says nothing.
+ * bearer). Every configured secret is compared, in constant time, so the answer's timing says
+ * nothing.
  */
 public final class Credentials {
 
@@ -33,7 +34,9 @@ public final class Credentials {
     }
 
     public boolean mayUse(String key) {
-      return isAdmin() || serverKey.map(key::equals).orElse(false) || accessKey.map(a -> a.mayUse(key)).orElse(false);
+      return isAdmin()
+          || serverKey.map(key::equals).orElse(false)
+          || accessKey.map(a -> a.mayUse(key)).orElse(false);
     }
 
     /** Without access keys, whoever may use a key may stop it (the original mcprouter's rule). */
@@ -46,7 +49,10 @@ public final class Credentials {
       return serverKey.or(() -> accessKey.flatMap(AccessKey::soleServer));
     }
 
-    /** For logs and session ownership: the access key's name; the others hold characters no name may have. */
+    /**
+     * For logs and session ownership: the access key's name; the others hold characters no name may
+     * have.
+     */
     public String displayName() {
       return accessKey.map(AccessKey::name).orElse(isAdmin() ? "(admin)" : "(server key)");
     }
@@ -100,6 +106,7 @@ public final class Credentials {
   }
 
   private static boolean equal(String given, String secret) {
-    return MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), secret.getBytes(StandardCharsets.UTF_8));
+    return MessageDigest.isEqual(
+        given.getBytes(StandardCharsets.UTF_8), secret.getBytes(StandardCharsets.UTF_8));
   }
 }

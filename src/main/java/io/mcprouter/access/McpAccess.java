@@ -25,32 +25,42 @@ import java.util.function.Function;
  * mcprouter). With access keys, a request carries a secret, as {@code Authorization: Bearer} (the
  * segment then names the server) or as the segment itself, {@code /mcp/<secret>} for an access key
  * with one server, {@code /mcp/<secret>/<key>} for one with several. Every request's answer depends
- * only on the credential: a missing or wrong secret is the same 401 whatever the key, and a key that
- * does not exist is the same 404 as one the secret may not use, so keys cannot be enumerated.
+ * only on the credential: a missing or wrong secret is the same 401 whatever the key, and a key
+ * that does not exist is the same 404 as one the secret may not use, so keys cannot be enumerated.
  */
 public final class McpAccess {
 
   /**
    * A request allowed to reach {@code serverKey}. {@code owner} names the credential (empty without
-   * access keys); a session opened under it accepts only requests with the same owner.
-   * {@code pathSecret} is the secret when the client gave it in the path, for URLs handed back to it.
+   * access keys); a session opened under it accepts only requests with the same owner. {@code
+   * pathSecret} is the secret when the client gave it in the path, for URLs handed back to it.
    */
   public record Grant(String serverKey, Optional<String> owner, Optional<String> pathSecret) {}
 
-  private static final HttpResponse NO_CREDENTIAL = ErrorHandling.jsonRpcError(StatusCodes.UNAUTHORIZED,
-          new JsonRpcError(JsonRpcError.INVALID_REQUEST, "an access key is required: send 'Authorization: Bearer <secret>'"
-              + " or put the secret in the path (/mcp/<secret>, /sse/<secret>)"))
-      .addHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"mcprouter\""));
-  private static final HttpResponse NOT_YOURS = ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND,
-      new JsonRpcError(JsonRpcError.UNKNOWN_SERVER,
-          "no such server for this access key (an unknown server key, or one this access key may not use)"));
+  private static final HttpResponse NO_CREDENTIAL =
+      ErrorHandling.jsonRpcError(
+              StatusCodes.UNAUTHORIZED,
+              new JsonRpcError(
+                  JsonRpcError.INVALID_REQUEST,
+                  "an access key is required: send 'Authorization: Bearer <secret>'"
+                      + " or put the secret in the path (/mcp/<secret>, /sse/<secret>)"))
+          .addHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"mcprouter\""));
+  private static final HttpResponse NOT_YOURS =
+      ErrorHandling.jsonRpcError(
+          StatusCodes.NOT_FOUND,
+          new JsonRpcError(
+              JsonRpcError.UNKNOWN_SERVER,
+              "no such server for this access key (an unknown server key, or one this access key may not use)"));
 
   private final KnownKeys keys;
   private final Optional<Credentials> credentials;
   private final Set<String> serverKeys;
 
   public McpAccess(RouterConfig config) {
-    this(new KnownKeys(config.servers().keySet()), config.servers().keySet(), Optional.of(new Credentials(config)));
+    this(
+        new KnownKeys(config.servers().keySet()),
+        config.servers().keySet(),
+        Optional.of(new Credentials(config)));
   }
 
   private McpAccess(KnownKeys keys, Set<String> serverKeys, Optional<Credentials> credentials) {
@@ -68,14 +78,23 @@ public final class McpAccess {
     return credentials.isPresent();
   }
 
-  /** Matches the rest of {@code /<transport>/...}: {@code {key}}, or with access keys also {@code {secret}/{key}}. */
+  /**
+   * Matches the rest of {@code /<transport>/...}: {@code {key}}, or with access keys also {@code
+   * {secret}/{key}}.
+   */
   public Route server(String transport, Function<Grant, Route> inner) {
     if (!enabled()) {
-      return path(segment(), key -> keys.check(key, () -> inner.apply(new Grant(key, Optional.empty(), Optional.empty()))));
+      return path(
+          segment(),
+          key ->
+              keys.check(
+                  key, () -> inner.apply(new Grant(key, Optional.empty(), Optional.empty()))));
     }
     return concat(
         path(segment(), first -> resolve(transport, first, Optional.empty(), inner)),
-        path(segment().slash(segment()), (first, key) -> resolve(transport, first, Optional.of(key), inner)));
+        path(
+            segment().slash(segment()),
+            (first, key) -> resolve(transport, first, Optional.of(key), inner)));
   }
 
   /**
@@ -85,35 +104,54 @@ public final class McpAccess {
   public Route owner(Optional<String> pathSecret, Function<String, Route> inner) {
     Credentials credentials = this.credentials.orElseThrow();
     if (pathSecret.isPresent()) {
-      return credentials.accessKey(pathSecret.get())
+      return credentials
+          .accessKey(pathSecret.get())
           .map(key -> inner.apply(Credentials.Caller.of(key).displayName()))
           .orElseGet(() -> complete(NO_CREDENTIAL));
     }
-    return BearerToken.bearer(token -> token.flatMap(credentials::identify)
-        .map(caller -> inner.apply(caller.displayName()))
-        .orElseGet(() -> complete(NO_CREDENTIAL)));
+    return BearerToken.bearer(
+        token ->
+            token
+                .flatMap(credentials::identify)
+                .map(caller -> inner.apply(caller.displayName()))
+                .orElseGet(() -> complete(NO_CREDENTIAL)));
   }
 
-  private Route resolve(String transport, String first, Optional<String> second, Function<Grant, Route> inner) {
+  private Route resolve(
+      String transport, String first, Optional<String> second, Function<Grant, Route> inner) {
     Credentials credentials = this.credentials.orElseThrow();
     Optional<AccessKey> inPath = credentials.accessKey(first);
     if (inPath.isPresent()) {
       Optional<String> server = second.or(() -> inPath.get().soleServer());
       if (server.isEmpty()) {
-        return complete(ErrorHandling.jsonRpcError(StatusCodes.BAD_REQUEST, new JsonRpcError(JsonRpcError.INVALID_REQUEST,
-            "this access key may use several servers: name one, /" + transport + "/<secret>/<server key>")));
+        return complete(
+            ErrorHandling.jsonRpcError(
+                StatusCodes.BAD_REQUEST,
+                new JsonRpcError(
+                    JsonRpcError.INVALID_REQUEST,
+                    "this access key may use several servers: name one, /"
+                        + transport
+                        + "/<secret>/<server key>")));
       }
-      return authorized(Credentials.Caller.of(inPath.get()), server.get(), Optional.of(first), inner);
+      return authorized(
+          Credentials.Caller.of(inPath.get()), server.get(), Optional.of(first), inner);
     }
     if (second.isPresent()) {
       return complete(NO_CREDENTIAL);
     }
-    return BearerToken.bearer(token -> token.flatMap(credentials::identify)
-        .map(caller -> authorized(caller, first, Optional.empty(), inner))
-        .orElseGet(() -> complete(NO_CREDENTIAL)));
+    return BearerToken.bearer(
+        token ->
+            token
+                .flatMap(credentials::identify)
+                .map(caller -> authorized(caller, first, Optional.empty(), inner))
+                .orElseGet(() -> complete(NO_CREDENTIAL)));
   }
 
-  private Route authorized(Credentials.Caller caller, String key, Optional<String> pathSecret, Function<Grant, Route> inner) {
+  private Route authorized(
+      Credentials.Caller caller,
+      String key,
+      Optional<String> pathSecret,
+      Function<Grant, Route> inner) {
     if (!serverKeys.contains(key) || !caller.mayUse(key)) {
       return complete(NOT_YOURS);
     }

@@ -20,13 +20,13 @@ import akka.http.javadsl.server.Route;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.mcprouter.http.ApiResult;
 import io.mcprouter.access.Credentials;
 import io.mcprouter.api.ControlAnswers;
-import io.mcprouter.control.ServerControl;
-import io.mcprouter.control.StopRequest;
 import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
+import io.mcprouter.control.ServerControl;
+import io.mcprouter.control.StopRequest;
+import io.mcprouter.http.ApiResult;
 import io.mcprouter.server.ServerRegistry;
 import java.net.InetAddress;
 import java.util.Optional;
@@ -34,9 +34,9 @@ import java.util.function.Supplier;
 
 /**
  * Operator endpoints on the proxy port. With an admin token configured they require it; without one
- * they answer only callers on a loopback address (the TCP peer, never a forwarded header), and nobody
- * at all once access keys are configured: only the admin token, or an access key's own stop right on
- * {@code /v1/stop-server}, may then stop a server.
+ * they answer only callers on a loopback address (the TCP peer, never a forwarded header), and
+ * nobody at all once access keys are configured: only the admin token, or an access key's own stop
+ * right on {@code /v1/stop-server}, may then stop a server.
  */
 public final class AdminRoutes {
 
@@ -49,8 +49,12 @@ public final class AdminRoutes {
   private final Credentials credentials;
   private final ServerControl control;
 
-  public AdminRoutes(ActorRef<ServerRegistry.Command> registry, RouterConfig config, RouterSettings settings,
-      ActorSystem<?> system, ServerControl control) {
+  public AdminRoutes(
+      ActorRef<ServerRegistry.Command> registry,
+      RouterConfig config,
+      RouterSettings settings,
+      ActorSystem<?> system,
+      ServerControl control) {
     this.registry = registry;
     this.settings = settings;
     this.system = system;
@@ -59,57 +63,114 @@ public final class AdminRoutes {
   }
 
   public Route routes() {
-    return pathPrefix("admin", () -> admin(() -> clientInfo(settings.json(), concat(
-        path("list-clients", () -> get(this::listClients)),
-        path("list-running-servers", () -> get(() -> render(control.listRunning()
-            .thenApply(listing -> ControlAnswers.listing(listing, ControlAnswers.Audience.OPERATOR))))),
-        path("stop-server", () -> post(this::stopServer))))));
+    return pathPrefix(
+        "admin",
+        () ->
+            admin(
+                () ->
+                    clientInfo(
+                        settings.json(),
+                        concat(
+                            path("list-clients", () -> get(this::listClients)),
+                            path(
+                                "list-running-servers",
+                                () ->
+                                    get(
+                                        () ->
+                                            render(
+                                                control
+                                                    .listRunning()
+                                                    .thenApply(
+                                                        listing ->
+                                                            ControlAnswers.listing(
+                                                                listing,
+                                                                ControlAnswers.Audience
+                                                                    .OPERATOR))))),
+                            path("stop-server", () -> post(this::stopServer))))));
   }
 
   private Route admin(Supplier<Route> inner) {
     if (credentials.adminTokenConfigured()) {
-      return bearer(token -> {
-        if (token.isEmpty()) {
-          return render(ApiResult.auth(StatusCodes.UNAUTHORIZED, "missing 'Authorization: Bearer <admin token>' header"));
-        }
-        return credentials.isAdminToken(token.get()) ? inner.get()
-            : render(ApiResult.auth(StatusCodes.FORBIDDEN, "invalid admin token"));
-      });
+      return bearer(
+          token -> {
+            if (token.isEmpty()) {
+              return render(
+                  ApiResult.auth(
+                      StatusCodes.UNAUTHORIZED,
+                      "missing 'Authorization: Bearer <admin token>' header"));
+            }
+            return credentials.isAdminToken(token.get())
+                ? inner.get()
+                : render(ApiResult.auth(StatusCodes.FORBIDDEN, "invalid admin token"));
+          });
     }
     if (credentials.accessKeysConfigured()) {
       // with several users on the host (why access keys exist), a loopback caller is anyone of them
-      return render(ApiResult.auth(StatusCodes.FORBIDDEN,
-          "/admin needs an admin token when access keys are configured, and none is"));
+      return render(
+          ApiResult.auth(
+              StatusCodes.FORBIDDEN,
+              "/admin needs an admin token when access keys are configured, and none is"));
     }
-    return optionalAttribute(AttributeKeys.remoteAddress, remote -> {
-      Optional<InetAddress> address = remote.flatMap(r -> r.getAddress());
-      return address.map(InetAddress::isLoopbackAddress).orElse(false) ? inner.get()
-          : render(ApiResult.auth(StatusCodes.FORBIDDEN,
-              "/admin answers only loopback callers unless an admin token is configured"));
-    });
+    return optionalAttribute(
+        AttributeKeys.remoteAddress,
+        remote -> {
+          Optional<InetAddress> address = remote.flatMap(r -> r.getAddress());
+          return address.map(InetAddress::isLoopbackAddress).orElse(false)
+              ? inner.get()
+              : render(
+                  ApiResult.auth(
+                      StatusCodes.FORBIDDEN,
+                      "/admin answers only loopback callers unless an admin token is configured"));
+        });
   }
 
   private Route listClients() {
-    return render(AskPattern.<ServerRegistry.Command, ServerRegistry.Clients>ask(registry, ServerRegistry.ListClients::new,
-        settings.askTimeout(), system.scheduler()).thenApplyAsync(clients -> {
-          ObjectNode data = JsonNodeFactory.instance.objectNode();
-          ArrayNode list = data.putArray("clients");
-          clients.clients().forEach(client -> list.addObject()
-              // a prefix that tells sessions apart for an operator; a full id would let whoever reads
-              // this list post into, or replay the answers of, another client's session
-              .put("session_id", client.sessionId().substring(0, Math.min(SESSION_PREFIX, client.sessionId().length())))
-              .put("server_key", client.key())
-              .put("opened_at", client.openedAt().toString()));
-          return ApiResult.ok(clients.clients().size() + " clients", data);
-        }, system.executionContext()));
+    return render(
+        AskPattern.<ServerRegistry.Command, ServerRegistry.Clients>ask(
+                registry,
+                ServerRegistry.ListClients::new,
+                settings.askTimeout(),
+                system.scheduler())
+            .thenApplyAsync(
+                clients -> {
+                  ObjectNode data = JsonNodeFactory.instance.objectNode();
+                  ArrayNode list = data.putArray("clients");
+                  clients
+                      .clients()
+                      .forEach(
+                          client ->
+                              list.addObject()
+                                  // a prefix that tells sessions apart for an operator; a full id
+                                  // would let whoever reads
+                                  // this list post into, or replay the answers of, another client's
+                                  // session
+                                  .put(
+                                      "session_id",
+                                      client
+                                          .sessionId()
+                                          .substring(
+                                              0,
+                                              Math.min(
+                                                  SESSION_PREFIX, client.sessionId().length())))
+                                  .put("server_key", client.key())
+                                  .put("opened_at", client.openedAt().toString()));
+                  return ApiResult.ok(clients.clients().size() + " clients", data);
+                },
+                system.executionContext()));
   }
 
   private Route stopServer() {
-    return jsonObjectBody(settings.maxBodyBytes(), settings.json(), body -> StopRequest.problem(body)
-        .map(problem -> render(ApiResult.error(StatusCodes.BAD_REQUEST, problem)))
-        .orElseGet(() -> {
-          StopRequest stop = StopRequest.from(body);
-          return render(control.stop(stop.key(), stop.mode()).thenApply(ControlAnswers::stop));
-        }));
+    return jsonObjectBody(
+        settings.maxBodyBytes(),
+        settings.json(),
+        body ->
+            StopRequest.problem(body)
+                .map(problem -> render(ApiResult.error(StatusCodes.BAD_REQUEST, problem)))
+                .orElseGet(
+                    () -> {
+                      StopRequest stop = StopRequest.from(body);
+                      return render(
+                          control.stop(stop.key(), stop.mode()).thenApply(ControlAnswers::stop));
+                    }));
   }
 }

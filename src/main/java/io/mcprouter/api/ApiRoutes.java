@@ -1,11 +1,5 @@
 package io.mcprouter.api;
 
-import io.mcprouter.logging.LogText;
-import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import io.mcprouter.server.ApiCall;
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.get;
@@ -36,30 +30,37 @@ import io.mcprouter.control.ServerControl;
 import io.mcprouter.control.ServerListing;
 import io.mcprouter.control.StopRequest;
 import io.mcprouter.http.ApiResult;
-import io.mcprouter.server.ServerInstance;
+import io.mcprouter.logging.LogText;
+import io.mcprouter.server.ApiCall;
 import io.mcprouter.server.ServerRegistry;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The REST API (default port 8027): list and call tools without speaking MCP, list servers, and the
- * operator actions. {@code Authorization: Bearer <server key>} selects and authorizes one server; the
- * admin token authorizes every server.
+ * operator actions. {@code Authorization: Bearer <server key>} selects and authorizes one server;
+ * the admin token authorizes every server.
  */
 public final class ApiRoutes {
 
   private static final int DEFAULT_PAGE_SIZE = 30;
   private static final int MAX_PAGE_SIZE = 200;
   private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
+
   /**
    * An access key's answer for a server that does not exist and for one it may not use: the same
    * bytes, so the key's holder cannot learn which servers exist beyond its own.
    */
-  static final ApiResult NOT_YOURS = ApiResult.auth(StatusCodes.FORBIDDEN,
-      "this access key does not authorize that server, or there is no such server");
+  static final ApiResult NOT_YOURS =
+      ApiResult.auth(
+          StatusCodes.FORBIDDEN,
+          "this access key does not authorize that server, or there is no such server");
 
   private final ActorRef<ServerRegistry.Command> registry;
   private final RouterConfig config;
@@ -68,8 +69,12 @@ public final class ApiRoutes {
   private final Credentials credentials;
   private final ServerControl control;
 
-  public ApiRoutes(ActorRef<ServerRegistry.Command> registry, RouterConfig config, RouterSettings settings,
-      ActorSystem<?> system, ServerControl control) {
+  public ApiRoutes(
+      ActorRef<ServerRegistry.Command> registry,
+      RouterConfig config,
+      RouterSettings settings,
+      ActorSystem<?> system,
+      ServerControl control) {
     this.registry = registry;
     this.config = config;
     this.settings = settings;
@@ -82,12 +87,45 @@ public final class ApiRoutes {
     long max = settings.maxBodyBytes();
     return concat(
         HealthRoute.route(),
-        pathPrefix("v1", () -> concat(
-            path("list-tools", () -> post(() -> callerAndBody(credentials, max, settings.json(), this::listTools))),
-            path("call-tool", () -> post(() -> callerAndBody(credentials, max, settings.json(), this::callTool))),
-            path("list-servers", () -> post(() -> callerAndBody(credentials, max, settings.json(), this::listServers))),
-            path("list-running-servers", () -> get(() -> callerAndBody(credentials, max, settings.json(), this::listRunning))),
-            path("stop-server", () -> post(() -> callerAndBody(credentials, max, settings.json(), this::stopServer))))));
+        pathPrefix(
+            "v1",
+            () ->
+                concat(
+                    path(
+                        "list-tools",
+                        () ->
+                            post(
+                                () ->
+                                    callerAndBody(
+                                        credentials, max, settings.json(), this::listTools))),
+                    path(
+                        "call-tool",
+                        () ->
+                            post(
+                                () ->
+                                    callerAndBody(
+                                        credentials, max, settings.json(), this::callTool))),
+                    path(
+                        "list-servers",
+                        () ->
+                            post(
+                                () ->
+                                    callerAndBody(
+                                        credentials, max, settings.json(), this::listServers))),
+                    path(
+                        "list-running-servers",
+                        () ->
+                            get(
+                                () ->
+                                    callerAndBody(
+                                        credentials, max, settings.json(), this::listRunning))),
+                    path(
+                        "stop-server",
+                        () ->
+                            post(
+                                () ->
+                                    callerAndBody(
+                                        credentials, max, settings.json(), this::stopServer))))));
   }
 
   private Route listTools(Credentials.Caller caller, JsonNode body) {
@@ -98,34 +136,64 @@ public final class ApiRoutes {
     JsonNode name = body.get("name");
     JsonNode arguments = body.get("arguments");
     if (name == null || !name.isTextual() || name.asText().isBlank()) {
-      return render(ApiResult.error(StatusCodes.BAD_REQUEST, "'name' (the tool to call) must be a non-empty string"));
+      return render(
+          ApiResult.error(
+              StatusCodes.BAD_REQUEST, "'name' (the tool to call) must be a non-empty string"));
     }
     if (arguments != null && !arguments.isNull() && !arguments.isObject()) {
       return render(ApiResult.error(StatusCodes.BAD_REQUEST, "'arguments' must be a JSON object"));
     }
     ObjectNode params = JsonNodeFactory.instance.objectNode().put("name", name.asText());
-    params.set("arguments", arguments == null || arguments.isNull() ? JsonNodeFactory.instance.objectNode() : arguments);
-    return withServer(caller, body, key -> {
-      caller.accessKey().ifPresent(a -> log.info("call-tool key={} tool={} access_key={}", key, LogText.safe(name.asText()), a.name()));
-      return call(key, "tools/call", params);
-    });
+    params.set(
+        "arguments",
+        arguments == null || arguments.isNull()
+            ? JsonNodeFactory.instance.objectNode()
+            : arguments);
+    return withServer(
+        caller,
+        body,
+        key -> {
+          caller
+              .accessKey()
+              .ifPresent(
+                  a ->
+                      log.info(
+                          "call-tool key={} tool={} access_key={}",
+                          key,
+                          LogText.safe(name.asText()),
+                          a.name()));
+          return call(key, "tools/call", params);
+        });
   }
 
-  /** The server a call is for: the caller's own key, or for the admin the body's "server" (or "server_key"). */
-  private Route withServer(Credentials.Caller caller, JsonNode body, Function<String, Route> inner) {
-    Optional<String> named = Optional.ofNullable(body.get("server")).or(() -> Optional.ofNullable(body.get("server_key")))
-        .filter(JsonNode::isTextual).map(JsonNode::asText);
+  /**
+   * The server a call is for: the caller's own key, or for the admin the body's "server" (or
+   * "server_key").
+   */
+  private Route withServer(
+      Credentials.Caller caller, JsonNode body, Function<String, Route> inner) {
+    Optional<String> named =
+        Optional.ofNullable(body.get("server"))
+            .or(() -> Optional.ofNullable(body.get("server_key")))
+            .filter(JsonNode::isTextual)
+            .map(JsonNode::asText);
     String key = named.orElse(caller.defaultServer().orElse(null));
     if (key == null) {
-      return render(ApiResult.error(StatusCodes.BAD_REQUEST, caller.isAdmin()
-          ? "name the server with \"server\": \"<key>\" when using the admin token"
-          : "this access key may use several servers: name one with \"server\": \"<key>\""));
+      return render(
+          ApiResult.error(
+              StatusCodes.BAD_REQUEST,
+              caller.isAdmin()
+                  ? "name the server with \"server\": \"<key>\" when using the admin token"
+                  : "this access key may use several servers: name one with \"server\": \"<key>\""));
     }
-    if (caller.accessKey().isPresent() && !(caller.mayUse(key) && config.servers().containsKey(key))) {
+    if (caller.accessKey().isPresent()
+        && !(caller.mayUse(key) && config.servers().containsKey(key))) {
       return render(NOT_YOURS);
     }
     if (!caller.mayUse(key)) {
-      return render(ApiResult.auth(StatusCodes.FORBIDDEN, "this server key does not authorize server '" + key + "'"));
+      return render(
+          ApiResult.auth(
+              StatusCodes.FORBIDDEN, "this server key does not authorize server '" + key + "'"));
     }
     if (!config.servers().containsKey(key)) {
       return render(ApiResult.error(StatusCodes.NOT_FOUND, "unknown server key '" + key + "'"));
@@ -134,67 +202,98 @@ public final class ApiRoutes {
   }
 
   private Route call(String key, String method, JsonNode params) {
-    CompletionStage<ApiCall.CallReply> reply = AskPattern.ask(registry,
-        replyTo -> new ServerRegistry.Call(key, method, params, settings.callTimeout(), replyTo),
-        settings.callTimeout().plus(settings.askTimeout()), system.scheduler());
-    return render(reply.thenApplyAsync(answer -> {
-      if (answer instanceof ApiCall.CallResult result) {
-        return ApiResult.ok("ok", result.result());
-      }
-      ApiCall.CallFailed failed = (ApiCall.CallFailed) answer;
-      StatusCode status = switch (failed.kind()) {
-        case SERVER_ERROR, SERVER_GONE -> StatusCodes.BAD_GATEWAY;
-        case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
-        case TIMEOUT -> StatusCodes.GATEWAY_TIMEOUT;
-      };
-      ApiResult error = ApiResult.error(status, failed.error().message());
-      return new ApiResult(error.status(), error.code(), error.message(), failed.error().toJson());
-    }, system.executionContext()));
+    CompletionStage<ApiCall.CallReply> reply =
+        AskPattern.ask(
+            registry,
+            replyTo ->
+                new ServerRegistry.Call(key, method, params, settings.callTimeout(), replyTo),
+            settings.callTimeout().plus(settings.askTimeout()),
+            system.scheduler());
+    return render(
+        reply.thenApplyAsync(
+            answer -> {
+              if (answer instanceof ApiCall.CallResult result) {
+                return ApiResult.ok("ok", result.result());
+              }
+              ApiCall.CallFailed failed = (ApiCall.CallFailed) answer;
+              StatusCode status =
+                  switch (failed.kind()) {
+                    case SERVER_ERROR, SERVER_GONE -> StatusCodes.BAD_GATEWAY;
+                    case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
+                    case TIMEOUT -> StatusCodes.GATEWAY_TIMEOUT;
+                  };
+              ApiResult error = ApiResult.error(status, failed.error().message());
+              return new ApiResult(
+                  error.status(), error.code(), error.message(), failed.error().toJson());
+            },
+            system.executionContext()));
   }
 
   private Route listServers(Credentials.Caller caller, JsonNode body) {
     JsonNode page = body.path("page");
     JsonNode limit = body.path("limit");
-    if (!page.isMissingNode() && (!page.canConvertToInt() || !page.isIntegralNumber() || page.asInt() < 1)) {
+    if (!page.isMissingNode()
+        && (!page.canConvertToInt() || !page.isIntegralNumber() || page.asInt() < 1)) {
       return render(ApiResult.error(StatusCodes.BAD_REQUEST, "'page' must be an integer from 1"));
     }
-    if (!limit.isMissingNode() && (!limit.isIntegralNumber() || limit.asInt() < 1 || limit.asInt() > MAX_PAGE_SIZE)) {
-      return render(ApiResult.error(StatusCodes.BAD_REQUEST, "'limit' must be an integer from 1 to " + MAX_PAGE_SIZE));
+    if (!limit.isMissingNode()
+        && (!limit.isIntegralNumber() || limit.asInt() < 1 || limit.asInt() > MAX_PAGE_SIZE)) {
+      return render(
+          ApiResult.error(
+              StatusCodes.BAD_REQUEST, "'limit' must be an integer from 1 to " + MAX_PAGE_SIZE));
     }
     int pageNumber = page.asInt(1);
     int pageSize = limit.asInt(DEFAULT_PAGE_SIZE);
-    List<ServerSpec> visible = config.servers().values().stream().filter(spec -> caller.mayUse(spec.key())).toList();
-    return render(control.listRunning().thenApply(listing -> {
-      // without the list (a proxy that does not answer) every server is shown as not running
-      Set<String> runningKeys = new HashSet<>();
-      if (listing instanceof ServerListing.Running running) {
-        running.servers().forEach(server -> runningKeys.add(server.key()));
-      }
-      ObjectNode data = JsonNodeFactory.instance.objectNode();
-      ArrayNode servers = data.putArray("servers");
-      visible.stream().skip((long) (pageNumber - 1) * pageSize).limit(pageSize).forEach(spec -> {
-        ObjectNode entry = servers.addObject();
-        entry.put("server_key", spec.key());
-        entry.put("share_process", spec.shareProcess());
-        entry.put("running", runningKeys.contains(spec.key()));
-        entry.put("description", spec.description().orElse(null));
-      });
-      data.put("page", pageNumber);
-      data.put("limit", pageSize);
-      data.put("total", visible.size());
-      return ApiResult.ok("ok", data);
-    }));
+    List<ServerSpec> visible =
+        config.servers().values().stream().filter(spec -> caller.mayUse(spec.key())).toList();
+    return render(
+        control
+            .listRunning()
+            .thenApply(
+                listing -> {
+                  // without the list (a proxy that does not answer) every server is shown as not
+                  // running
+                  Set<String> runningKeys = new HashSet<>();
+                  if (listing instanceof ServerListing.Running running) {
+                    running.servers().forEach(server -> runningKeys.add(server.key()));
+                  }
+                  ObjectNode data = JsonNodeFactory.instance.objectNode();
+                  ArrayNode servers = data.putArray("servers");
+                  visible.stream()
+                      .skip((long) (pageNumber - 1) * pageSize)
+                      .limit(pageSize)
+                      .forEach(
+                          spec -> {
+                            ObjectNode entry = servers.addObject();
+                            entry.put("server_key", spec.key());
+                            entry.put("share_process", spec.shareProcess());
+                            entry.put("running", runningKeys.contains(spec.key()));
+                            entry.put("description", spec.description().orElse(null));
+                          });
+                  data.put("page", pageNumber);
+                  data.put("limit", pageSize);
+                  data.put("total", visible.size());
+                  return ApiResult.ok("ok", data);
+                }));
   }
 
   private Route listRunning(Credentials.Caller caller, JsonNode body) {
-    return render(control.listRunning().thenApply(listing -> {
-      if (caller.isAdmin() || !(listing instanceof ServerListing.Running running)) {
-        return ControlAnswers.listing(listing, ControlAnswers.Audience.OPERATOR);
-      }
-      List<RunningServer> mine = running.servers().stream().filter(server -> caller.mayUse(server.key())).toList();
-      // a shared child's stderr may hold another user's data
-      return ControlAnswers.listing(new ServerListing.Running(mine), ControlAnswers.Audience.KEY_HOLDER);
-    }));
+    return render(
+        control
+            .listRunning()
+            .thenApply(
+                listing -> {
+                  if (caller.isAdmin() || !(listing instanceof ServerListing.Running running)) {
+                    return ControlAnswers.listing(listing, ControlAnswers.Audience.OPERATOR);
+                  }
+                  List<RunningServer> mine =
+                      running.servers().stream()
+                          .filter(server -> caller.mayUse(server.key()))
+                          .toList();
+                  // a shared child's stderr may hold another user's data
+                  return ControlAnswers.listing(
+                      new ServerListing.Running(mine), ControlAnswers.Audience.KEY_HOLDER);
+                }));
   }
 
   private Route stopServer(Credentials.Caller caller, JsonNode body) {
@@ -208,14 +307,20 @@ public final class ApiRoutes {
         return render(NOT_YOURS);
       }
       if (!caller.mayStop(stop.key())) {
-        return render(ApiResult.auth(StatusCodes.FORBIDDEN, "this access key may not stop servers (may_stop = false)"));
+        return render(
+            ApiResult.auth(
+                StatusCodes.FORBIDDEN, "this access key may not stop servers (may_stop = false)"));
       }
     }
     if (!caller.mayUse(stop.key())) {
-      return render(ApiResult.auth(StatusCodes.FORBIDDEN, "this server key does not authorize stopping '" + stop.key() + "'"));
+      return render(
+          ApiResult.auth(
+              StatusCodes.FORBIDDEN,
+              "this server key does not authorize stopping '" + stop.key() + "'"));
     }
     if (!config.servers().containsKey(stop.key())) {
-      return render(ApiResult.error(StatusCodes.NOT_FOUND, "unknown server key '" + stop.key() + "'"));
+      return render(
+          ApiResult.error(StatusCodes.NOT_FOUND, "unknown server key '" + stop.key() + "'"));
     }
     log.info("stop-server key={} force={} by={}", stop.key(), stop.force(), caller.displayName());
     return render(control.stop(stop.key(), stop.mode()).thenApply(ControlAnswers::stop));
@@ -226,8 +331,15 @@ public final class ApiRoutes {
     private HealthRoute() {}
 
     public static Route route() {
-      return path("health", () -> get(() -> complete(StatusCodes.OK,
-          HttpEntities.create(ContentTypes.APPLICATION_JSON, "{\"status\":\"ok\"}"))));
+      return path(
+          "health",
+          () ->
+              get(
+                  () ->
+                      complete(
+                          StatusCodes.OK,
+                          HttpEntities.create(
+                              ContentTypes.APPLICATION_JSON, "{\"status\":\"ok\"}"))));
     }
   }
 }

@@ -14,11 +14,15 @@ import io.mcprouter.http.ApiResult;
 
 /**
  * The REST envelopes of the operator actions, the one rendering that {@code /v1} and {@code /admin}
- * share (and that {@code RemoteServerControl} reads back, so a field renamed here is renamed there).
+ * share (and that {@code RemoteServerControl} reads back, so a field renamed here is renamed
+ * there).
  */
 public final class ControlAnswers {
 
-  /** A child's last stderr lines in a listing: the operator's (/admin, the admin token), never a key holder's. */
+  /**
+   * A child's last stderr lines in a listing: the operator's (/admin, the admin token), never a key
+   * holder's.
+   */
   private static final String STDERR_FIELD = "stderr_tail";
 
   private ControlAnswers() {}
@@ -59,7 +63,8 @@ public final class ControlAnswers {
       return failure(failure);
     }
     if (outcome instanceof StopOutcome.NotRunning notRunning) {
-      return ApiResult.error(StatusCodes.NOT_FOUND, "server '" + notRunning.key() + "' is not running");
+      return ApiResult.error(
+          StatusCodes.NOT_FOUND, "server '" + notRunning.key() + "' is not running");
     }
     StopOutcome.Stopped stopped = (StopOutcome.Stopped) outcome;
     ObjectNode data = JsonNodeFactory.instance.objectNode();
@@ -75,7 +80,11 @@ public final class ControlAnswers {
     data.put("requests_completed", stopped.requestsCompleted());
     data.put("requests_failed", stopped.requestsFailed());
     data.put("duration_ms", stopped.took().toMillis());
-    return ApiResult.ok("server '" + stopped.key() + "' " + (stopped.force() ? "force-stopped" : "stopped gracefully"),
+    return ApiResult.ok(
+        "server '"
+            + stopped.key()
+            + "' "
+            + (stopped.force() ? "force-stopped" : "stopped gracefully"),
         data);
   }
 
@@ -85,6 +94,7 @@ public final class ControlAnswers {
       StatusCode status = StatusCodes.lookup(refused.httpStatus()).orElse(StatusCodes.BAD_GATEWAY);
       return new ApiResult(status, refused.code(), refused.message(), NullNode.getInstance());
     }
-    return ApiResult.error(StatusCodes.BAD_GATEWAY, ((ControlFailure.ProxyUnreachable) failure).reason());
+    return ApiResult.error(
+        StatusCodes.BAD_GATEWAY, ((ControlFailure.ProxyUnreachable) failure).reason());
   }
 }

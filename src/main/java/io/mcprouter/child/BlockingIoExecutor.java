@@ -10,13 +10,15 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The executor of {@code mcprouter.blocking-dispatcher}: a thread per blocked pipe, created only when
- * every thread is busy and reused otherwise (most recently idle first, so its caches are warm).
+ * The executor of {@code mcprouter.blocking-dispatcher}: a thread per blocked pipe, created only
+ * when every thread is busy and reused otherwise (most recently idle first, so its caches are
+ * warm).
  *
  * <p>Akka's {@code thread-pool-executor} with a fixed size starts a new thread for every task until
  * the size is reached, so under load a router grew to its full 512 threads within seconds and every
- * stream hop woke a different, cold one. Pipe reads hold their thread for as long as the child runs,
- * so the pool cannot be small either: it grows with the children and shrinks when they are gone.
+ * stream hop woke a different, cold one. Pipe reads hold their thread for as long as the child
+ * runs, so the pool cannot be small either: it grows with the children and shrinks when they are
+ * gone.
  */
 public final class BlockingIoExecutor extends ExecutorServiceConfigurator {
 
@@ -31,8 +33,15 @@ public final class BlockingIoExecutor extends ExecutorServiceConfigurator {
   }
 
   @Override
-  public ExecutorServiceFactory createExecutorServiceFactory(String id, ThreadFactory threadFactory) {
-    return () -> new ThreadPoolExecutor(0, maxThreads, keepAliveMillis, TimeUnit.MILLISECONDS,
-        new SynchronousQueue<>(), threadFactory);
+  public ExecutorServiceFactory createExecutorServiceFactory(
+      String id, ThreadFactory threadFactory) {
+    return () ->
+        new ThreadPoolExecutor(
+            0,
+            maxThreads,
+            keepAliveMillis,
+            TimeUnit.MILLISECONDS,
+            new SynchronousQueue<>(),
+            threadFactory);
   }
 }

@@ -9,28 +9,41 @@ import java.util.TreeMap;
 /**
  * The environment a child starts with. A child is code the router does not trust with its own
  * secrets: the admin token and every other {@code MCPROUTER_*} variable stay out, and so does every
- * variable the operator's deny list names. With {@code inherit_env = false} the child sees only what it
- * needs to find programs and format text, plus its configured {@code env}, which always wins.
+ * variable the operator's deny list names. With {@code inherit_env = false} the child sees only
+ * what it needs to find programs and format text, plus its configured {@code env}, which always
+ * wins.
  */
 public final class ChildEnvironment {
 
   /** The router's own variables: the admin token among them. */
   static final String ROUTER_PREFIX = "MCPROUTER_";
-  /** Kept when a key does not inherit: enough for {@code sh}, {@code npx} and {@code uvx} to run. */
+
+  /**
+   * Kept when a key does not inherit: enough for {@code sh}, {@code npx} and {@code uvx} to run.
+   */
   private static final List<String> MINIMAL = List.of("PATH", "HOME", "LANG", "LANGUAGE", "LC_*");
 
   private final List<String> deny;
 
-  /** {@code deny}: variable names, or prefixes ending in {@code *} ({@code "AWS_*"}); case-insensitive. */
+  /**
+   * {@code deny}: variable names, or prefixes ending in {@code *} ({@code "AWS_*"});
+   * case-insensitive.
+   */
   public ChildEnvironment(List<String> deny) {
     this.deny = List.copyOf(deny);
   }
 
-  /** Rewrites {@code env} (a ProcessBuilder's, holding the router's environment) for {@code spec}'s child. */
+  /**
+   * Rewrites {@code env} (a ProcessBuilder's, holding the router's environment) for {@code spec}'s
+   * child.
+   */
   public void apply(ServerSpec spec, Map<String, String> env) {
-    env.keySet().removeIf(name -> !spec.inheritEnv() && !matchesAny(name, MINIMAL)
-        || name.toUpperCase(Locale.ROOT).startsWith(ROUTER_PREFIX)
-        || matchesAny(name, deny));
+    env.keySet()
+        .removeIf(
+            name ->
+                !spec.inheritEnv() && !matchesAny(name, MINIMAL)
+                    || name.toUpperCase(Locale.ROOT).startsWith(ROUTER_PREFIX)
+                    || matchesAny(name, deny));
     env.putAll(spec.env());
   }
 

@@ -1,6 +1,5 @@
 package io.mcprouter.child;
 
-import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.DispatcherSelector;
@@ -30,13 +29,17 @@ import java.util.concurrent.atomic.AtomicReference;
  * construction: whatever ends the instance ends this actor, and this actor's end ends the process.
  *
  * <p>Stdout does not pass through here: its frames go straight from the stream to the instance (the
- * {@link StdoutTarget}), and the instance offers to stdin itself through the {@link Started} handle.
+ * {@link StdoutTarget}), and the instance offers to stdin itself through the {@link Started}
+ * handle.
  */
 public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
 
   public sealed interface Command {}
 
-  /** EOF on stdin (the MCP stdio way of asking a server to exit); SIGTERM follows after the grace period. */
+  /**
+   * EOF on stdin (the MCP stdio way of asking a server to exit); SIGTERM follows after the grace
+   * period.
+   */
   public enum CloseStdin implements Command {
     INSTANCE
   }
@@ -56,10 +59,11 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
   public record Started(int generation, long pid, StdioConnection.Handle stdin) implements Report {}
 
   /**
-   * The process is gone and its pipes are drained (or the drain limit passed); {@code launchFailure}
-   * when it never started. {@code stdoutDrained}: its stdout stream has ended, so the instance's stdout
-   * sink reports its end after the last frames (the instance waits for that before it fails what is in
-   * flight: a child's last answers are routed first). This actor stops right after sending it.
+   * The process is gone and its pipes are drained (or the drain limit passed); {@code
+   * launchFailure} when it never started. {@code stdoutDrained}: its stdout stream has ended, so
+   * the instance's stdout sink reports its end after the last frames (the instance waits for that
+   * before it fails what is in flight: a child's last answers are routed first). This actor stops
+   * right after sending it.
    */
   public record Exited(
       int generation,
@@ -106,7 +110,14 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
             Behaviors.setup(
                 context ->
                     new ChildProcess(
-                        context, timers, spec, settings, generation, stderrTail, stdout, instance)));
+                        context,
+                        timers,
+                        spec,
+                        settings,
+                        generation,
+                        stderrTail,
+                        stdout,
+                        instance)));
   }
 
   private final TimerScheduler<Command> timers;
@@ -117,11 +128,19 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
   private final StdoutTarget<?, ?> stdout;
   private final ActorRef<Report> instance;
   private final Executor blocking;
-  /** The {@link ChildMarkers} instance this launch carries: how its escaped descendants are found. */
+
+  /**
+   * The {@link ChildMarkers} instance this launch carries: how its escaped descendants are found.
+   */
   private final String marker = ChildMarkers.newInstance();
+
   /** Set when this actor stops: a launch that completes afterwards kills what it started. */
   private final AtomicBoolean ended = new AtomicBoolean();
-  /** Set by the launch itself, before its message arrives: what PostStop must kill if it comes first. */
+
+  /**
+   * Set by the launch itself, before its message arrives: what PostStop must kill if it comes
+   * first.
+   */
   private final AtomicReference<Process> launchedProcess = new AtomicReference<>();
 
   private Process process;
@@ -218,8 +237,7 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
     getContext().pipeToSelf(stdio.stdoutDone(), (done, failure) -> Pipe.STDOUT_DRAINED);
     getContext().pipeToSelf(stdio.stderrDone(), (done, failure) -> Pipe.STDERR_DRAINED);
     getContext()
-        .pipeToSelf(
-            process.onExit(), (exited, failure) -> new ProcessExited(exited.exitValue()));
+        .pipeToSelf(process.onExit(), (exited, failure) -> new ProcessExited(exited.exitValue()));
     instance.tell(new Started(generation, process.pid(), stdio));
     if (terminateWhenLaunched) {
       signal(true); // asked to go before the launch completed
@@ -251,7 +269,8 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
 
   private Behavior<Command> onTerminate(Terminate terminate) {
     if (process == null) {
-      terminateWhenLaunched = true; // the launch is still running: it ends at once when it completes
+      terminateWhenLaunched =
+          true; // the launch is still running: it ends at once when it completes
       return this;
     }
     if (exitCode != null) {
@@ -319,7 +338,8 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
     if (pipe == Pipe.STDOUT_DRAINED) {
       stdoutDrained = true;
       if (exitCode == null && !stdinClosed) {
-        // a server that closes stdout can no longer answer: end it rather than leave requests hanging
+        // a server that closes stdout can no longer answer: end it rather than leave requests
+        // hanging
         getContext()
             .getLog()
             .warn("key={} closed its stdout while running; stopping it", spec.key());
@@ -335,7 +355,8 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
     getContext()
         .getLog()
         .debug("key={} pid={} exited with code {}", spec.key(), process.pid(), exitCode);
-    instance.tell(new Exited(generation, Optional.ofNullable(exitCode), Optional.empty(), stdoutDrained));
+    instance.tell(
+        new Exited(generation, Optional.ofNullable(exitCode), Optional.empty(), stdoutDrained));
     return Behaviors.stopped();
   }
 
@@ -345,10 +366,10 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
   }
 
   /**
-   * Last line of defence: nothing may outlive this actor. Synchronous when the process may still run
-   * (a /proc scan, once per child lifetime): at router shutdown the blocking dispatcher may already be
-   * gone, and an asynchronous kill that never runs would leave an orphan. After an exit the group was
-   * already swept off-thread.
+   * Last line of defence: nothing may outlive this actor. Synchronous when the process may still
+   * run (a /proc scan, once per child lifetime): at router shutdown the blocking dispatcher may
+   * already be gone, and an asynchronous kill that never runs would leave an orphan. After an exit
+   * the group was already swept off-thread.
    */
   private Behavior<Command> onPostStop() {
     ended.set(true);

@@ -10,8 +10,8 @@ import java.util.List;
  *
  * <p>Unlike Akka's {@code Framing.delimiter}, an over-long line does not fail the stream: it is
  * skipped up to its newline and reported as {@link Oversized} with its first and last bytes, so the
- * request it answered can still be identified and the server's next lines are read normally.
- * Not thread-safe: one instance per stream.
+ * request it answered can still be identified and the server's next lines are read normally. Not
+ * thread-safe: one instance per stream.
  */
 public final class LineSplitter {
 

@@ -15,9 +15,9 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * One pass over /proc (Linux): parent, process group and state of every process, and which of them carry
- * an environment marker. One pass answers the group, the marked and the descendants together, where
- * {@code ProcessHandle.descendants()} would read /proc again for every root.
+ * One pass over /proc (Linux): parent, process group and state of every process, and which of them
+ * carry an environment marker. One pass answers the group, the marked and the descendants together,
+ * where {@code ProcessHandle.descendants()} would read /proc again for every root.
  */
 public final class ProcTable {
 
@@ -31,7 +31,10 @@ public final class ProcTable {
 
   private ProcTable() {}
 
-  /** Reads /proc; {@code marker} (an environment entry) may be null when nobody asks for marked processes. */
+  /**
+   * Reads /proc; {@code marker} (an environment entry) may be null when nobody asks for marked
+   * processes.
+   */
   static ProcTable scan(byte[] marker) {
     ProcTable table = new ProcTable();
     try (Stream<Path> dirs = Files.list(Path.of("/proc"))) {
@@ -50,13 +53,18 @@ public final class ProcTable {
     try {
       long pid = Long.parseLong(name);
       String stat = Files.readString(dir.resolve("stat"));
-      // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so parse from the last ')'
+      // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so parse from the
+      // last ')'
       String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 4);
-      Entry entry = new Entry(Long.parseLong(fields[1]), Long.parseLong(fields[2]), fields[0].charAt(0));
+      Entry entry =
+          new Entry(Long.parseLong(fields[1]), Long.parseLong(fields[2]), fields[0].charAt(0));
       entries.put(pid, entry);
       children.computeIfAbsent(entry.ppid(), p -> new ArrayList<>()).add(pid);
-      // a zombie's environ reads empty, and another user's is unreadable: neither can be ours to kill
-      if (marker != null && entry.state() != 'Z' && ChildMarkers.holds(Files.readAllBytes(dir.resolve("environ")), marker)) {
+      // a zombie's environ reads empty, and another user's is unreadable: neither can be ours to
+      // kill
+      if (marker != null
+          && entry.state() != 'Z'
+          && ChildMarkers.holds(Files.readAllBytes(dir.resolve("environ")), marker)) {
         marked.add(pid);
       }
     } catch (IOException | RuntimeException e) {
@@ -70,11 +78,12 @@ public final class ProcTable {
 
   List<Long> groupMembers(long pgid) {
     List<Long> members = new ArrayList<>();
-    entries.forEach((pid, entry) -> {
-      if (entry.pgrp() == pgid) {
-        members.add(pid);
-      }
-    });
+    entries.forEach(
+        (pid, entry) -> {
+          if (entry.pgrp() == pgid) {
+            members.add(pid);
+          }
+        });
     return members;
   }
 

@@ -12,29 +12,36 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Starts an MCP server command and signals everything it left running. Blocking: call it only on the
- * blocking dispatcher.
+ * Starts an MCP server command and signals everything it left running. Blocking: call it only on
+ * the blocking dispatcher.
  *
- * <p>The command runs as {@code setsid sh -c COMMAND}, so the child leads a process group of its own
- * (pid == pgid), with the {@link ChildMarkers} in its environment. A signal goes to the group, to every
- * process carrying the child's instance marker, and to the descendants of all of them: that reaches
- * {@code node} under {@code npx} after the {@code sh} wrapper has exited and its children were
- * re-parented, and a grandchild that left the group with {@code setsid} and was re-parented away from
- * the tree, which neither the group nor {@code descendants()} alone would find.
+ * <p>The command runs as {@code setsid sh -c COMMAND}, so the child leads a process group of its
+ * own (pid == pgid), with the {@link ChildMarkers} in its environment. A signal goes to the group,
+ * to every process carrying the child's instance marker, and to the descendants of all of them:
+ * that reaches {@code node} under {@code npx} after the {@code sh} wrapper has exited and its
+ * children were re-parented, and a grandchild that left the group with {@code setsid} and was
+ * re-parented away from the tree, which neither the group nor {@code descendants()} alone would
+ * find.
  */
 public final class ProcessTree {
 
   private static final String SETSID = findSetsid();
+
   /**
-   * A SIGKILL sweep repeats while it finds processes it has not signalled yet (a fork in flight when its
-   * parent was killed); a tree that forks faster than the kills land is given up on after this many.
+   * A SIGKILL sweep repeats while it finds processes it has not signalled yet (a fork in flight
+   * when its parent was killed); a tree that forks faster than the kills land is given up on after
+   * this many.
    */
   private static final int MAX_KILL_ROUNDS = 10;
 
   private ProcessTree() {}
 
-  /** Starts {@code spec}'s command marked with {@code instance} (see {@link ChildMarkers#newInstance}). */
-  public static Process start(ServerSpec spec, String instance, ChildEnvironment environment) throws IOException {
+  /**
+   * Starts {@code spec}'s command marked with {@code instance} (see {@link
+   * ChildMarkers#newInstance}).
+   */
+  public static Process start(ServerSpec spec, String instance, ChildEnvironment environment)
+      throws IOException {
     OrphanWatchdog.ensureRunning(); // before the child, so no child ever runs without it
     List<String> argv = new ArrayList<>();
     if (SETSID != null) {
@@ -53,9 +60,9 @@ public final class ProcessTree {
   }
 
   /**
-   * SIGTERM (forcibly == false) or SIGKILL to the group led by {@code pid}, to every process marked with
-   * {@code instance}, and to their descendants. A SIGKILL is repeated until a scan finds nothing new.
-   * Returns how many processes were signalled.
+   * SIGTERM (forcibly == false) or SIGKILL to the group led by {@code pid}, to every process marked
+   * with {@code instance}, and to their descendants. A SIGKILL is repeated until a scan finds
+   * nothing new. Returns how many processes were signalled.
    */
   public static int signal(long pid, String instance, boolean forcibly) {
     if (!ProcTable.AVAILABLE) {
@@ -80,13 +87,17 @@ public final class ProcessTree {
       if (fresh.isEmpty()) {
         break;
       }
-      fresh.forEach(target -> ProcessHandle.of(target).ifPresent(p -> {
-        if (forcibly) {
-          p.destroyForcibly();
-        } else {
-          p.destroy();
-        }
-      }));
+      fresh.forEach(
+          target ->
+              ProcessHandle.of(target)
+                  .ifPresent(
+                      p -> {
+                        if (forcibly) {
+                          p.destroyForcibly();
+                        } else {
+                          p.destroy();
+                        }
+                      }));
     }
     return signalled.size();
   }
@@ -97,17 +108,21 @@ public final class ProcessTree {
       return List.of();
     }
     List<ProcessHandle> members = new ArrayList<>();
-    ProcTable.scan(null).groupMembers(pgid).forEach(pid -> ProcessHandle.of(pid).ifPresent(members::add));
+    ProcTable.scan(null)
+        .groupMembers(pgid)
+        .forEach(pid -> ProcessHandle.of(pid).ifPresent(members::add));
     return members;
   }
 
   /** Elsewhere than Linux: the child and the descendants the JDK can see. */
   private static int signalWithoutProc(long pid, boolean forcibly) {
     Set<ProcessHandle> targets = new LinkedHashSet<>();
-    ProcessHandle.of(pid).ifPresent(root -> {
-      targets.add(root);
-      root.descendants().forEach(targets::add);
-    });
+    ProcessHandle.of(pid)
+        .ifPresent(
+            root -> {
+              targets.add(root);
+              root.descendants().forEach(targets::add);
+            });
     int signalled = 0;
     for (ProcessHandle process : targets) {
       if (process.isAlive() && (forcibly ? process.destroyForcibly() : process.destroy())) {

@@ -1,16 +1,15 @@
 package io.mcprouter.child;
 
-import akka.japi.function.Function;
-import akka.japi.function.Function2;
-import akka.stream.javadsl.Flow;
-
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.japi.Pair;
+import akka.japi.function.Function;
+import akka.japi.function.Function2;
 import akka.stream.ActorAttributes;
 import akka.stream.BoundedSourceQueue;
 import akka.stream.QueueOfferResult;
+import akka.stream.javadsl.Flow;
 import akka.stream.javadsl.Keep;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
@@ -46,7 +45,10 @@ public final class StdioConnection {
     private final CompletionStage<Done> stderrDone;
     private volatile boolean stdinClosed;
 
-    Handle(BoundedSourceQueue<JsonRpcMessage> stdin, CompletionStage<Done> stdoutDone, CompletionStage<Done> stderrDone) {
+    Handle(
+        BoundedSourceQueue<JsonRpcMessage> stdin,
+        CompletionStage<Done> stdoutDone,
+        CompletionStage<Done> stderrDone) {
       this.stdin = stdin;
       this.stdoutDone = stdoutDone;
       this.stderrDone = stderrDone;
@@ -93,8 +95,8 @@ public final class StdioConnection {
   private StdioConnection() {}
 
   /**
-   * Runs the three streams; {@code ackFrame}, {@code init}, {@code completed} and {@code failed} build
-   * the messages of the actor's private stdout protocol.
+   * Runs the three streams; {@code ackFrame}, {@code init}, {@code completed} and {@code failed}
+   * build the messages of the actor's private stdout protocol.
    */
   public static <M, A> Handle start(
       Process process,
@@ -111,31 +113,47 @@ public final class StdioConnection {
       String logPrefix) {
     var blocking = ActorAttributes.dispatcher(settings.blockingDispatcher());
 
-    CompletionStage<Done> stdoutDone = StreamConverters.fromInputStream(process::getInputStream)
-        .withAttributes(blocking)
-        .via(lineBatches(settings.maxLineBytes()))
-        .filter(batch -> !batch.isEmpty())
-        .map(batch -> batch.stream().map(line -> StdoutDecoder.decode(line, settings.json())).toList())
-        .watchTermination(Keep.right())
-        .to(ActorSink.actorRefWithBackpressure(actor, frames, init, ack, completed, failed))
-        .run(system);
+    CompletionStage<Done> stdoutDone =
+        StreamConverters.fromInputStream(process::getInputStream)
+            .withAttributes(blocking)
+            .via(lineBatches(settings.maxLineBytes()))
+            .filter(batch -> !batch.isEmpty())
+            .map(
+                batch ->
+                    batch.stream()
+                        .map(line -> StdoutDecoder.decode(line, settings.json()))
+                        .toList())
+            .watchTermination(Keep.right())
+            .to(ActorSink.actorRefWithBackpressure(actor, frames, init, ack, completed, failed))
+            .run(system);
 
-    BoundedSourceQueue<JsonRpcMessage> stdin = Source.<JsonRpcMessage>queue(settings.stdinBufferMessages())
-        .map(JsonRpcCodec::encodeLine)
-        .to(StreamConverters.fromOutputStream(process::getOutputStream, true).withAttributes(blocking))
-        .run(system);
+    BoundedSourceQueue<JsonRpcMessage> stdin =
+        Source.<JsonRpcMessage>queue(settings.stdinBufferMessages())
+            .map(JsonRpcCodec::encodeLine)
+            .to(
+                StreamConverters.fromOutputStream(process::getOutputStream, true)
+                    .withAttributes(blocking))
+            .run(system);
 
-    CompletionStage<Done> stderrDone = StreamConverters.fromInputStream(process::getErrorStream)
-        .withAttributes(blocking)
-        .via(lines(STDERR_MAX_LINE))
-        .map(line -> line instanceof LineSplitter.Complete c
-            ? c.bytes().utf8String()
-            : "<stderr line of " + ((LineSplitter.Oversized) line).length() + " bytes skipped>")
-        .toMat(Sink.foreach(line -> {
-          stderrTail.add(line);
-          log.info("{} stderr: {}", logPrefix, line);
-        }), Keep.right())
-        .run(system);
+    CompletionStage<Done> stderrDone =
+        StreamConverters.fromInputStream(process::getErrorStream)
+            .withAttributes(blocking)
+            .via(lines(STDERR_MAX_LINE))
+            .map(
+                line ->
+                    line instanceof LineSplitter.Complete c
+                        ? c.bytes().utf8String()
+                        : "<stderr line of "
+                            + ((LineSplitter.Oversized) line).length()
+                            + " bytes skipped>")
+            .toMat(
+                Sink.foreach(
+                    line -> {
+                      stderrTail.add(line);
+                      log.info("{} stderr: {}", logPrefix, line);
+                    }),
+                Keep.right())
+            .run(system);
 
     return new Handle(stdin, stdoutDone, stderrDone);
   }

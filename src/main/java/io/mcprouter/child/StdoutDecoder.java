@@ -1,16 +1,17 @@
 package io.mcprouter.child;
 
-import java.io.IOException;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.mcprouter.jsonrpc.JsonLimits;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Turns stdout lines into {@link StdoutFrame}s. Pure, so it runs on the stream, not on the actor. */
+/**
+ * Turns stdout lines into {@link StdoutFrame}s. Pure, so it runs on the stream, not on the actor.
+ */
 public final class StdoutDecoder {
 
   private static final int PREVIEW_CHARS = 120;
@@ -18,10 +19,13 @@ public final class StdoutDecoder {
   // Serializers put "id" either first (after "jsonrpc") or last, so an over-long response's id is
   // found at one of its edges without parsing the megabytes in between.
   private static final Pattern ID_AT_HEAD =
-      Pattern.compile("^\\s*\\{\\s*(?:\"jsonrpc\"\\s*:\\s*\"2\\.0\"\\s*,\\s*)?\"id\"\\s*:\\s*" + ID_VALUE
-          + "(\\s*,\\s*\"method\")?");
+      Pattern.compile(
+          "^\\s*\\{\\s*(?:\"jsonrpc\"\\s*:\\s*\"2\\.0\"\\s*,\\s*)?\"id\"\\s*:\\s*"
+              + ID_VALUE
+              + "(\\s*,\\s*\"method\")?");
   private static final Pattern ID_AT_TAIL =
-      Pattern.compile("\"id\"\\s*:\\s*" + ID_VALUE + "\\s*(?:,\\s*\"jsonrpc\"\\s*:\\s*\"2\\.0\"\\s*)?}\\s*$");
+      Pattern.compile(
+          "\"id\"\\s*:\\s*" + ID_VALUE + "\\s*(?:,\\s*\"jsonrpc\"\\s*:\\s*\"2\\.0\"\\s*)?}\\s*$");
 
   private StdoutDecoder() {}
 
@@ -31,7 +35,8 @@ public final class StdoutDecoder {
 
   public static StdoutFrame decode(LineSplitter.Line line, JsonLimits limits) {
     if (line instanceof LineSplitter.Oversized o) {
-      return new StdoutFrame.Oversized(o.length(), findId(o.head().utf8String(), o.tail().utf8String()));
+      return new StdoutFrame.Oversized(
+          o.length(), findId(o.head().utf8String(), o.tail().utf8String()));
     }
     LineSplitter.Complete complete = (LineSplitter.Complete) line;
     JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(complete.bytes(), limits);
@@ -74,7 +79,8 @@ public final class StdoutDecoder {
   }
 
   private static String preview(byte[] bytes) {
-    String text = new String(bytes, 0, Math.min(bytes.length, PREVIEW_CHARS * 4), StandardCharsets.UTF_8);
+    String text =
+        new String(bytes, 0, Math.min(bytes.length, PREVIEW_CHARS * 4), StandardCharsets.UTF_8);
     text = text.replaceAll("\\p{Cntrl}", "?");
     return text.length() > PREVIEW_CHARS ? text.substring(0, PREVIEW_CHARS) + "..." : text;
   }

@@ -3,12 +3,17 @@ package io.mcprouter.child;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 
-/** What one stdout line of an MCP server turned out to be; built on the stream, handled by the actor. */
+/**
+ * What one stdout line of an MCP server turned out to be; built on the stream, handled by the
+ * actor.
+ */
 public sealed interface StdoutFrame {
 
   record Message(JsonRpcMessage message) implements StdoutFrame {}
 
-  /** A line that is not a JSON-RPC message (a banner, a stray print); {@code preview} is shortened. */
+  /**
+   * A line that is not a JSON-RPC message (a banner, a stray print); {@code preview} is shortened.
+   */
   record Garbage(String preview, String reason) implements StdoutFrame {}
 
   /**
@@ -17,6 +22,8 @@ public sealed interface StdoutFrame {
    */
   record OverLimit(String reason, JsonNode id) implements StdoutFrame {}
 
-  /** A line over the configured maximum; {@code id} is the JSON-RPC id found at its edges, or null. */
+  /**
+   * A line over the configured maximum; {@code id} is the JSON-RPC id found at its edges, or null.
+   */
   record Oversized(long length, JsonNode id) implements StdoutFrame {}
 }

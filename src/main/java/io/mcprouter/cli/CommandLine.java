@@ -8,7 +8,10 @@ import java.util.Optional;
 public record CommandLine(Command command, Optional<Path> configFile) {
 
   public enum Command {
-    PROXY, API, SERVE, HELP;
+    PROXY,
+    API,
+    SERVE,
+    HELP;
 
     public boolean runsProxy() {
       return this == PROXY || this == SERVE;
@@ -26,7 +29,8 @@ public record CommandLine(Command command, Optional<Path> configFile) {
     }
   }
 
-  public static final String USAGE = """
+  public static final String USAGE =
+      """
       usage: mcprouter <command> [--config FILE]
 
       commands:
@@ -62,12 +66,15 @@ public record CommandLine(Command command, Optional<Path> configFile) {
           } else if (command != null) {
             throw new UsageException("unexpected argument '" + arg + "' (see --help)");
           } else {
-            command = switch (arg) {
-              case "proxy" -> Command.PROXY;
-              case "api" -> Command.API;
-              case "serve" -> Command.SERVE;
-              default -> throw new UsageException("unknown command '" + arg + "': expected proxy, api or serve");
-            };
+            command =
+                switch (arg) {
+                  case "proxy" -> Command.PROXY;
+                  case "api" -> Command.API;
+                  case "serve" -> Command.SERVE;
+                  default ->
+                      throw new UsageException(
+                          "unknown command '" + arg + "': expected proxy, api or serve");
+                };
           }
         }
       }

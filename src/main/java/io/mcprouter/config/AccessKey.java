@@ -8,11 +8,12 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * One entry of {@code [access_keys]}: a secret credential (kept only as its SHA-256), the servers it
- * may use, and whether it may stop them. {@code name} is the TOML key, shown in logs in place of the
- * secret.
+ * One entry of {@code [access_keys]}: a secret credential (kept only as its SHA-256), the servers
+ * it may use, and whether it may stop them. {@code name} is the TOML key, shown in logs in place of
+ * the secret.
  */
-public record AccessKey(String name, byte[] secretSha256, Set<String> servers, boolean allServers, boolean mayStop) {
+public record AccessKey(
+    String name, byte[] secretSha256, Set<String> servers, boolean allServers, boolean mayStop) {
 
   public AccessKey {
     secretSha256 = secretSha256.clone();
@@ -29,10 +30,15 @@ public record AccessKey(String name, byte[] secretSha256, Set<String> servers, b
 
   /** The server a request that names none is for: the only one this key may use. */
   public Optional<String> soleServer() {
-    return !allServers && servers.size() == 1 ? Optional.of(servers.iterator().next()) : Optional.empty();
+    return !allServers && servers.size() == 1
+        ? Optional.of(servers.iterator().next())
+        : Optional.empty();
   }
 
-  /** Constant time for a digest of the same length, so a comparison's timing says nothing about the secret. */
+  /**
+   * Constant time for a digest of the same length, so a comparison's timing says nothing about the
+   * secret.
+   */
   public boolean matches(byte[] presentedSha256) {
     return MessageDigest.isEqual(secretSha256, presentedSha256);
   }
@@ -62,6 +68,12 @@ public record AccessKey(String name, byte[] secretSha256, Set<String> servers, b
   @Override
   public String toString() {
     // never the digest: a hash of a weak secret is as good as the secret
-    return "AccessKey[" + name + ", servers=" + (allServers ? "*" : servers) + ", may_stop=" + mayStop + "]";
+    return "AccessKey["
+        + name
+        + ", servers="
+        + (allServers ? "*" : servers)
+        + ", may_stop="
+        + mayStop
+        + "]";
   }
 }

@@ -9,8 +9,14 @@ import java.util.Optional;
 
 /** Everything read from the user's {@code .env.toml}. */
 public record RouterConfig(
-    Path source, Listen proxyServer, Listen apiServer, Map<String, ServerSpec> servers,
-    Optional<String> adminToken, String proxyUrl, List<AccessKey> accessKeys, List<String> loadWarnings) {
+    Path source,
+    Listen proxyServer,
+    Listen apiServer,
+    Map<String, ServerSpec> servers,
+    Optional<String> adminToken,
+    String proxyUrl,
+    List<AccessKey> accessKeys,
+    List<String> loadWarnings) {
 
   public static final int DEFAULT_PROXY_PORT = 8025;
   public static final int DEFAULT_API_PORT = 8027;
@@ -22,24 +28,37 @@ public record RouterConfig(
   /** The admin token comes from {@code [admin] token} or, when set, this environment variable. */
   public static final String ADMIN_TOKEN_ENV = "MCPROUTER_ADMIN_TOKEN";
 
-  public RouterConfig(Path source, Listen proxyServer, Listen apiServer, Map<String, ServerSpec> servers,
-      Optional<String> adminToken, String proxyUrl) {
+  public RouterConfig(
+      Path source,
+      Listen proxyServer,
+      Listen apiServer,
+      Map<String, ServerSpec> servers,
+      Optional<String> adminToken,
+      String proxyUrl) {
     this(source, proxyServer, apiServer, servers, adminToken, proxyUrl, List.of(), List.of());
   }
 
-  public RouterConfig(Path source, Listen proxyServer, Listen apiServer, Map<String, ServerSpec> servers) {
+  public RouterConfig(
+      Path source, Listen proxyServer, Listen apiServer, Map<String, ServerSpec> servers) {
     this(source, proxyServer, apiServer, servers, Optional.empty(), defaultProxyUrl(proxyServer));
   }
 
   public static String defaultProxyUrl(Listen proxy) {
-    String host = proxy.host().equals("0.0.0.0") || proxy.host().equals("::") ? "127.0.0.1" : proxy.host();
+    String host =
+        proxy.host().equals("0.0.0.0") || proxy.host().equals("::") ? "127.0.0.1" : proxy.host();
     return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + proxy.port();
   }
 
   @Override
   public String toString() {
     // never print the admin token
-    return "RouterConfig[source=" + source + ", servers=" + servers.keySet() + ", access_keys=" + accessKeys.size() + "]";
+    return "RouterConfig[source="
+        + source
+        + ", servers="
+        + servers.keySet()
+        + ", access_keys="
+        + accessKeys.size()
+        + "]";
   }
 
   public RouterConfig {
@@ -51,10 +70,14 @@ public record RouterConfig(
 
   /** The same configuration with these access keys: what tests and embedders use. */
   public RouterConfig withAccessKeys(List<AccessKey> keys) {
-    return new RouterConfig(source, proxyServer, apiServer, servers, adminToken, proxyUrl, keys, loadWarnings);
+    return new RouterConfig(
+        source, proxyServer, apiServer, servers, adminToken, proxyUrl, keys, loadWarnings);
   }
 
-  /** With any access key configured, every MCP and REST request needs a credential (a server key is only a name). */
+  /**
+   * With any access key configured, every MCP and REST request needs a credential (a server key is
+   * only a name).
+   */
   public boolean accessKeysConfigured() {
     return !accessKeys.isEmpty();
   }

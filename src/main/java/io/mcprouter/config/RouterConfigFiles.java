@@ -6,24 +6,35 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Where the HOCON settings come from, highest first: system properties, the operator's file
- * ({@code ./application.conf}, or {@code -Dconfig.file} / {@code -Dconfig.resource}), the Akka tuning
- * bundled as {@value #AKKA_TUNING}, and every {@code reference.conf} (mcprouter's defaults among them).
+ * Where the HOCON settings come from, highest first: system properties, the operator's file ({@code
+ * ./application.conf}, or {@code -Dconfig.file} / {@code -Dconfig.resource}), the Akka tuning
+ * bundled as {@value #AKKA_TUNING}, and every {@code reference.conf} (mcprouter's defaults among
+ * them).
  */
 public final class RouterConfigFiles {
 
-  /** Akka settings mcprouter overrides; not in reference.conf, whose merge order depends on the classpath. */
+  /**
+   * Akka settings mcprouter overrides; not in reference.conf, whose merge order depends on the
+   * classpath.
+   */
   public static final String AKKA_TUNING = "akka-tuning.conf";
 
   private RouterConfigFiles() {}
 
-  /** The settings with {@code operator} as the override layer; a malformed file throws ConfigException. */
+  /**
+   * The settings with {@code operator} as the override layer; a malformed file throws
+   * ConfigException.
+   */
   public static Config load(Config operator) {
     ConfigFactory.invalidateCaches();
-    return ConfigFactory.load(operator.withFallback(ConfigFactory.parseResourcesAnySyntax(AKKA_TUNING)));
+    return ConfigFactory.load(
+        operator.withFallback(ConfigFactory.parseResourcesAnySyntax(AKKA_TUNING)));
   }
 
-  /** The operator's file: the one named by -Dconfig.file or -Dconfig.resource, else ./application.conf if present. */
+  /**
+   * The operator's file: the one named by -Dconfig.file or -Dconfig.resource, else
+   * ./application.conf if present.
+   */
   public static Config operatorFile(Path workingDirectory) {
     String file = System.getProperty("config.file");
     if (file != null) {

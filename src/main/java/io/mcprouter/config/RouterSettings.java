@@ -1,13 +1,13 @@
 package io.mcprouter.config;
 
+import com.typesafe.config.Config;
 import io.mcprouter.jsonrpc.JsonLimits;
+import java.time.Duration;
 import java.util.List;
 
-import com.typesafe.config.Config;
-import java.time.Duration;
-
 /**
- * Router tuning from the {@code mcprouter} block of {@code application.conf}; see README "Configuration".
+ * Router tuning from the {@code mcprouter} block of {@code application.conf}; see README
+ * "Configuration".
  */
 public record RouterSettings(
     Duration askTimeout,
@@ -42,37 +42,51 @@ public record RouterSettings(
     List<String> childEnvDeny) {
 
   /**
-   * Client connections: a head not completed in {@code headerReadTimeout}, or no request for
-   * {@code idleTimeout} (never while a request or stream is open), closes the connection; the open-file
+   * Client connections: a head not completed in {@code headerReadTimeout}, or no request for {@code
+   * idleTimeout} (never while a request or stream is open), closes the connection; the open-file
    * limit minus {@code fdReserve} and the children's pipes bounds how many are accepted.
    */
-  public record Connections(Duration headerReadTimeout, Duration idleTimeout, int fdReserve, int maxConnections) {}
+  public record Connections(
+      Duration headerReadTimeout, Duration idleTimeout, int fdReserve, int maxConnections) {}
 
   /**
-   * The router-wide bound on bytes written for clients and not yet sent; {@code description} names the
-   * setting and its value, for the log line of a session it closes.
+   * The router-wide bound on bytes written for clients and not yet sent; {@code description} names
+   * the setting and its value, for the log line of a session it closes.
    */
   public record OutputBudget(long maxBytes, String description) {}
 
   /** Restarting a crashed shared child: exponential backoff, and a crash loop ends the retries. */
-  public record Restart(Duration minBackoff, Duration maxBackoff, double randomFactor, int maxCrashes, Duration window) {}
+  public record Restart(
+      Duration minBackoff,
+      Duration maxBackoff,
+      double randomFactor,
+      int maxCrashes,
+      Duration window) {}
 
   /** Past a limit the client gets 503 and a JSON-RPC error naming the setting. */
-  public record Limits(int maxSessionsPerKey, int maxSessions, int maxChildren, int maxInFlightPerSession,
+  public record Limits(
+      int maxSessionsPerKey,
+      int maxSessions,
+      int maxChildren,
+      int maxInFlightPerSession,
       int maxStartingChildrenPerKey) {}
 
   /**
-   * How long stopping one key's children may take: drain, SIGTERM grace, SIGKILL, and a few seconds for
-   * the exit to be seen. Whatever has not reported by then is left out of the stop report.
+   * How long stopping one key's children may take: drain, SIGTERM grace, SIGKILL, and a few seconds
+   * for the exit to be seen. Whatever has not reported by then is left out of the stop report.
    */
   public Duration stopBound() {
     return drainTimeout.plus(gracePeriod).plus(killPeriod).plusSeconds(5);
   }
 
-  /** Reads and checks every setting; a missing, mistyped or out-of-range one is a ConfigException naming it. */
+  /**
+   * Reads and checks every setting; a missing, mistyped or out-of-range one is a ConfigException
+   * naming it.
+   */
   public static RouterSettings fromConfig(Config root) {
     SettingsReader c = new SettingsReader(root, "mcprouter.");
-    SettingsReader.SizeSetting budget = c.sizeOrHeapShare("output-budget.max-bytes", Runtime.getRuntime().maxMemory());
+    SettingsReader.SizeSetting budget =
+        c.sizeOrHeapShare("output-budget.max-bytes", Runtime.getRuntime().maxMemory());
     return new RouterSettings(
         c.positiveDuration("ask-timeout"),
         "mcprouter.blocking-dispatcher",
@@ -99,17 +113,27 @@ public record RouterSettings(
         c.nonNegativeDuration("server-defaults.idle-timeout"),
         c.positiveDuration("server-defaults.initialize-timeout"),
         c.positiveDuration("server-defaults.check-interval"),
-        new Limits(c.positiveInt("limits.max-sessions-per-key"), c.positiveInt("limits.max-sessions"),
-            c.positiveInt("limits.max-children"), c.positiveInt("limits.max-in-flight-per-session"),
+        new Limits(
+            c.positiveInt("limits.max-sessions-per-key"),
+            c.positiveInt("limits.max-sessions"),
+            c.positiveInt("limits.max-children"),
+            c.positiveInt("limits.max-in-flight-per-session"),
             c.positiveInt("limits.max-starting-children-per-key")),
-        new Restart(c.nonNegativeDuration("restart.min-backoff"), c.nonNegativeDuration("restart.max-backoff"),
-            c.fraction("restart.random-factor"), c.positiveInt("restart.max-crashes"),
+        new Restart(
+            c.nonNegativeDuration("restart.min-backoff"),
+            c.nonNegativeDuration("restart.max-backoff"),
+            c.fraction("restart.random-factor"),
+            c.positiveInt("restart.max-crashes"),
             c.positiveDuration("restart.crash-window")),
-        new JsonLimits(c.positiveInt("json.max-nesting-depth"),
+        new JsonLimits(
+            c.positiveInt("json.max-nesting-depth"),
             c.positiveInt("json.max-number-length"),
             (int) Math.min(Integer.MAX_VALUE, c.positiveBytes("json.max-string-length"))),
-        new Connections(c.positiveDuration("http.header-read-timeout"), c.positiveDuration("http.idle-timeout"),
-            c.nonNegativeInt("http.fd-reserve"), new SettingsReader(root, "akka.http.server.").positiveInt("max-connections")),
+        new Connections(
+            c.positiveDuration("http.header-read-timeout"),
+            c.positiveDuration("http.idle-timeout"),
+            c.nonNegativeInt("http.fd-reserve"),
+            new SettingsReader(root, "akka.http.server.").positiveInt("max-connections")),
         new OutputBudget(budget.bytes(), budget.description()),
         c.stringList("child-env.deny"));
   }

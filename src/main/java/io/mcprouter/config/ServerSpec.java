@@ -9,20 +9,25 @@ import java.util.Optional;
  * One configured MCP server.
  *
  * @param command a shell command line, run with {@code sh -c} so {@code npx -y ...} works
- * @param shareProcess one child serves every session of the key when true; one child per session when false
+ * @param shareProcess one child serves every session of the key when true; one child per session
+ *     when false
  * @param env added to the router's own environment for the child
  * @param cwd the child's working directory, or the router's when empty
  * @param requestTimeout overrides {@code mcprouter.server-defaults.request-timeout} for this key
- * @param idleTimeout overrides {@code mcprouter.server-defaults.idle-timeout} for this key (zero: never)
- * @param sessionIdleTimeout overrides {@code mcprouter.streamable.session-idle-timeout} for this key
+ * @param idleTimeout overrides {@code mcprouter.server-defaults.idle-timeout} for this key (zero:
+ *     never)
+ * @param sessionIdleTimeout overrides {@code mcprouter.streamable.session-idle-timeout} for this
+ *     key
  * @param detachedTimeout overrides {@code mcprouter.streamable.detached-timeout} for this key
- * @param interactive how a shared child's server-to-client requests (sampling, elicitation) find their session
- * @param roots what a shared child gets when it asks {@code roots/list}: file URIs (clients' own roots
- *     never reach a shared child, since they would become every user's)
- * @param exposeStderr the child's last stderr lines go into the errors clients get (its diagnostics may
- *     carry other users' data); operators see them in the log either way
- * @param inheritEnv the child gets the router's environment (minus {@code MCPROUTER_*} and the deny list)
- *     when true; only {@code PATH}, {@code HOME} and the locale when false; {@code env} on top either way
+ * @param interactive how a shared child's server-to-client requests (sampling, elicitation) find
+ *     their session
+ * @param roots what a shared child gets when it asks {@code roots/list}: file URIs (clients' own
+ *     roots never reach a shared child, since they would become every user's)
+ * @param exposeStderr the child's last stderr lines go into the errors clients get (its diagnostics
+ *     may carry other users' data); operators see them in the log either way
+ * @param inheritEnv the child gets the router's environment (minus {@code MCPROUTER_*} and the deny
+ *     list) when true; only {@code PATH}, {@code HOME} and the locale when false; {@code env} on
+ *     top either way
  */
 public record ServerSpec(
     String key,
@@ -41,50 +46,136 @@ public record ServerSpec(
     boolean inheritEnv) {
 
   /**
-   * ATTRIBUTE: a server-to-client request is delivered only when exactly one session has requests in
-   * flight at the child, else refused to the child. SERIALIZE: one client request at a time reaches
-   * the child (the others wait in order), so the attribution is always exact.
+   * ATTRIBUTE: a server-to-client request is delivered only when exactly one session has requests
+   * in flight at the child, else refused to the child. SERIALIZE: one client request at a time
+   * reaches the child (the others wait in order), so the attribution is always exact.
    */
-  public enum Interactive { ATTRIBUTE, SERIALIZE }
+  public enum Interactive {
+    ATTRIBUTE,
+    SERIALIZE
+  }
 
   public ServerSpec {
     env = Map.copyOf(env);
     roots = List.copyOf(roots);
   }
 
-  public ServerSpec(String key, String command, boolean shareProcess, Map<String, String> env,
-      Optional<String> cwd, Optional<String> description, Optional<Duration> requestTimeout, Optional<Duration> idleTimeout,
-      Optional<Duration> sessionIdleTimeout, Optional<Duration> detachedTimeout) {
-    this(key, command, shareProcess, env, cwd, description, requestTimeout, idleTimeout, sessionIdleTimeout,
-        detachedTimeout, Interactive.ATTRIBUTE, List.of(), false, true);
+  public ServerSpec(
+      String key,
+      String command,
+      boolean shareProcess,
+      Map<String, String> env,
+      Optional<String> cwd,
+      Optional<String> description,
+      Optional<Duration> requestTimeout,
+      Optional<Duration> idleTimeout,
+      Optional<Duration> sessionIdleTimeout,
+      Optional<Duration> detachedTimeout) {
+    this(
+        key,
+        command,
+        shareProcess,
+        env,
+        cwd,
+        description,
+        requestTimeout,
+        idleTimeout,
+        sessionIdleTimeout,
+        detachedTimeout,
+        Interactive.ATTRIBUTE,
+        List.of(),
+        false,
+        true);
   }
 
-  public ServerSpec(String key, String command, boolean shareProcess, Map<String, String> env,
-      Optional<String> cwd, Optional<String> description, Optional<Duration> requestTimeout, Optional<Duration> idleTimeout) {
-    this(key, command, shareProcess, env, cwd, description, requestTimeout, idleTimeout, Optional.empty(), Optional.empty());
+  public ServerSpec(
+      String key,
+      String command,
+      boolean shareProcess,
+      Map<String, String> env,
+      Optional<String> cwd,
+      Optional<String> description,
+      Optional<Duration> requestTimeout,
+      Optional<Duration> idleTimeout) {
+    this(
+        key,
+        command,
+        shareProcess,
+        env,
+        cwd,
+        description,
+        requestTimeout,
+        idleTimeout,
+        Optional.empty(),
+        Optional.empty());
   }
 
-  public ServerSpec(String key, String command, boolean shareProcess, Map<String, String> env,
-      Optional<String> cwd, Optional<String> description) {
+  public ServerSpec(
+      String key,
+      String command,
+      boolean shareProcess,
+      Map<String, String> env,
+      Optional<String> cwd,
+      Optional<String> description) {
     this(key, command, shareProcess, env, cwd, description, Optional.empty(), Optional.empty());
   }
 
   /** The same server, multiplexed: how a per-session key serves REST calls from one child. */
   public ServerSpec withSharedProcess() {
-    return new ServerSpec(key, command, true, env, cwd, description, requestTimeout, idleTimeout, sessionIdleTimeout,
-        detachedTimeout, interactive, roots, exposeStderr, inheritEnv);
+    return new ServerSpec(
+        key,
+        command,
+        true,
+        env,
+        cwd,
+        description,
+        requestTimeout,
+        idleTimeout,
+        sessionIdleTimeout,
+        detachedTimeout,
+        interactive,
+        roots,
+        exposeStderr,
+        inheritEnv);
   }
 
   /** The same server with these isolation settings (tests and the loader). */
-  public ServerSpec withIsolation(Interactive interactive, List<String> roots, boolean exposeStderr) {
-    return new ServerSpec(key, command, shareProcess, env, cwd, description, requestTimeout, idleTimeout,
-        sessionIdleTimeout, detachedTimeout, interactive, roots, exposeStderr, inheritEnv);
+  public ServerSpec withIsolation(
+      Interactive interactive, List<String> roots, boolean exposeStderr) {
+    return new ServerSpec(
+        key,
+        command,
+        shareProcess,
+        env,
+        cwd,
+        description,
+        requestTimeout,
+        idleTimeout,
+        sessionIdleTimeout,
+        detachedTimeout,
+        interactive,
+        roots,
+        exposeStderr,
+        inheritEnv);
   }
 
   /** The same server with its environment inherited or not (the loader). */
   public ServerSpec withInheritEnv(boolean inherit) {
-    return new ServerSpec(key, command, shareProcess, env, cwd, description, requestTimeout, idleTimeout,
-        sessionIdleTimeout, detachedTimeout, interactive, roots, exposeStderr, inherit);
+    return new ServerSpec(
+        key,
+        command,
+        shareProcess,
+        env,
+        cwd,
+        description,
+        requestTimeout,
+        idleTimeout,
+        sessionIdleTimeout,
+        detachedTimeout,
+        interactive,
+        roots,
+        exposeStderr,
+        inherit);
   }
 
   public static ServerSpec ofCommand(String key, String command) {

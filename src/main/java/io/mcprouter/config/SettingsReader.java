@@ -1,10 +1,9 @@
 package io.mcprouter.config;
 
-import java.util.function.Supplier;
-
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Typed reads of the HOCON settings under one prefix, each checked for range; every failure is a
@@ -36,9 +35,9 @@ final class SettingsReader {
   }
 
   /**
-   * A size ({@code 256MiB}) or a share of the JVM's maximum heap ({@code 25%}, of
-   * {@code Runtime.maxMemory()}, which {@code -Xmx} sets); the description names the setting and
-   * what it came to, for the log lines of what it refuses.
+   * A size ({@code 256MiB}) or a share of the JVM's maximum heap ({@code 25%}, of {@code
+   * Runtime.maxMemory()}, which {@code -Xmx} sets); the description names the setting and what it
+   * came to, for the log lines of what it refuses.
    */
   SizeSetting sizeOrHeapShare(String path, long maxHeap) {
     String text = read(path, () -> root.getString(prefix + path)).trim();
@@ -47,12 +46,24 @@ final class SettingsReader {
       try {
         percent = Double.parseDouble(text.substring(0, text.length() - 1).trim());
       } catch (NumberFormatException e) {
-        throw new ConfigException("invalid setting " + prefix + path + " = " + text
-            + ": must be a size (e.g. 256MiB) or a share of the heap (e.g. 25%)" + origin(path));
+        throw new ConfigException(
+            "invalid setting "
+                + prefix
+                + path
+                + " = "
+                + text
+                + ": must be a size (e.g. 256MiB) or a share of the heap (e.g. 25%)"
+                + origin(path));
       }
-      check(path, text, percent > 0 && percent <= 100, "a share of the heap above 0% and at most 100%");
+      check(
+          path,
+          text,
+          percent > 0 && percent <= 100,
+          "a share of the heap above 0% and at most 100%");
       long bytes = Math.max(1, (long) (maxHeap * percent / 100));
-      return new SizeSetting(bytes, prefix + path + " = " + text + " of the " + maxHeap + "-byte heap, " + bytes + " bytes");
+      return new SizeSetting(
+          bytes,
+          prefix + path + " = " + text + " of the " + maxHeap + "-byte heap, " + bytes + " bytes");
     }
     long bytes = positiveBytes(path);
     return new SizeSetting(bytes, prefix + path + " = " + text);
@@ -82,8 +93,15 @@ final class SettingsReader {
 
   private <T> T check(String path, T value, boolean ok, String expected) {
     if (!ok) {
-      throw new ConfigException("invalid setting " + prefix + path + " = " + value + ": must be " + expected
-          + origin(path));
+      throw new ConfigException(
+          "invalid setting "
+              + prefix
+              + path
+              + " = "
+              + value
+              + ": must be "
+              + expected
+              + origin(path));
     }
     return value;
   }
@@ -99,8 +117,8 @@ final class SettingsReader {
     } catch (com.typesafe.config.ConfigException.Missing e) {
       throw new ConfigException("missing setting " + prefix + path);
     } catch (com.typesafe.config.ConfigException e) {
-      throw new ConfigException("invalid setting " + prefix + path + ": "
-          + RouterConfigFiles.oneLine(e.getMessage()));
+      throw new ConfigException(
+          "invalid setting " + prefix + path + ": " + RouterConfigFiles.oneLine(e.getMessage()));
     }
   }
 }

@@ -11,8 +11,9 @@ public sealed interface ControlFailure extends ServerListing, StopOutcome
   record ProxyUnreachable(String reason) implements ControlFailure {}
 
   /**
-   * The proxy's /admin answered with an error envelope (a wrong admin token, its own timeout): passed
-   * on as it came, the proxy's HTTP status, envelope code and message, so the caller sees the cause.
+   * The proxy's /admin answered with an error envelope (a wrong admin token, its own timeout):
+   * passed on as it came, the proxy's HTTP status, envelope code and message, so the caller sees
+   * the cause.
    */
   record ProxyRefused(int httpStatus, int code, String message) implements ControlFailure {}
 }

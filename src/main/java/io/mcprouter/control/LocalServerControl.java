@@ -20,7 +20,8 @@ public final class LocalServerControl implements ServerControl {
   private final RouterSettings settings;
   private final ActorSystem<?> system;
 
-  public LocalServerControl(ActorRef<ServerRegistry.Command> registry, RouterSettings settings, ActorSystem<?> system) {
+  public LocalServerControl(
+      ActorRef<ServerRegistry.Command> registry, RouterSettings settings, ActorSystem<?> system) {
     this.registry = registry;
     this.settings = settings;
     this.system = system;
@@ -28,26 +29,44 @@ public final class LocalServerControl implements ServerControl {
 
   @Override
   public CompletionStage<ServerListing> listRunning() {
-    return AskPattern.<ServerRegistry.Command, ServerRegistry.RunningServers>ask(registry, ServerRegistry.ListRunning::new,
-        settings.askTimeout(), system.scheduler()).thenApply(running -> new ServerListing.Running(
-            running.servers().stream().map(LocalServerControl::running).toList()));
+    return AskPattern.<ServerRegistry.Command, ServerRegistry.RunningServers>ask(
+            registry, ServerRegistry.ListRunning::new, settings.askTimeout(), system.scheduler())
+        .thenApply(
+            running ->
+                new ServerListing.Running(
+                    running.servers().stream().map(LocalServerControl::running).toList()));
   }
 
   @Override
   public CompletionStage<StopOutcome> stop(String key, ServerInstance.StopMode mode) {
     Duration bound = settings.stopBound().plus(REPORT_MARGIN);
-    return AskPattern.<ServerRegistry.Command, ServerRegistry.StopServerReply>ask(registry,
-        replyTo -> new ServerRegistry.StopServer(key, mode, replyTo), bound, system.scheduler())
-        .thenApply(reply -> reply instanceof ServerRegistry.StopReport report ? stopped(key, mode, report.stopped())
-            : new StopOutcome.NotRunning(key));
+    return AskPattern.<ServerRegistry.Command, ServerRegistry.StopServerReply>ask(
+            registry,
+            replyTo -> new ServerRegistry.StopServer(key, mode, replyTo),
+            bound,
+            system.scheduler())
+        .thenApply(
+            reply ->
+                reply instanceof ServerRegistry.StopReport report
+                    ? stopped(key, mode, report.stopped())
+                    : new StopOutcome.NotRunning(key));
   }
 
   private static RunningServer running(ServerInstance.Status status) {
-    return new RunningServer(status.key(), status.status(), status.pid(), status.sessions(), status.inFlight(),
-        status.startedAt(), status.restarts(), status.shareProcess(), status.stderrTail());
+    return new RunningServer(
+        status.key(),
+        status.status(),
+        status.pid(),
+        status.sessions(),
+        status.inFlight(),
+        status.startedAt(),
+        status.restarts(),
+        status.shareProcess(),
+        status.stderrTail());
   }
 
-  private static StopOutcome.Stopped stopped(String key, ServerInstance.StopMode mode, List<ServerInstance.Stopped> children) {
+  private static StopOutcome.Stopped stopped(
+      String key, ServerInstance.StopMode mode, List<ServerInstance.Stopped> children) {
     int completed = 0;
     int failed = 0;
     Duration took = Duration.ZERO;
@@ -56,8 +75,14 @@ public final class LocalServerControl implements ServerControl {
       failed += child.requestsFailed();
       took = took.compareTo(child.took()) >= 0 ? took : child.took();
     }
-    return new StopOutcome.Stopped(key, mode == ServerInstance.StopMode.FORCE,
-        children.stream().map(child -> new StopOutcome.StoppedChild(child.pid(), child.exitCode())).toList(),
-        completed, failed, took);
+    return new StopOutcome.Stopped(
+        key,
+        mode == ServerInstance.StopMode.FORCE,
+        children.stream()
+            .map(child -> new StopOutcome.StoppedChild(child.pid(), child.exitCode()))
+            .toList(),
+        completed,
+        failed,
+        took);
   }
 }

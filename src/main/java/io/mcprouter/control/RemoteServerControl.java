@@ -24,14 +24,16 @@ import java.util.function.Function;
 
 /**
  * {@link ServerControl} for {@code api} running on its own: the MCP servers belong to the proxy
- * process, so operator actions go to its /admin endpoints (with the admin token when configured), and
- * their JSON envelopes are read back into the same records {@link LocalServerControl} gives.
+ * process, so operator actions go to its /admin endpoints (with the admin token when configured),
+ * and their JSON envelopes are read back into the same records {@link LocalServerControl} gives.
  */
 public final class RemoteServerControl implements ServerControl {
 
   private static final Duration RESPONSE_READ = Duration.ofSeconds(10);
+
   /** The envelope's {@code code} for a success; any other code is an error the proxy explains. */
   private static final int ENVELOPE_OK = 0;
+
   private static final int ENVELOPE_ERROR = -1;
 
   private final String proxyUrl;
@@ -46,47 +48,78 @@ public final class RemoteServerControl implements ServerControl {
 
   @Override
   public CompletionStage<ServerListing> listRunning() {
-    return send(HttpRequest.GET(proxyUrl + "/admin/list-running-servers"), RemoteServerControl::listing,
+    return send(
+        HttpRequest.GET(proxyUrl + "/admin/list-running-servers"),
+        RemoteServerControl::listing,
         failure -> failure);
   }
 
   @Override
   public CompletionStage<StopOutcome> stop(String key, StopMode mode) {
     boolean force = mode == StopMode.FORCE;
-    String body = JsonNodeFactory.instance.objectNode().put("server_key", key).put("force", force).toString();
-    return send(HttpRequest.POST(proxyUrl + "/admin/stop-server").withEntity(ContentTypes.APPLICATION_JSON, body),
+    String body =
+        JsonNodeFactory.instance.objectNode().put("server_key", key).put("force", force).toString();
+    return send(
+        HttpRequest.POST(proxyUrl + "/admin/stop-server")
+            .withEntity(ContentTypes.APPLICATION_JSON, body),
         data -> stopped(key, force, data),
         // the one error envelope /admin/stop-server answers with a 404
-        failure -> failure instanceof ControlFailure.ProxyRefused refused
-            && refused.httpStatus() == StatusCodes.NOT_FOUND.intValue() && refused.code() == ENVELOPE_ERROR
-            ? new StopOutcome.NotRunning(key) : failure);
+        failure ->
+            failure instanceof ControlFailure.ProxyRefused refused
+                    && refused.httpStatus() == StatusCodes.NOT_FOUND.intValue()
+                    && refused.code() == ENVELOPE_ERROR
+                ? new StopOutcome.NotRunning(key)
+                : failure);
   }
 
   /**
-   * {@code ok} reads a success envelope's {@code data}, {@code null} when it does not fit; {@code failed}
-   * turns a failure into the action's answer (every {@link ControlFailure} is one of each action).
+   * {@code ok} reads a success envelope's {@code data}, {@code null} when it does not fit; {@code
+   * failed} turns a failure into the action's answer (every {@link ControlFailure} is one of each
+   * action).
    */
-  private <T> CompletionStage<T> send(HttpRequest request, Function<JsonNode, T> ok, Function<ControlFailure, T> failed) {
-    HttpRequest authorized = adminToken
-        .map(token -> request.addHeader(Authorization.create(HttpCredentials.createOAuth2BearerToken(token))))
-        .orElse(request);
-    return Http.get(system).singleRequest(authorized)
-        .thenCompose(response -> response.entity().toStrict(RESPONSE_READ.toMillis(), system)
-            .thenApply(strict -> answer(response.status().intValue(), strict.getData().utf8String(), ok, failed)))
-        .exceptionally(failure -> failed.apply(new ControlFailure.ProxyUnreachable(
-            "the proxy at " + proxyUrl + " did not answer: " + rootMessage(failure))));
+  private <T> CompletionStage<T> send(
+      HttpRequest request, Function<JsonNode, T> ok, Function<ControlFailure, T> failed) {
+    HttpRequest authorized =
+        adminToken
+            .map(
+                token ->
+                    request.addHeader(
+                        Authorization.create(HttpCredentials.createOAuth2BearerToken(token))))
+            .orElse(request);
+    return Http.get(system)
+        .singleRequest(authorized)
+        .thenCompose(
+            response ->
+                response
+                    .entity()
+                    .toStrict(RESPONSE_READ.toMillis(), system)
+                    .thenApply(
+                        strict ->
+                            answer(
+                                response.status().intValue(),
+                                strict.getData().utf8String(),
+                                ok,
+                                failed)))
+        .exceptionally(
+            failure ->
+                failed.apply(
+                    new ControlFailure.ProxyUnreachable(
+                        "the proxy at " + proxyUrl + " did not answer: " + rootMessage(failure))));
   }
 
-  private <T> T answer(int status, String body, Function<JsonNode, T> ok, Function<ControlFailure, T> failed) {
+  private <T> T answer(
+      int status, String body, Function<JsonNode, T> ok, Function<ControlFailure, T> failed) {
     JsonNode envelope;
     try {
-      envelope = Optional.ofNullable(JsonRpcCodec.MAPPER.readTree(body)).orElse(MissingNode.getInstance());
+      envelope =
+          Optional.ofNullable(JsonRpcCodec.MAPPER.readTree(body)).orElse(MissingNode.getInstance());
     } catch (IOException e) {
       return failed.apply(notAnEnvelope(status));
     }
     int code = envelope.path("code").asInt(ENVELOPE_ERROR);
     if (code != ENVELOPE_OK) {
-      return failed.apply(new ControlFailure.ProxyRefused(status, code, envelope.path("message").asText("")));
+      return failed.apply(
+          new ControlFailure.ProxyRefused(status, code, envelope.path("message").asText("")));
     }
     T read = ok.apply(envelope.path("data"));
     return read != null ? read : failed.apply(notAnEnvelope(status));
@@ -106,9 +139,17 @@ public final class RemoteServerControl implements ServerControl {
     for (JsonNode s : servers) {
       List<String> stderr = new ArrayList<>();
       s.path("stderr_tail").forEach(line -> stderr.add(line.asText()));
-      running.add(new RunningServer(s.path("server_key").asText(), s.path("status").asText(), s.path("pid").asLong(),
-          s.path("sessions").asInt(), s.path("in_flight").asInt(), instant(s.path("started_at")),
-          s.path("restarts").asInt(), s.path("share_process").asBoolean(), stderr));
+      running.add(
+          new RunningServer(
+              s.path("server_key").asText(),
+              s.path("status").asText(),
+              s.path("pid").asLong(),
+              s.path("sessions").asInt(),
+              s.path("in_flight").asInt(),
+              instant(s.path("started_at")),
+              s.path("restarts").asInt(),
+              s.path("share_process").asBoolean(),
+              stderr));
     }
     return new ServerListing.Running(running);
   }
@@ -121,11 +162,18 @@ public final class RemoteServerControl implements ServerControl {
     List<StopOutcome.StoppedChild> children = new ArrayList<>();
     for (int i = 0; i < data.path("pids").size(); i++) {
       JsonNode exit = exitCodes.path(i);
-      children.add(new StopOutcome.StoppedChild(data.path("pids").path(i).asLong(),
-          exit.isIntegralNumber() ? Optional.of(exit.asInt()) : Optional.empty()));
+      children.add(
+          new StopOutcome.StoppedChild(
+              data.path("pids").path(i).asLong(),
+              exit.isIntegralNumber() ? Optional.of(exit.asInt()) : Optional.empty()));
     }
-    return new StopOutcome.Stopped(key, force, children, data.path("requests_completed").asInt(),
-        data.path("requests_failed").asInt(), Duration.ofMillis(data.path("duration_ms").asLong()));
+    return new StopOutcome.Stopped(
+        key,
+        force,
+        children,
+        data.path("requests_completed").asInt(),
+        data.path("requests_failed").asInt(),
+        Duration.ofMillis(data.path("duration_ms").asLong()));
   }
 
   private static Optional<Instant> instant(JsonNode node) {

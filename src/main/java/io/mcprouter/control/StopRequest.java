@@ -4,10 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.server.ServerInstance.StopMode;
 import java.util.Optional;
 
-/** The body of {@code /v1/stop-server} and {@code /admin/stop-server}: {@code {"server_key": "...", "force": false}}. */
+/**
+ * The body of {@code /v1/stop-server} and {@code /admin/stop-server}: {@code {"server_key": "...",
+ * "force": false}}.
+ */
 public record StopRequest(String key, boolean force) {
 
-  /** What is wrong with the body, if anything; read the request with {@link #from} only when nothing is. */
+  /**
+   * What is wrong with the body, if anything; read the request with {@link #from} only when nothing
+   * is.
+   */
   public static Optional<String> problem(JsonNode body) {
     JsonNode key = body.get("server_key");
     JsonNode force = body.get("force");

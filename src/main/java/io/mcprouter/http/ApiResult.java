@@ -1,12 +1,11 @@
 package io.mcprouter.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpEntities;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
@@ -45,16 +44,25 @@ public record ApiResult(StatusCode status, int code, String message, JsonNode da
 
   public HttpResponse toResponse() {
     try {
-      return HttpResponse.create().withStatus(status)
-          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, JsonRpcCodec.MAPPER.writeValueAsString(envelope())));
+      return HttpResponse.create()
+          .withStatus(status)
+          .withEntity(
+              HttpEntities.create(
+                  ContentTypes.APPLICATION_JSON,
+                  JsonRpcCodec.MAPPER.writeValueAsString(envelope())));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a Jackson tree always serializes", e);
     }
   }
 
-  /** Reads an envelope back (from the proxy's /admin endpoints), keeping the proxy's HTTP status. */
+  /**
+   * Reads an envelope back (from the proxy's /admin endpoints), keeping the proxy's HTTP status.
+   */
   public static ApiResult fromEnvelope(StatusCode status, JsonNode envelope) {
-    return new ApiResult(status, envelope.path("code").asInt(ERROR), envelope.path("message").asText(""),
+    return new ApiResult(
+        status,
+        envelope.path("code").asInt(ERROR),
+        envelope.path("message").asText(""),
         envelope.has("data") ? envelope.get("data") : NullNode.getInstance());
   }
 }

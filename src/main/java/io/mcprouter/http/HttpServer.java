@@ -23,15 +23,32 @@ public final class HttpServer {
   private HttpServer() {}
 
   public static CompletionStage<ServerBinding> start(
-      String name, RouterConfig.Listen listen, Route route, ErrorHandling.Style errors, RouterSettings settings,
-      Duration drain, Connections connections, ActorSystem<?> system) {
-    RequestGuard guard = new RequestGuard(
-        new OriginGuard(listen.host(), settings.allowedOrigins(), settings.allowedHosts()), errors);
-    return ConnectionServer.bind(listen.host(), listen.port(), ErrorHandling.wrap(guard.wrap(route), errors), connections, system)
-        .thenApply(binding -> {
-          log.info("{} listening on http://{}:{}", name,
-              binding.localAddress().getHostString(), binding.localAddress().getPort());
-          return binding.addToCoordinatedShutdown(drain, system);
-        });
+      String name,
+      RouterConfig.Listen listen,
+      Route route,
+      ErrorHandling.Style errors,
+      RouterSettings settings,
+      Duration drain,
+      Connections connections,
+      ActorSystem<?> system) {
+    RequestGuard guard =
+        new RequestGuard(
+            new OriginGuard(listen.host(), settings.allowedOrigins(), settings.allowedHosts()),
+            errors);
+    return ConnectionServer.bind(
+            listen.host(),
+            listen.port(),
+            ErrorHandling.wrap(guard.wrap(route), errors),
+            connections,
+            system)
+        .thenApply(
+            binding -> {
+              log.info(
+                  "{} listening on http://{}:{}",
+                  name,
+                  binding.localAddress().getHostString(),
+                  binding.localAddress().getPort());
+              return binding.addToCoordinatedShutdown(drain, system);
+            });
   }
 }

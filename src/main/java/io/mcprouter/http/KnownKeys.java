@@ -22,7 +22,11 @@ public final class KnownKeys {
   }
 
   public Route check(String key, Supplier<Route> inner) {
-    return keys.contains(key) ? inner.get() : complete(ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND,
-        new JsonRpcError(JsonRpcError.UNKNOWN_SERVER, "unknown server key '" + key + "'")));
+    return keys.contains(key)
+        ? inner.get()
+        : complete(
+            ErrorHandling.jsonRpcError(
+                StatusCodes.NOT_FOUND,
+                new JsonRpcError(JsonRpcError.UNKNOWN_SERVER, "unknown server key '" + key + "'")));
   }
 }

@@ -8,17 +8,20 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * DNS-rebinding and cross-site protection, required by the MCP spec for local servers and applied to
- * every path of both ports (through {@link RequestGuard}): a browser page on a foreign origin must not
- * reach the router. {@code Origin} must be absent, an http(s) origin whose host is loopback
- * ({@link LoopbackNames}), or listed exactly; {@code Origin: null} (sandboxed frames, file pages, any
- * site can produce it) is refused unless listed. When the port listens on loopback, {@code Host} must
- * name a loopback host or be listed (with or without its port): a rebinding page reaches the router
- * under the attacker's name.
+ * DNS-rebinding and cross-site protection, required by the MCP spec for local servers and applied
+ * to every path of both ports (through {@link RequestGuard}): a browser page on a foreign origin
+ * must not reach the router. {@code Origin} must be absent, an http(s) origin whose host is
+ * loopback ({@link LoopbackNames}), or listed exactly; {@code Origin: null} (sandboxed frames, file
+ * pages, any site can produce it) is refused unless listed. When the port listens on loopback,
+ * {@code Host} must name a loopback host or be listed (with or without its port): a rebinding page
+ * reaches the router under the attacker's name.
  */
 public final class OriginGuard {
 
-  /** Why a request was refused: {@code client} for the answer, {@code log} adds the setting for the operator. */
+  /**
+   * Why a request was refused: {@code client} for the answer, {@code log} adds the setting for the
+   * operator.
+   */
   public record Refusal(String client, String log) {}
 
   private static final int ECHOED_CHARS = 100;
@@ -39,16 +42,23 @@ public final class OriginGuard {
 
   public Optional<Refusal> refusal(HttpRequest request) {
     Optional<String> origin = request.getHeader("Origin").map(h -> normalize(h.value()));
-    if (origin.isPresent() && !allowedOrigins.contains(origin.get())
+    if (origin.isPresent()
+        && !allowedOrigins.contains(origin.get())
         && !LoopbackNames.hostOfOrigin(origin.get()).map(LoopbackNames::isLoopback).orElse(false)) {
-      String text = "Origin '" + echo(origin.get()) + "' is not allowed: only loopback origins and those the operator lists";
+      String text =
+          "Origin '"
+              + echo(origin.get())
+              + "' is not allowed: only loopback origins and those the operator lists";
       return Optional.of(new Refusal(text, text + " (mcprouter.http.allowed-origins)"));
     }
     if (listensOnLoopback) {
       String host = request.getHeader("Host").map(h -> normalize(h.value())).orElse("");
       if (!host.isEmpty() && !hostAllowed(host)) {
-        String text = "Host '" + echo(host) + "' is not allowed: this router answers only to loopback names"
-            + " and those the operator lists";
+        String text =
+            "Host '"
+                + echo(host)
+                + "' is not allowed: this router answers only to loopback names"
+                + " and those the operator lists";
         return Optional.of(new Refusal(text, text + " (mcprouter.http.allowed-hosts)"));
       }
     }
@@ -60,7 +70,8 @@ public final class OriginGuard {
       return true;
     }
     Optional<String> name = LoopbackNames.hostOfHostHeader(host);
-    return name.isPresent() && (allowedHosts.contains(name.get()) || LoopbackNames.isLoopback(name.get()));
+    return name.isPresent()
+        && (allowedHosts.contains(name.get()) || LoopbackNames.isLoopback(name.get()));
   }
 
   private static String normalize(String value) {

@@ -17,12 +17,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What every request on a port passes before any route sees it, so that no path (today's or one added
- * later) can forget it: the {@link OriginGuard}, then a JSON content type for any request that carries
- * a body. A browser sends {@code text/plain}, form and multipart bodies cross-site without asking the
- * server first (no CORS preflight); requiring JSON makes such a request fail here, before it could stop
- * a server or reach a session. A request without a body (the README's {@code /v1/list-tools} curl) may
- * declare anything or nothing.
+ * What every request on a port passes before any route sees it, so that no path (today's or one
+ * added later) can forget it: the {@link OriginGuard}, then a JSON content type for any request
+ * that carries a body. A browser sends {@code text/plain}, form and multipart bodies cross-site
+ * without asking the server first (no CORS preflight); requiring JSON makes such a request fail
+ * here, before it could stop a server or reach a session. A request without a body (the README's
+ * {@code /v1/list-tools} curl) may declare anything or nothing.
  */
 public final class RequestGuard {
 
@@ -42,19 +42,24 @@ public final class RequestGuard {
   }
 
   public Route wrap(Route inner) {
-    return extractRequest(request -> {
-      Optional<OriginGuard.Refusal> refused = origins.refusal(request);
-      if (refused.isPresent()) {
-        // the first segment only: with access keys the next one may be a secret (/mcp/<secret>)
-        log.warn("request refused path={} reason={}", firstSegment(request.getUri().path()), refused.get().log());
-        return complete(error(request, StatusCodes.FORBIDDEN, refused.get().client(), true));
-      }
-      Optional<String> badType = badContentType(request.entity());
-      if (badType.isPresent()) {
-        return complete(error(request, StatusCodes.UNSUPPORTED_MEDIA_TYPE, badType.get(), false));
-      }
-      return inner;
-    });
+    return extractRequest(
+        request -> {
+          Optional<OriginGuard.Refusal> refused = origins.refusal(request);
+          if (refused.isPresent()) {
+            // the first segment only: with access keys the next one may be a secret (/mcp/<secret>)
+            log.warn(
+                "request refused path={} reason={}",
+                firstSegment(request.getUri().path()),
+                refused.get().log());
+            return complete(error(request, StatusCodes.FORBIDDEN, refused.get().client(), true));
+          }
+          Optional<String> badType = badContentType(request.entity());
+          if (badType.isPresent()) {
+            return complete(
+                error(request, StatusCodes.UNSUPPORTED_MEDIA_TYPE, badType.get(), false));
+          }
+          return inner;
+        });
   }
 
   /** Why a body's type is refused; empty when there is no body or it is JSON. */
@@ -67,25 +72,38 @@ public final class RequestGuard {
       return Optional.empty();
     }
     // Akka reports a missing Content-Type as application/octet-stream
-    return Optional.of(type.equals(MediaTypes.APPLICATION_OCTET_STREAM)
-        ? "a request body must be sent with Content-Type: application/json (it had none, or application/octet-stream)"
-        : "a request body must be sent with Content-Type: application/json, not " + type);
+    return Optional.of(
+        type.equals(MediaTypes.APPLICATION_OCTET_STREAM)
+            ? "a request body must be sent with Content-Type: application/json (it had none, or application/octet-stream)"
+            : "a request body must be sent with Content-Type: application/json, not " + type);
   }
 
-  /** {@code application/json} (any parameters, such as charset) or a structured {@code application/*+json} type. */
+  /**
+   * {@code application/json} (any parameters, such as charset) or a structured {@code
+   * application/*+json} type.
+   */
   static boolean isJson(MediaType type) {
     return type.mainType().equals("application")
         && (type.subType().equals("json") || type.subType().endsWith("+json"));
   }
 
-  /** /v1 and /admin speak the API envelope on whichever port they are; the rest of a port its own style. */
-  private HttpResponse error(HttpRequest request, StatusCode status, String message, boolean authorization) {
+  /**
+   * /v1 and /admin speak the API envelope on whichever port they are; the rest of a port its own
+   * style.
+   */
+  private HttpResponse error(
+      HttpRequest request, StatusCode status, String message, boolean authorization) {
     String path = request.getUri().path();
-    boolean api = portStyle == ErrorHandling.Style.API_ENVELOPE || underPath(path, "/v1") || underPath(path, "/admin");
+    boolean api =
+        portStyle == ErrorHandling.Style.API_ENVELOPE
+            || underPath(path, "/v1")
+            || underPath(path, "/admin");
     if (api) {
-      return (authorization ? ApiResult.auth(status, message) : ApiResult.error(status, message)).toResponse();
+      return (authorization ? ApiResult.auth(status, message) : ApiResult.error(status, message))
+          .toResponse();
     }
-    return ErrorHandling.jsonRpcError(status, new JsonRpcError(JsonRpcError.INVALID_REQUEST, message));
+    return ErrorHandling.jsonRpcError(
+        status, new JsonRpcError(JsonRpcError.INVALID_REQUEST, message));
   }
 
   private static boolean underPath(String path, String prefix) {

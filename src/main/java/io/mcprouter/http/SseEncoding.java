@@ -22,14 +22,19 @@ public final class SseEncoding {
    */
   public static ByteString jsonEvent(String type, String id, byte[] json) {
     String head = (id == null ? "" : "id: " + id + "\n") + "event: " + type + "\ndata: ";
-    return ByteString.fromString(head).concat(ByteString.fromArrayUnsafe(json)).concat(END_OF_EVENT);
+    return ByteString.fromString(head)
+        .concat(ByteString.fromArrayUnsafe(json))
+        .concat(END_OF_EVENT);
   }
 
   public static ByteString event(String type, String data) {
     return event(type, null, data);
   }
 
-  /** An event with an {@code id} (null for none), which a client sends back as {@code Last-Event-ID}. */
+  /**
+   * An event with an {@code id} (null for none), which a client sends back as {@code
+   * Last-Event-ID}.
+   */
   public static ByteString event(String type, String id, String data) {
     StringBuilder out = new StringBuilder(data.length() + type.length() + 32);
     if (id != null) {

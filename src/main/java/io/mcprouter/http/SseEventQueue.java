@@ -22,14 +22,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A bounded hand-off of encoded SSE events from the actors to one HTTP response, running inside that
- * response's own stream. Events offered before Akka HTTP renders the response wait in the queue.
+ * A bounded hand-off of encoded SSE events from the actors to one HTTP response, running inside
+ * that response's own stream. Events offered before Akka HTTP renders the response wait in the
+ * queue.
  *
- * <p>Why not {@code Source.queue(..).preMaterialize}: that runs a second stream per connection, with
- * its own actor and interpreter, so every event crossed one more thread and every open connection
- * held one more stream in memory. Here an offer wakes the connection's own stream directly. The
- * keep-alive comment is written by this stage too, rather than by a {@code keepAlive} stage after it:
- * an idle SSE connection is mostly stage overhead, and there may be tens of thousands of them.
+ * <p>Why not {@code Source.queue(..).preMaterialize}: that runs a second stream per connection,
+ * with its own actor and interpreter, so every event crossed one more thread and every open
+ * connection held one more stream in memory. Here an offer wakes the connection's own stream
+ * directly. The keep-alive comment is written by this stage too, rather than by a {@code keepAlive}
+ * stage after it: an idle SSE connection is mostly stage overhead, and there may be tens of
+ * thousands of them.
  *
  * <p>What the queue holds is counted in an {@link OutputBudget.Account}. An event larger than
  * {@link #MAX_PUSH} leaves in copied slices of that size, so what has left the queue but not the
@@ -77,17 +79,30 @@ public final class SseEventQueue {
    * Bounded by {@code maxEvents} and {@code maxBytes} (the first event always fits, however large);
    * a keep-alive comment is written whenever nothing else was for {@code keepAlive}.
    */
-  public SseEventQueue(ActorSystem<?> system, int maxEvents, long maxBytes, Duration keepAlive, OutputBudget.Account account) {
+  public SseEventQueue(
+      ActorSystem<?> system,
+      int maxEvents,
+      long maxBytes,
+      Duration keepAlive,
+      OutputBudget.Account account) {
     this(system, maxEvents, maxBytes, keepAlive, account, UNCLAIMED_TIMEOUT);
   }
 
-  SseEventQueue(ActorSystem<?> system, int maxEvents, long maxBytes, Duration keepAlive, OutputBudget.Account account,
+  SseEventQueue(
+      ActorSystem<?> system,
+      int maxEvents,
+      long maxBytes,
+      Duration keepAlive,
+      OutputBudget.Account account,
       Duration unclaimedTimeout) {
     this.account = account;
     this.maxEvents = maxEvents;
     this.maxBytes = maxBytes;
     this.keepAlive = keepAlive;
-    this.unclaimed = system.scheduler().scheduleOnce(unclaimedTimeout, this::giveUpIfUnclaimed, system.executionContext());
+    this.unclaimed =
+        system
+            .scheduler()
+            .scheduleOnce(unclaimedTimeout, this::giveUpIfUnclaimed, system.executionContext());
   }
 
   /** The events, for the HTTP response entity; it can be run once. */
@@ -101,7 +116,8 @@ public final class SseEventQueue {
       if (closed || completing) {
         return Offered.CLOSED;
       }
-      if (!events.isEmpty() && (events.size() >= maxEvents || queuedBytes + event.size() > maxBytes)) {
+      if (!events.isEmpty()
+          && (events.size() >= maxEvents || queuedBytes + event.size() > maxBytes)) {
         return Offered.FULL;
       }
       events.add(event);
@@ -118,14 +134,15 @@ public final class SseEventQueue {
   }
 
   /**
-   * Puts an event ahead of everything offered so far, outside the bounds: for the event a client must
-   * see first, queued after the session is open (when the server may already have offered to it) but
-   * before the response has started.
+   * Puts an event ahead of everything offered so far, outside the bounds: for the event a client
+   * must see first, queued after the session is open (when the server may already have offered to
+   * it) but before the response has started.
    */
   public void prepend(ByteString event) {
     synchronized (this) {
       if (claimed) {
-        throw new IllegalStateException("the stream has started: nothing can go ahead of what it wrote");
+        throw new IllegalStateException(
+            "the stream has started: nothing can go ahead of what it wrote");
       }
       if (!closed) {
         events.addFirst(event);
@@ -153,8 +170,8 @@ public final class SseEventQueue {
   }
 
   /**
-   * Ends the stream at once when {@code connection} goes, what is queued included: there is nobody to
-   * write it to. Covers a response Akka HTTP has not started yet, which would otherwise wait for
+   * Ends the stream at once when {@code connection} goes, what is queued included: there is nobody
+   * to write it to. Covers a response Akka HTTP has not started yet, which would otherwise wait for
    * {@link #UNCLAIMED_TIMEOUT}.
    */
   public void endWhenClosed(ClientConnection connection) {
@@ -164,8 +181,8 @@ public final class SseEventQueue {
 
   /**
    * Ends the stream now, dropping what was not sent, and with it the connection (Akka HTTP closes a
-   * connection whose response stream fails): for a client that is not reading, whose unsent bytes are
-   * all it would otherwise keep holding, however long its connection stays open.
+   * connection whose response stream fails): for a client that is not reading, whose unsent bytes
+   * are all it would otherwise keep holding, however long its connection stays open.
    */
   public void abort() {
     AsyncCallback<Done> toFail;
@@ -189,7 +206,9 @@ public final class SseEventQueue {
     }
   }
 
-  /** Completes when the stream has ended for any reason: completed, client gone, or never started. */
+  /**
+   * Completes when the stream has ended for any reason: completed, client gone, or never started.
+   */
   public CompletionStage<Done> terminated() {
     return terminated;
   }
@@ -218,7 +237,8 @@ public final class SseEventQueue {
       account.release(queuedBytes);
       queuedBytes = 0;
     }
-    // ended before it was claimed (its client went first): the one-shot would hold the queue for nothing
+    // ended before it was claimed (its client went first): the one-shot would hold the queue for
+    // nothing
     unclaimed.cancel();
     // outside the lock: whoever waits on termination may take its own locks
     terminated.complete(Done.getInstance());
@@ -229,7 +249,8 @@ public final class SseEventQueue {
   /**
    * How an aborted stream fails, which makes Akka HTTP close its connection. Akka HTTP logs every
    * failed response stream as an error; this one is expected and already logged by its session, so
-   * {@link io.mcprouter.http.ExpectedAbortLogFilter} drops that line. No stack trace: it is never a bug.
+   * {@link io.mcprouter.http.ExpectedAbortLogFilter} drops that line. No stack trace: it is never a
+   * bug.
    */
   public static final class Aborted extends RuntimeException {
     /** Akka HTTP's warning quotes it, with the request line (which may hold a path-form secret). */
@@ -260,21 +281,25 @@ public final class SseEventQueue {
         private int sentOfHead;
 
         {
-          setHandler(out, new AbstractOutHandler() {
-            @Override
-            public void onPull() {
-              deliver();
-            }
-          });
+          setHandler(
+              out,
+              new AbstractOutHandler() {
+                @Override
+                public void onPull() {
+                  deliver();
+                }
+              });
         }
 
         @Override
         public void preStart() {
-          AsyncCallback<Done> callback = createAsyncCallback(done -> {
-            if (isAvailable(out)) {
-              deliver();
-            }
-          });
+          AsyncCallback<Done> callback =
+              createAsyncCallback(
+                  done -> {
+                    if (isAvailable(out)) {
+                      deliver();
+                    }
+                  });
           AsyncCallback<Done> abort = createAsyncCallback(done -> failStage(ABORTED));
           boolean alreadyClaimed;
           boolean gaveUp;
@@ -306,10 +331,12 @@ public final class SseEventQueue {
             if (isAvailable(out)) {
               emit(SseEncoding.KEEP_ALIVE);
             } else {
-              keepAliveDueNanos = now + keepAlive.toNanos(); // the client is not reading: nothing to keep alive
+              keepAliveDueNanos =
+                  now + keepAlive.toNanos(); // the client is not reading: nothing to keep alive
             }
           }
-          scheduleOnce(KEEP_ALIVE_TIMER, Duration.ofNanos(Math.max(keepAliveDueNanos - now, 1_000_000)));
+          scheduleOnce(
+              KEEP_ALIVE_TIMER, Duration.ofNanos(Math.max(keepAliveDueNanos - now, 1_000_000)));
         }
 
         @Override
@@ -351,7 +378,8 @@ public final class SseEventQueue {
             sentOfHead = 0;
             emit(from == 0 ? head : head.drop(from).compact());
           } else {
-            // the copy is made outside the lock; the head cannot change under us (prepend is refused
+            // the copy is made outside the lock; the head cannot change under us (prepend is
+            // refused
             // once the stream has started, and abort or close end the stream)
             sentOfHead = from + MAX_PUSH;
             emit(head.slice(from, from + MAX_PUSH).compact());

@@ -9,8 +9,8 @@ import java.io.IOException;
 /**
  * Reads the top-level members of a document that a limit refused, up to the point where parsing
  * stopped, to find the id of the message. Serializers write "id" first (after "jsonrpc"), so it is
- * usually read before the nested or oversized part. Streaming tokens with the same limits keeps this
- * bounded: no tree is built and nothing deeper than depth 1 is kept.
+ * usually read before the nested or oversized part. Streaming tokens with the same limits keeps
+ * this bounded: no tree is built and nothing deeper than depth 1 is kept.
  */
 final class IdScanner {
 
@@ -34,7 +34,7 @@ final class IdScanner {
           case "id" -> id = idValue(p, value);
           case "method" -> method = true;
           case "result", "error" -> answer = true;
-          default -> { }
+          default -> {}
         }
         if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
           p.skipChildren(); // throws at the limit, which ends the scan with what was read so far

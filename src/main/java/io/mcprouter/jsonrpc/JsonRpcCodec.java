@@ -11,12 +11,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
-/** Parses and encodes single JSON-RPC 2.0 messages. Malformed input is a value, never an exception. */
+/**
+ * Parses and encodes single JSON-RPC 2.0 messages. Malformed input is a value, never an exception.
+ */
 public final class JsonRpcCodec {
 
   /**
-   * Writes every message; reads only with {@link JsonLimits#DEFAULT}. Code that parses what a client or
-   * child sent uses its router's {@link JsonLimits#mapper()} instead, so the settings apply.
+   * Writes every message; reads only with {@link JsonLimits#DEFAULT}. Code that parses what a
+   * client or child sent uses its router's {@link JsonLimits#mapper()} instead, so the settings
+   * apply.
    */
   public static final ObjectMapper MAPPER = JsonLimits.DEFAULT.mapper();
 
@@ -31,7 +34,8 @@ public final class JsonRpcCodec {
 
   /**
    * {@code id} is the request id when it could be read, so the error can be correlated; else null.
-   * {@code overLimit} is set when a {@link JsonLimits} limit refused the document, null for bad JSON.
+   * {@code overLimit} is set when a {@link JsonLimits} limit refused the document, null for bad
+   * JSON.
    */
   public record Failure(JsonRpcError error, JsonNode id, OverLimit overLimit) implements Parsed {
     public Failure(JsonRpcError error, JsonNode id) {
@@ -40,9 +44,9 @@ public final class JsonRpcCodec {
   }
 
   /**
-   * {@code responseId} is the id when the refused document was recognisably a response (its "result"
-   * or "error" began before the limit was hit, and no "method" did), else null: the request it answers
-   * can then be failed at once instead of waiting for its timeout.
+   * {@code responseId} is the id when the refused document was recognisably a response (its
+   * "result" or "error" began before the limit was hit, and no "method" did), else null: the
+   * request it answers can then be failed at once instead of waiting for its timeout.
    */
   public record OverLimit(JsonNode responseId) {}
 
@@ -64,8 +68,9 @@ public final class JsonRpcCodec {
   }
 
   /**
-   * Parses one message within {@code limits}. A document over a limit is a parse error naming the limit
-   * and its setting, with the request id when it stands before the point where parsing stopped.
+   * Parses one message within {@code limits}. A document over a limit is a parse error naming the
+   * limit and its setting, with the request id when it stands before the point where parsing
+   * stopped.
    */
   public static Parsed parse(byte[] bytes, JsonLimits limits) {
     JsonNode tree;
@@ -75,13 +80,18 @@ public final class JsonRpcCodec {
       StreamConstraintsException overLimit = overLimit(e);
       if (overLimit != null) {
         IdScanner.Head head = IdScanner.scan(bytes, limits);
-        return new Failure(new JsonRpcError(JsonRpcError.PARSE_ERROR, "Parse error: " + limits.describe(overLimit)),
-            head.id(), new OverLimit(head.response() ? head.id() : null));
+        return new Failure(
+            new JsonRpcError(
+                JsonRpcError.PARSE_ERROR, "Parse error: " + limits.describe(overLimit)),
+            head.id(),
+            new OverLimit(head.response() ? head.id() : null));
       }
-      return new Failure(new JsonRpcError(JsonRpcError.PARSE_ERROR, "Parse error: " + firstLine(e)), null);
+      return new Failure(
+          new JsonRpcError(JsonRpcError.PARSE_ERROR, "Parse error: " + firstLine(e)), null);
     }
     if (tree == null || tree.isMissingNode()) {
-      return new Failure(new JsonRpcError(JsonRpcError.PARSE_ERROR, "Parse error: empty body"), null);
+      return new Failure(
+          new JsonRpcError(JsonRpcError.PARSE_ERROR, "Parse error: empty body"), null);
     }
     return classify(tree);
   }
@@ -95,7 +105,8 @@ public final class JsonRpcCodec {
       return invalid("a JSON-RPC message must be a JSON object", null);
     }
     JsonNode idNode = tree.get("id");
-    JsonNode id = idNode != null && (idNode.isTextual() || idNode.isIntegralNumber()) ? idNode : null;
+    JsonNode id =
+        idNode != null && (idNode.isTextual() || idNode.isIntegralNumber()) ? idNode : null;
     if (!"2.0".equals(tree.path("jsonrpc").asText(null)) || !tree.get("jsonrpc").isTextual()) {
       return invalid("\"jsonrpc\" must be \"2.0\"", id);
     }
@@ -127,7 +138,8 @@ public final class JsonRpcCodec {
     if (error != null && (!error.isObject() || !error.path("code").isIntegralNumber())) {
       return invalid("\"error\" must be an object with an integer \"code\"", id);
     }
-    return new Ok(new JsonRpcMessage.Response(id == null ? NullNode.getInstance() : id, result, error));
+    return new Ok(
+        new JsonRpcMessage.Response(id == null ? NullNode.getInstance() : id, result, error));
   }
 
   public static ObjectNode toTree(JsonRpcMessage message) {
@@ -164,7 +176,10 @@ public final class JsonRpcCodec {
     }
   }
 
-  /** Compact UTF-8 JSON: no raw newline anywhere, so it can be framed as one line or one SSE data field. */
+  /**
+   * Compact UTF-8 JSON: no raw newline anywhere, so it can be framed as one line or one SSE data
+   * field.
+   */
   public static byte[] encodeBytes(JsonRpcMessage message) {
     try {
       return MAPPER.writeValueAsBytes(toTree(message));
@@ -179,7 +194,8 @@ public final class JsonRpcCodec {
   }
 
   private static Failure invalid(String why, JsonNode id) {
-    return new Failure(new JsonRpcError(JsonRpcError.INVALID_REQUEST, "Invalid Request: " + why), id);
+    return new Failure(
+        new JsonRpcError(JsonRpcError.INVALID_REQUEST, "Invalid Request: " + why), id);
   }
 
   /** The limit that stopped a parse, if one did (databind may wrap the parser's exception). */
@@ -193,8 +209,9 @@ public final class JsonRpcCodec {
   }
 
   private static String firstLine(IOException e) {
-    String message = String.valueOf(
-        e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage());
+    String message =
+        String.valueOf(
+            e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage());
     int newline = message.indexOf('\n');
     return newline < 0 ? message : message.substring(0, newline);
   }

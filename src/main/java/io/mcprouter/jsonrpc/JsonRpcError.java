@@ -12,17 +12,26 @@ public record JsonRpcError(int code, String message, JsonNode data) {
   public static final int METHOD_NOT_FOUND = -32601;
   public static final int INVALID_PARAMS = -32602;
   public static final int INTERNAL_ERROR = -32603;
+
   /** The MCP server process is gone (exited, crashed, force-stopped) or could not start. */
   public static final int SERVER_GONE = -32000;
+
   /** The session id is unknown or its session has ended. */
   public static final int SESSION_NOT_FOUND = -32001;
+
   /** The router will not take the message now (stopping, buffer full, limit reached). */
   public static final int UNAVAILABLE = -32002;
+
   /** The server key is not configured. */
   public static final int UNKNOWN_SERVER = -32003;
+
   /** The router did not get an answer in time. */
   public static final int TIMEOUT = -32004;
-  /** The client cancelled the request (the code LSP gives it; MCP itself sends no answer on a stream). */
+
+  /**
+   * The client cancelled the request (the code LSP gives it; MCP itself sends no answer on a
+   * stream).
+   */
   public static final int REQUEST_CANCELLED = -32800;
 
   public JsonRpcError(int code, String message) {

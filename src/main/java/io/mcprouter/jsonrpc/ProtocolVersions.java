@@ -8,9 +8,13 @@ import java.util.List;
  */
 public final class ProtocolVersions {
 
-  public static final List<String> SUPPORTED = List.of("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25");
+  public static final List<String> SUPPORTED =
+      List.of("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25");
 
-  /** What the router asks a child for: a client SHOULD offer the latest revision it supports (lifecycle). */
+  /**
+   * What the router asks a child for: a client SHOULD offer the latest revision it supports
+   * (lifecycle).
+   */
   public static final String LATEST = SUPPORTED.get(SUPPORTED.size() - 1);
 
   private ProtocolVersions() {}

@@ -1,6 +1,8 @@
 package io.mcprouter.logging;
 
-/** Client-chosen text in a log line: one line, bounded, so a client cannot forge or flood log lines. */
+/**
+ * Client-chosen text in a log line: one line, bounded, so a client cannot forge or flood log lines.
+ */
 public final class LogText {
 
   private static final int MAX = 64;

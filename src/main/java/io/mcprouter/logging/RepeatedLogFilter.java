@@ -8,11 +8,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Marker;
 
 /**
- * Lets the same warning or error (same logger, same message template) through at most
- * {@code maxPerInterval} times per {@code intervalMillis}, then says once that it is suppressing it
- * and, when the next interval begins, how many were suppressed. A fault that repeats thousands of
- * times a second (accept failing on an exhausted file-descriptor table logged about 22,000 stack
- * traces a second) must not fill the disk or hide everything else.
+ * Lets the same warning or error (same logger, same message template) through at most {@code
+ * maxPerInterval} times per {@code intervalMillis}, then says once that it is suppressing it and,
+ * when the next interval begins, how many were suppressed. A fault that repeats thousands of times
+ * a second (accept failing on an exhausted file-descriptor table logged about 22,000 stack traces a
+ * second) must not fill the disk or hide everything else.
  */
 public final class RepeatedLogFilter extends TurboFilter {
 
@@ -38,7 +38,8 @@ public final class RepeatedLogFilter extends TurboFilter {
   }
 
   @Override
-  public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
+  public FilterReply decide(
+      Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
     if (level == null || !level.isGreaterOrEqual(Level.WARN) || format == null || REPORTING.get()) {
       return FilterReply.NEUTRAL;
     }
@@ -66,12 +67,23 @@ public final class RepeatedLogFilter extends TurboFilter {
       }
     }
     if (reportSuppressed > 0) {
-      report(logger, reportSuppressed + " repeats of this line were suppressed in the last " + intervalMillis
-          + " ms: " + format);
+      report(
+          logger,
+          reportSuppressed
+              + " repeats of this line were suppressed in the last "
+              + intervalMillis
+              + " ms: "
+              + format);
     }
     if (startSuppressing) {
-      report(logger, "this line repeated " + maxPerInterval + " times within " + intervalMillis
-          + " ms; further repeats are counted, not logged, until the interval ends: " + format);
+      report(
+          logger,
+          "this line repeated "
+              + maxPerInterval
+              + " times within "
+              + intervalMillis
+              + " ms; further repeats are counted, not logged, until the interval ends: "
+              + format);
     }
     return deny ? FilterReply.DENY : FilterReply.NEUTRAL;
   }

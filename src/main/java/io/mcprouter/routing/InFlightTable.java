@@ -1,7 +1,5 @@
 package io.mcprouter.routing;
 
-import java.util.function.LongSupplier;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * The requests sent to a shared child and not answered yet, by the router-unique id the child knows
@@ -23,14 +22,22 @@ import java.util.Set;
  */
 final class InFlightTable {
 
-  /** Owner of the router's own requests (the initialize and subscriptions replayed to a restarted child). */
+  /**
+   * Owner of the router's own requests (the initialize and subscriptions replayed to a restarted
+   * child).
+   */
   static final String ROUTER = "";
 
   /**
-   * {@code cancelled}: the client cancelled it or its session closed; kept until the child answers (the
-   * answer is dropped) or it times out, because the child may still be working on it.
+   * {@code cancelled}: the client cancelled it or its session closed; kept until the child answers
+   * (the answer is dropped) or it times out, because the child may still be working on it.
    */
-  record Pending(String sessionId, JsonNode clientId, String method, String progressKey, long sentAtNanos,
+  record Pending(
+      String sessionId,
+      JsonNode clientId,
+      String method,
+      String progressKey,
+      long sentAtNanos,
       boolean cancelled) {
 
     Pending asCancelled() {
@@ -43,7 +50,9 @@ final class InFlightTable {
   private final ProgressTokens progress;
   private long nextUpstreamId = 1;
 
-  /** When a request was sent, in {@link System#nanoTime} units (a test's virtual clock stands in). */
+  /**
+   * When a request was sent, in {@link System#nanoTime} units (a test's virtual clock stands in).
+   */
   private final LongSupplier clock;
 
   long now() {
@@ -61,8 +70,15 @@ final class InFlightTable {
   }
 
   /** The request went to the child; {@code sentAtNanos} starts its timeout. */
-  void sent(long upstreamId, String sessionId, JsonNode clientId, String method, String progressKey, long sentAtNanos) {
-    pending.put(upstreamId, new Pending(sessionId, clientId, method, progressKey, sentAtNanos, false));
+  void sent(
+      long upstreamId,
+      String sessionId,
+      JsonNode clientId,
+      String method,
+      String progressKey,
+      long sentAtNanos) {
+    pending.put(
+        upstreamId, new Pending(sessionId, clientId, method, progressKey, sentAtNanos, false));
   }
 
   /** So a client's {@code notifications/cancelled} finds it, whether it was sent or is queued. */
@@ -86,7 +102,10 @@ final class InFlightTable {
     return upstreamId;
   }
 
-  /** The child answered it (or it was failed): removes it with everything found through it; null if unknown. */
+  /**
+   * The child answered it (or it was failed): removes it with everything found through it; null if
+   * unknown.
+   */
   Pending answered(Long upstreamId) {
     Pending p = pending.remove(upstreamId);
     if (p != null) {
@@ -95,7 +114,9 @@ final class InFlightTable {
     return p;
   }
 
-  /** The client no longer waits for it; the child may still be working on it (see {@link Pending}). */
+  /**
+   * The client no longer waits for it; the child may still be working on it (see {@link Pending}).
+   */
   void cancel(long upstreamId) {
     Pending p = answered(upstreamId);
     if (p != null) {
@@ -109,11 +130,12 @@ final class InFlightTable {
    */
   List<Long> abandon(String sessionId, Long keep) {
     List<Long> abandoned = new ArrayList<>();
-    pending.forEach((upstreamId, p) -> {
-      if (p.sessionId().equals(sessionId) && !upstreamId.equals(keep) && !p.cancelled()) {
-        abandoned.add(upstreamId);
-      }
-    });
+    pending.forEach(
+        (upstreamId, p) -> {
+          if (p.sessionId().equals(sessionId) && !upstreamId.equals(keep) && !p.cancelled()) {
+            abandoned.add(upstreamId);
+          }
+        });
     abandoned.forEach(this::cancel);
     return abandoned;
   }
@@ -134,7 +156,8 @@ final class InFlightTable {
   boolean childBusy() {
     for (Pending p : pending.values()) {
       // a cancelled request may never be answered (the SDKs' servers do not): waiting for it would
-      // stall the key for a whole request timeout; attribution still counts it, so nothing is misrouted
+      // stall the key for a whole request timeout; attribution still counts it, so nothing is
+      // misrouted
       if (!"ping".equals(p.method()) && !p.cancelled()) {
         return true;
       }
@@ -143,8 +166,9 @@ final class InFlightTable {
   }
 
   /**
-   * The sessions the child can be working for: cancelled and abandoned requests count (the child may
-   * not have stopped), the router's own count (they are nobody's), pings do not (they ask the child nothing).
+   * The sessions the child can be working for: cancelled and abandoned requests count (the child
+   * may not have stopped), the router's own count (they are nobody's), pings do not (they ask the
+   * child nothing).
    */
   Set<String> owners() {
     Set<String> owners = new HashSet<>();
@@ -165,7 +189,8 @@ final class InFlightTable {
   }
 
   void addTo(List<InFlight> all) {
-    pending.forEach((id, p) -> all.add(new InFlight(LongNode.valueOf(id), p.method(), p.sentAtNanos())));
+    pending.forEach(
+        (id, p) -> all.add(new InFlight(LongNode.valueOf(id), p.method(), p.sentAtNanos())));
   }
 
   private static String clientKey(String sessionId, JsonNode clientId) {

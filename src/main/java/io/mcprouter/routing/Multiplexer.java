@@ -1,7 +1,5 @@
 package io.mcprouter.routing;
 
-import java.util.function.LongSupplier;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.LongNode;
@@ -13,26 +11,29 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * Routing for {@code share_process = true}: many client sessions over one child.
  *
  * <ul>
- *   <li>Request ids are rewritten to router-unique numbers and restored, exactly as sent, on the answer
- *       ({@link InFlightTable}).
+ *   <li>Request ids are rewritten to router-unique numbers and restored, exactly as sent, on the
+ *       answer ({@link InFlightTable}).
  *   <li>The child is initialized once, and every session gets the cached result under its own id
  *       ({@link SharedInitialize}).
  *   <li>The child is told the clients can do sampling and elicitation, whatever the first client
  *       said; a server-to-client request for a session that did not declare the capability is
- *       answered here with an error instead. Roots are the key's, never a client's ({@link SharedRoots}):
- *       the router answers {@code roots/list} and the child's {@code ping} itself.
- *   <li>Progress tokens become the upstream request id, so {@code notifications/progress} reaches only
- *       the requester ({@link ProgressTokens}); {@code notifications/cancelled} ids are mapped both ways.
- *   <li>A server-to-client request goes to a session only when attribution is certain
- *       ({@link ServerRequests}). With {@code interactive = "serialize"} only one client request at a
- *       time reaches the child ({@link SerialQueue}), so there is never more than one candidate.
+ *       answered here with an error instead. Roots are the key's, never a client's ({@link
+ *       SharedRoots}): the router answers {@code roots/list} and the child's {@code ping} itself.
+ *   <li>Progress tokens become the upstream request id, so {@code notifications/progress} reaches
+ *       only the requester ({@link ProgressTokens}); {@code notifications/cancelled} ids are mapped
+ *       both ways.
+ *   <li>A server-to-client request goes to a session only when attribution is certain ({@link
+ *       ServerRequests}). With {@code interactive = "serialize"} only one client request at a time
+ *       reaches the child ({@link SerialQueue}), so there is never more than one candidate.
  *   <li>Other notifications go to every initialized session.
- *   <li>A child that replaced a crashed one is initialized and subscribed again ({@link Subscriptions}).
+ *   <li>A child that replaced a crashed one is initialized and subscribed again ({@link
+ *       Subscriptions}).
  * </ul>
  */
 public final class Multiplexer implements SessionRouting {
@@ -44,6 +45,7 @@ public final class Multiplexer implements SessionRouting {
   private final SharedInitialize initialize;
   private final ServerRequests serverRequests;
   private final String key;
+
   /** Null unless {@code interactive = "serialize"}. */
   private final SerialQueue serial;
 
@@ -52,19 +54,28 @@ public final class Multiplexer implements SessionRouting {
     this("", ServerSpec.Interactive.ATTRIBUTE, List.of(), Integer.MAX_VALUE);
   }
 
-  public Multiplexer(String key, ServerSpec.Interactive interactive, List<String> roots, int queueLimit) {
+  public Multiplexer(
+      String key, ServerSpec.Interactive interactive, List<String> roots, int queueLimit) {
     this(key, interactive, roots, queueLimit, System::nanoTime);
   }
 
-  /** {@code queueLimit}: how many requests may wait for a serialized child before new ones are refused. */
-  public Multiplexer(String key, ServerSpec.Interactive interactive, List<String> roots, int queueLimit,
+  /**
+   * {@code queueLimit}: how many requests may wait for a serialized child before new ones are
+   * refused.
+   */
+  public Multiplexer(
+      String key,
+      ServerSpec.Interactive interactive,
+      List<String> roots,
+      int queueLimit,
       LongSupplier clock) {
     this.key = key;
     this.table = new InFlightTable(progress, clock);
     SharedRoots sharedRoots = new SharedRoots(roots);
     this.initialize = new SharedInitialize(table, sharedRoots, sessions);
     this.serverRequests = new ServerRequests(key, sharedRoots, table, sessions);
-    this.serial = interactive == ServerSpec.Interactive.SERIALIZE ? new SerialQueue(queueLimit) : null;
+    this.serial =
+        interactive == ServerSpec.Interactive.SERIALIZE ? new SerialQueue(queueLimit) : null;
   }
 
   @Override
@@ -96,15 +107,28 @@ public final class Multiplexer implements SessionRouting {
       params = ProgressTokens.withUpstreamToken(params, upstreamId);
       progressKey = ProgressTokens.key(upstreamId);
     }
-    JsonRpcMessage.Request upstream = new JsonRpcMessage.Request(LongNode.valueOf(upstreamId), request.method(), params);
-    if (serial != null && !"ping".equals(request.method()) && (table.childBusy() || !serial.isEmpty())) {
+    JsonRpcMessage.Request upstream =
+        new JsonRpcMessage.Request(LongNode.valueOf(upstreamId), request.method(), params);
+    if (serial != null
+        && !"ping".equals(request.method())
+        && (table.childBusy() || !serial.isEmpty())) {
       if (serial.full()) {
-        out.toSession(sessionId, JsonRpcMessage.failure(request.id(), new JsonRpcError(JsonRpcError.UNAVAILABLE,
-            "server '" + key + "' takes one request at a time and " + serial.limit()
-                + " requests are already waiting; retry later")));
+        out.toSession(
+            sessionId,
+            JsonRpcMessage.failure(
+                request.id(),
+                new JsonRpcError(
+                    JsonRpcError.UNAVAILABLE,
+                    "server '"
+                        + key
+                        + "' takes one request at a time and "
+                        + serial.limit()
+                        + " requests are already waiting; retry later")));
         return Outcome.ACCEPTED;
       }
-      serial.add(new SerialQueue.Waiting(upstreamId, sessionId, request.id(), upstream, progressKey, table.now()));
+      serial.add(
+          new SerialQueue.Waiting(
+              upstreamId, sessionId, request.id(), upstream, progressKey, table.now()));
     } else {
       if (!out.toChild(upstream)) {
         return Outcome.CHILD_BUSY;
@@ -124,37 +148,51 @@ public final class Multiplexer implements SessionRouting {
       SerialQueue.Waiting next = serial.poll();
       if (out.toChild(next.request())) {
         // the timeout counts from the client's request: queued time is time the client waited too
-        table.sent(next.upstreamId(), next.sessionId(), next.clientId(), next.request().method(),
-            next.progressKey(), next.queuedAtNanos());
+        table.sent(
+            next.upstreamId(),
+            next.sessionId(),
+            next.clientId(),
+            next.request().method(),
+            next.progressKey(),
+            next.queuedAtNanos());
       } else {
         table.forgetQueued(next);
-        out.toSession(next.sessionId(), JsonRpcMessage.failure(next.clientId(), new JsonRpcError(JsonRpcError.UNAVAILABLE,
-            "server '" + key + "' is busy: its stdin buffer is full, retry later")));
+        out.toSession(
+            next.sessionId(),
+            JsonRpcMessage.failure(
+                next.clientId(),
+                new JsonRpcError(
+                    JsonRpcError.UNAVAILABLE,
+                    "server '" + key + "' is busy: its stdin buffer is full, retry later")));
       }
     }
   }
 
-  private Outcome forwardNotification(String sessionId, JsonRpcMessage.Notification notification, Recipients out) {
+  private Outcome forwardNotification(
+      String sessionId, JsonRpcMessage.Notification notification, Recipients out) {
     switch (notification.method()) {
       case "notifications/initialized" -> {
         return initialize.initializedNotification(notification, out);
       }
       case "notifications/cancelled" -> {
-        JsonNode requestId = notification.params() == null ? null : notification.params().get("requestId");
+        JsonNode requestId =
+            notification.params() == null ? null : notification.params().get("requestId");
         Long upstreamId = requestId == null ? null : table.takeByClientId(sessionId, requestId);
         if (upstreamId == null) {
           return Outcome.ACCEPTED; // already answered or never sent: nothing to cancel
         }
         SerialQueue.Waiting queued = serial == null ? null : serial.remove(upstreamId);
         if (queued != null) {
-          table.forgetQueued(queued); // the child never saw it; MCP: a cancelled request gets no answer
+          table.forgetQueued(
+              queued); // the child never saw it; MCP: a cancelled request gets no answer
           return Outcome.ACCEPTED;
         }
         table.cancel(upstreamId);
         ObjectNode params = (ObjectNode) notification.params().deepCopy();
         params.put("requestId", upstreamId);
         out.toChild(new JsonRpcMessage.Notification(notification.method(), params));
-        sendNextQueued(out); // the cancelled one no longer holds the child (see InFlightTable.childBusy)
+        sendNextQueued(
+            out); // the cancelled one no longer holds the child (see InFlightTable.childBusy)
         return Outcome.ACCEPTED;
       }
       case "notifications/roots/list_changed" -> {
@@ -186,11 +224,12 @@ public final class Multiplexer implements SessionRouting {
         return serverRequests.cancelled(notification, out);
       }
       default -> {
-        sessions.forEach((id, state) -> {
-          if (state.initialized) {
-            out.toSession(id, notification);
-          }
-        });
+        sessions.forEach(
+            (id, state) -> {
+              if (state.initialized) {
+                out.toSession(id, notification);
+              }
+            });
         return true;
       }
     }
@@ -198,16 +237,22 @@ public final class Multiplexer implements SessionRouting {
 
   private boolean routeAnswer(JsonRpcMessage.Response response, Recipients out) {
     // asLong() wraps a longer integer silently: 2^64 + 5 would answer upstream request 5
-    Long upstreamId = response.id().isIntegralNumber() && response.id().canConvertToLong() ? response.id().asLong() : null;
+    Long upstreamId =
+        response.id().isIntegralNumber() && response.id().canConvertToLong()
+            ? response.id().asLong()
+            : null;
     InFlightTable.Pending origin = upstreamId == null ? null : table.answered(upstreamId);
     if (origin == null) {
-      SerialQueue.Waiting queued = upstreamId == null || serial == null ? null : serial.remove(upstreamId);
+      SerialQueue.Waiting queued =
+          upstreamId == null || serial == null ? null : serial.remove(upstreamId);
       if (queued == null) {
         return false;
       }
       // only the router fails a queued request (a timeout, a crash): the child never saw its id
       table.forgetQueued(queued);
-      out.toSession(queued.sessionId(), new JsonRpcMessage.Response(queued.clientId(), response.result(), response.error()));
+      out.toSession(
+          queued.sessionId(),
+          new JsonRpcMessage.Response(queued.clientId(), response.result(), response.error()));
       return true;
     }
     if (origin.cancelled()) {
@@ -224,7 +269,9 @@ public final class Multiplexer implements SessionRouting {
       return true;
     }
     if (sessions.containsKey(origin.sessionId())) {
-      out.toSession(origin.sessionId(), new JsonRpcMessage.Response(origin.clientId(), response.result(), response.error()));
+      out.toSession(
+          origin.sessionId(),
+          new JsonRpcMessage.Response(origin.clientId(), response.result(), response.error()));
     }
     return true;
   }
@@ -263,21 +310,32 @@ public final class Multiplexer implements SessionRouting {
     serverRequests.sessionClosed(sessionId, out);
   }
 
-  /** Queued requests count: to the client they are in flight, and the per-session limit bounds the queue too. */
+  /**
+   * Queued requests count: to the client they are in flight, and the per-session limit bounds the
+   * queue too.
+   */
   @Override
   public int inFlightFor(String sessionId) {
     return table.countFor(sessionId) + (serial == null ? 0 : serial.countFor(sessionId));
   }
 
   /**
-   * Queued requests first, so failing them all (a crash) empties the queue before the request at the
-   * child is failed, and nothing is sent to a dead child.
+   * Queued requests first, so failing them all (a crash) empties the queue before the request at
+   * the child is failed, and nothing is sent to a dead child.
    */
   @Override
   public List<InFlight> inFlightRequests() {
     List<InFlight> all = new ArrayList<>();
     if (serial != null) {
-      serial.all().forEach(w -> all.add(new InFlight(LongNode.valueOf(w.upstreamId()), w.request().method(), w.queuedAtNanos())));
+      serial
+          .all()
+          .forEach(
+              w ->
+                  all.add(
+                      new InFlight(
+                          LongNode.valueOf(w.upstreamId()),
+                          w.request().method(),
+                          w.queuedAtNanos())));
     }
     table.addTo(all);
     return all;

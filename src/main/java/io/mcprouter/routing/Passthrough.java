@@ -1,11 +1,10 @@
 package io.mcprouter.routing;
 
-import java.util.function.LongSupplier;
-
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * Routing for {@code share_process = false}: one child, one session, messages pass unchanged. Only
@@ -15,7 +14,10 @@ public final class Passthrough implements SessionRouting {
 
   private String sessionId;
   private final Map<String, InFlight> inFlight = new LinkedHashMap<>();
-  /** When a request was sent, in {@link System#nanoTime} units (a test's virtual clock stands in). */
+
+  /**
+   * When a request was sent, in {@link System#nanoTime} units (a test's virtual clock stands in).
+   */
   private final LongSupplier clock;
 
   public Passthrough() {
@@ -37,7 +39,8 @@ public final class Passthrough implements SessionRouting {
       return Outcome.CHILD_BUSY;
     }
     if (message instanceof JsonRpcMessage.Request r) {
-      inFlight.put(SessionRouting.idKey(r.id()), new InFlight(r.id(), r.method(), clock.getAsLong()));
+      inFlight.put(
+          SessionRouting.idKey(r.id()), new InFlight(r.id(), r.method(), clock.getAsLong()));
     } else if (message instanceof JsonRpcMessage.Notification n
         && "notifications/cancelled".equals(n.method())
         && n.params() != null
@@ -49,9 +52,12 @@ public final class Passthrough implements SessionRouting {
 
   @Override
   public boolean fromChild(JsonRpcMessage message, Recipients out) {
-    // a request already answered (failed by the router at a forced stop or timeout) or cancelled gets
-    // no second answer: JSON-RPC gives each request exactly one, and the child's late one is dropped
-    if (message instanceof JsonRpcMessage.Response r && inFlight.remove(SessionRouting.idKey(r.id())) == null) {
+    // a request already answered (failed by the router at a forced stop or timeout) or cancelled
+    // gets
+    // no second answer: JSON-RPC gives each request exactly one, and the child's late one is
+    // dropped
+    if (message instanceof JsonRpcMessage.Response r
+        && inFlight.remove(SessionRouting.idKey(r.id())) == null) {
       return false;
     }
     if (sessionId == null) {

@@ -8,10 +8,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Progress tokens over a shared child: two clients may pick the same token, so the child is given the
- * request's upstream id instead (unique by construction), and {@code notifications/progress} for it
- * goes back to the requester alone, under the token its client chose. A route lives as long as its
- * request (see {@link InFlightTable}).
+ * Progress tokens over a shared child: two clients may pick the same token, so the child is given
+ * the request's upstream id instead (unique by construction), and {@code notifications/progress}
+ * for it goes back to the requester alone, under the token its client chose. A route lives as long
+ * as its request (see {@link InFlightTable}).
  */
 final class ProgressTokens {
 
@@ -25,7 +25,10 @@ final class ProgressTokens {
     return token != null && !token.isNull() && params.get("_meta").isObject() ? token : null;
   }
 
-  /** A copy of {@code params} (which has a {@link #clientToken}) with the upstream id as its token: sent nodes are never mutated. */
+  /**
+   * A copy of {@code params} (which has a {@link #clientToken}) with the upstream id as its token:
+   * sent nodes are never mutated.
+   */
   static JsonNode withUpstreamToken(JsonNode params, long upstreamId) {
     ObjectNode rewritten = (ObjectNode) params.deepCopy();
     ((ObjectNode) rewritten.get("_meta")).put("progressToken", upstreamId);
@@ -45,16 +48,21 @@ final class ProgressTokens {
     routes.remove(key);
   }
 
-  /** Sends the child's {@code notifications/progress} to the requester; false when no request has that token. */
+  /**
+   * Sends the child's {@code notifications/progress} to the requester; false when no request has
+   * that token.
+   */
   boolean toClient(JsonRpcMessage.Notification notification, Recipients out) {
-    JsonNode token = notification.params() == null ? null : notification.params().get("progressToken");
+    JsonNode token =
+        notification.params() == null ? null : notification.params().get("progressToken");
     Route route = token == null ? null : routes.get(SessionRouting.idKey(token));
     if (route == null) {
       return false;
     }
     ObjectNode params = (ObjectNode) notification.params().deepCopy();
     params.set("progressToken", route.clientToken());
-    out.toSession(route.sessionId(), new JsonRpcMessage.Notification(notification.method(), params));
+    out.toSession(
+        route.sessionId(), new JsonRpcMessage.Notification(notification.method(), params));
     return true;
   }
 }

@@ -9,15 +9,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code interactive = "serialize"}: client requests waiting, in arrival order, for the shared child
- * to finish the one it is working on. Each already has its upstream id, so it can be cancelled, timed
- * out or failed by that id like one in flight, and is sent unchanged when its turn comes.
+ * {@code interactive = "serialize"}: client requests waiting, in arrival order, for the shared
+ * child to finish the one it is working on. Each already has its upstream id, so it can be
+ * cancelled, timed out or failed by that id like one in flight, and is sent unchanged when its turn
+ * comes.
  */
 public final class SerialQueue {
 
   /** {@code request} is the message as the child will get it (id and progress token rewritten). */
-  record Waiting(long upstreamId, String sessionId, JsonNode clientId, JsonRpcMessage.Request request,
-      String progressKey, long queuedAtNanos) {}
+  record Waiting(
+      long upstreamId,
+      String sessionId,
+      JsonNode clientId,
+      JsonRpcMessage.Request request,
+      String progressKey,
+      long queuedAtNanos) {}
 
   private final Map<Long, Waiting> waiting = new LinkedHashMap<>();
   private final int limit;
@@ -65,16 +71,21 @@ public final class SerialQueue {
     return (int) waiting.values().stream().filter(w -> w.sessionId().equals(sessionId)).count();
   }
 
-  /** Takes every request of a session off the queue (its session closed: the child never saw them). */
+  /**
+   * Takes every request of a session off the queue (its session closed: the child never saw them).
+   */
   List<Waiting> removeSession(String sessionId) {
     List<Waiting> removed = new ArrayList<>();
-    waiting.values().removeIf(w -> {
-      if (w.sessionId().equals(sessionId)) {
-        removed.add(w);
-        return true;
-      }
-      return false;
-    });
+    waiting
+        .values()
+        .removeIf(
+            w -> {
+              if (w.sessionId().equals(sessionId)) {
+                removed.add(w);
+                return true;
+              }
+              return false;
+            });
     return removed;
   }
 

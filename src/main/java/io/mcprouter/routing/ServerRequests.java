@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
-import io.mcprouter.routing.SessionRouting.Recipients;
 import io.mcprouter.routing.SessionRouting.Outcome;
+import io.mcprouter.routing.SessionRouting.Recipients;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -15,11 +15,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Requests a shared child sends its client, and their answers. The router is that client for a
- * {@code ping} and for {@code roots/list} ({@link SharedRoots}). Any other goes to a session only when
- * attribution is certain: exactly one session has requests in flight at the child (see
- * {@link InFlightTable#owners}). Otherwise the child gets an error: a guess could hand one user's
- * prompt to another and put the other's answer into the first one's result. A {@code _meta} hint is
- * no proof (the child writes it). A session's answer reaches the child only for a request asked of
+ * {@code ping} and for {@code roots/list} ({@link SharedRoots}). Any other goes to a session only
+ * when attribution is certain: exactly one session has requests in flight at the child (see {@link
+ * InFlightTable#owners}). Otherwise the child gets an error: a guess could hand one user's prompt
+ * to another and put the other's answer into the first one's result. A {@code _meta} hint is no
+ * proof (the child writes it). A session's answer reaches the child only for a request asked of
  * that session.
  */
 final class ServerRequests {
@@ -27,27 +27,32 @@ final class ServerRequests {
   // the category of the class these lines were always logged under, so log settings keep applying
   private static final Logger log = LoggerFactory.getLogger(Multiplexer.class);
 
-  private static final Map<String, String> CAPABILITY_FOR_METHOD = Map.of(
-      "sampling/createMessage", "sampling",
-      "elicitation/create", "elicitation");
+  private static final Map<String, String> CAPABILITY_FOR_METHOD =
+      Map.of(
+          "sampling/createMessage", "sampling",
+          "elicitation/create", "elicitation");
 
   private record Asked(String sessionId, JsonNode id) {}
 
   /** By {@link SessionRouting#idKey} of the child's request id. */
   private final Map<String, Asked> asked = new HashMap<>();
+
   private final String key;
   private final SharedRoots roots;
   private final InFlightTable table;
   private final Map<String, SessionState> sessions;
 
-  ServerRequests(String key, SharedRoots roots, InFlightTable table, Map<String, SessionState> sessions) {
+  ServerRequests(
+      String key, SharedRoots roots, InFlightTable table, Map<String, SessionState> sessions) {
     this.key = key;
     this.roots = roots;
     this.table = table;
     this.sessions = sessions;
   }
 
-  /** A request from the child: answered here, refused, or passed to the one session it can be for. */
+  /**
+   * A request from the child: answered here, refused, or passed to the one session it can be for.
+   */
   void fromChild(JsonRpcMessage.Request request, Recipients out) {
     if ("ping".equals(request.method())) {
       // the router is the child's client: it is alive, whichever user is behind it
@@ -61,25 +66,43 @@ final class ServerRequests {
     Set<String> owners = table.owners();
     String target = attributed(owners);
     if (target == null) {
-      log.warn("server request refused key={} method={} reason=cannot attribute it to one client session"
-          + " ({} sessions with requests in flight)", key, request.method(), owners.size());
-      out.toChild(JsonRpcMessage.failure(request.id(), new JsonRpcError(JsonRpcError.INTERNAL_ERROR,
-          "cannot attribute " + request.method() + " to one client session: requests of several sessions, or of none,"
-              + " are in flight at this shared server (set interactive = \"serialize\" or share_process = false"
-              + " for its key)")));
+      log.warn(
+          "server request refused key={} method={} reason=cannot attribute it to one client session"
+              + " ({} sessions with requests in flight)",
+          key,
+          request.method(),
+          owners.size());
+      out.toChild(
+          JsonRpcMessage.failure(
+              request.id(),
+              new JsonRpcError(
+                  JsonRpcError.INTERNAL_ERROR,
+                  "cannot attribute "
+                      + request.method()
+                      + " to one client session: requests of several sessions, or of none,"
+                      + " are in flight at this shared server (set interactive = \"serialize\" or share_process = false"
+                      + " for its key)")));
       return;
     }
     String capability = CAPABILITY_FOR_METHOD.get(request.method());
     if (capability != null && !sessions.get(target).capabilities.has(capability)) {
-      out.toChild(JsonRpcMessage.failure(request.id(), new JsonRpcError(JsonRpcError.METHOD_NOT_FOUND,
-          "the client of this session did not declare the '" + capability + "' capability")));
+      out.toChild(
+          JsonRpcMessage.failure(
+              request.id(),
+              new JsonRpcError(
+                  JsonRpcError.METHOD_NOT_FOUND,
+                  "the client of this session did not declare the '"
+                      + capability
+                      + "' capability")));
       return;
     }
     asked.put(SessionRouting.idKey(request.id()), new Asked(target, request.id()));
     out.toSession(target, request);
   }
 
-  /** The one session the child can be working for, or null (its owner may be the router, or gone). */
+  /**
+   * The one session the child can be working for, or null (its owner may be the router, or gone).
+   */
   private String attributed(Set<String> owners) {
     if (owners.size() != 1) {
       return null;
@@ -102,9 +125,13 @@ final class ServerRequests {
     return Outcome.ACCEPTED;
   }
 
-  /** The child's {@code notifications/cancelled} of one of its requests; false when no session was asked it. */
+  /**
+   * The child's {@code notifications/cancelled} of one of its requests; false when no session was
+   * asked it.
+   */
   boolean cancelled(JsonRpcMessage.Notification notification, Recipients out) {
-    JsonNode requestId = notification.params() == null ? null : notification.params().get("requestId");
+    JsonNode requestId =
+        notification.params() == null ? null : notification.params().get("requestId");
     Asked request = requestId == null ? null : asked.remove(SessionRouting.idKey(requestId));
     if (request == null) {
       return false;
@@ -113,14 +140,20 @@ final class ServerRequests {
     return true;
   }
 
-  /** What the closed session was asked and did not answer is failed, so the child does not wait for it. */
+  /**
+   * What the closed session was asked and did not answer is failed, so the child does not wait for
+   * it.
+   */
   void sessionClosed(String sessionId, Recipients out) {
     for (Iterator<Asked> it = asked.values().iterator(); it.hasNext(); ) {
       Asked request = it.next();
       if (request.sessionId().equals(sessionId)) {
         it.remove();
-        out.toChild(JsonRpcMessage.failure(request.id(),
-            new JsonRpcError(JsonRpcError.INTERNAL_ERROR, "the client session closed before answering")));
+        out.toChild(
+            JsonRpcMessage.failure(
+                request.id(),
+                new JsonRpcError(
+                    JsonRpcError.INTERNAL_ERROR, "the client session closed before answering")));
       }
     }
   }

@@ -1,18 +1,21 @@
 package io.mcprouter.routing;
 
-import java.util.List;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import java.util.List;
 
 /**
- * Decides where every message between the client sessions of one server and its child goes.
- * Pure logic (no Akka): the server actor owns one instance and carries out what it says through its
- * {@link Recipients}. {@link Multiplexer} serves a shared child, {@link Passthrough} a per-session child.
+ * Decides where every message between the client sessions of one server and its child goes. Pure
+ * logic (no Akka): the server actor owns one instance and carries out what it says through its
+ * {@link Recipients}. {@link Multiplexer} serves a shared child, {@link Passthrough} a per-session
+ * child.
  */
 public interface SessionRouting {
 
-  /** Where routed messages are delivered: the child's stdin and the sessions; implemented by the server actor and by tests. */
+  /**
+   * Where routed messages are delivered: the child's stdin and the sessions; implemented by the
+   * server actor and by tests.
+   */
   interface Recipients {
     /** Writes to the child's stdin; false when the stdin buffer refused it. */
     boolean toChild(JsonRpcMessage message);
@@ -30,7 +33,9 @@ public interface SessionRouting {
 
   Outcome fromClient(String sessionId, JsonRpcMessage message, Recipients out);
 
-  /** Returns false when the message had nowhere to go (an unknown response id, say), for logging. */
+  /**
+   * Returns false when the message had nowhere to go (an unknown response id, say), for logging.
+   */
   boolean fromChild(JsonRpcMessage message, Recipients out);
 
   void sessionClosed(String sessionId, Recipients out);
@@ -38,12 +43,16 @@ public interface SessionRouting {
   /** A new child replaced one that crashed (after everything in flight was failed). */
   default void childReplaced(Recipients out) {}
 
-  /** True while a replaced child is being initialized again: clients' messages must wait for that. */
+  /**
+   * True while a replaced child is being initialized again: clients' messages must wait for that.
+   */
   default boolean replaying() {
     return false;
   }
 
-  /** A request the child has not answered yet: its id as the child knows it, and when it was sent. */
+  /**
+   * A request the child has not answered yet: its id as the child knows it, and when it was sent.
+   */
   record InFlight(JsonNode childSideId, String method, long sentAtNanos) {}
 
   /**

@@ -3,12 +3,16 @@ package io.mcprouter.routing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
-/** What a shared child's routing knows of one client session: what its client said at initialize. */
+/**
+ * What a shared child's routing knows of one client session: what its client said at initialize.
+ */
 final class SessionState {
   /** As the client declared them: what the router may forward to it (sampling, elicitation). */
   JsonNode capabilities = JsonNodeFactory.instance.objectNode();
+
   /** The revision the client asked for: it gets that one back when the router speaks it. */
   String requestedVersion;
+
   /** Its initialize was answered with success: it gets the child's broadcast notifications. */
   boolean initialized;
 }

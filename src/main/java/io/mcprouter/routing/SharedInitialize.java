@@ -6,19 +6,19 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.jsonrpc.ProtocolVersions;
-import io.mcprouter.routing.SessionRouting.Recipients;
 import io.mcprouter.routing.SessionRouting.Outcome;
+import io.mcprouter.routing.SessionRouting.Recipients;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The one {@code initialize} of a shared child. The first session's goes to the child, asking for the
- * newest revision the router speaks (so the child's era does not depend on which client came first)
- * and with the capabilities of {@link SharedRoots#advertise}; sessions that come while it is out wait
- * for its answer, later ones get the cached result at once. Only the first
- * {@code notifications/initialized} reaches the child. A child that replaced a crashed one is
- * initialized again with the same parameters.
+ * The one {@code initialize} of a shared child. The first session's goes to the child, asking for
+ * the newest revision the router speaks (so the child's era does not depend on which client came
+ * first) and with the capabilities of {@link SharedRoots#advertise}; sessions that come while it is
+ * out wait for its answer, later ones get the cached result at once. Only the first {@code
+ * notifications/initialized} reaches the child. A child that replaced a crashed one is initialized
+ * again with the same parameters.
  */
 final class SharedInitialize {
 
@@ -27,8 +27,10 @@ final class SharedInitialize {
   private final InFlightTable table;
   private final SharedRoots roots;
   private final Map<String, SessionState> sessions;
+
   /** As sent to the child, for a replacement child. */
   private ObjectNode params;
+
   private JsonNode result;
   private Long inFlight;
   private final List<Waiter> waiters = new ArrayList<>();
@@ -41,9 +43,15 @@ final class SharedInitialize {
     this.sessions = sessions;
   }
 
-  /** A session's {@code initialize}: answered from the cache, held for the one in flight, or sent. */
-  Outcome request(String sessionId, SessionState session, JsonRpcMessage.Request request, Recipients out) {
-    ObjectNode params = request.params() instanceof ObjectNode p ? p.deepCopy() : JsonNodeFactory.instance.objectNode();
+  /**
+   * A session's {@code initialize}: answered from the cache, held for the one in flight, or sent.
+   */
+  Outcome request(
+      String sessionId, SessionState session, JsonRpcMessage.Request request, Recipients out) {
+    ObjectNode params =
+        request.params() instanceof ObjectNode p
+            ? p.deepCopy()
+            : JsonNodeFactory.instance.objectNode();
     if (params.get("capabilities") instanceof ObjectNode declared) {
       session.capabilities = declared.deepCopy();
     }
@@ -57,10 +65,12 @@ final class SharedInitialize {
       waiters.add(new Waiter(sessionId, request.id()));
       return Outcome.ACCEPTED;
     }
-    roots.advertise(params.get("capabilities") instanceof ObjectNode c ? c : params.putObject("capabilities"));
+    roots.advertise(
+        params.get("capabilities") instanceof ObjectNode c ? c : params.putObject("capabilities"));
     params.put("protocolVersion", ProtocolVersions.LATEST);
     long upstreamId = table.nextId();
-    if (!out.toChild(new JsonRpcMessage.Request(LongNode.valueOf(upstreamId), "initialize", params))) {
+    if (!out.toChild(
+        new JsonRpcMessage.Request(LongNode.valueOf(upstreamId), "initialize", params))) {
       return Outcome.CHILD_BUSY;
     }
     inFlight = upstreamId;
@@ -69,7 +79,10 @@ final class SharedInitialize {
     return Outcome.ACCEPTED;
   }
 
-  /** A client's {@code notifications/initialized}: the child hears it once, after its initialize succeeded. */
+  /**
+   * A client's {@code notifications/initialized}: the child hears it once, after its initialize
+   * succeeded.
+   */
   Outcome initializedNotification(JsonRpcMessage.Notification notification, Recipients out) {
     if (result != null && !initializedForwarded) {
       initializedForwarded = out.toChild(notification);
@@ -97,19 +110,24 @@ final class SharedInitialize {
       SessionState session = sessions.get(waiter.sessionId());
       if (session != null) {
         session.initialized |= !response.isError();
-        out.toSession(waiter.sessionId(), new JsonRpcMessage.Response(waiter.clientId(),
-            response.isError() ? response.result() : resultFor(session, response.result()), response.error()));
+        out.toSession(
+            waiter.sessionId(),
+            new JsonRpcMessage.Response(
+                waiter.clientId(),
+                response.isError() ? response.result() : resultFor(session, response.result()),
+                response.error()));
       }
     }
   }
 
   /**
-   * The cached result as this session should see it: its own revision when the router speaks it (the
-   * child keeps speaking what it negotiated; see the README on eras), else the child's. A copy, since
-   * the cache is shared and sent nodes are never mutated.
+   * The cached result as this session should see it: its own revision when the router speaks it
+   * (the child keeps speaking what it negotiated; see the README on eras), else the child's. A
+   * copy, since the cache is shared and sent nodes are never mutated.
    */
   static JsonNode resultFor(SessionState session, JsonNode result) {
-    if (!(result instanceof ObjectNode negotiated) || !ProtocolVersions.isSupported(session.requestedVersion)
+    if (!(result instanceof ObjectNode negotiated)
+        || !ProtocolVersions.isSupported(session.requestedVersion)
         || session.requestedVersion.equals(negotiated.path("protocolVersion").asText(null))) {
       return result;
     }
@@ -122,7 +140,10 @@ final class SharedInitialize {
     waiters.removeIf(w -> w.sessionId().equals(sessionId));
   }
 
-  /** A new child: it has not heard {@code notifications/initialized}; initialized before if the first one was. */
+  /**
+   * A new child: it has not heard {@code notifications/initialized}; initialized before if the
+   * first one was.
+   */
   void childReplaced(Recipients out) {
     initializedForwarded = false;
     if (params == null || result == null) {
@@ -143,15 +164,17 @@ final class SharedInitialize {
   }
 
   /**
-   * The new child answered the replayed initialize; on success it is told {@code notifications/initialized}
-   * and true is returned: it may now be asked what the sessions had asked of the old one.
+   * The new child answered the replayed initialize; on success it is told {@code
+   * notifications/initialized} and true is returned: it may now be asked what the sessions had
+   * asked of the old one.
    */
   boolean replayAnswered(JsonRpcMessage.Response response, Recipients out) {
     replayed = null;
     if (response.isError()) {
       return false; // the sessions' next requests will show the server's complaint
     }
-    initializedForwarded = out.toChild(new JsonRpcMessage.Notification("notifications/initialized", null));
+    initializedForwarded =
+        out.toChild(new JsonRpcMessage.Notification("notifications/initialized", null));
     return true;
   }
 }

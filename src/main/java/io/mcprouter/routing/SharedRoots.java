@@ -7,10 +7,11 @@ import java.util.List;
 
 /**
  * The roots of a shared child come from the key's configuration, never from a client: a server such
- * as server-filesystem replaces its allowed directories with the roots it is given, for every user of
- * the child at once. So the router answers the child's {@code roots/list} itself, tells the child
- * about the roots capability only when roots are configured (without it, server-filesystem keeps the
- * directories on its command line), and keeps clients' {@code notifications/roots/list_changed} away.
+ * as server-filesystem replaces its allowed directories with the roots it is given, for every user
+ * of the child at once. So the router answers the child's {@code roots/list} itself, tells the
+ * child about the roots capability only when roots are configured (without it, server-filesystem
+ * keeps the directories on its command line), and keeps clients' {@code
+ * notifications/roots/list_changed} away.
  */
 public final class SharedRoots {
 
@@ -20,7 +21,10 @@ public final class SharedRoots {
     this.uris = List.copyOf(uris);
   }
 
-  /** The client capabilities the child is told: sampling and elicitation (routed), roots (answered here). */
+  /**
+   * The client capabilities the child is told: sampling and elicitation (routed), roots (answered
+   * here).
+   */
   void advertise(ObjectNode capabilities) {
     capabilities.remove("roots");
     if (!uris.isEmpty()) {

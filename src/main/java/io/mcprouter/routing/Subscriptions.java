@@ -17,7 +17,9 @@ final class Subscriptions {
 
   private final Map<String, Set<String>> urisBySession = new HashMap<>();
 
-  /** Notes a {@code resources/subscribe} or {@code resources/unsubscribe} on its way to the child. */
+  /**
+   * Notes a {@code resources/subscribe} or {@code resources/unsubscribe} on its way to the child.
+   */
   void track(String sessionId, JsonRpcMessage.Request request) {
     boolean subscribe = "resources/subscribe".equals(request.method());
     if (!subscribe && !"resources/unsubscribe".equals(request.method())) {
@@ -38,9 +40,19 @@ final class Subscriptions {
     urisBySession.remove(sessionId);
   }
 
-  /** Subscribes a new child to every resource some session follows, once each, as the router's own requests. */
+  /**
+   * Subscribes a new child to every resource some session follows, once each, as the router's own
+   * requests.
+   */
   void replay(InFlightTable table, Recipients out) {
-    urisBySession.values().stream().flatMap(Set::stream).distinct().forEach(uri ->
-        table.sendOwn("resources/subscribe", JsonNodeFactory.instance.objectNode().put("uri", uri), out));
+    urisBySession.values().stream()
+        .flatMap(Set::stream)
+        .distinct()
+        .forEach(
+            uri ->
+                table.sendOwn(
+                    "resources/subscribe",
+                    JsonNodeFactory.instance.objectNode().put("uri", uri),
+                    out));
   }
 }

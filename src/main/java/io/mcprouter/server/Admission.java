@@ -14,7 +14,10 @@ import org.slf4j.Logger;
  */
 final class Admission {
 
-  /** {@code message} goes to the client; {@code setting}, which an operator would raise, only to the log. */
+  /**
+   * {@code message} goes to the client; {@code setting}, which an operator would raise, only to the
+   * log.
+   */
   record Refusal(String message, String setting) {}
 
   /** A limit a new session would break, and which sessions may make room for it. */
@@ -30,12 +33,18 @@ final class Admission {
     this.log = log;
   }
 
-  /** The children limit alone: {@code needsChild}, the session would start one more of {@code running}. */
+  /**
+   * The children limit alone: {@code needsChild}, the session would start one more of {@code
+   * running}.
+   */
   Optional<Refusal> childrenFull(boolean needsChild, int running) {
     return childrenLimit(needsChild, running).map(Limit::refusal);
   }
 
-  /** The limit a new session of {@code key} still breaks after every eviction that could help, if any. */
+  /**
+   * The limit a new session of {@code key} still breaks after every eviction that could help, if
+   * any.
+   */
   Optional<Refusal> admit(String key, boolean needsChild, int running) {
     Optional<Limit> limit = limitReached(key, needsChild, running);
     while (limit.isPresent() && evictFor(key, limit.get())) {
@@ -46,12 +55,28 @@ final class Admission {
 
   private Optional<Limit> limitReached(String key, boolean needsChild, int running) {
     if (directory.size() >= limits.maxSessions()) {
-      return Optional.of(new Limit(new Refusal("limit reached: the router holds its maximum of " + limits.maxSessions()
-          + " sessions", "mcprouter.limits.max-sessions"), true, true));
+      return Optional.of(
+          new Limit(
+              new Refusal(
+                  "limit reached: the router holds its maximum of "
+                      + limits.maxSessions()
+                      + " sessions",
+                  "mcprouter.limits.max-sessions"),
+              true,
+              true));
     }
     if (directory.sessionsOf(key) >= limits.maxSessionsPerKey()) {
-      return Optional.of(new Limit(new Refusal("limit reached: server '" + key + "' has its maximum of "
-          + limits.maxSessionsPerKey() + " sessions", "mcprouter.limits.max-sessions-per-key"), false, true));
+      return Optional.of(
+          new Limit(
+              new Refusal(
+                  "limit reached: server '"
+                      + key
+                      + "' has its maximum of "
+                      + limits.maxSessionsPerKey()
+                      + " sessions",
+                  "mcprouter.limits.max-sessions-per-key"),
+              false,
+              true));
     }
     return childrenLimit(needsChild, running);
   }
@@ -59,8 +84,15 @@ final class Admission {
   private Optional<Limit> childrenLimit(boolean needsChild, int running) {
     if (needsChild && running >= limits.maxChildren()) {
       // an evicted session's child takes its grace period to exit: eviction would not make room now
-      return Optional.of(new Limit(new Refusal("limit reached: " + limits.maxChildren()
-          + " servers running, the router's maximum", "mcprouter.limits.max-children"), false, false));
+      return Optional.of(
+          new Limit(
+              new Refusal(
+                  "limit reached: "
+                      + limits.maxChildren()
+                      + " servers running, the router's maximum",
+                  "mcprouter.limits.max-children"),
+              false,
+              false));
     }
     return Optional.empty();
   }
@@ -86,8 +118,11 @@ final class Admission {
       if (since.isEmpty()) {
         continue;
       }
-      boolean better = victim == null || (victim.handshakeCompleted() && !entry.handshakeCompleted())
-          || (victim.handshakeCompleted() == entry.handshakeCompleted() && since.getAsLong() < victimSince);
+      boolean better =
+          victim == null
+              || (victim.handshakeCompleted() && !entry.handshakeCompleted())
+              || (victim.handshakeCompleted() == entry.handshakeCompleted()
+                  && since.getAsLong() < victimSince);
       if (better) {
         victimId = e.getKey();
         victim = entry;
@@ -98,12 +133,21 @@ final class Admission {
       return false;
     }
     directory.remove(victimId);
-    String reason = "evicted to make room for a new session of '" + key + "' (" + limit.refusal().message()
-        + "); it had nothing open" + (victim.handshakeCompleted() ? "" : " and had not completed the handshake");
+    String reason =
+        "evicted to make room for a new session of '"
+            + key
+            + "' ("
+            + limit.refusal().message()
+            + "); it had nothing open"
+            + (victim.handshakeCompleted() ? "" : " and had not completed the handshake");
     if (victim.session() != null) {
       victim.session().tell(new ClientSession.Close(reason));
     } else {
-      log.info("session closed key={} session={} reason={}", victim.key(), victimId.substring(0, 8), reason);
+      log.info(
+          "session closed key={} session={} reason={}",
+          victim.key(),
+          victimId.substring(0, 8),
+          reason);
       victim.outbound().complete();
     }
     return true;

@@ -8,7 +8,6 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
-import akka.actor.typed.javadsl.TimerScheduler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -56,7 +55,10 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
 
   public record CallResult(JsonNode result) implements CallReply {}
 
-  /** {@code kind} says who failed: the MCP server answered an error, or the router could not get an answer. */
+  /**
+   * {@code kind} says who failed: the MCP server answered an error, or the router could not get an
+   * answer.
+   */
   public record CallFailed(CallFailure kind, JsonRpcError error) implements CallReply {}
 
   public enum CallFailure {
@@ -95,7 +97,10 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
   private final ActorRef<CallReply> replyTo;
   private final CallOutbound outbound;
   private final ActorRef<ServerInstance.DeliverReply> delivered;
-  /** The tool list's version when this call found no cached list: its result is cached only for it. */
+
+  /**
+   * The tool list's version when this call found no cached list: its result is cached only for it.
+   */
   private long toolsVersion = -1;
 
   private ApiCall(
@@ -134,7 +139,8 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
         new ServerInstance.OpenSession(
             sessionId,
             outbound,
-            Optional.of(new JsonRpcMessage.Request(INITIALIZE_ID, "initialize", initializeParams())),
+            Optional.of(
+                new JsonRpcMessage.Request(INITIALIZE_ID, "initialize", initializeParams())),
             getContext().messageAdapter(ServerInstance.OpenSessionReply.class, Opened::new)));
   }
 
@@ -149,8 +155,7 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
             SessionEnded.INSTANCE,
             () -> fail(CallFailure.SERVER_GONE, ServerErrors.gone(key, "ended the call's session")))
         .onMessageEquals(
-            CallTimeout.INSTANCE,
-            () -> fail(CallFailure.TIMEOUT, ServerErrors.callTimeout(key)))
+            CallTimeout.INSTANCE, () -> fail(CallFailure.TIMEOUT, ServerErrors.callTimeout(key)))
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
@@ -168,8 +173,7 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
   private Behavior<Command> onOpened(Opened opened) {
     if (opened.reply() instanceof ServerInstance.OpenRejected rejected) {
       return fail(
-          CallFailure.UNAVAILABLE,
-          new JsonRpcError(JsonRpcError.UNAVAILABLE, rejected.reason()));
+          CallFailure.UNAVAILABLE, new JsonRpcError(JsonRpcError.UNAVAILABLE, rejected.reason()));
     }
     if (opened.reply() instanceof ServerInstance.UnknownServer unknown) {
       return fail(
@@ -244,7 +248,10 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
     return this;
   }
 
-  /** Errors the router answers for the server (timeouts, a dead child, stopping) use the router's own codes. */
+  /**
+   * Errors the router answers for the server (timeouts, a dead child, stopping) use the router's
+   * own codes.
+   */
   private static boolean madeByRouter(JsonRpcError error) {
     return error.code() <= JsonRpcError.SERVER_GONE && error.code() >= JsonRpcError.TIMEOUT;
   }
@@ -276,7 +283,10 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
   private static final class CallOutbound implements Outbound {
     private final ActorRef<Command> call;
     private final CompletableFuture<Done> terminated = new CompletableFuture<>();
-    /** Offered, not yet handled: a child flooding notifications must not grow the call's mailbox. */
+
+    /**
+     * Offered, not yet handled: a child flooding notifications must not grow the call's mailbox.
+     */
     private final AtomicInteger unhandled = new AtomicInteger();
 
     CallOutbound(ActorRef<Command> call) {

@@ -1,10 +1,9 @@
 package io.mcprouter.server;
 
-import io.mcprouter.routing.SessionRouting;
-
 import akka.actor.typed.ActorRef;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.routing.SessionRouting;
 import io.mcprouter.session.ClientSession;
 import io.mcprouter.session.Outbound;
 
@@ -16,8 +15,10 @@ public final class AttachedSession {
   private final ActorRef<ClientSession.Command> actor;
   private final Outbound outbound;
   private boolean overflowed;
+
   /** Handshake state; once ready, delivering costs one boolean test more than before. */
   private boolean ready;
+
   private String initializeId;
   private boolean answered;
   private boolean initializedReceived;
@@ -39,7 +40,10 @@ public final class AttachedSession {
     initializedReceived = true;
   }
 
-  /** An initialize that was refused gets no answer from the child: the client owes the next step again. */
+  /**
+   * An initialize that was refused gets no answer from the child: the client owes the next step
+   * again.
+   */
   void initializeNotTaken(JsonNode id) {
     if (isInitialize(id)) {
       initializeId = null;

@@ -9,8 +9,8 @@ import io.mcprouter.config.ServerSpec;
 
 /**
  * What an instance spawns for each generation of its OS process. The real one is a {@link
- * ChildProcess}; a test puts a probe-backed behavior here (the IoT tutorial's probes standing in for
- * children) and plays the child's part through {@code reports} and {@code stdout}.
+ * ChildProcess}; a test puts a probe-backed behavior here (the IoT tutorial's probes standing in
+ * for children) and plays the child's part through {@code reports} and {@code stdout}.
  */
 @FunctionalInterface
 public interface ChildLauncher {

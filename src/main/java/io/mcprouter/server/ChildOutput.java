@@ -48,29 +48,25 @@ final class ChildOutput {
         toolsChanged.run();
       }
       if (!routing.fromChild(m.message(), recipients)) {
-        log
-            .debug("key={} dropped a message with no recipient: {}", key, m.message());
+        log.debug("key={} dropped a message with no recipient: {}", key, m.message());
       }
     } else if (frame instanceof StdoutFrame.Garbage g) {
-      log
-          .warn(
-              "key={} skipped a stdout line that is not JSON-RPC ({}): {}",
-              key,
-              g.reason(),
-              g.preview());
+      log.warn(
+          "key={} skipped a stdout line that is not JSON-RPC ({}): {}",
+          key,
+          g.reason(),
+          g.preview());
     } else if (frame instanceof StdoutFrame.OverLimit o) {
-      log
-          .warn("key={} skipped a stdout line: {}; request id {}", key, o.reason(), o.id());
+      log.warn("key={} skipped a stdout line: {}; request id {}", key, o.reason(), o.id());
       answerSkipped(o.id(), "was refused by the router: " + o.reason());
     } else if (frame instanceof StdoutFrame.Oversized o) {
-      log
-          .warn(
-              "key={} skipped a stdout line of {} bytes, over the limit of {} bytes"
-                  + " (mcprouter.stdio.max-line-bytes); request id {}",
-              key,
-              o.length(),
-              maxLineBytes,
-              o.id());
+      log.warn(
+          "key={} skipped a stdout line of {} bytes, over the limit of {} bytes"
+              + " (mcprouter.stdio.max-line-bytes); request id {}",
+          key,
+          o.length(),
+          maxLineBytes,
+          o.id());
       answerSkipped(
           o.id(),
           "was " + o.length() + " bytes, over the router's limit of " + maxLineBytes + " bytes");
@@ -88,5 +84,4 @@ final class ChildOutput {
           recipients);
     }
   }
-
 }

@@ -38,36 +38,48 @@ public final class Collector {
     AWAIT_ANSWER
   }
 
-  static <T, R> Behavior<Command<R>> create(List<ActorRef<T>> targets, Function<ActorRef<R>, T> question,
-      Class<R> answerType, Duration timeout, WhenStopped whenStopped, Consumer<List<R>> onDone) {
-    return Behaviors.<Command<R>>setup(context -> {
-      List<R> answers = new ArrayList<>();
-      Set<Integer> awaited = new HashSet<>();
-      for (int i = 0; i < targets.size(); i++) {
-        int target = i;
-        awaited.add(target);
-        if (whenStopped == WhenStopped.SKIP) {
-          context.watchWith(targets.get(i), new NoAnswer<>(target));
-        }
-        context.ask(answerType, targets.get(i), timeout, question::apply,
-            (reply, failure) -> reply != null ? new Answer<>(target, reply) : new NoAnswer<>(target));
-      }
-      if (awaited.isEmpty()) {
-        onDone.accept(answers);
-        return Behaviors.stopped();
-      }
-      return Behaviors.<Command<R>>receiveMessage(message -> {
-        if (message instanceof Answer<R> answer && awaited.remove(answer.target())) {
-          answers.add(answer.reply());
-        } else if (message instanceof NoAnswer<R> none) {
-          awaited.remove(none.target());
-        }
-        if (!awaited.isEmpty()) {
-          return Behaviors.same();
-        }
-        onDone.accept(answers);
-        return Behaviors.stopped();
-      });
-    });
+  static <T, R> Behavior<Command<R>> create(
+      List<ActorRef<T>> targets,
+      Function<ActorRef<R>, T> question,
+      Class<R> answerType,
+      Duration timeout,
+      WhenStopped whenStopped,
+      Consumer<List<R>> onDone) {
+    return Behaviors.<Command<R>>setup(
+        context -> {
+          List<R> answers = new ArrayList<>();
+          Set<Integer> awaited = new HashSet<>();
+          for (int i = 0; i < targets.size(); i++) {
+            int target = i;
+            awaited.add(target);
+            if (whenStopped == WhenStopped.SKIP) {
+              context.watchWith(targets.get(i), new NoAnswer<>(target));
+            }
+            context.ask(
+                answerType,
+                targets.get(i),
+                timeout,
+                question::apply,
+                (reply, failure) ->
+                    reply != null ? new Answer<>(target, reply) : new NoAnswer<>(target));
+          }
+          if (awaited.isEmpty()) {
+            onDone.accept(answers);
+            return Behaviors.stopped();
+          }
+          return Behaviors.<Command<R>>receiveMessage(
+              message -> {
+                if (message instanceof Answer<R> answer && awaited.remove(answer.target())) {
+                  answers.add(answer.reply());
+                } else if (message instanceof NoAnswer<R> none) {
+                  awaited.remove(none.target());
+                }
+                if (!awaited.isEmpty()) {
+                  return Behaviors.same();
+                }
+                onDone.accept(answers);
+                return Behaviors.stopped();
+              });
+        });
   }
 }

@@ -14,8 +14,8 @@ import org.slf4j.Logger;
  * The one place where crashes are counted, per key, with one {@link RestartPolicy} each: a shared
  * child with sessions that crashed (its instance is told to restart after a backoff or to give up),
  * and children that die one after another without sessions to keep them restarting (REST-only use,
- * a per-session key). A crash loop bars the key for the crash window, or until an operator stops it.
- * Used only by the registry actor, on its thread.
+ * a per-session key). A crash loop bars the key for the crash window, or until an operator stops
+ * it. Used only by the registry actor, on its thread.
  */
 final class CrashLoopBars {
 
@@ -34,10 +34,14 @@ final class CrashLoopBars {
     barred.put(failed.key(), failed);
   }
 
-  /** A shared child with sessions crashed: what its instance is told to do, restart after a backoff or give up. */
+  /**
+   * A shared child with sessions crashed: what its instance is told to do, restart after a backoff
+   * or give up.
+   */
   ServerInstance.Command crashed(String key, JsonRpcError error) {
     RestartPolicy.Decision decision = count(key, error);
-    return decision.crashLoop() ? new ServerInstance.GiveUp(crashLoop(decision, error))
+    return decision.crashLoop()
+        ? new ServerInstance.GiveUp(crashLoop(decision, error))
         : new ServerInstance.RestartAfter(decision.backoff());
   }
 
@@ -49,21 +53,38 @@ final class CrashLoopBars {
   }
 
   private RestartPolicy.Decision count(String key, JsonRpcError error) {
-    RestartPolicy policy = history.computeIfAbsent(key, k -> new RestartPolicy(restart.minBackoff(),
-        restart.maxBackoff(), restart.randomFactor(), restart.maxCrashes(), restart.window()));
+    RestartPolicy policy =
+        history.computeIfAbsent(
+            key,
+            k ->
+                new RestartPolicy(
+                    restart.minBackoff(),
+                    restart.maxBackoff(),
+                    restart.randomFactor(),
+                    restart.maxCrashes(),
+                    restart.window()));
     RestartPolicy.Decision decision = policy.crashed(System.nanoTime());
     if (decision.crashLoop() && !barred.containsKey(key)) {
       String reason = "server '" + key + "' " + crashLoop(decision, error);
       log.error("server failed key={} reason={}", key, reason);
-      barred.put(key, new ServerInstance.KeyFailed(key, Instant.now().plus(restart.window()),
-          new JsonRpcError(JsonRpcError.SERVER_GONE, reason, error.data())));
+      barred.put(
+          key,
+          new ServerInstance.KeyFailed(
+              key,
+              Instant.now().plus(restart.window()),
+              new JsonRpcError(JsonRpcError.SERVER_GONE, reason, error.data())));
     }
     return decision;
   }
 
   private String crashLoop(RestartPolicy.Decision decision, JsonRpcError last) {
-    return "is crash-looping (" + decision.crashesInWindow() + " failures within " + restart.window().toSeconds()
-        + " s; last: " + last.message() + ")";
+    return "is crash-looping ("
+        + decision.crashesInWindow()
+        + " failures within "
+        + restart.window().toSeconds()
+        + " s; last: "
+        + last.message()
+        + ")";
   }
 
   /** The crash loop that still bars this key, if any; an expired one is forgotten. */
@@ -89,14 +110,20 @@ final class CrashLoopBars {
     return List.copyOf(barred.keySet());
   }
 
-  /** What a client refused for this bar is told: the reason and the last lines the child wrote to stderr. */
+  /**
+   * What a client refused for this bar is told: the reason and the last lines the child wrote to
+   * stderr.
+   */
   static String refusal(ServerInstance.KeyFailed failed) {
     List<String> lines = new ArrayList<>();
     if (failed.error().data() != null) { // a failure without a child's output has none
       failed.error().data().path("stderr").forEach(line -> lines.add(line.asText()));
     }
-    String tail = lines.isEmpty() ? ""
-        : "Last stderr: " + String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+    String tail =
+        lines.isEmpty()
+            ? ""
+            : "Last stderr: "
+                + String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
     return failed.error().message() + " " + tail;
   }
 }

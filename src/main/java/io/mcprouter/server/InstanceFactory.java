@@ -12,11 +12,17 @@ import io.mcprouter.config.ServerSpec;
 @FunctionalInterface
 public interface InstanceFactory {
 
-  /** See {@link ServerInstance#create(ServerSpec, RouterSettings, ActorRef, StartPermits, boolean)}. */
-  Behavior<ServerInstance.Command> create(ServerSpec spec, ActorRef<ServerInstance.Lifecycle> lifecycle,
-      StartPermits permits, boolean startNow);
+  /**
+   * See {@link ServerInstance#create(ServerSpec, RouterSettings, ActorRef, StartPermits, boolean)}.
+   */
+  Behavior<ServerInstance.Command> create(
+      ServerSpec spec,
+      ActorRef<ServerInstance.Lifecycle> lifecycle,
+      StartPermits permits,
+      boolean startNow);
 
   static InstanceFactory real(RouterSettings settings) {
-    return (spec, lifecycle, permits, startNow) -> ServerInstance.create(spec, settings, lifecycle, permits, startNow);
+    return (spec, lifecycle, permits, startNow) ->
+        ServerInstance.create(spec, settings, lifecycle, permits, startNow);
   }
 }

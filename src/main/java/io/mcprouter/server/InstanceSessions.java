@@ -15,7 +15,11 @@ final class InstanceSessions {
 
   private final Map<String, AttachedSession> sessions = new HashMap<>();
   private final ActorRef<ServerInstance.Lifecycle> lifecycle;
-  /** Called when a session's initialize is answered: the child is up, it no longer counts as starting. */
+
+  /**
+   * Called when a session's initialize is answered: the child is up, it no longer counts as
+   * starting.
+   */
   private final Runnable childAnswered;
 
   InstanceSessions(ActorRef<ServerInstance.Lifecycle> lifecycle, Runnable childAnswered) {
@@ -63,7 +67,10 @@ final class InstanceSessions {
     }
   }
 
-  /** An initialize that was refused gets no answer from the child: the client owes the next step again. */
+  /**
+   * An initialize that was refused gets no answer from the child: the client owes the next step
+   * again.
+   */
   void notTaken(String sessionId, JsonRpcMessage message) {
     AttachedSession session = sessions.get(sessionId);
     if (session != null && message instanceof JsonRpcMessage.Request r) {

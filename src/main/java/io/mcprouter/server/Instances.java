@@ -16,8 +16,9 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The registry's children: every instance alive with the spec it runs (a per-session key has one per
- * session), and which one takes each key's shared sessions. Used only by the registry actor, on its thread.
+ * The registry's children: every instance alive with the spec it runs (a per-session key has one
+ * per session), and which one takes each key's shared sessions. Used only by the registry actor, on
+ * its thread.
  */
 final class Instances<C> {
 
@@ -32,8 +33,12 @@ final class Instances<C> {
   private long spawned;
 
   /** {@code onTerminated}: what the registry is told when an instance has stopped. */
-  Instances(ActorContext<C> context, RouterConfig config, InstanceFactory factory,
-      ActorRef<ServerInstance.Lifecycle> lifecycle, StartPermits permits,
+  Instances(
+      ActorContext<C> context,
+      RouterConfig config,
+      InstanceFactory factory,
+      ActorRef<ServerInstance.Lifecycle> lifecycle,
+      StartPermits permits,
       Function<ActorRef<ServerInstance.Command>, C> onTerminated) {
     this.context = context;
     this.config = config;
@@ -43,7 +48,9 @@ final class Instances<C> {
     this.onTerminated = onTerminated;
   }
 
-  /** The instance that takes the shared sessions of this spec's key, started now if there is none. */
+  /**
+   * The instance that takes the shared sessions of this spec's key, started now if there is none.
+   */
   ActorRef<ServerInstance.Command> shared(ServerSpec spec) {
     return sharedByKey.computeIfAbsent(sharedName(spec), name -> spawn(spec, true));
   }
@@ -56,18 +63,27 @@ final class Instances<C> {
   ActorRef<ServerInstance.Command> spawn(ServerSpec spec, boolean startNow) {
     // An exception inside the actor is a bug, not a server crash (those are handled in its state
     // machine): restart it with backoff; PreRestart has already killed its process tree.
-    Behavior<ServerInstance.Command> supervised = Behaviors.supervise(factory.create(spec, lifecycle, permits, startNow))
-        .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)
-            .withMaxRestarts(5));
-    // the REST calls' instance of a per-session key (shared name "key#api"; '#' is not allowed in an actor name)
-    String role = spec.shareProcess() && !config.servers().get(spec.key()).shareProcess() ? "-api-" : "-";
-    ActorRef<ServerInstance.Command> server = context.spawn(supervised, "server-" + spec.key() + role + (++spawned));
+    Behavior<ServerInstance.Command> supervised =
+        Behaviors.supervise(factory.create(spec, lifecycle, permits, startNow))
+            .onFailure(
+                SupervisorStrategy.restartWithBackoff(
+                        Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)
+                    .withMaxRestarts(5));
+    // the REST calls' instance of a per-session key (shared name "key#api"; '#' is not allowed in
+    // an actor name)
+    String role =
+        spec.shareProcess() && !config.servers().get(spec.key()).shareProcess() ? "-api-" : "-";
+    ActorRef<ServerInstance.Command> server =
+        context.spawn(supervised, "server-" + spec.key() + role + (++spawned));
     context.watchWith(server, onTerminated.apply(server));
     running.put(server, spec);
     return server;
   }
 
-  /** Its child is gone: new sessions of its key start a fresh instance instead of being refused by this one. */
+  /**
+   * Its child is gone: new sessions of its key start a fresh instance instead of being refused by
+   * this one.
+   */
   void retire(ActorRef<ServerInstance.Command> server) {
     sharedByKey.values().remove(server);
   }
@@ -86,7 +102,10 @@ final class Instances<C> {
   }
 
   List<ActorRef<ServerInstance.Command>> ofKey(String key) {
-    return running.entrySet().stream().filter(e -> e.getValue().key().equals(key)).map(Map.Entry::getKey).toList();
+    return running.entrySet().stream()
+        .filter(e -> e.getValue().key().equals(key))
+        .map(Map.Entry::getKey)
+        .toList();
   }
 
   int size() {

@@ -52,7 +52,10 @@ final class RequestDeadlines {
   }
 
   /** The client gets an error now; the child is told to stop working on it. */
-  private void timeOut(SessionRouting.InFlight request, SessionRouting routing, SessionRouting.Recipients recipients) {
+  private void timeOut(
+      SessionRouting.InFlight request,
+      SessionRouting routing,
+      SessionRouting.Recipients recipients) {
     log.warn(
         "key={} request {} ({}) unanswered after {}; cancelled",
         key,

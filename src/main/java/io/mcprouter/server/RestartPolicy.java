@@ -20,7 +20,12 @@ public final class RestartPolicy {
   private final Duration window;
   private final ArrayDeque<Long> crashes = new ArrayDeque<>();
 
-  RestartPolicy(Duration minBackoff, Duration maxBackoff, double randomFactor, int maxCrashes, Duration window) {
+  RestartPolicy(
+      Duration minBackoff,
+      Duration maxBackoff,
+      double randomFactor,
+      int maxCrashes,
+      Duration window) {
     this.minBackoff = minBackoff;
     this.maxBackoff = maxBackoff;
     this.randomFactor = randomFactor;
@@ -40,7 +45,8 @@ public final class RestartPolicy {
     double exponential = minBackoff.toNanos() * Math.pow(2, recent - 1);
     double capped = Math.min(exponential, maxBackoff.toNanos());
     double jitter = 1 + ThreadLocalRandom.current().nextDouble() * randomFactor;
-    return new Decision(false, Duration.ofNanos((long) Math.min(capped * jitter, maxBackoff.toNanos())), recent);
+    return new Decision(
+        false, Duration.ofNanos((long) Math.min(capped * jitter, maxBackoff.toNanos())), recent);
   }
 
   Duration window() {

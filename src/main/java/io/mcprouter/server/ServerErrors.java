@@ -60,7 +60,8 @@ final class ServerErrors {
 
   /**
    * What a client learns of a dead child: its key, exit code, and its last stderr lines only where
-   * the operator opted in ({@code expose_stderr}), since a child's stderr may carry any user's data.
+   * the operator opted in ({@code expose_stderr}), since a child's stderr may carry any user's
+   * data.
    */
   static ObjectNode diagnostics(
       String key, Optional<Integer> exitCode, boolean exposeStderr, List<String> stderrTail) {

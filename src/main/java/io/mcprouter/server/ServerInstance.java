@@ -12,7 +12,6 @@ import akka.actor.typed.javadsl.ReceiveBuilder;
 import akka.actor.typed.javadsl.StashBuffer;
 import akka.actor.typed.javadsl.TimerScheduler;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.child.ChildProcess;
 import io.mcprouter.child.StderrTail;
@@ -29,9 +28,7 @@ import io.mcprouter.session.ClientSession;
 import io.mcprouter.session.Outbound;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
@@ -57,8 +54,8 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   public sealed interface Command {}
 
   /**
-   * Spawns a {@link ClientSession} writing to {@code outbound}; {@code first} is a message that came
-   * with the opening (Streamable HTTP's initialize), routed as if delivered right after.
+   * Spawns a {@link ClientSession} writing to {@code outbound}; {@code first} is a message that
+   * came with the opening (Streamable HTTP's initialize), routed as if delivered right after.
    */
   public record OpenSession(
       String sessionId,
@@ -74,8 +71,8 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
   /**
-   * The child's tool list as a REST call last fetched it, if no {@code tools/list_changed} came since:
-   * REST callers list tools often, and the list changes rarely.
+   * The child's tool list as a REST call last fetched it, if no {@code tools/list_changed} came
+   * since: REST callers list tools often, and the list changes rarely.
    */
   public record GetCachedTools(ActorRef<CachedTools> replyTo) implements Command {}
 
@@ -120,7 +117,10 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     RESTART
   }
 
-  /** Periodic: request, initialize and idle timeouts are checked on it (one timer, not one per request). */
+  /**
+   * Periodic: request, initialize and idle timeouts are checked on it (one timer, not one per
+   * request).
+   */
   private enum Tick implements Command {
     INSTANCE
   }
@@ -160,7 +160,9 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
       int requestsFailed,
       Duration took) {}
 
-  /** {@code stderrTail}: for operators only (it may hold any user's data), never for a key's users. */
+  /**
+   * {@code stderrTail}: for operators only (it may hold any user's data), never for a key's users.
+   */
   public record Status(
       String key,
       String status,
@@ -176,8 +178,9 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   public sealed interface Lifecycle {}
 
   /**
-   * The child is gone; the actor is only flushing its sessions and takes no new ones. {@code failed}:
-   * it crashed, could not start or never initialized (not a stop), with {@code error} saying how.
+   * The child is gone; the actor is only flushing its sessions and takes no new ones. {@code
+   * failed}: it crashed, could not start or never initialized (not a stop), with {@code error}
+   * saying how.
    */
   public record ChildGone(ActorRef<Command> server, boolean failed, JsonRpcError error)
       implements Lifecycle {}
@@ -186,7 +189,10 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
       String sessionId, ActorRef<Command> server, ActorRef<ClientSession.Command> session)
       implements Lifecycle {}
 
-  /** The key crash-loops: refuse it with {@code error} until {@code until}, or until an operator stops it. */
+  /**
+   * The key crash-loops: refuse it with {@code error} until {@code until}, or until an operator
+   * stops it.
+   */
   public record KeyFailed(String key, Instant until, JsonRpcError error) implements Lifecycle {}
 
   /**
@@ -199,12 +205,18 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   /** An announced session was not opened (the server is stopping). */
   public record SessionRefused(String sessionId) implements Lifecycle {}
 
-  /** The session completed the MCP handshake: initialize answered, notifications/initialized received. */
+  /**
+   * The session completed the MCP handshake: initialize answered, notifications/initialized
+   * received.
+   */
   public record SessionReady(String sessionId) implements Lifecycle {}
 
   static final int STDERR_LINES_IN_ERRORS = 20;
 
-  /** Sessions get this long to flush the errors of a dead child to their clients before they are stopped. */
+  /**
+   * Sessions get this long to flush the errors of a dead child to their clients before they are
+   * stopped.
+   */
   private static final Duration SESSIONS_FLUSH_LIMIT = Duration.ofSeconds(5);
 
   public static Behavior<Command> create(
@@ -213,9 +225,9 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   }
 
   /**
-   * {@code startNow}: launch the child at once (a shared child; a per-session child whose session came
-   * with its initialize, for which the caller holds a start permit); otherwise only when the first
-   * client message arrives, taking a permit then: a legacy GET alone starts no process.
+   * {@code startNow}: launch the child at once (a shared child; a per-session child whose session
+   * came with its initialize, for which the caller holds a start permit); otherwise only when the
+   * first client message arrives, taking a permit then: a legacy GET alone starts no process.
    */
   public static Behavior<Command> create(
       ServerSpec spec,
@@ -223,7 +235,8 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
       ActorRef<Lifecycle> lifecycle,
       StartPermits permits,
       boolean startNow) {
-    return create(spec, settings, lifecycle, permits, startNow, ChildLauncher.processes(spec, settings));
+    return create(
+        spec, settings, lifecycle, permits, startNow, ChildLauncher.processes(spec, settings));
   }
 
   /** {@code launcher}: what stands for each generation of the OS process (a probe in tests). */
@@ -259,7 +272,9 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
                     Behaviors.setup(
                         context -> {
                           InstanceParts parts =
-                              new InstanceParts(spec, settings, lifecycle, permits, launcher, clock, stash, timers);
+                              new InstanceParts(
+                                  spec, settings, lifecycle, permits, launcher, clock, stash,
+                                  timers);
                           ServerInstance instance = new ServerInstance(context, parts);
                           return instance.begin(startNow, handedOver.getAndSet(false));
                         })));
@@ -302,8 +317,12 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   private Instant startedAt;
   private Optional<Integer> exitCode = Optional.empty();
   private boolean stdoutEnded;
-  /** An exit reported before the stdout sink delivered the child's last frames: handled after them. */
+
+  /**
+   * An exit reported before the stdout sink delivered the child's last frames: handled after them.
+   */
   private ChildProcess.Exited pendingExit;
+
   private boolean childGone;
   private String goneReason;
   private JsonNode toolsCache;
@@ -311,7 +330,11 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   private long lastActivityNanos;
   private int restarts;
   private long sessionsSpawned;
-  /** A per-session child holds a start permit from launch until it has answered initialize or is gone. */
+
+  /**
+   * A per-session child holds a start permit from launch until it has answered initialize or is
+   * gone.
+   */
   private boolean holdsPermit;
 
   private ServerInstance(ActorContext<Command> context, InstanceParts parts) {
@@ -349,7 +372,12 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
             context.getLog());
     this.childOutput =
         new ChildOutput(
-            spec.key(), settings.maxLineBytes(), context.getLog(), routing, recipients, this::toolsChanged);
+            spec.key(),
+            settings.maxLineBytes(),
+            context.getLog(),
+            routing,
+            recipients,
+            this::toolsChanged);
   }
 
   private Behavior<Command> begin(boolean startNow, boolean permitHandedOver) {
@@ -370,124 +398,162 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   /** A per-session server whose client has sent nothing yet: no process runs. */
   private Receive<Command> waiting() {
     status = "waiting for a request";
-    return withCommon(newReceiveBuilder()
-        .onMessage(OpenSession.class, this::openSession)
-        .onMessage(Deliver.class, this::deliverWaiting)
-        .onMessage(
-            DeliverFirst.class,
-            first -> {
-              sessions.clientSent(first.sessionId(), first.message());
-              return launchFor(first, () -> refuseOnStream(first, refusedStart()));
-            })
-        .onMessage(Stop.class, this::stopWithoutChild)
-        .onMessage(SessionEnded.class, this::sessionEndedWaiting));
+    return withCommon(
+        newReceiveBuilder()
+            .onMessage(OpenSession.class, this::openSession)
+            .onMessage(Deliver.class, this::deliverWaiting)
+            .onMessage(
+                DeliverFirst.class,
+                first -> {
+                  sessions.clientSent(first.sessionId(), first.message());
+                  return launchFor(first, () -> refuseOnStream(first, refusedStart()));
+                })
+            .onMessage(Stop.class, this::stopWithoutChild)
+            .onMessage(SessionEnded.class, this::sessionEndedWaiting));
   }
 
   /** The child is being launched off-thread; clients' messages wait in the stash. */
   private Receive<Command> starting() {
     status = "starting";
-    return withCommon(newReceiveBuilder()
-        .onMessage(OpenSession.class, this::openSession)
-        .onMessage(Deliver.class, this::deliverQueued)
-        .onMessage(DeliverFirst.class, this::deliverFirstQueued)
-        .onMessage(Stop.class, stopCommand -> stashOr(stopCommand, () -> {}))
-        .onMessage(SessionEnded.class, this::sessionEnded));
+    return withCommon(
+        newReceiveBuilder()
+            .onMessage(OpenSession.class, this::openSession)
+            .onMessage(Deliver.class, this::deliverQueued)
+            .onMessage(DeliverFirst.class, this::deliverFirstQueued)
+            .onMessage(Stop.class, stopCommand -> stashOr(stopCommand, () -> {}))
+            .onMessage(SessionEnded.class, this::sessionEnded));
   }
 
-  /** A new child after a crash, being sent the cached initialize before anything else reaches it. */
+  /**
+   * A new child after a crash, being sent the cached initialize before anything else reaches it.
+   */
   private Receive<Command> reinitializing() {
     status = "running";
-    return withCommon(newReceiveBuilder()
-        .onMessage(OpenSession.class, this::openSession)
-        .onMessage(Deliver.class, this::deliverQueued)
-        .onMessage(DeliverFirst.class, this::deliverFirstQueued)
-        .onMessage(Stop.class, stopCommand -> stashOr(stopCommand, () -> {}))
-        .onMessage(StdoutFrames.class, read -> {
-          routeFrames(read);
-          // MCP: nothing but pings before the server has answered initialize
-          return routing.replaying() ? Behaviors.same() : stash.unstashAll(running());
-        })
-        .onMessageEquals(Tick.INSTANCE, () -> checkTimeouts().orElse(Behaviors.same()))
-        .onMessage(SessionEnded.class, this::sessionEnded));
+    return withCommon(
+        newReceiveBuilder()
+            .onMessage(OpenSession.class, this::openSession)
+            .onMessage(Deliver.class, this::deliverQueued)
+            .onMessage(DeliverFirst.class, this::deliverFirstQueued)
+            .onMessage(Stop.class, stopCommand -> stashOr(stopCommand, () -> {}))
+            .onMessage(
+                StdoutFrames.class,
+                read -> {
+                  routeFrames(read);
+                  // MCP: nothing but pings before the server has answered initialize
+                  return routing.replaying() ? Behaviors.same() : stash.unstashAll(running());
+                })
+            .onMessageEquals(Tick.INSTANCE, () -> checkTimeouts().orElse(Behaviors.same()))
+            .onMessage(SessionEnded.class, this::sessionEnded));
   }
 
   private Receive<Command> running() {
     status = "running";
-    return withCommon(newReceiveBuilder()
-        .onMessage(OpenSession.class, this::openSession)
-        .onMessage(Deliver.class, this::deliverRunning)
-        .onMessage(DeliverFirst.class, this::deliverFirstRunning)
-        .onMessage(Stop.class, this::stopRunning)
-        .onMessage(StdoutFrames.class, read -> {
-          routeFrames(read);
-          return Behaviors.same();
-        })
-        .onMessageEquals(Tick.INSTANCE, () -> checkTimeouts().orElseGet(this::idleCheck))
-        .onMessage(SessionEnded.class, this::sessionEndedRunning));
+    return withCommon(
+        newReceiveBuilder()
+            .onMessage(OpenSession.class, this::openSession)
+            .onMessage(Deliver.class, this::deliverRunning)
+            .onMessage(DeliverFirst.class, this::deliverFirstRunning)
+            .onMessage(Stop.class, this::stopRunning)
+            .onMessage(
+                StdoutFrames.class,
+                read -> {
+                  routeFrames(read);
+                  return Behaviors.same();
+                })
+            .onMessageEquals(Tick.INSTANCE, () -> checkTimeouts().orElseGet(this::idleCheck))
+            .onMessage(SessionEnded.class, this::sessionEndedRunning));
   }
 
   /** A graceful stop: no new requests; those in flight get until the drain timeout to finish. */
   private Receive<Command> draining() {
     status = "draining";
-    return withCommon(stopping()
-        .onMessage(StdoutFrames.class, read -> {
-          routeFrames(read);
-          return closeStdinIfDrained();
-        })
-        .onMessageEquals(Tick.INSTANCE, () -> checkTimeouts().orElseGet(this::closeStdinIfDrained))
-        .onMessageEquals(Timeout.DRAIN, () -> {
-          getContext().getLog().info("key={} drain timeout with {} requests in flight; closing stdin", spec.key(), routing.inFlight());
-          return closeStdin();
-        })
-        .onMessage(SessionEnded.class, this::sessionEnded));
+    return withCommon(
+        stopping()
+            .onMessage(
+                StdoutFrames.class,
+                read -> {
+                  routeFrames(read);
+                  return closeStdinIfDrained();
+                })
+            .onMessageEquals(
+                Tick.INSTANCE, () -> checkTimeouts().orElseGet(this::closeStdinIfDrained))
+            .onMessageEquals(
+                Timeout.DRAIN,
+                () -> {
+                  getContext()
+                      .getLog()
+                      .info(
+                          "key={} drain timeout with {} requests in flight; closing stdin",
+                          spec.key(),
+                          routing.inFlight());
+                  return closeStdin();
+                })
+            .onMessage(SessionEnded.class, this::sessionEnded));
   }
 
   /** Stdin is closed; the child actor sends SIGTERM, then SIGKILL, if the process does not exit. */
   private Receive<Command> closing() {
     status = "stopping";
-    return withCommon(stopping()
-        .onMessage(StdoutFrames.class, read -> {
-          routeFrames(read);
-          return Behaviors.same();
-        })
-        .onMessage(SessionEnded.class, this::sessionEnded));
+    return withCommon(
+        stopping()
+            .onMessage(
+                StdoutFrames.class,
+                read -> {
+                  routeFrames(read);
+                  return Behaviors.same();
+                })
+            .onMessage(SessionEnded.class, this::sessionEnded));
   }
 
   /** Between a crash of a shared child and its restart: sessions stay, messages wait. */
   private Receive<Command> restarting() {
     status = "restarting";
-    return withCommon(newReceiveBuilder()
-        .onMessage(OpenSession.class, this::openSession)
-        .onMessage(Deliver.class, this::deliverQueued)
-        .onMessage(DeliverFirst.class, this::deliverFirstQueued)
-        .onMessage(Stop.class, this::stopWithoutChild) // nothing runs between a crash and its restart
-        .onMessage(RestartAfter.class, this::restartAfter)
-        .onMessage(GiveUp.class, this::giveUp)
-        .onMessageEquals(Timeout.RESTART, this::launch)
-        .onMessage(SessionEnded.class, this::sessionEnded));
+    return withCommon(
+        newReceiveBuilder()
+            .onMessage(OpenSession.class, this::openSession)
+            .onMessage(Deliver.class, this::deliverQueued)
+            .onMessage(DeliverFirst.class, this::deliverFirstQueued)
+            .onMessage(
+                Stop.class, this::stopWithoutChild) // nothing runs between a crash and its restart
+            .onMessage(RestartAfter.class, this::restartAfter)
+            .onMessage(GiveUp.class, this::giveUp)
+            .onMessageEquals(Timeout.RESTART, this::launch)
+            .onMessage(SessionEnded.class, this::sessionEnded));
   }
 
-  /** The child is gone: what was in flight has failed; the sessions flush their errors and close. */
+  /**
+   * The child is gone: what was in flight has failed; the sessions flush their errors and close.
+   */
   private Receive<Command> exited() {
     status = "stopping";
-    return withCommon(newReceiveBuilder()
-        .onMessage(OpenSession.class, this::refuseOpen)
-        .onMessage(Deliver.class, deliver -> sessions.contains(deliver.sessionId())
-            ? reject(deliver, goneError())
-            : notFound(deliver))
-        .onMessage(DeliverFirst.class, first -> {
-          refuseOnStream(first, goneError());
-          return Behaviors.same();
-        })
-        .onMessage(Stop.class, stopCommand -> {
-          stopCommand.replyTo().tell(stopReport());
-          return Behaviors.same();
-        })
-        .onMessage(SessionEnded.class, ended -> {
-          removeSession(ended.sessionId());
-          return sessions.isEmpty() ? Behaviors.stopped() : Behaviors.same();
-        })
-        .onMessageEquals(Timeout.SESSIONS_FLUSH, Behaviors::stopped));
+    return withCommon(
+        newReceiveBuilder()
+            .onMessage(OpenSession.class, this::refuseOpen)
+            .onMessage(
+                Deliver.class,
+                deliver ->
+                    sessions.contains(deliver.sessionId())
+                        ? reject(deliver, goneError())
+                        : notFound(deliver))
+            .onMessage(
+                DeliverFirst.class,
+                first -> {
+                  refuseOnStream(first, goneError());
+                  return Behaviors.same();
+                })
+            .onMessage(
+                Stop.class,
+                stopCommand -> {
+                  stopCommand.replyTo().tell(stopReport());
+                  return Behaviors.same();
+                })
+            .onMessage(
+                SessionEnded.class,
+                ended -> {
+                  removeSession(ended.sessionId());
+                  return sessions.isEmpty() ? Behaviors.stopped() : Behaviors.same();
+                })
+            .onMessageEquals(Timeout.SESSIONS_FLUSH, Behaviors::stopped));
   }
 
   /** What draining and closing share: no new sessions or requests; notifications still pass. */
@@ -495,10 +561,12 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     return newReceiveBuilder()
         .onMessage(OpenSession.class, this::refuseOpen)
         .onMessage(Deliver.class, this::deliverStopping)
-        .onMessage(DeliverFirst.class, first -> {
-          refuseOnStream(first, ServerErrors.stopping(spec.key()));
-          return Behaviors.same();
-        })
+        .onMessage(
+            DeliverFirst.class,
+            first -> {
+              refuseOnStream(first, ServerErrors.stopping(spec.key()));
+              return Behaviors.same();
+            })
         .onMessage(Stop.class, this::stopAgain);
   }
 
@@ -506,26 +574,36 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   private Receive<Command> withCommon(ReceiveBuilder<Command> phase) {
     return phase
         .onMessage(GetStatus.class, this::onGetStatus)
-        .onMessage(GetCachedTools.class, get -> {
-          get.replyTo().tell(new CachedTools(Optional.ofNullable(toolsCache), toolsVersion));
-          return Behaviors.same();
-        })
-        .onMessage(CacheTools.class, cache -> {
-          if (cache.version() == toolsVersion) {
-            toolsCache = cache.tools();
-          }
-          return Behaviors.same();
-        })
+        .onMessage(
+            GetCachedTools.class,
+            get -> {
+              get.replyTo().tell(new CachedTools(Optional.ofNullable(toolsCache), toolsVersion));
+              return Behaviors.same();
+            })
+        .onMessage(
+            CacheTools.class,
+            cache -> {
+              if (cache.version() == toolsVersion) {
+                toolsCache = cache.tools();
+              }
+              return Behaviors.same();
+            })
         .onMessage(FromChild.class, this::onFromChild)
         .onMessage(ChildStopped.class, this::onChildStopped)
-        .onMessage(StdoutInit.class, init -> {
-          init.ackTo().tell(StdoutAck.INSTANCE);
-          return Behaviors.same();
-        })
-        .onMessage(StdoutFrames.class, read -> {
-          read.ackTo().tell(StdoutAck.INSTANCE); // no child to route for in this phase: read, not routed
-          return Behaviors.same();
-        })
+        .onMessage(
+            StdoutInit.class,
+            init -> {
+              init.ackTo().tell(StdoutAck.INSTANCE);
+              return Behaviors.same();
+            })
+        .onMessage(
+            StdoutFrames.class,
+            read -> {
+              read.ackTo()
+                  .tell(
+                      StdoutAck.INSTANCE); // no child to route for in this phase: read, not routed
+              return Behaviors.same();
+            })
         .onMessage(StdoutEnded.class, this::onStdoutEnded)
         .onMessageEquals(Tick.INSTANCE, Behaviors::same)
         .onMessage(Timeout.class, timeout -> Behaviors.same())
@@ -533,7 +611,6 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
         .onSignal(PreRestart.class, this::onEnd)
         .build();
   }
-
 
   // ------------------------------------------------------------------ the child process
 
@@ -554,14 +631,14 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
             failure -> new StdoutEnded(launched));
     child =
         getContext()
-            .spawn(
-                launcher.launch(launched, stderrTail, target, reports),
-                "child-" + launched);
+            .spawn(launcher.launch(launched, stderrTail, target, reports), "child-" + launched);
     getContext().watchWith(child, new ChildStopped(launched));
     return starting();
   }
 
-  /** The first message of a session whose child was not started yet: start it, if a permit is free. */
+  /**
+   * The first message of a session whose child was not started yet: start it, if a permit is free.
+   */
   private Behavior<Command> launchFor(Command message, Runnable refused) {
     if (!spec.shareProcess()) {
       if (!permits.tryAcquire(spec.key())) {
@@ -612,7 +689,8 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     if (restarts > 0) {
       routing.childReplaced(recipients);
       if (routing.replaying()) {
-        return reinitializing(); // the sessions' messages wait until the replayed initialize is answered
+        return reinitializing(); // the sessions' messages wait until the replayed initialize is
+        // answered
       }
     }
     return stash.unstashAll(running());
@@ -635,8 +713,11 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     if (stopped.generation() != generation || childGone || pendingExit != null) {
       return Behaviors.same(); // its exit was reported (and may wait for the last stdout frames)
     }
-    getContext().getLog().error("key={} the actor of child pid={} ended without its exit", spec.key(), pid);
-    return childExited(new ChildProcess.Exited(generation, Optional.empty(), Optional.empty(), false));
+    getContext()
+        .getLog()
+        .error("key={} the actor of child pid={} ended without its exit", spec.key(), pid);
+    return childExited(
+        new ChildProcess.Exited(generation, Optional.empty(), Optional.empty(), false));
   }
 
   private Behavior<Command> childExited(ChildProcess.Exited exited) {
@@ -702,7 +783,9 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     return gone();
   }
 
-  /** The child is gone: fail what is in flight, close every session, stop when they have flushed. */
+  /**
+   * The child is gone: fail what is in flight, close every session, stop when they have flushed.
+   */
   private Behavior<Command> gone() {
     timers.cancelAll();
     releasePermit();
@@ -742,7 +825,9 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
 
   // ------------------------------------------------------------------ stopping
 
-  /** No child runs (none started yet, or between a crash and its restart): the stop is immediate. */
+  /**
+   * No child runs (none started yet, or between a crash and its restart): the stop is immediate.
+   */
   private Behavior<Command> stopWithoutChild(Stop stopCommand) {
     stop.begin(stopCommand.mode(), 0);
     stop.await(stopCommand.replyTo());
@@ -758,7 +843,9 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     return next;
   }
 
-  /** A stop while one runs: a forced one overtakes a graceful one; either way the asker is answered. */
+  /**
+   * A stop while one runs: a forced one overtakes a graceful one; either way the asker is answered.
+   */
   private Behavior<Command> stopAgain(Stop stopCommand) {
     stop.await(stopCommand.replyTo());
     if (stop.begin(stopCommand.mode(), routing.inFlight())) {
@@ -783,7 +870,10 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     return routing.inFlight() == 0 ? closeStdin() : Behaviors.same();
   }
 
-  /** MCP stdio shutdown: EOF on stdin first; the child actor signals only if the server does not exit. */
+  /**
+   * MCP stdio shutdown: EOF on stdin first; the child actor signals only if the server does not
+   * exit.
+   */
   private Behavior<Command> closeStdin() {
     timers.cancel(Timeout.DRAIN);
     child.tell(ChildProcess.CloseStdin.INSTANCE);
@@ -807,7 +897,10 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     }
   }
 
-  /** Its children (sessions and the child process actor, whose end kills the process tree) stop with it. */
+  /**
+   * Its children (sessions and the child process actor, whose end kills the process tree) stop with
+   * it.
+   */
   private Behavior<Command> onEnd(Object signal) {
     releasePermit();
     return Behaviors.same();
@@ -819,8 +912,10 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     ActorRef<ClientSession.Command> session =
         getContext()
             .spawn(
-                ClientSession.create(spec.key(), open.sessionId(), open.outbound(), sessionTimeouts),
-                // the full id is the client's credential for its session: it would show in every actor path logged
+                ClientSession.create(
+                    spec.key(), open.sessionId(), open.outbound(), sessionTimeouts),
+                // the full id is the client's credential for its session: it would show in every
+                // actor path logged
                 "session-"
                     + open.sessionId().substring(0, Math.min(8, open.sessionId().length()))
                     + "-"
@@ -829,7 +924,8 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     sessions.add(open.sessionId(), new AttachedSession(session, open.outbound()));
     routing.sessionOpened(open.sessionId());
     lifecycle.tell(new SessionStarted(open.sessionId(), getContext().getSelf(), session));
-    // before the reply: the client learns its session id from it, so its next message comes after this one
+    // before the reply: the client learns its session id from it, so its next message comes after
+    // this one
     open.first()
         .ifPresent(first -> getContext().getSelf().tell(new DeliverFirst(open.sessionId(), first)));
     open.replyTo().tell(new SessionOpened(open.sessionId(), session));
@@ -907,7 +1003,10 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
         : reject(deliver, ServerErrors.stdinFull(spec.key()));
   }
 
-  /** Requests are refused once a stop has begun; notifications (a cancel, say) still reach the child. */
+  /**
+   * Requests are refused once a stop has begun; notifications (a cancel, say) still reach the
+   * child.
+   */
   private Behavior<Command> deliverStopping(Deliver deliver) {
     if (!sessions.contains(deliver.sessionId())) {
       return notFound(deliver);
@@ -973,7 +1072,9 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
 
   /** Request and initialize timeouts; a behavior when one of them ends the child. */
   private Optional<Behavior<Command>> checkTimeouts() {
-    return deadlines.check(routing, recipients) ? Optional.of(initializeTimedOut()) : Optional.empty();
+    return deadlines.check(routing, recipients)
+        ? Optional.of(initializeTimedOut())
+        : Optional.empty();
   }
 
   private Behavior<Command> idleCheck() {

@@ -28,37 +28,57 @@ import java.util.Optional;
 /**
  * One per JVM: maps server keys to running {@link ServerInstance} actors, starts them on first use,
  * admits every session into the {@link SessionDirectory} (the one index of sessions, which it alone
- * writes), and answers what is running. Routes ask it once; it forwards with the caller's {@code replyTo}.
+ * writes), and answers what is running. Routes ask it once; it forwards with the caller's {@code
+ * replyTo}.
  */
 public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Command> {
 
   public sealed interface Command {}
 
   /**
-   * Opens a session on {@code key}, starting its server when needed. {@code owner}: with access keys,
-   * the credential that opens it, the only one that may use it afterwards.
+   * Opens a session on {@code key}, starting its server when needed. {@code owner}: with access
+   * keys, the credential that opens it, the only one that may use it afterwards.
    */
-  public record OpenSession(String key, Outbound outbound, Optional<JsonRpcMessage> first, Transport transport,
-      Optional<String> owner, ActorRef<ServerInstance.OpenSessionReply> replyTo) implements Command {}
+  public record OpenSession(
+      String key,
+      Outbound outbound,
+      Optional<JsonRpcMessage> first,
+      Transport transport,
+      Optional<String> owner,
+      ActorRef<ServerInstance.OpenSessionReply> replyTo)
+      implements Command {}
 
-  /** A request made by the router itself (REST API) on the key's shared child, started if needed. */
-  public record Call(String key, String method, JsonNode params, Duration timeout,
-      ActorRef<ApiCall.CallReply> replyTo) implements Command {}
+  /**
+   * A request made by the router itself (REST API) on the key's shared child, started if needed.
+   */
+  public record Call(
+      String key,
+      String method,
+      JsonNode params,
+      Duration timeout,
+      ActorRef<ApiCall.CallReply> replyTo)
+      implements Command {}
 
   public record ListRunning(ActorRef<RunningServers> replyTo) implements Command {}
 
-  public record StopServer(String key, ServerInstance.StopMode mode, ActorRef<StopServerReply> replyTo)
+  public record StopServer(
+      String key, ServerInstance.StopMode mode, ActorRef<StopServerReply> replyTo)
       implements Command {}
 
   public record ListClients(ActorRef<Clients> replyTo) implements Command {}
 
-  /** Stops every server gracefully (escalating to signals on their timers); answers when all are gone. */
+  /**
+   * Stops every server gracefully (escalating to signals on their timers); answers when all are
+   * gone.
+   */
   public record StopAll(ActorRef<Done> replyTo) implements Command {}
 
   private record FromServer(ServerInstance.Lifecycle event) implements Command {}
 
   /** Router shutdown is bounded: whatever has not stopped gracefully by now is killed. */
-  private enum ForceRemaining implements Command { INSTANCE }
+  private enum ForceRemaining implements Command {
+    INSTANCE
+  }
 
   private record ServerTerminated(ActorRef<ServerInstance.Command> server) implements Command {}
 
@@ -75,7 +95,8 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   public record NotRunning(String key) implements StopServerReply {}
 
   /** One entry per child of the key that was stopped (a per-session key may have several). */
-  public record StopReport(String key, List<ServerInstance.Stopped> stopped) implements StopServerReply {
+  public record StopReport(String key, List<ServerInstance.Stopped> stopped)
+      implements StopServerReply {
     public StopReport {
       stopped = List.copyOf(stopped);
     }
@@ -96,15 +117,22 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   private static final Duration KILL_MARGIN = Duration.ofSeconds(3);
 
   /** The router's registry, whose instances run real child processes. */
-  public static Behavior<Command> create(RouterConfig config, RouterSettings settings, SessionDirectory directory) {
+  public static Behavior<Command> create(
+      RouterConfig config, RouterSettings settings, SessionDirectory directory) {
     return create(config, settings, directory, InstanceFactory.real(settings));
   }
 
   /** {@code directory} is kept up to date with every session this registry opens and sees end. */
-  public static Behavior<Command> create(RouterConfig config, RouterSettings settings, SessionDirectory directory,
+  public static Behavior<Command> create(
+      RouterConfig config,
+      RouterSettings settings,
+      SessionDirectory directory,
       InstanceFactory factory) {
-    return Behaviors.withTimers(timers -> Behaviors.setup(context -> new ServerRegistry(context, timers, config,
-        settings, directory, factory)));
+    return Behaviors.withTimers(
+        timers ->
+            Behaviors.setup(
+                context ->
+                    new ServerRegistry(context, timers, config, settings, directory, factory)));
   }
 
   private final RouterConfig config;
@@ -119,8 +147,13 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   private final List<ActorRef<Done>> stopAllWaiters = new ArrayList<>();
   private long calls;
 
-  private ServerRegistry(ActorContext<Command> context, TimerScheduler<Command> timers, RouterConfig config,
-      RouterSettings settings, SessionDirectory directory, InstanceFactory factory) {
+  private ServerRegistry(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      RouterConfig config,
+      RouterSettings settings,
+      SessionDirectory directory,
+      InstanceFactory factory) {
     super(context);
     this.timers = timers;
     this.config = config;
@@ -129,8 +162,14 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     this.admission = new Admission(settings.limits(), directory, context.getLog());
     this.crashLoops = new CrashLoopBars(settings.restart(), context.getLog());
     this.permits = new StartPermits(settings.limits().maxStartingChildrenPerKey());
-    this.instances = new Instances<>(context, config, factory,
-        context.messageAdapter(ServerInstance.Lifecycle.class, FromServer::new), permits, ServerTerminated::new);
+    this.instances =
+        new Instances<>(
+            context,
+            config,
+            factory,
+            context.messageAdapter(ServerInstance.Lifecycle.class, FromServer::new),
+            permits,
+            ServerTerminated::new);
   }
 
   @Override
@@ -164,78 +203,138 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       open.replyTo().tell(new ServerInstance.OpenRejected(CrashLoopBars.refusal(failed.get())));
       return this;
     }
-    Optional<Admission.Refusal> refusal = admission.admit(spec.key(), instances.needsChild(spec), instances.size());
+    Optional<Admission.Refusal> refusal =
+        admission.admit(spec.key(), instances.needsChild(spec), instances.size());
     if (refusal.isPresent()) {
-      getContext().getLog().warn("session refused key={} reason={} setting={}", spec.key(), refusal.get().message(),
-          refusal.get().setting());
+      getContext()
+          .getLog()
+          .warn(
+              "session refused key={} reason={} setting={}",
+              spec.key(),
+              refusal.get().message(),
+              refusal.get().setting());
       open.replyTo().tell(new ServerInstance.OpenRejected(refusal.get().message()));
       return this;
     }
     // a Streamable session brings its initialize, so its child starts now; a legacy GET starts none
     boolean startNow = spec.shareProcess() || open.first().isPresent();
     if (!spec.shareProcess() && startNow && !permits.tryAcquire(spec.key())) {
-      getContext().getLog().warn("session refused key={} reason={} setting=mcprouter.limits.max-starting-children-per-key",
-          spec.key(), permits.refusal(spec.key()));
+      getContext()
+          .getLog()
+          .warn(
+              "session refused key={} reason={} setting=mcprouter.limits.max-starting-children-per-key",
+              spec.key(),
+              permits.refusal(spec.key()));
       open.replyTo().tell(new ServerInstance.OpenRejected(permits.refusal(spec.key())));
       return this;
     }
-    ActorRef<ServerInstance.Command> server = spec.shareProcess() ? instances.shared(spec) : instances.spawn(spec, startNow);
+    ActorRef<ServerInstance.Command> server =
+        spec.shareProcess() ? instances.shared(spec) : instances.spawn(spec, startNow);
     String sessionId = newSessionId();
     // counted from now, so a burst of opens cannot overshoot the limits before the sessions start
-    directory.put(sessionId, SessionDirectory.Entry.opened(spec.key(), server, open.transport(), open.owner(),
-        open.outbound()));
-    server.tell(new ServerInstance.OpenSession(sessionId, open.outbound(), open.first(), open.replyTo()));
+    directory.put(
+        sessionId,
+        SessionDirectory.Entry.opened(
+            spec.key(), server, open.transport(), open.owner(), open.outbound()));
+    server.tell(
+        new ServerInstance.OpenSession(sessionId, open.outbound(), open.first(), open.replyTo()));
     return this;
   }
 
   private Behavior<Command> onCall(Call call) {
     ServerSpec spec = config.servers().get(call.key());
     if (spec == null || !stopAllWaiters.isEmpty()) {
-      call.replyTo().tell(unavailable(spec == null ? "unknown server key '" + call.key() + "'"
-          : "the router is shutting down"));
+      call.replyTo()
+          .tell(
+              unavailable(
+                  spec == null
+                      ? "unknown server key '" + call.key() + "'"
+                      : "the router is shutting down"));
       return this;
     }
     Optional<ServerInstance.KeyFailed> failed = crashLoops.barring(spec.key());
     if (failed.isPresent()) {
-      call.replyTo().tell(new ApiCall.CallFailed(ApiCall.CallFailure.SERVER_GONE, failed.get().error()));
+      call.replyTo()
+          .tell(new ApiCall.CallFailed(ApiCall.CallFailure.SERVER_GONE, failed.get().error()));
       return this;
     }
     ServerSpec apiSpec = spec.withSharedProcess();
     boolean needsChild = instances.needsChild(apiSpec);
-    // a full router refuses at once: no session is evicted for a call that could not start its child
-    Optional<Admission.Refusal> refusal = admission.childrenFull(needsChild, instances.size())
-        .or(() -> admission.admit(spec.key(), needsChild, instances.size()));
+    // a full router refuses at once: no session is evicted for a call that could not start its
+    // child
+    Optional<Admission.Refusal> refusal =
+        admission
+            .childrenFull(needsChild, instances.size())
+            .or(() -> admission.admit(spec.key(), needsChild, instances.size()));
     if (refusal.isPresent()) {
       // a REST call is a short session of its own, so it counts against the same bounds
-      getContext().getLog().warn("REST call refused key={} reason={} setting={}", spec.key(), refusal.get().message(),
-          refusal.get().setting());
+      getContext()
+          .getLog()
+          .warn(
+              "REST call refused key={} reason={} setting={}",
+              spec.key(),
+              refusal.get().message(),
+              refusal.get().setting());
       call.replyTo().tell(unavailable(refusal.get().message()));
       return this;
     }
     // a per-session key still serves API calls from one multiplexed child, never a process per call
     ActorRef<ServerInstance.Command> server = instances.shared(apiSpec);
     String sessionId = newSessionId();
-    directory.put(sessionId, SessionDirectory.Entry.opened(spec.key(), server, Transport.API, Optional.empty(), null));
-    ActorRef<ApiCall.Command> apiCall = getContext().spawn(ApiCall.create(server, sessionId, spec.key(), call.method(),
-        call.params(), call.timeout(), call.replyTo()), "api-call-" + spec.key() + "-" + (++calls));
+    directory.put(
+        sessionId,
+        SessionDirectory.Entry.opened(spec.key(), server, Transport.API, Optional.empty(), null));
+    ActorRef<ApiCall.Command> apiCall =
+        getContext()
+            .spawn(
+                ApiCall.create(
+                    server,
+                    sessionId,
+                    spec.key(),
+                    call.method(),
+                    call.params(),
+                    call.timeout(),
+                    call.replyTo()),
+                "api-call-" + spec.key() + "-" + (++calls));
     // a call answered from the cache opens no session: its index entry goes when the call does
     getContext().watchWith(apiCall, new SessionTerminated(sessionId));
     return this;
   }
 
   private static ApiCall.CallFailed unavailable(String message) {
-    return new ApiCall.CallFailed(ApiCall.CallFailure.UNAVAILABLE, new JsonRpcError(JsonRpcError.UNAVAILABLE, message));
+    return new ApiCall.CallFailed(
+        ApiCall.CallFailure.UNAVAILABLE, new JsonRpcError(JsonRpcError.UNAVAILABLE, message));
   }
 
   private Behavior<Command> onListRunning(ListRunning list) {
-    List<ServerInstance.Status> failed = crashLoops.barredKeys().stream().map(key -> new ServerInstance.Status(key,
-        "failed", -1, 0, 0, Optional.empty(), 0, config.servers().get(key).shareProcess(), List.of())).toList();
-    getContext().spawnAnonymous(Collector.create(instances.all(), ServerInstance.GetStatus::new,
-        ServerInstance.Status.class, STATUS_TIMEOUT, Collector.WhenStopped.SKIP, statuses -> {
-          List<ServerInstance.Status> all = new ArrayList<>(statuses);
-          all.addAll(failed);
-          list.replyTo().tell(new RunningServers(all));
-        }));
+    List<ServerInstance.Status> failed =
+        crashLoops.barredKeys().stream()
+            .map(
+                key ->
+                    new ServerInstance.Status(
+                        key,
+                        "failed",
+                        -1,
+                        0,
+                        0,
+                        Optional.empty(),
+                        0,
+                        config.servers().get(key).shareProcess(),
+                        List.of()))
+            .toList();
+    getContext()
+        .spawnAnonymous(
+            Collector.create(
+                instances.all(),
+                ServerInstance.GetStatus::new,
+                ServerInstance.Status.class,
+                STATUS_TIMEOUT,
+                Collector.WhenStopped.SKIP,
+                statuses -> {
+                  List<ServerInstance.Status> all = new ArrayList<>(statuses);
+                  all.addAll(failed);
+                  list.replyTo().tell(new RunningServers(all));
+                }));
     return this;
   }
 
@@ -243,12 +342,19 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     List<ActorRef<ServerInstance.Command>> servers = instances.ofKey(stop.key());
     boolean wasFailed = crashLoops.clear(stop.key());
     if (servers.isEmpty()) {
-      stop.replyTo().tell(wasFailed ? new StopReport(stop.key(), List.of()) : new NotRunning(stop.key()));
+      stop.replyTo()
+          .tell(wasFailed ? new StopReport(stop.key(), List.of()) : new NotRunning(stop.key()));
       return this;
     }
-    getContext().spawnAnonymous(Collector.create(servers, replyTo -> new ServerInstance.Stop(stop.mode(), replyTo),
-        ServerInstance.Stopped.class, settings.stopBound(), Collector.WhenStopped.AWAIT_ANSWER,
-        stopped -> stop.replyTo().tell(new StopReport(stop.key(), stopped))));
+    getContext()
+        .spawnAnonymous(
+            Collector.create(
+                servers,
+                replyTo -> new ServerInstance.Stop(stop.mode(), replyTo),
+                ServerInstance.Stopped.class,
+                settings.stopBound(),
+                Collector.WhenStopped.AWAIT_ANSWER,
+                stopped -> stop.replyTo().tell(new StopReport(stop.key(), stopped))));
     return this;
   }
 
@@ -268,13 +374,16 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     stopAllWaiters.add(stopAll.replyTo());
     stopEvery(ServerInstance.StopMode.GRACEFUL);
     Duration graceful = settings.shutdownTimeout().minus(KILL_MARGIN);
-    timers.startSingleTimer(ForceRemaining.INSTANCE, graceful.isNegative() ? Duration.ZERO : graceful);
+    timers.startSingleTimer(
+        ForceRemaining.INSTANCE, graceful.isNegative() ? Duration.ZERO : graceful);
     return this;
   }
 
   private Behavior<Command> onForceRemaining() {
     if (!instances.isEmpty()) {
-      getContext().getLog().warn("shutdown bound reached; force-stopping {} server(s)", instances.size());
+      getContext()
+          .getLog()
+          .warn("shutdown bound reached; force-stopping {} server(s)", instances.size());
       stopEvery(ServerInstance.StopMode.FORCE);
     }
     return this;
@@ -296,10 +405,13 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     } else if (event instanceof ServerInstance.ChildGone gone) {
       instances.retire(gone.server());
       if (gone.failed()) {
-        instances.specOf(gone.server()).ifPresent(spec -> crashLoops.childGone(spec.key(), gone.error()));
+        instances
+            .specOf(gone.server())
+            .ifPresent(spec -> crashLoops.childGone(spec.key(), gone.error()));
       }
     } else if (event instanceof ServerInstance.SessionStarted started) {
-      // an entry evicted before its session started is not put back: the session sees its outbound ended
+      // an entry evicted before its session started is not put back: the session sees its outbound
+      // ended
       directory.started(started.sessionId(), started.session());
       getContext().watchWith(started.session(), new SessionTerminated(started.sessionId()));
     } else if (event instanceof ServerInstance.SessionReady ready) {

@@ -20,7 +20,8 @@ import java.util.function.BiConsumer;
  * The one index of open sessions: for each session id, what the registry decides admission and
  * eviction from and what the HTTP routes need to serve it. A POSTed message goes from its route
  * straight to the session's server actor: routing every message through the registry's mailbox cost
- * a thread hand-off per message and made the registry a point every session of every key queues behind.
+ * a thread hand-off per message and made the registry a point every session of every key queues
+ * behind.
  *
  * <p>Written only by the {@link ServerRegistry} (an entry is in before its id is ever given to a
  * client), read by anyone without an ask. A session that has just ended may still be listed: its
@@ -38,9 +39,9 @@ public final class SessionDirectory {
 
   /**
    * {@code owner}: with access keys, the credential the session belongs to; only it may use the
-   * session. {@code outbound}: none for a REST call. {@code handshakeCompleted}: the session answered
-   * initialize and got notifications/initialized (such a session is evicted last). {@code session}:
-   * its actor once started, null before.
+   * session. {@code outbound}: none for a REST call. {@code handshakeCompleted}: the session
+   * answered initialize and got notifications/initialized (such a session is evicted last). {@code
+   * session}: its actor once started, null before.
    */
   public record Entry(
       String key,
@@ -60,13 +61,18 @@ public final class SessionDirectory {
     }
 
     /** A session just admitted: not started, no handshake yet. */
-    public static Entry opened(String key, ActorRef<ServerInstance.Command> server, Transport transport,
-        Optional<String> owner, Outbound outbound) {
+    public static Entry opened(
+        String key,
+        ActorRef<ServerInstance.Command> server,
+        Transport transport,
+        Optional<String> owner,
+        Outbound outbound) {
       return new Entry(key, server, Instant.now(), transport, owner, outbound, false, null);
     }
 
     Entry started(ActorRef<ClientSession.Command> actor) {
-      return new Entry(key, server, openedAt, transport, owner, outbound, handshakeCompleted, actor);
+      return new Entry(
+          key, server, openedAt, transport, owner, outbound, handshakeCompleted, actor);
     }
 
     Entry withHandshakeCompleted() {
@@ -80,11 +86,13 @@ public final class SessionDirectory {
 
     /** Sends the session elsewhere (a test standing an unresponsive actor where its server was). */
     public Entry withServer(ActorRef<ServerInstance.Command> other) {
-      return new Entry(key, other, openedAt, transport, owner, outbound, handshakeCompleted, session);
+      return new Entry(
+          key, other, openedAt, transport, owner, outbound, handshakeCompleted, session);
     }
   }
 
   private final ConcurrentHashMap<String, Entry> sessions = new ConcurrentHashMap<>();
+
   /** Sessions per key, so the per-key limit is not a scan of every session on every open. */
   private final ConcurrentHashMap<String, Integer> perKey = new ConcurrentHashMap<>();
 
@@ -116,11 +124,12 @@ public final class SessionDirectory {
 
   /** Forgets every session of a server actor that has stopped. */
   void removeAllOf(ActorRef<ServerInstance.Command> server) {
-    sessions.forEach((id, entry) -> {
-      if (entry.server().equals(server)) {
-        remove(id);
-      }
-    });
+    sessions.forEach(
+        (id, entry) -> {
+          if (entry.server().equals(server)) {
+            remove(id);
+          }
+        });
   }
 
   public Optional<Entry> lookup(String sessionId) {
@@ -148,13 +157,16 @@ public final class SessionDirectory {
   }
 
   /** Hands a client's message to the server actor of its session. */
-  public CompletionStage<ServerInstance.DeliverReply> deliver(String sessionId, JsonRpcMessage message, Duration timeout,
-      Scheduler scheduler) {
+  public CompletionStage<ServerInstance.DeliverReply> deliver(
+      String sessionId, JsonRpcMessage message, Duration timeout, Scheduler scheduler) {
     Entry entry = sessions.get(sessionId);
     if (entry == null) {
       return CompletableFuture.completedFuture(new ServerInstance.SessionNotFound(sessionId));
     }
-    return AskPattern.ask(entry.server(), replyTo -> new ServerInstance.Deliver(sessionId, message, replyTo), timeout,
+    return AskPattern.ask(
+        entry.server(),
+        replyTo -> new ServerInstance.Deliver(sessionId, message, replyTo),
+        timeout,
         scheduler);
   }
 }

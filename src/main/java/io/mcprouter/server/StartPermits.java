@@ -4,13 +4,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Per-session children of one key being started at once ({@code mcprouter.limits.max-starting-children-per-key}).
- * Starting a child is the expensive step (an {@code npx} server costs tens of MiB and seconds of CPU
- * before it answers initialize), so a burst of new sessions must not become a burst of processes.
- * Shared by the registry (which takes a permit for a Streamable session, opened with its initialize)
- * and the server actors (which take one when a legacy session's first request arrives and give every
- * permit back when the child has answered initialize or is gone); a counter rather than a round
- * trip through the registry, so the first request is not held up behind every other key's traffic.
+ * Per-session children of one key being started at once ({@code
+ * mcprouter.limits.max-starting-children-per-key}). Starting a child is the expensive step (an
+ * {@code npx} server costs tens of MiB and seconds of CPU before it answers initialize), so a burst
+ * of new sessions must not become a burst of processes. Shared by the registry (which takes a
+ * permit for a Streamable session, opened with its initialize) and the server actors (which take
+ * one when a legacy session's first request arrives and give every permit back when the child has
+ * answered initialize or is gone); a counter rather than a round trip through the registry, so the
+ * first request is not held up behind every other key's traffic.
  */
 public final class StartPermits {
 
@@ -47,6 +48,10 @@ public final class StartPermits {
   }
 
   String refusal(String key) {
-    return "limit reached: " + perKey + " children of server '" + key + "' starting at once, the maximum";
+    return "limit reached: "
+        + perKey
+        + " children of server '"
+        + key
+        + "' starting at once, the maximum";
   }
 }

@@ -14,28 +14,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One connected MCP client. A child of the server actor; owns the lifecycle of the outbound stream to
- * its client and stops when the client goes away, when the client cannot keep up, when it does not
- * complete the MCP handshake in time, when a Streamable session has had nothing open for too long, or
- * when told to close. The server actor offers messages to the {@link Outbound} itself: a hop through
- * this actor per message would cost a thread hand-off on the hottest path, for no decision it needs to make.
+ * One connected MCP client. A child of the server actor; owns the lifecycle of the outbound stream
+ * to its client and stops when the client goes away, when the client cannot keep up, when it does
+ * not complete the MCP handshake in time, when a Streamable session has had nothing open for too
+ * long, or when told to close. The server actor offers messages to the {@link Outbound} itself: a
+ * hop through this actor per message would cost a thread hand-off on the hottest path, for no
+ * decision it needs to make.
  */
 public final class ClientSession extends AbstractBehavior<ClientSession.Command> {
 
   public sealed interface Command {}
 
   /** The client stopped reading and its outbound buffer is full: the session ends. */
-  public enum Overflowed implements Command { INSTANCE }
+  public enum Overflowed implements Command {
+    INSTANCE
+  }
 
   /** The server is going away (or the session must end): finish the stream and stop. */
   public record Close(String reason) implements Command {}
 
   /**
-   * MCP lifecycle progress, from the server actor that routes it. The handshake clock runs while the
-   * client owes the next step (its initialize, then notifications/initialized) and stands still while
-   * the server is answering initialize: a slow server is bounded by its own initialize-timeout.
+   * MCP lifecycle progress, from the server actor that routes it. The handshake clock runs while
+   * the client owes the next step (its initialize, then notifications/initialized) and stands still
+   * while the server is answering initialize: a slow server is bounded by its own
+   * initialize-timeout.
    */
-  public enum Handshake implements Command { INITIALIZE_SENT, INITIALIZE_ANSWERED, COMPLETED }
+  public enum Handshake implements Command {
+    INITIALIZE_SENT,
+    INITIALIZE_ANSWERED,
+    COMPLETED
+  }
 
   /**
    * @param handshake {@code mcprouter.session.handshake-timeout}
@@ -44,32 +52,48 @@ public final class ClientSession extends AbstractBehavior<ClientSession.Command>
    */
   public record Timeouts(Duration handshake, Duration idle, Duration detached) {}
 
-  private enum ClientGone implements Command { INSTANCE }
+  private enum ClientGone implements Command {
+    INSTANCE
+  }
 
   private record ConnectionsChanged(Outbound.Connections connections) implements Command {}
 
-  private enum Timer implements Command { HANDSHAKE, UNCONNECTED }
+  private enum Timer implements Command {
+    HANDSHAKE,
+    UNCONNECTED
+  }
 
   // one logger for all sessions: an actor's own logger keeps its path as a string per session, and
   // every line names the key and session anyway
   private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
 
-  public static Behavior<Command> create(String serverKey, String sessionId, Outbound outbound, Timeouts timeouts) {
-    return Behaviors.withTimers(timers -> Behaviors.setup(context ->
-        new ClientSession(context, timers, serverKey, sessionId, outbound, timeouts)));
+  public static Behavior<Command> create(
+      String serverKey, String sessionId, Outbound outbound, Timeouts timeouts) {
+    return Behaviors.withTimers(
+        timers ->
+            Behaviors.setup(
+                context ->
+                    new ClientSession(context, timers, serverKey, sessionId, outbound, timeouts)));
   }
 
   private final TimerScheduler<Command> timers;
   private final String serverKey;
+
   /** Logs name a session by a prefix: the full id is the client's credential for its session. */
   private final String session;
+
   private final Outbound outbound;
   private final Timeouts timeouts;
   private boolean handshakeDone;
   private boolean getStreamClosed;
 
-  private ClientSession(ActorContext<Command> context, TimerScheduler<Command> timers, String serverKey, String sessionId,
-      Outbound outbound, Timeouts timeouts) {
+  private ClientSession(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      String serverKey,
+      String sessionId,
+      Outbound outbound,
+      Timeouts timeouts) {
     super(context);
     this.timers = timers;
     this.serverKey = serverKey;
@@ -98,9 +122,13 @@ public final class ClientSession extends AbstractBehavior<ClientSession.Command>
   }
 
   private Behavior<Command> onOverflowed() {
-    log.warn("session closed key={} session={} reason=client not reading, outbound buffer full ({})",
-        serverKey, session, outbound.describeBounds());
-    outbound.abort(); // what it holds is what it did not read: kept, it would stay held while the connection lasts
+    log.warn(
+        "session closed key={} session={} reason=client not reading, outbound buffer full ({})",
+        serverKey,
+        session,
+        outbound.describeBounds());
+    outbound.abort(); // what it holds is what it did not read: kept, it would stay held while the
+    // connection lasts
     return Behaviors.stopped();
   }
 
@@ -111,9 +139,16 @@ public final class ClientSession extends AbstractBehavior<ClientSession.Command>
   }
 
   private Behavior<Command> onClientGone() {
-    outbound.endReason().ifPresentOrElse(
-        reason -> log.warn("session closed key={} session={} reason={}", serverKey, session, reason),
-        () -> log.info("session closed key={} session={} reason=client disconnected", serverKey, session));
+    outbound
+        .endReason()
+        .ifPresentOrElse(
+            reason ->
+                log.warn("session closed key={} session={} reason={}", serverKey, session, reason),
+            () ->
+                log.info(
+                    "session closed key={} session={} reason=client disconnected",
+                    serverKey,
+                    session));
     return Behaviors.stopped();
   }
 
@@ -133,8 +168,12 @@ public final class ClientSession extends AbstractBehavior<ClientSession.Command>
   }
 
   private Behavior<Command> onHandshakeExpired() {
-    return handshakeDone ? this : close("MCP handshake not completed within " + timeouts.handshake().toMillis()
-        + " ms (mcprouter.session.handshake-timeout)");
+    return handshakeDone
+        ? this
+        : close(
+            "MCP handshake not completed within "
+                + timeouts.handshake().toMillis()
+                + " ms (mcprouter.session.handshake-timeout)");
   }
 
   private Behavior<Command> onConnectionsChanged(ConnectionsChanged changed) {
@@ -159,10 +198,14 @@ public final class ClientSession extends AbstractBehavior<ClientSession.Command>
       timers.startSingleTimer(Timer.UNCONNECTED, Duration.ofNanos(left));
       return this;
     }
-    return close(getStreamClosed
-        ? "detached: its GET stream closed and nothing was open for " + limit.toMillis()
-            + " ms (mcprouter.streamable.detached-timeout)"
-        : "idle: nothing open for " + limit.toMillis() + " ms (mcprouter.streamable.session-idle-timeout)");
+    return close(
+        getStreamClosed
+            ? "detached: its GET stream closed and nothing was open for "
+                + limit.toMillis()
+                + " ms (mcprouter.streamable.detached-timeout)"
+            : "idle: nothing open for "
+                + limit.toMillis()
+                + " ms (mcprouter.streamable.session-idle-timeout)");
   }
 
   private Duration unconnectedLimit() {

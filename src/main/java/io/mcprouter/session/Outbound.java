@@ -9,10 +9,10 @@ import java.util.function.Consumer;
 
 /**
  * The bounded stream towards one client's HTTP connection, whatever the transport. The server
- * instance offers to it directly, on its own thread, not through the session's {@link ClientSession}:
- * a hop through that actor per message would cost a thread hand-off on the hottest path. The
- * {@link ClientSession} ends it (complete, abort) and watches its connections; the registry completes
- * it to evict a session. Implementations are thread-safe.
+ * instance offers to it directly, on its own thread, not through the session's {@link
+ * ClientSession}: a hop through that actor per message would cost a thread hand-off on the hottest
+ * path. The {@link ClientSession} ends it (complete, abort) and watches its connections; the
+ * registry completes it to evict a session. Implementations are thread-safe.
  */
 public interface Outbound {
 
@@ -30,14 +30,17 @@ public interface Outbound {
   void complete();
 
   /**
-   * Ends the client's stream now, dropping what was not sent: for a client that is not reading, which
-   * would otherwise keep those bytes as long as its connection stays open.
+   * Ends the client's stream now, dropping what was not sent: for a client that is not reading,
+   * which would otherwise keep those bytes as long as its connection stays open.
    */
   default void abort() {
     complete();
   }
 
-  /** Why the stream ended, when the router ended it (the output budget), rather than the client or the session. */
+  /**
+   * Why the stream ended, when the router ended it (the output budget), rather than the client or
+   * the session.
+   */
   default Optional<String> endReason() {
     return Optional.empty();
   }
@@ -50,20 +53,20 @@ public interface Outbound {
 
   /**
    * The connections of a session that outlives them (Streamable HTTP). {@code connected}: a GET
-   * stream, a POST's stream or JSON answer is open, or a request is waiting for its answer.
-   * {@code getStreamClosed}: the session held its standalone GET stream and that stream has ended.
+   * stream, a POST's stream or JSON answer is open, or a request is waiting for its answer. {@code
+   * getStreamClosed}: the session held its standalone GET stream and that stream has ended.
    */
   record Connections(boolean connected, boolean getStreamClosed) {}
 
   /**
-   * The watcher is told the current state at once and then every change, from whichever thread
-   * made it: keep it to a {@code tell}. A transport whose session is its connection never calls it.
+   * The watcher is told the current state at once and then every change, from whichever thread made
+   * it: keep it to a {@code tell}. A transport whose session is its connection never calls it.
    */
   default void watchConnections(Consumer<Connections> watcher) {}
 
   /**
-   * Since when ({@link System#nanoTime}) no connection has been open; empty while one is, and always
-   * for a transport whose session is its connection. Such a session is the cheapest to end.
+   * Since when ({@link System#nanoTime}) no connection has been open; empty while one is, and
+   * always for a transport whose session is its connection. Such a session is the cheapest to end.
    */
   default OptionalLong unconnectedSince() {
     return OptionalLong.empty();

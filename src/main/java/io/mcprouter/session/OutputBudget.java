@@ -2,7 +2,6 @@ package io.mcprouter.session;
 
 import akka.actor.typed.ActorSystem;
 import io.mcprouter.config.RouterSettings;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -16,13 +15,15 @@ import java.util.function.ToLongFunction;
 
 /**
  * The router-wide bound on output written for clients but not yet sent to them. Each session's
- * per-session bound alone lets enough slow readers together fill the heap; this one is what they share.
- * When the total passes it, the sessions holding the most are closed until the rest fit again.
+ * per-session bound alone lets enough slow readers together fill the heap; this one is what they
+ * share. When the total passes it, the sessions holding the most are closed until the rest fit
+ * again.
  *
- * <p>The hot path (an offer from a server actor, a write by the connection's stream) costs two atomic
- * adds: the total and the session's own figure. Choosing whom to close reads every account, so it runs
- * only when the total is over, once at a time, on {@code executor} rather than on the thread that offered
- * (which may hold its queue's lock, and should not do the closing of other sessions).
+ * <p>The hot path (an offer from a server actor, a write by the connection's stream) costs two
+ * atomic adds: the total and the session's own figure. Choosing whom to close reads every account,
+ * so it runs only when the total is over, once at a time, on {@code executor} rather than on the
+ * thread that offered (which may hold its queue's lock, and should not do the closing of other
+ * sessions).
  */
 public final class OutputBudget {
 
@@ -35,7 +36,10 @@ public final class OutputBudget {
 
   /** The budget of one router, choosing its victims on the actor system's dispatcher. */
   public static OutputBudget of(RouterSettings settings, ActorSystem<?> system) {
-    return new OutputBudget(settings.outputBudget().maxBytes(), settings.outputBudget().description(), system.executionContext());
+    return new OutputBudget(
+        settings.outputBudget().maxBytes(),
+        settings.outputBudget().description(),
+        system.executionContext());
   }
 
   /** {@code setting} names the setting and its value for the log line of a session closed by it. */
@@ -58,7 +62,10 @@ public final class OutputBudget {
     return accounts.size();
   }
 
-  /** A new session's account; {@code evict} ends the session at once, dropping what it holds, with the reason given. */
+  /**
+   * A new session's account; {@code evict} ends the session at once, dropping what it holds, with
+   * the reason given.
+   */
   public Account open(Consumer<String> evict) {
     Account account = new Account(evict);
     accounts.add(account);
@@ -124,8 +131,17 @@ public final class OutputBudget {
       long now = total.get();
       for (Holding victim : victims(candidates, Holding::held, now, maxBytes)) {
         victim.account().evicted = true;
-        victim.account().evict.accept("output budget reached: the session held " + victim.held()
-            + " bytes of unsent output, among the most of " + now + " bytes held for all clients (" + setting + ")");
+        victim
+            .account()
+            .evict
+            .accept(
+                "output budget reached: the session held "
+                    + victim.held()
+                    + " bytes of unsent output, among the most of "
+                    + now
+                    + " bytes held for all clients ("
+                    + setting
+                    + ")");
       }
     } finally {
       reclaiming.set(false);
@@ -133,11 +149,12 @@ public final class OutputBudget {
   }
 
   /**
-   * The holders to close so that the rest fit in {@code maxBytes}: the largest first, as few as that
-   * takes. Closing the largest frees the most for the fewest clients cut off, and a client that stopped
-   * reading is the one whose bytes pile up. Those holding nothing are never chosen.
+   * The holders to close so that the rest fit in {@code maxBytes}: the largest first, as few as
+   * that takes. Closing the largest frees the most for the fewest clients cut off, and a client
+   * that stopped reading is the one whose bytes pile up. Those holding nothing are never chosen.
    */
-  public static <T> List<T> victims(List<T> holders, ToLongFunction<T> held, long totalBytes, long maxBytes) {
+  public static <T> List<T> victims(
+      List<T> holders, ToLongFunction<T> held, long totalBytes, long maxBytes) {
     List<T> byHeld = new ArrayList<>(holders);
     byHeld.sort(Comparator.comparingLong(held).reversed());
     List<T> chosen = new ArrayList<>();

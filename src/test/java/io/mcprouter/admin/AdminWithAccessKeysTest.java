@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Access keys exist because several users share the router, so "a loopback caller" no longer means
- * the operator: without an admin token /admin must then refuse everyone, and only an access key's own
- * stop right stops a server.
+ * the operator: without an admin token /admin must then refuse everyone, and only an access key's
+ * own stop right stops a server.
  */
 class AdminWithAccessKeysTest {
 
@@ -29,36 +29,63 @@ class AdminWithAccessKeysTest {
   private final HttpClient http = SseTestClient.newHttpClient();
 
   @Test
-  void withoutAnAdminTokenNoLoopbackCallerMayStopOrListAndTheStopRightStillWorks() throws Exception {
-    RouterConfig config = TestRouter.config(TestRouter.servers(TestRouter.fake("fake", true)), Optional.empty(),
-        "http://127.0.0.1:1").withAccessKeys(List.of(
-            new AccessKey("user", AccessKey.sha256(USER), Set.of("fake"), false, false),
-            new AccessKey("stopper", AccessKey.sha256(STOPPER), Set.of("fake"), false, true)));
+  void withoutAnAdminTokenNoLoopbackCallerMayStopOrListAndTheStopRightStillWorks()
+      throws Exception {
+    RouterConfig config =
+        TestRouter.config(
+                TestRouter.servers(TestRouter.fake("fake", true)),
+                Optional.empty(),
+                "http://127.0.0.1:1")
+            .withAccessKeys(
+                List.of(
+                    new AccessKey("user", AccessKey.sha256(USER), Set.of("fake"), false, false),
+                    new AccessKey(
+                        "stopper", AccessKey.sha256(STOPPER), Set.of("fake"), false, true)));
     try (TestRouter router = TestRouter.start(config, CommandLine.Command.SERVE, "")) {
       String proxy = "http://127.0.0.1:" + router.proxyPort();
       String api = "http://127.0.0.1:" + router.apiPort();
       assertEquals(200, post(api + "/v1/list-tools", USER, "").statusCode(), "the child runs");
 
-      HttpResponse<String> stop = post(proxy + "/admin/stop-server", null, "{\"server_key\":\"fake\",\"force\":true}");
+      HttpResponse<String> stop =
+          post(proxy + "/admin/stop-server", null, "{\"server_key\":\"fake\",\"force\":true}");
       assertEquals(403, stop.statusCode(), stop.body());
-      assertTrue(stop.body().contains("/admin needs an admin token when access keys are configured"), stop.body());
-      HttpResponse<String> list = http.send(HttpRequest.newBuilder(URI.create(proxy + "/admin/list-clients")).GET().build(),
-          HttpResponse.BodyHandlers.ofString());
+      assertTrue(
+          stop.body().contains("/admin needs an admin token when access keys are configured"),
+          stop.body());
+      HttpResponse<String> list =
+          http.send(
+              HttpRequest.newBuilder(URI.create(proxy + "/admin/list-clients")).GET().build(),
+              HttpResponse.BodyHandlers.ofString());
       assertEquals(403, list.statusCode(), list.body());
 
-      HttpResponse<String> running = http.send(HttpRequest.newBuilder(URI.create(api + "/v1/list-running-servers"))
-          .header("Authorization", "Bearer " + USER).GET().build(), HttpResponse.BodyHandlers.ofString());
-      assertTrue(running.body().contains("\"server_key\":\"fake\""), "still running: " + running.body());
+      HttpResponse<String> running =
+          http.send(
+              HttpRequest.newBuilder(URI.create(api + "/v1/list-running-servers"))
+                  .header("Authorization", "Bearer " + USER)
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertTrue(
+          running.body().contains("\"server_key\":\"fake\""), "still running: " + running.body());
 
-      assertEquals(403, post(api + "/v1/stop-server", USER, "{\"server_key\":\"fake\"}").statusCode(), "no stop right");
-      HttpResponse<String> stopped = post(api + "/v1/stop-server", STOPPER, "{\"server_key\":\"fake\",\"force\":true}");
+      assertEquals(
+          403,
+          post(api + "/v1/stop-server", USER, "{\"server_key\":\"fake\"}").statusCode(),
+          "no stop right");
+      HttpResponse<String> stopped =
+          post(api + "/v1/stop-server", STOPPER, "{\"server_key\":\"fake\",\"force\":true}");
       assertEquals(200, stopped.statusCode(), stopped.body());
     }
   }
 
   private HttpResponse<String> post(String url, String bearer, String body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-        .POST(body.isEmpty() ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Content-Type", "application/json")
+            .POST(
+                body.isEmpty()
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
     if (bearer != null) {
       request.header("Authorization", "Bearer " + bearer);
     }

@@ -1,9 +1,8 @@
 package io.mcprouter.api;
 
-import java.io.IOException;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.testsupport.SseTestClient;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,10 +39,11 @@ final class ApiClient {
   }
 
   CompletableFuture<Answer> postAsync(String path, String token, String body) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(60))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(60))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
@@ -51,7 +51,8 @@ final class ApiClient {
   }
 
   Answer get(String path, String token) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET();
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET();
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
@@ -63,12 +64,15 @@ final class ApiClient {
   }
 
   private CompletableFuture<Answer> send(HttpRequest request) {
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(response -> {
-      try {
-        return new Answer(response.statusCode(), SseTestClient.JSON.readTree(response.body()));
-      } catch (IOException e) {
-        throw new IllegalStateException("not JSON: " + response.body(), e);
-      }
-    });
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        .thenApply(
+            response -> {
+              try {
+                return new Answer(
+                    response.statusCode(), SseTestClient.JSON.readTree(response.body()));
+              } catch (IOException e) {
+                throw new IllegalStateException("not JSON: " + response.body(), e);
+              }
+            });
   }
 }

@@ -10,31 +10,50 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
- * Descendants of a child that try to outlive it: one ignores SIGTERM and EOF, one leaves the process
- * group with setsid and is re-parented away from the child, out of reach of the group and of
- * {@code ProcessHandle.descendants()}. A forced stop must take both.
+ * Descendants of a child that try to outlive it: one ignores SIGTERM and EOF, one leaves the
+ * process group with setsid and is re-parented away from the child, out of reach of the group and
+ * of {@code ProcessHandle.descendants()}. A forced stop must take both.
  */
 class EscapingDescendantsTest {
 
   @Test
   void aForcedStopKillsAStubbornAndADetachedGrandchild() throws Exception {
-    try (TestRouter router = TestRouter.start(TestRouter.servers(TestRouter.fake("victim", true)))) {
+    try (TestRouter router =
+        TestRouter.start(TestRouter.servers(TestRouter.fake("victim", true)))) {
       ApiClient api = new ApiClient(router.apiPort());
       ApiClient admin = new ApiClient(router.proxyPort());
       long child = Long.parseLong(api.post("/v1/call-tool", "victim", call("pid", "{}")).text());
-      long stubborn = Long.parseLong(api.post("/v1/call-tool", "victim", call("spawn_child", "{\"kind\":\"stubborn\"}")).text());
-      long detached = Long.parseLong(api.post("/v1/call-tool", "victim", call("spawn_child", "{\"kind\":\"detached\"}")).text());
+      long stubborn =
+          Long.parseLong(
+              api.post("/v1/call-tool", "victim", call("spawn_child", "{\"kind\":\"stubborn\"}"))
+                  .text());
+      long detached =
+          Long.parseLong(
+              api.post("/v1/call-tool", "victim", call("spawn_child", "{\"kind\":\"detached\"}"))
+                  .text());
       assertTrue(Processes.alive(child) && Processes.alive(stubborn) && Processes.alive(detached));
-      assertTrue(ProcessHandle.of(detached).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L) != child,
+      assertTrue(
+          ProcessHandle.of(detached)
+                  .flatMap(ProcessHandle::parent)
+                  .map(ProcessHandle::pid)
+                  .orElse(-1L)
+              != child,
           "the detached grandchild left its parent");
 
       try {
-        ApiClient.Answer stopped = admin.post("/admin/stop-server", null, "{\"server_key\":\"victim\",\"force\":true}");
+        ApiClient.Answer stopped =
+            admin.post("/admin/stop-server", null, "{\"server_key\":\"victim\",\"force\":true}");
         assertEquals(200, stopped.status(), stopped.body().toString());
-        Await.until(Duration.ofSeconds(2), "child " + child + ", stubborn " + stubborn + " and detached " + detached + " gone",
-            () -> !Processes.alive(child) && !Processes.alive(stubborn) && !Processes.alive(detached));
+        Await.until(
+            Duration.ofSeconds(2),
+            "child " + child + ", stubborn " + stubborn + " and detached " + detached + " gone",
+            () ->
+                !Processes.alive(child)
+                    && !Processes.alive(stubborn)
+                    && !Processes.alive(detached));
       } finally {
-        Processes.kill(stubborn, detached); // a failed run must not leave them for the rest of the suite
+        Processes.kill(
+            stubborn, detached); // a failed run must not leave them for the rest of the suite
       }
     }
   }

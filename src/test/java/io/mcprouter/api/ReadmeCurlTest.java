@@ -1,7 +1,5 @@
 package io.mcprouter.api;
 
-import io.mcprouter.config.RouterConfigFiles;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +8,7 @@ import com.typesafe.config.ConfigFactory;
 import io.mcprouter.Router;
 import io.mcprouter.cli.CommandLine;
 import io.mcprouter.config.RouterConfig;
+import io.mcprouter.config.RouterConfigFiles;
 import io.mcprouter.testsupport.SseTestClient;
 import io.mcprouter.testsupport.TestRouter;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +52,10 @@ class ReadmeCurlTest {
     Process curl = new ProcessBuilder("bash", "-c", command).redirectErrorStream(false).start();
     assertTrue(curl.waitFor(60, TimeUnit.SECONDS), command);
     String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, curl.exitValue(), command + "\n" + new String(curl.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    assertEquals(
+        0,
+        curl.exitValue(),
+        command + "\n" + new String(curl.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
     return SseTestClient.JSON.readTree(out);
   }
 
@@ -61,10 +63,20 @@ class ReadmeCurlTest {
   void everyOriginalCurlWorksAsWritten() throws Exception {
     List<String> curls = readmeCurls();
     assertEquals(6, curls.size(), "the original README has six curl commands: " + curls);
-    RouterConfig config = new RouterConfig(Path.of("test"), new RouterConfig.Listen("127.0.0.1", 8025),
-        new RouterConfig.Listen("127.0.0.1", 8027), TestRouter.servers(TestRouter.fake("fetch", true)));
-    Router router = Router.start(config, ConfigFactory.parseString(TestRouter.TEST_SETTINGS).withFallback(RouterConfigFiles.load(ConfigFactory.empty())),
-        CommandLine.Command.SERVE).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    RouterConfig config =
+        new RouterConfig(
+            Path.of("test"),
+            new RouterConfig.Listen("127.0.0.1", 8025),
+            new RouterConfig.Listen("127.0.0.1", 8027),
+            TestRouter.servers(TestRouter.fake("fetch", true)));
+    Router router =
+        Router.start(
+                config,
+                ConfigFactory.parseString(TestRouter.TEST_SETTINGS)
+                    .withFallback(RouterConfigFiles.load(ConfigFactory.empty())),
+                CommandLine.Command.SERVE)
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
     try {
       for (String curl : curls) {
         if (curl.contains("stop-server")) {
@@ -77,7 +89,10 @@ class ReadmeCurlTest {
           assertTrue(answer.path("data").path("tools").size() > 0, answer.toString());
         }
         if (curl.contains("list-running-servers")) {
-          assertEquals("fetch", answer.path("data").path("servers").path(0).path("server_key").asText(), answer.toString());
+          assertEquals(
+              "fetch",
+              answer.path("data").path("servers").path(0).path("server_key").asText(),
+              answer.toString());
         }
         if (curl.contains("stop-server")) {
           assertEquals(1, answer.path("data").path("processes_stopped").asInt(), answer.toString());

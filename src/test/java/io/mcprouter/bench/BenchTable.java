@@ -17,23 +17,32 @@ import java.util.Map;
  * the median throughput stands for it. Then one line per row: its p50 against the stdio floors'
  * with as many sessions (target stdio; with many sessions there are two: one process per session,
  * and one process for all, whose label says "one process"), and its throughput and server CPU per
- * call against the best peer on the same transport and session count (best: the highest
- * throughput with no error and no mismatch, among the rows whose label does not start with
- * "mcprouter"). Lines that start with "note " are kept with the row before them and printed for
- * the median runs.
+ * call against the best peer on the same transport and session count (best: the highest throughput
+ * with no error and no mismatch, among the rows whose label does not start with "mcprouter"). Lines
+ * that start with "note " are kept with the row before them and printed for the median runs.
  *
  * <pre>java io.mcprouter.bench.BenchTable rows.md</pre>
  */
 public final class BenchTable {
 
-  static final String HEADER = "| label | target | sessions | calls each | payload | calls/s | p50 µs | p90 µs | p99 µs | max µs"
-      + " | errors | mismatched | server CPU µs/call | server RSS MiB | generator CPU |";
+  static final String HEADER =
+      "| label | target | sessions | calls each | payload | calls/s | p50 µs | p90 µs | p99 µs | max µs"
+          + " | errors | mismatched | server CPU µs/call | server RSS MiB | generator CPU |";
 
   private BenchTable() {}
 
   /** One generator row. */
-  record Row(String line, String label, String target, int sessions, double callsPerSecond, double p50, long errors,
-      long mismatched, double cpuPerCall, List<String> notes) {
+  record Row(
+      String line,
+      String label,
+      String target,
+      int sessions,
+      double callsPerSecond,
+      double p50,
+      long errors,
+      long mismatched,
+      double cpuPerCall,
+      List<String> notes) {
 
     String key() {
       return label + "|" + target + "|" + sessions;
@@ -62,8 +71,17 @@ public final class BenchTable {
       for (int i = 1; i < cells.length; i++) {
         c.add(cells[i].trim());
       }
-      return new Row(line.trim(), c.get(0), c.get(1), Integer.parseInt(c.get(2)), number(c.get(5)), number(c.get(6)),
-          (long) number(c.get(10)), (long) number(c.get(11)), number(c.get(12)), new ArrayList<>());
+      return new Row(
+          line.trim(),
+          c.get(0),
+          c.get(1),
+          Integer.parseInt(c.get(2)),
+          number(c.get(5)),
+          number(c.get(6)),
+          (long) number(c.get(10)),
+          (long) number(c.get(11)),
+          number(c.get(12)),
+          new ArrayList<>());
     }
 
     private static double number(String cell) {
@@ -99,48 +117,76 @@ public final class BenchTable {
       System.out.println(row.line());
     }
     System.out.println();
-    System.out.println("Ratios (p50 and calls/s against the stdio floors with as many sessions; calls/s and server CPU per call"
-        + " against the best peer on the same transport and session count: highest calls/s with no error and no mismatch):");
+    System.out.println(
+        "Ratios (p50 and calls/s against the stdio floors with as many sessions; calls/s and server CPU per call"
+            + " against the best peer on the same transport and session count: highest calls/s with no error and no mismatch):");
     System.out.println();
     for (Row row : rows) {
       if (row.isFloor()) {
         continue;
       }
       StringBuilder line = new StringBuilder("- ").append(row.name()).append(": ");
-      List<Row> floors = rows.stream().filter(r -> r.isFloor() && r.sessions() == row.sessions() && r.p50() > 0).toList();
+      List<Row> floors =
+          rows.stream()
+              .filter(r -> r.isFloor() && r.sessions() == row.sessions() && r.p50() > 0)
+              .toList();
       if (floors.isEmpty()) {
         line.append("no floor with as many sessions");
       }
       for (int i = 0; i < floors.size(); i++) {
         Row floor = floors.get(i);
-        line.append(i == 0 ? "" : "; ").append(String.format(Locale.ROOT, "p50 %.1f× and calls/s %.2f× ",
-                row.p50() / floor.p50(), row.callsPerSecond() / floor.callsPerSecond()))
-            .append(floors.size() == 1 ? "the floor's" : floor.label().contains("one process")
-                ? "the one-process floor's" : "the process-per-session floor's");
+        line.append(i == 0 ? "" : "; ")
+            .append(
+                String.format(
+                    Locale.ROOT,
+                    "p50 %.1f× and calls/s %.2f× ",
+                    row.p50() / floor.p50(),
+                    row.callsPerSecond() / floor.callsPerSecond()))
+            .append(
+                floors.size() == 1
+                    ? "the floor's"
+                    : floor.label().contains("one process")
+                        ? "the one-process floor's"
+                        : "the process-per-session floor's");
       }
-      Row best = rows.stream()
-          .filter(r -> r.isPeer() && r.clean() && r.target().equals(row.target()) && r.sessions() == row.sessions())
-          .max(Comparator.comparingDouble(Row::callsPerSecond)).orElse(null);
+      Row best =
+          rows.stream()
+              .filter(
+                  r ->
+                      r.isPeer()
+                          && r.clean()
+                          && r.target().equals(row.target())
+                          && r.sessions() == row.sessions())
+              .max(Comparator.comparingDouble(Row::callsPerSecond))
+              .orElse(null);
       if (best == null) {
         line.append("; no peer without errors on this transport and session count");
       } else if (best == row) {
         line.append("; the best peer here");
       } else {
-        line.append(String.format(Locale.ROOT, "; against %s: calls/s %.2f×", best.label(),
-            row.callsPerSecond() / best.callsPerSecond()));
+        line.append(
+            String.format(
+                Locale.ROOT,
+                "; against %s: calls/s %.2f×",
+                best.label(),
+                row.callsPerSecond() / best.callsPerSecond()));
         if (!Double.isNaN(row.cpuPerCall()) && best.cpuPerCall() > 0) {
-          line.append(String.format(Locale.ROOT, ", CPU/call %.2f×", row.cpuPerCall() / best.cpuPerCall()));
+          line.append(
+              String.format(Locale.ROOT, ", CPU/call %.2f×", row.cpuPerCall() / best.cpuPerCall()));
         }
       }
       if (!row.clean()) {
-        line.append(String.format(Locale.ROOT, " — %d errors, %d mismatched", row.errors(), row.mismatched()));
+        line.append(
+            String.format(
+                Locale.ROOT, " — %d errors, %d mismatched", row.errors(), row.mismatched()));
       }
       System.out.println(line);
     }
     boolean anyNotes = rows.stream().anyMatch(r -> !r.notes().isEmpty());
     if (anyNotes) {
       System.out.println();
-      System.out.println("Notes (median runs; tree = the server process and its descendants, at the end of the measured window):");
+      System.out.println(
+          "Notes (median runs; tree = the server process and its descendants, at the end of the measured window):");
       System.out.println();
       for (Row row : rows) {
         for (String note : row.notes()) {

@@ -23,7 +23,8 @@ public final class EchoServer {
   private EchoServer() {}
 
   public static void main(String[] args) throws IOException {
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8), 1 << 16);
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8), 1 << 16);
     OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
     String line;
     while ((line = in.readLine()) != null) {
@@ -38,15 +39,26 @@ public final class EchoServer {
       ObjectNode result = response.putObject("result");
       switch (method) {
         case "initialize" -> {
-          result.put("protocolVersion", message.path("params").path("protocolVersion").asText("2025-06-18"));
+          result.put(
+              "protocolVersion",
+              message.path("params").path("protocolVersion").asText("2025-06-18"));
           result.putObject("capabilities").putObject("tools");
           result.putObject("serverInfo").put("name", "bench-echo").put("version", "1");
         }
-        case "tools/list" -> result.putArray("tools").addObject().put("name", "echo")
-            .putObject("inputSchema").put("type", "object");
-        case "tools/call" -> result.putArray("content").addObject().put("type", "text")
-            .put("text", message.path("params").path("arguments").path("text").asText(""));
-        default -> { } // ping and the rest: an empty result
+        case "tools/list" ->
+            result
+                .putArray("tools")
+                .addObject()
+                .put("name", "echo")
+                .putObject("inputSchema")
+                .put("type", "object");
+        case "tools/call" ->
+            result
+                .putArray("content")
+                .addObject()
+                .put("type", "text")
+                .put("text", message.path("params").path("arguments").path("text").asText(""));
+        default -> {} // ping and the rest: an empty result
       }
       out.write(JSON.writeValueAsBytes(response));
       out.write('\n');

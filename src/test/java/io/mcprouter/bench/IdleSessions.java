@@ -31,8 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The idle-sessions benchmark (issue 6): opens N MCP sessions on one transport against a running
- * router, leaves each with its event stream open and idle, and measures what holding them costs
- * the router and whether it still answers.
+ * router, leaves each with its event stream open and idle, and measures what holding them costs the
+ * router and whether it still answers.
  *
  * <ul>
  *   <li>sse: {@code GET /sse/{key}} up to the endpoint event, POST initialize (its answer read off
@@ -49,7 +49,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * they are open, how many sessions survived, and the router's memory after all are closed.
  *
  * <pre>--transport=sse|streamable --port=P [--host=127.0.0.1] [--key=shared] --sessions=N
- * [--concurrency=64] [--pings=1000] [--hold=20] [--warmup=200] [--timeout=30] --router-pid=PID</pre>
+ * [--concurrency=64] [--pings=1000] [--hold=20] [--warmup=200] [--timeout=30] --router-pid=PID
+ * </pre>
  *
  * Output lines start with {@code ROW} (main table), {@code EXTRA} (second table) or go to stderr.
  */
@@ -57,9 +58,13 @@ public final class IdleSessions {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String VERSION = "2025-06-18";
-  private static final String INITIALIZE = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
-      + "{\"protocolVersion\":\"" + VERSION + "\",\"capabilities\":{},\"clientInfo\":{\"name\":\"idle-bench\",\"version\":\"1\"}}}";
-  private static final String INITIALIZED = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
+  private static final String INITIALIZE =
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
+          + "{\"protocolVersion\":\""
+          + VERSION
+          + "\",\"capabilities\":{},\"clientInfo\":{\"name\":\"idle-bench\",\"version\":\"1\"}}}";
+  private static final String INITIALIZED =
+      "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
 
   private static String host;
   private static int port;
@@ -88,11 +93,12 @@ public final class IdleSessions {
     boolean diagnose = Boolean.parseBoolean(o.getOrDefault("diagnose", "false"));
     timeoutMs = Integer.parseInt(o.getOrDefault("timeout", "30")) * 1000;
     long pid = Long.parseLong(o.get("router-pid"));
-    boolean sse = switch (transport) {
-      case "sse" -> true;
-      case "streamable" -> false;
-      default -> throw new IllegalArgumentException("--transport must be sse or streamable");
-    };
+    boolean sse =
+        switch (transport) {
+          case "sse" -> true;
+          case "streamable" -> false;
+          default -> throw new IllegalArgumentException("--transport must be sse or streamable");
+        };
 
     Drainer drainer = new Drainer();
     drainer.start();
@@ -105,7 +111,9 @@ public final class IdleSessions {
       }
       closeAll(sse, warm.sessions, concurrency);
       double released = awaitReleased(0);
-      log("warm-up: %d sessions opened and closed, released by the router after %.1f s", warm.sessions.size(), released);
+      log(
+          "warm-up: %d sessions opened and closed, released by the router after %.1f s",
+          warm.sessions.size(), released);
     }
     drainer.resetCounters();
 
@@ -115,7 +123,9 @@ public final class IdleSessions {
     try (Pinger pinger = sse ? new SsePinger() : new StreamablePinger()) {
       floor = Arrays.stream(pinger.pingAll(pings)).filter(l -> l > 0).sorted().toArray();
     }
-    log("pings with no other session: p50 %d µs, p99 %d µs", micros(floor, 0.5), micros(floor, 0.99));
+    log(
+        "pings with no other session: p50 %d µs, p99 %d µs",
+        micros(floor, 0.5), micros(floor, 0.99));
     awaitReleased(0);
 
     settle(pid, 0);
@@ -127,8 +137,9 @@ public final class IdleSessions {
 
     Opened opened = openAll(sse, sessions, concurrency, drainer);
     double openSeconds = opened.nanos / 1e9;
-    log("opened %d of %d %s sessions in %.2f s (%d failed)", opened.sessions.size(), sessions, transport, openSeconds,
-        opened.failures.get());
+    log(
+        "opened %d of %d %s sessions in %.2f s (%d failed)",
+        opened.sessions.size(), sessions, transport, openSeconds, opened.failures.get());
     opened.printFailures();
     Memory justOpened = Memory.raw(pid);
     log("just opened (no GC): %s", justOpened);
@@ -153,7 +164,8 @@ public final class IdleSessions {
       stillOpen = opened.sessions.size() - drainer.closedSince();
       listed = listClients() - 1; // less the ping session
     }
-    log("after pings: %d of %d stream sockets still open, router lists %d clients, %d keep-alive bytes drained",
+    log(
+        "after pings: %d of %d stream sockets still open, router lists %d clients, %d keep-alive bytes drained",
         stillOpen, opened.sessions.size(), listed, drainer.bytes.get());
     if (holdSeconds > 0 && drainer.bytes.get() == 0) {
       log("note: no keep-alive seen on the idle streams during the hold");
@@ -164,7 +176,9 @@ public final class IdleSessions {
     settle(pid, 0);
     Memory closed = Memory.of(pid);
     int listedAfter = listClients();
-    log("closed: the router released them after %.1f s; %s, router lists %d clients", released, closed, listedAfter);
+    log(
+        "closed: the router released them after %.1f s; %s, router lists %d clients",
+        released, closed, listedAfter);
     log("router threads by name: %s", Memory.threadNames(pid));
     if (diagnose) {
       diagnose(pid, "after they closed", false);
@@ -178,24 +192,57 @@ public final class IdleSessions {
     long[] sorted = Arrays.stream(latencies).filter(l -> l > 0).sorted().toArray();
     int dropped = opened.sessions.size() - stillOpen;
     int errors = opened.failures.get() + pingErrors + dropped;
-    System.out.printf(Locale.ROOT, "ROW | %s | %d | %.2f | %.0f | %.1f | %.1f | %.1f | %.1f | %d → %d | %d | %d | %d | %d |%n",
-        transport, sessions, openSeconds, opened.sessions.size() / openSeconds,
-        (open.rssKb - before.rssKb) / 1024.0, (open.rssKb - before.rssKb) / (double) n,
-        (open.heapKb - before.heapKb) / 1024.0, (open.heapKb - before.heapKb) / (double) n,
-        before.threads, open.threads,
-        micros(sorted, 0.50), micros(sorted, 0.99), sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1000, errors);
-    System.out.printf(Locale.ROOT, "EXTRA | %s | %d | %d | %d | %d | %d | %.1f | %d | %d / %d / %d | %.0f → %.0f → %.0f | %.1f → %.1f → %.1f | %s | %d | %d / %d |%n",
-        transport, sessions, opened.sessions.size(), opened.failures.get(), stillOpen, listed, released, listedAfter,
-        before.fds, open.fds, closed.fds,
-        before.rssKb / 1024.0, open.rssKb / 1024.0, closed.rssKb / 1024.0,
-        before.heapKb / 1024.0, open.heapKb / 1024.0, closed.heapKb / 1024.0,
-        before.nmtKb < 0 ? "n/a" : String.format(Locale.ROOT, "%.1f", (open.nmtKb - before.nmtKb) / (double) n),
-        pingErrors, micros(floor, 0.5), micros(floor, 0.99));
+    System.out.printf(
+        Locale.ROOT,
+        "ROW | %s | %d | %.2f | %.0f | %.1f | %.1f | %.1f | %.1f | %d → %d | %d | %d | %d | %d |%n",
+        transport,
+        sessions,
+        openSeconds,
+        opened.sessions.size() / openSeconds,
+        (open.rssKb - before.rssKb) / 1024.0,
+        (open.rssKb - before.rssKb) / (double) n,
+        (open.heapKb - before.heapKb) / 1024.0,
+        (open.heapKb - before.heapKb) / (double) n,
+        before.threads,
+        open.threads,
+        micros(sorted, 0.50),
+        micros(sorted, 0.99),
+        sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1000,
+        errors);
+    System.out.printf(
+        Locale.ROOT,
+        "EXTRA | %s | %d | %d | %d | %d | %d | %.1f | %d | %d / %d / %d | %.0f → %.0f → %.0f | %.1f → %.1f → %.1f | %s | %d | %d / %d |%n",
+        transport,
+        sessions,
+        opened.sessions.size(),
+        opened.failures.get(),
+        stillOpen,
+        listed,
+        released,
+        listedAfter,
+        before.fds,
+        open.fds,
+        closed.fds,
+        before.rssKb / 1024.0,
+        open.rssKb / 1024.0,
+        closed.rssKb / 1024.0,
+        before.heapKb / 1024.0,
+        open.heapKb / 1024.0,
+        closed.heapKb / 1024.0,
+        before.nmtKb < 0
+            ? "n/a"
+            : String.format(Locale.ROOT, "%.1f", (open.nmtKb - before.nmtKb) / (double) n),
+        pingErrors,
+        micros(floor, 0.5),
+        micros(floor, 0.99));
   }
 
   // ---------------------------------------------------------------- opening and closing sessions
 
-  /** One open session: its idle stream socket, and for Streamable HTTP the session id (to DELETE it). */
+  /**
+   * One open session: its idle stream socket, and for Streamable HTTP the session id (to DELETE
+   * it).
+   */
   private record Idle(SocketChannel stream, String sessionId) {}
 
   private static final class Opened {
@@ -206,8 +253,14 @@ public final class IdleSessions {
 
     void fail(Exception e) {
       failures.incrementAndGet();
-      String kind = e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()).replaceAll("[0-9a-f]{8,}", "…");
-      failureKinds.computeIfAbsent(kind.length() > 300 ? kind.substring(0, 300) : kind, k -> new AtomicInteger()).incrementAndGet();
+      String kind =
+          e.getClass().getSimpleName()
+              + ": "
+              + String.valueOf(e.getMessage()).replaceAll("[0-9a-f]{8,}", "…");
+      failureKinds
+          .computeIfAbsent(
+              kind.length() > 300 ? kind.substring(0, 300) : kind, k -> new AtomicInteger())
+          .incrementAndGet();
     }
 
     void printFailures() {
@@ -215,33 +268,37 @@ public final class IdleSessions {
     }
   }
 
-  private static Opened openAll(boolean sse, int count, int concurrency, Drainer drainer) throws InterruptedException {
+  private static Opened openAll(boolean sse, int count, int concurrency, Drainer drainer)
+      throws InterruptedException {
     Opened opened = new Opened();
     AtomicInteger next = new AtomicInteger();
     List<Thread> workers = new ArrayList<>();
     long began = System.nanoTime();
     for (int w = 0; w < concurrency; w++) {
-      Thread worker = new Thread(() -> {
-        Conn posts = null;
-        while (next.getAndIncrement() < count) {
-          try {
-            if (posts == null || posts.mustClose) {
-              closeQuietly(posts);
-              posts = Conn.open();
-            }
-            Idle idle = sse ? openSse(posts) : openStreamable(posts);
-            synchronized (opened.sessions) {
-              opened.sessions.add(idle);
-            }
-            drainer.add(idle.stream());
-          } catch (Exception e) {
-            opened.fail(e);
-            closeQuietly(posts);
-            posts = null;
-          }
-        }
-        closeQuietly(posts);
-      }, "opener-" + w);
+      Thread worker =
+          new Thread(
+              () -> {
+                Conn posts = null;
+                while (next.getAndIncrement() < count) {
+                  try {
+                    if (posts == null || posts.mustClose) {
+                      closeQuietly(posts);
+                      posts = Conn.open();
+                    }
+                    Idle idle = sse ? openSse(posts) : openStreamable(posts);
+                    synchronized (opened.sessions) {
+                      opened.sessions.add(idle);
+                    }
+                    drainer.add(idle.stream());
+                  } catch (Exception e) {
+                    opened.fail(e);
+                    closeQuietly(posts);
+                    posts = null;
+                  }
+                }
+                closeQuietly(posts);
+              },
+              "opener-" + w);
       worker.start();
       workers.add(worker);
     }
@@ -289,7 +346,10 @@ public final class IdleSessions {
   }
 
   private static Idle openStreamable(Conn posts) throws IOException {
-    posts.send("POST", "/mcp/" + key, "Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n",
+    posts.send(
+        "POST",
+        "/mcp/" + key,
+        "Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n",
         INITIALIZE);
     Head head = posts.readHead();
     String body = posts.readBody(head);
@@ -301,9 +361,14 @@ public final class IdleSessions {
     if (init.path("id").asInt() != 1 || !init.has("result")) {
       throw new IOException("initialize answer: " + body);
     }
-    String session = "Mcp-Session-Id: " + sessionId + "\r\nMCP-Protocol-Version: " + VERSION + "\r\n";
-    posts.send("POST", "/mcp/" + key, "Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
-        + session, INITIALIZED);
+    String session =
+        "Mcp-Session-Id: " + sessionId + "\r\nMCP-Protocol-Version: " + VERSION + "\r\n";
+    posts.send(
+        "POST",
+        "/mcp/" + key,
+        "Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+            + session,
+        INITIALIZED);
     head = posts.readHead();
     body = posts.readBody(head);
     if (head.status != 202) {
@@ -323,7 +388,10 @@ public final class IdleSessions {
     }
   }
 
-  /** The JSON-RPC answer in a Streamable HTTP POST response: a JSON body, or the data of its SSE message event. */
+  /**
+   * The JSON-RPC answer in a Streamable HTTP POST response: a JSON body, or the data of its SSE
+   * message event.
+   */
   private static String streamableAnswer(Head head, String body) throws IOException {
     if (!head.headers.getOrDefault("content-type", "").startsWith("text/event-stream")) {
       return body;
@@ -345,44 +413,57 @@ public final class IdleSessions {
     throw new IOException("no message event in " + body);
   }
 
-  /** SSE: closing the stream ends the session. Streamable HTTP: DELETE it, then close its stream. */
-  private static void closeAll(boolean sse, List<Idle> sessions, int concurrency) throws InterruptedException {
+  /**
+   * SSE: closing the stream ends the session. Streamable HTTP: DELETE it, then close its stream.
+   */
+  private static void closeAll(boolean sse, List<Idle> sessions, int concurrency)
+      throws InterruptedException {
     AtomicInteger next = new AtomicInteger();
     AtomicInteger failures = new AtomicInteger();
     List<Thread> workers = new ArrayList<>();
     for (int w = 0; w < concurrency; w++) {
-      Thread worker = new Thread(() -> {
-        Conn posts = null;
-        int i;
-        while ((i = next.getAndIncrement()) < sessions.size()) {
-          Idle idle = sessions.get(i);
-          if (!sse) {
-            try {
-              if (posts == null || posts.mustClose) {
+      Thread worker =
+          new Thread(
+              () -> {
+                Conn posts = null;
+                int i;
+                while ((i = next.getAndIncrement()) < sessions.size()) {
+                  Idle idle = sessions.get(i);
+                  if (!sse) {
+                    try {
+                      if (posts == null || posts.mustClose) {
+                        closeQuietly(posts);
+                        posts = Conn.open();
+                      }
+                      posts.send(
+                          "DELETE",
+                          "/mcp/" + key,
+                          "Mcp-Session-Id: "
+                              + idle.sessionId()
+                              + "\r\nMCP-Protocol-Version: "
+                              + VERSION
+                              + "\r\n",
+                          null);
+                      Head head = posts.readHead();
+                      posts.readBody(head);
+                      if (head.status != 204) {
+                        failures.incrementAndGet();
+                      }
+                    } catch (IOException e) {
+                      failures.incrementAndGet();
+                      closeQuietly(posts);
+                      posts = null;
+                    }
+                  }
+                  try {
+                    idle.stream().close();
+                  } catch (IOException ignored) {
+                    // closing is all we wanted
+                  }
+                }
                 closeQuietly(posts);
-                posts = Conn.open();
-              }
-              posts.send("DELETE", "/mcp/" + key, "Mcp-Session-Id: " + idle.sessionId() + "\r\nMCP-Protocol-Version: "
-                  + VERSION + "\r\n", null);
-              Head head = posts.readHead();
-              posts.readBody(head);
-              if (head.status != 204) {
-                failures.incrementAndGet();
-              }
-            } catch (IOException e) {
-              failures.incrementAndGet();
-              closeQuietly(posts);
-              posts = null;
-            }
-          }
-          try {
-            idle.stream().close();
-          } catch (IOException ignored) {
-            // closing is all we wanted
-          }
-        }
-        closeQuietly(posts);
-      }, "closer-" + w);
+              },
+              "closer-" + w);
       worker.start();
       workers.add(worker);
     }
@@ -438,7 +519,8 @@ public final class IdleSessions {
       stream.send("GET", "/sse/" + key, "Accept: text/event-stream\r\n", null);
       Head head = stream.readHead();
       if (head.status != 200) {
-        throw new IOException("ping session: GET /sse: " + head.status + " " + stream.readBody(head));
+        throw new IOException(
+            "ping session: GET /sse: " + head.status + " " + stream.readBody(head));
       }
       events = new Sse(stream, head);
       endpoint = events.next()[1];
@@ -479,8 +561,12 @@ public final class IdleSessions {
 
     @Override
     JsonNode ping(int id) throws IOException {
-      posts.send("POST", "/mcp/" + key, "Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
-          + session, pingRequest(id));
+      posts.send(
+          "POST",
+          "/mcp/" + key,
+          "Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+              + session,
+          pingRequest(id));
       Head head = posts.readHead();
       String body = posts.readBody(head);
       if (head.status != 200) {
@@ -594,7 +680,9 @@ public final class IdleSessions {
 
   private record Head(int status, Map<String, String> headers) {}
 
-  /** A blocking HTTP/1.1 connection over a SocketChannel (so that it can later join the selector). */
+  /**
+   * A blocking HTTP/1.1 connection over a SocketChannel (so that it can later join the selector).
+   */
   private static final class Conn implements AutoCloseable {
     final SocketChannel channel;
     final InputStream in;
@@ -624,8 +712,18 @@ public final class IdleSessions {
 
     void send(String method, String path, String headers, String body) throws IOException {
       byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-      String head = method + " " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n" + headers
-          + (body == null ? "" : "Content-Length: " + bytes.length + "\r\n") + "\r\n";
+      String head =
+          method
+              + " "
+              + path
+              + " HTTP/1.1\r\nHost: "
+              + host
+              + ":"
+              + port
+              + "\r\n"
+              + headers
+              + (body == null ? "" : "Content-Length: " + bytes.length + "\r\n")
+              + "\r\n";
       ByteArrayOutputStream request = new ByteArrayOutputStream(head.length() + bytes.length);
       request.write(head.getBytes(StandardCharsets.ISO_8859_1));
       request.write(bytes);
@@ -641,7 +739,8 @@ public final class IdleSessions {
       Map<String, String> headers = new LinkedHashMap<>();
       for (String l = line(); !l.isEmpty(); l = line()) {
         int colon = l.indexOf(':');
-        headers.put(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim());
+        headers.put(
+            l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim());
       }
       mustClose = "close".equalsIgnoreCase(headers.getOrDefault("connection", ""));
       chunkLeft = 0;
@@ -668,7 +767,10 @@ public final class IdleSessions {
     }
 
     static boolean chunked(Head head) {
-      return head.headers.getOrDefault("transfer-encoding", "").toLowerCase(Locale.ROOT).contains("chunked");
+      return head.headers
+          .getOrDefault("transfer-encoding", "")
+          .toLowerCase(Locale.ROOT)
+          .contains("chunked");
     }
 
     /** One byte of a chunked body, decoding as it goes; -1 after the last chunk. */
@@ -682,7 +784,8 @@ public final class IdleSessions {
           size = line();
         }
         int semicolon = size.indexOf(';');
-        chunkLeft = Long.parseLong((semicolon < 0 ? size : size.substring(0, semicolon)).trim(), 16);
+        chunkLeft =
+            Long.parseLong((semicolon < 0 ? size : size.substring(0, semicolon)).trim(), 16);
         if (chunkLeft == 0) {
           for (String trailer = line(); !trailer.isEmpty(); trailer = line()) {
             // trailers: none expected
@@ -705,7 +808,8 @@ public final class IdleSessions {
       int b;
       while ((b = in.read()) != '\n') {
         if (b < 0) {
-          throw new EOFException("connection closed" + (line.length() > 0 ? " after '" + line + "'" : ""));
+          throw new EOFException(
+              "connection closed" + (line.length() > 0 ? " after '" + line + "'" : ""));
         }
         if (b != '\r') {
           line.append((char) b);
@@ -743,7 +847,9 @@ public final class IdleSessions {
           if (line.startsWith("event:")) {
             type = line.substring(6).trim();
           } else if (line.startsWith("data:")) {
-            data = (data == null ? new StringBuilder() : data.append('\n')).append(line.substring(line.startsWith("data: ") ? 6 : 5));
+            data =
+                (data == null ? new StringBuilder() : data.append('\n'))
+                    .append(line.substring(line.startsWith("data: ") ? 6 : 5));
           }
         }
         if (data != null) {
@@ -775,7 +881,10 @@ public final class IdleSessions {
 
   // ---------------------------------------------------------------- the router's side
 
-  /** GET /admin/list-clients from loopback: how many sessions the router holds (-1 when it cannot say). */
+  /**
+   * GET /admin/list-clients from loopback: how many sessions the router holds (-1 when it cannot
+   * say).
+   */
   private static int listClients() {
     try (Conn conn = Conn.open()) {
       conn.send("GET", "/admin/list-clients", "", null);
@@ -809,8 +918,12 @@ public final class IdleSessions {
     return (System.nanoTime() - began) / 1e9;
   }
 
-  /** Logs the heap's class histogram (top 30) and the NMT categories that changed since the baseline. */
-  private static void diagnose(long pid, String when, boolean histogram) throws IOException, InterruptedException {
+  /**
+   * Logs the heap's class histogram (top 30) and the NMT categories that changed since the
+   * baseline.
+   */
+  private static void diagnose(long pid, String when, boolean histogram)
+      throws IOException, InterruptedException {
     if (histogram) {
       String[] lines = Memory.run("jcmd", String.valueOf(pid), "GC.class_histogram").split("\n");
       log("class histogram %s:", when);
@@ -845,10 +958,15 @@ public final class IdleSessions {
       Thread.sleep(2000);
       blocking = Memory.blockingThreads(pid);
     }
-    log("settled after %.0f s: %d blocking-dispatcher threads", (System.nanoTime() - began) / 1e9, blocking);
+    log(
+        "settled after %.0f s: %d blocking-dispatcher threads",
+        (System.nanoTime() - began) / 1e9, blocking);
   }
 
-  /** The router's memory: RSS, live heap (after two full GCs when gc), threads, file descriptors, NMT committed. */
+  /**
+   * The router's memory: RSS, live heap (after two full GCs when gc), threads, file descriptors,
+   * NMT committed.
+   */
   private record Memory(long rssKb, long heapKb, long threads, long fds, long nmtKb) {
 
     static Memory of(long pid) throws IOException, InterruptedException {
@@ -862,14 +980,19 @@ public final class IdleSessions {
       Map<String, Long> status = new HashMap<>();
       for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
         if (line.startsWith("VmRSS:") || line.startsWith("Threads:")) {
-          status.put(line.substring(0, line.indexOf(':')), Long.parseLong(line.replaceAll("\\D", "")));
+          status.put(
+              line.substring(0, line.indexOf(':')), Long.parseLong(line.replaceAll("\\D", "")));
         }
       }
       long fds;
       try (var list = Files.list(Path.of("/proc/" + pid + "/fd"))) {
         fds = list.count();
       }
-      return new Memory(status.getOrDefault("VmRSS", -1L), heapUsedKb(pid), status.getOrDefault("Threads", -1L), fds,
+      return new Memory(
+          status.getOrDefault("VmRSS", -1L),
+          heapUsedKb(pid),
+          status.getOrDefault("Threads", -1L),
+          fds,
           nmtCommittedKb(pid));
     }
 
@@ -878,12 +1001,17 @@ public final class IdleSessions {
       Map<String, Integer> groups = new HashMap<>();
       for (String line : run("jcmd", String.valueOf(pid), "Thread.print").split("\n")) {
         if (line.startsWith("\"")) {
-          String name = line.substring(1, line.indexOf('"', 1)).replaceAll("[-#]?[0-9]+$", "").replaceAll("[0-9]+", "N");
+          String name =
+              line.substring(1, line.indexOf('"', 1))
+                  .replaceAll("[-#]?[0-9]+$", "")
+                  .replaceAll("[0-9]+", "N");
           groups.merge(name, 1, Integer::sum);
         }
       }
       StringBuilder out = new StringBuilder();
-      groups.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(6)
+      groups.entrySet().stream()
+          .sorted((a, b) -> b.getValue() - a.getValue())
+          .limit(6)
           .forEach(e -> out.append(e.getValue()).append(" × ").append(e.getKey()).append("; "));
       return out.toString();
     }
@@ -898,7 +1026,10 @@ public final class IdleSessions {
       return count;
     }
 
-    /** S0U + S1U + EU + OU from jstat -gc (KB): the heap in use, all of it live right after a full GC. */
+    /**
+     * S0U + S1U + EU + OU from jstat -gc (KB): the heap in use, all of it live right after a full
+     * GC.
+     */
     private static long heapUsedKb(long pid) throws IOException, InterruptedException {
       String[] lines = run("jstat", "-gc", String.valueOf(pid)).trim().split("\n");
       String[] names = lines[0].trim().split("\\s+");
@@ -912,7 +1043,10 @@ public final class IdleSessions {
       return (long) used;
     }
 
-    /** Total committed from Native Memory Tracking, when the router runs with -XX:NativeMemoryTracking. */
+    /**
+     * Total committed from Native Memory Tracking, when the router runs with
+     * -XX:NativeMemoryTracking.
+     */
     private static long nmtCommittedKb(long pid) throws IOException, InterruptedException {
       String summary = run("jcmd", String.valueOf(pid), "VM.native_memory", "summary");
       for (String line : summary.split("\n")) {
@@ -937,13 +1071,21 @@ public final class IdleSessions {
 
     @Override
     public String toString() {
-      return String.format(Locale.ROOT, "RSS %.1f MiB, live heap %.1f MiB, %d threads, %d fds%s", rssKb / 1024.0,
-          heapKb / 1024.0, threads, fds, nmtKb < 0 ? "" : String.format(Locale.ROOT, ", NMT committed %.1f MiB", nmtKb / 1024.0));
+      return String.format(
+          Locale.ROOT,
+          "RSS %.1f MiB, live heap %.1f MiB, %d threads, %d fds%s",
+          rssKb / 1024.0,
+          heapKb / 1024.0,
+          threads,
+          fds,
+          nmtKb < 0 ? "" : String.format(Locale.ROOT, ", NMT committed %.1f MiB", nmtKb / 1024.0));
     }
   }
 
   private static long micros(long[] sorted, double quantile) {
-    return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)] / 1000;
+    return sorted.length == 0
+        ? 0
+        : sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)] / 1000;
   }
 
   private static void log(String format, Object... args) {

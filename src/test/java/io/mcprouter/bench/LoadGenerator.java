@@ -1,25 +1,22 @@
 package io.mcprouter.bench;
 
-import com.sun.management.OperatingSystemMXBean;
-import java.io.InterruptedIOException;
-import java.net.SocketTimeoutException;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.TimeUnit;
-
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.management.OperatingSystemMXBean;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,46 +26,50 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The benchmark's load generator. Drives N sessions, each doing its own {@code initialize} (and
- * {@code notifications/initialized}) and then M sequential {@code tools/call echo}, over direct stdio
- * (the floor: one echo process per session, no router), Streamable HTTP or legacy HTTP+SSE, and
- * prints one markdown table row:
+ * {@code notifications/initialized}) and then M sequential {@code tools/call echo}, over direct
+ * stdio (the floor: one echo process per session, no router), Streamable HTTP or legacy HTTP+SSE,
+ * and prints one markdown table row:
  *
- * <pre>| label | target | sessions | calls each | payload | calls/s | p50 µs | p90 µs | p99 µs | max µs | errors | mismatched | server CPU µs/call | server RSS MiB | generator CPU |</pre>
+ * <pre>
+ * | label | target | sessions | calls each | payload | calls/s | p50 µs | p90 µs | p99 µs | max µs | errors | mismatched | server CPU µs/call | server RSS MiB | generator CPU |
+ * </pre>
  *
  * <ul>
  *   <li>Latency is from the first byte written to the moment the call's answer is parsed.
- *   <li>errors: calls without a good answer: a JSON-RPC error, a non-2xx status, no answer in
- *       time; a session that fails (cannot connect, initialize, or breaks mid-way) counts all of
- *       its calls it did not complete.
+ *   <li>errors: calls without a good answer: a JSON-RPC error, a non-2xx status, no answer in time;
+ *       a session that fails (cannot connect, initialize, or breaks mid-way) counts all of its
+ *       calls it did not complete.
  *   <li>mismatched: responses delivered to the wrong place, each counted once: one carrying the
  *       call's id but another call's content (each call's text is unique: session and call number,
  *       padded with 'x' to the payload size), or one for an id the session has no request pending
  *       for. The first fails its call too (counted in errors: a real client would have taken it as
  *       its answer); a stray one does not (a client drops it). On an SSE stream the session reads
  *       on until its own answer comes, to stay in step.
- *   <li>server CPU: user+sys time (from /proc, clock ticks of 10 ms) of the process tree of
- *       {@code --router-pid} over the measured window, per call: the gateway and its stdio
- *       children, the echo server included, the same for every row. RSS is that of the
- *       {@code --router-pid} process alone (children excluded); the tree's process count and RSS
- *       go to a {@code note} line on stderr.
+ *   <li>server CPU: user+sys time (from /proc, clock ticks of 10 ms) of the process tree of {@code
+ *       --router-pid} over the measured window, per call: the gateway and its stdio children, the
+ *       echo server included, the same for every row. RSS is that of the {@code --router-pid}
+ *       process alone (children excluded); the tree's process count and RSS go to a {@code note}
+ *       line on stderr.
  *   <li>generator CPU: this process's CPU time over the measured window / wall time (100% = one
  *       core): when it nears the cores it has, the generator is the bottleneck; run several.
  * </ul>
  *
- * <p>Run it with {@code -XX:+UseSerialGC -XX:TieredStopAtLevel=1} (as bench/run.sh does): C2 compiling
- * inside the measured window costs the generator more CPU than the faster code saves.
+ * <p>Run it with {@code -XX:+UseSerialGC -XX:TieredStopAtLevel=1} (as bench/run.sh does): C2
+ * compiling inside the measured window costs the generator more CPU than the faster code saves.
  *
- * <p>Built for low overhead per call so the gateway's figures show: one platform thread per
- * session doing blocking I/O on plain sockets (TCP_NODELAY, keep-alive, one write per request),
- * HTTP/1.1 parsed by hand (status line, headers, Content-Length or chunked bodies) into reusable
- * buffers, and answers checked with Jackson's streaming parser. For legacy SSE the session thread
- * reads its own GET stream after each POST's 202, no reader thread or queue; Streamable HTTP sends
- * {@code Accept: application/json, text/event-stream} and takes a JSON body or an SSE body.
+ * <p>Built for low overhead per call so the gateway's figures show: one platform thread per session
+ * doing blocking I/O on plain sockets (TCP_NODELAY, keep-alive, one write per request), HTTP/1.1
+ * parsed by hand (status line, headers, Content-Length or chunked bodies) into reusable buffers,
+ * and answers checked with Jackson's streaming parser. For legacy SSE the session thread reads its
+ * own GET stream after each POST's 202, no reader thread or queue; Streamable HTTP sends {@code
+ * Accept: application/json, text/event-stream} and takes a JSON body or an SSE body.
  *
  * <pre>--target=stdio|streamable|sse --url=... --command=... --sessions=N --calls=M --payload=BYTES
  * --router-pid=PID --label=NAME --share-process=true (stdio: one echo process for all sessions)
@@ -80,22 +81,36 @@ public final class LoadGenerator {
   private static final JsonFactory JSON_FACTORY = new JsonFactory();
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PROTOCOL_VERSION = "2025-06-18";
-  private static final byte[] INITIALIZE = ("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":"
-      + "{\"protocolVersion\":\"" + PROTOCOL_VERSION + "\",\"capabilities\":{},"
-      + "\"clientInfo\":{\"name\":\"mcprouter-bench\",\"version\":\"1\"}}}").getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] INITIALIZE =
+      ("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":"
+              + "{\"protocolVersion\":\""
+              + PROTOCOL_VERSION
+              + "\",\"capabilities\":{},"
+              + "\"clientInfo\":{\"name\":\"mcprouter-bench\",\"version\":\"1\"}}}")
+          .getBytes(StandardCharsets.US_ASCII);
   private static final byte[] INITIALIZED =
-      "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}".getBytes(StandardCharsets.US_ASCII);
+      "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"
+          .getBytes(StandardCharsets.US_ASCII);
 
-  /** What one JSON-RPC message read off the wire is, to the session waiting for the answer to one id. */
+  /**
+   * What one JSON-RPC message read off the wire is, to the session waiting for the answer to one
+   * id.
+   */
   private static final int OURS_OK = 0;
+
   private static final int OURS_ERROR = 1;
   private static final int OURS_WRONG_TEXT = 2;
   private static final int OTHER_ID = 3;
   private static final int NOT_A_RESPONSE = 4;
 
-  /** What Streamable HTTP POSTs accept: both, as the spec asks (-Dbench.accept=json: JSON alone, to compare). */
-  private static final String ACCEPT = "json".equals(System.getProperty("bench.accept"))
-      ? "application/json" : "application/json, text/event-stream";
+  /**
+   * What Streamable HTTP POSTs accept: both, as the spec asks (-Dbench.accept=json: JSON alone, to
+   * compare).
+   */
+  private static final String ACCEPT =
+      "json".equals(System.getProperty("bench.accept"))
+          ? "application/json"
+          : "application/json, text/event-stream";
 
   private static final AtomicInteger FAILURES_SHOWN = new AtomicInteger();
 
@@ -123,8 +138,11 @@ public final class LoadGenerator {
     long maxNanos = (long) (Double.parseDouble(options.getOrDefault("max-seconds", "120")) * 1e9);
     int warmupCalls = Integer.parseInt(options.getOrDefault("warmup-calls", "0"));
 
-    StdioMux mux = target.equals("stdio") && Boolean.parseBoolean(options.getOrDefault("share-process", "false"))
-        ? new StdioMux(options.get("command"), sessions, timeoutMs) : null;
+    StdioMux mux =
+        target.equals("stdio")
+                && Boolean.parseBoolean(options.getOrDefault("share-process", "false"))
+            ? new StdioMux(options.get("command"), sessions, timeoutMs)
+            : null;
     long[] latencies = new long[sessions * calls];
     Worker[] workers = new Worker[sessions];
     CountDownLatch ready = new CountDownLatch(sessions);
@@ -133,7 +151,10 @@ public final class LoadGenerator {
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch closed = new CountDownLatch(sessions);
     for (int s = 0; s < sessions; s++) {
-      Worker worker = new Worker(s, calls, payload, target, options, timeoutMs, latencies, ready, go, measured, release, closed);
+      Worker worker =
+          new Worker(
+              s, calls, payload, target, options, timeoutMs, latencies, ready, go, measured,
+              release, closed);
       worker.maxNanos = maxNanos;
       worker.mux = mux;
       worker.warmupCalls = warmupCalls;
@@ -175,20 +196,32 @@ public final class LoadGenerator {
     boolean cut = anyCut(workers);
     String callsEach = cut ? (made / sessions) + "/" + calls : String.valueOf(calls);
     long[] sorted = Arrays.stream(latencies).filter(l -> l > 0).sorted().toArray();
-    System.out.printf("| %s | %s | %d | %s | %d | %.0f | %d | %d | %d | %d | %d | %d | %s | %s | %.0f%% |%n",
-        label, target, sessions, callsEach, payload, good / (wall / 1e9),
-        micros(sorted, 0.50), micros(sorted, 0.90), micros(sorted, 0.99), sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1000,
-        errors, mismatches,
+    System.out.printf(
+        "| %s | %s | %d | %s | %d | %.0f | %d | %d | %d | %d | %d | %d | %s | %s | %.0f%% |%n",
+        label,
+        target,
+        sessions,
+        callsEach,
+        payload,
+        good / (wall / 1e9),
+        micros(sorted, 0.50),
+        micros(sorted, 0.90),
+        micros(sorted, 0.99),
+        sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1000,
+        errors,
+        mismatches,
         routerPid > 0 ? String.valueOf(routerCpu / 1000 / Math.max(1, good)) : "n/a",
         routerPid > 0 ? String.valueOf(rootRss / 1024) : "n/a",
         100.0 * ownCpu / wall);
     if (cut) {
-      System.err.printf("note %s (%s, %d session%s): cut at --max-seconds=%.0f after %d of %d calls%n", label, target, sessions,
-          sessions == 1 ? "" : "s", maxNanos / 1e9, made, total);
+      System.err.printf(
+          "note %s (%s, %d session%s): cut at --max-seconds=%.0f after %d of %d calls%n",
+          label, target, sessions, sessions == 1 ? "" : "s", maxNanos / 1e9, made, total);
     }
     if (routerPid > 0) {
-      System.err.printf("note %s (%s, %d session%s): server tree %d processes, tree RSS %d MiB%n", label, target, sessions,
-          sessions == 1 ? "" : "s", tree[1], tree[0] / 1024);
+      System.err.printf(
+          "note %s (%s, %d session%s): server tree %d processes, tree RSS %d MiB%n",
+          label, target, sessions, sessions == 1 ? "" : "s", tree[1], tree[0] / 1024);
     }
   }
 
@@ -201,7 +234,9 @@ public final class LoadGenerator {
     return false;
   }
 
-  /** One session: opens, initializes, waits for the start, makes its calls, and closes when told. */
+  /**
+   * One session: opens, initializes, waits for the start, makes its calls, and closes when told.
+   */
   private static final class Worker implements Runnable {
     final int index;
     final int calls;
@@ -217,16 +252,29 @@ public final class LoadGenerator {
     final CountDownLatch closed;
     long errors;
     long mismatches;
+
     /** Calls made (answered or failed), and whether --max-seconds stopped the session early. */
     long made;
+
     boolean cut;
     long maxNanos;
     volatile long deadline;
     StdioMux mux;
     int warmupCalls;
 
-    Worker(int index, int calls, int payload, String target, Map<String, String> options, int timeoutMs, long[] latencies,
-        CountDownLatch ready, CountDownLatch go, CountDownLatch measured, CountDownLatch release, CountDownLatch closed) {
+    Worker(
+        int index,
+        int calls,
+        int payload,
+        String target,
+        Map<String, String> options,
+        int timeoutMs,
+        long[] latencies,
+        CountDownLatch ready,
+        CountDownLatch go,
+        CountDownLatch measured,
+        CountDownLatch release,
+        CountDownLatch closed) {
       this.index = index;
       this.calls = calls;
       this.payload = payload;
@@ -249,14 +297,21 @@ public final class LoadGenerator {
       int done = 0;
       try {
         Request request = new Request(index, payload);
-        session = switch (target) {
-          case "stdio" -> mux != null ? new StdioSession(mux, index, request) : new StdioSession(options.get("command"), request);
-          case "streamable" -> new StreamableSession(URI.create(options.get("url")), request, timeoutMs);
-          default -> new SseSession(URI.create(options.get("url")), request, timeoutMs);
-        };
+        session =
+            switch (target) {
+              case "stdio" ->
+                  mux != null
+                      ? new StdioSession(mux, index, request)
+                      : new StdioSession(options.get("command"), request);
+              case "streamable" ->
+                  new StreamableSession(URI.create(options.get("url")), request, timeoutMs);
+              default -> new SseSession(URI.create(options.get("url")), request, timeoutMs);
+            };
         session.initialize();
         session.timeout(timeoutMs);
-        for (int w = 1; w <= warmupCalls; w++) { // unmeasured: JIT of a stdio floor's fresh echo process
+        for (int w = 1;
+            w <= warmupCalls;
+            w++) { // unmeasured: JIT of a stdio floor's fresh echo process
           long wire = session.wireId(calls + w);
           request.toolsCall(wire, calls + w);
           session.call(wire);
@@ -317,14 +372,19 @@ public final class LoadGenerator {
 
   /** The bytes of one session's requests, rebuilt in place for each call. */
   private static final class Request {
-    private static final byte[] PREFIX = "{\"jsonrpc\":\"2.0\",\"id\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PREFIX =
+        "{\"jsonrpc\":\"2.0\",\"id\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] MIDDLE =
-        ",\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\"".getBytes(StandardCharsets.US_ASCII);
+        ",\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\""
+            .getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SUFFIX = "\"}}}".getBytes(StandardCharsets.US_ASCII);
     private static final int TAG = 17; // s<5 digits>c<9 digits>.
 
-    /** The call's text: "s00017c000000042." then 'x' up to the payload size; the expected answer. */
+    /**
+     * The call's text: "s00017c000000042." then 'x' up to the payload size; the expected answer.
+     */
     final byte[] text;
+
     final Buf body;
 
     Request(int session, int payload) {
@@ -371,7 +431,10 @@ public final class LoadGenerator {
 
     void timeout(int ms) throws IOException {}
 
-    /** Sends the request in {@link Request#body} and waits for its answer: {@link #OURS_OK} or {@link #OURS_ERROR}. */
+    /**
+     * Sends the request in {@link Request#body} and waits for its answer: {@link #OURS_OK} or
+     * {@link #OURS_ERROR}.
+     */
     abstract int call(long id) throws IOException;
 
     /**
@@ -389,7 +452,9 @@ public final class LoadGenerator {
         }
         case OURS_WRONG_TEXT -> {
           mismatches++;
-          tainted = true; // a real client would have taken this one: the call failed, but read on to stay in step
+          tainted =
+              true; // a real client would have taken this one: the call failed, but read on to stay
+          // in step
           return -1;
         }
         case OTHER_ID -> {
@@ -404,9 +469,9 @@ public final class LoadGenerator {
   }
 
   /**
-   * The floor: the echo server's own stdio, no router. One process per session, or with
-   * {@code --share-process=true} one process for all sessions ({@link StdioMux}), the floor of a
-   * gateway that multiplexes sessions onto one child.
+   * The floor: the echo server's own stdio, no router. One process per session, or with {@code
+   * --share-process=true} one process for all sessions ({@link StdioMux}), the floor of a gateway
+   * that multiplexes sessions onto one child.
    */
   private static final class StdioSession extends Session {
     final Process process;
@@ -419,7 +484,10 @@ public final class LoadGenerator {
 
     StdioSession(String command, Request request) throws IOException {
       super(request);
-      process = new ProcessBuilder("sh", "-c", command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      process =
+          new ProcessBuilder("sh", "-c", command)
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
       in = process.getOutputStream();
       out = new Wire(process.getInputStream());
       mux = null;
@@ -437,7 +505,9 @@ public final class LoadGenerator {
 
     @Override
     long wireId(long id) {
-      return mux == null ? id : (long) (index + 1) << 32 | id; // unique over the sessions sharing the process
+      return mux == null
+          ? id
+          : (long) (index + 1) << 32 | id; // unique over the sessions sharing the process
     }
 
     @Override
@@ -504,8 +574,8 @@ public final class LoadGenerator {
   }
 
   /**
-   * One echo process for every session: requests written whole under a lock, one reader thread
-   * that hands each answer to its session by the upper half of its id.
+   * One echo process for every session: requests written whole under a lock, one reader thread that
+   * hands each answer to its session by the upper half of its id.
    */
   static final class StdioMux {
     final Process process;
@@ -516,28 +586,34 @@ public final class LoadGenerator {
     @SuppressWarnings({"unchecked", "rawtypes"})
     StdioMux(String command, int sessions, int timeoutMs) throws IOException {
       this.timeoutMs = Math.max(timeoutMs, 300_000);
-      process = new ProcessBuilder("sh", "-c", command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      process =
+          new ProcessBuilder("sh", "-c", command)
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
       in = process.getOutputStream();
       inboxes = new ArrayBlockingQueue[sessions];
       for (int i = 0; i < sessions; i++) {
         inboxes[i] = new ArrayBlockingQueue<>(16);
       }
       Wire out = new Wire(process.getInputStream());
-      Thread reader = new Thread(() -> {
-        Buf line = new Buf(512);
-        try {
-          int n;
-          while ((n = out.readLine(line)) >= 0) {
-            long id = n == 0 ? -1 : topLevelId(line.b, 0, n);
-            int session = (int) (id >>> 32) - 1;
-            if (session >= 0 && session < inboxes.length) {
-              inboxes[session].offer(Arrays.copyOf(line.b, n));
-            }
-          }
-        } catch (IOException e) {
-          System.err.println("the shared echo server's reader stopped: " + e);
-        }
-      }, "stdio-mux-reader");
+      Thread reader =
+          new Thread(
+              () -> {
+                Buf line = new Buf(512);
+                try {
+                  int n;
+                  while ((n = out.readLine(line)) >= 0) {
+                    long id = n == 0 ? -1 : topLevelId(line.b, 0, n);
+                    int session = (int) (id >>> 32) - 1;
+                    if (session >= 0 && session < inboxes.length) {
+                      inboxes[session].offer(Arrays.copyOf(line.b, n));
+                    }
+                  }
+                } catch (IOException e) {
+                  System.err.println("the shared echo server's reader stopped: " + e);
+                }
+              },
+              "stdio-mux-reader");
       reader.setDaemon(true);
       reader.start();
     }
@@ -578,7 +654,10 @@ public final class LoadGenerator {
     }
   }
 
-  /** Streamable HTTP: POST /mcp/..., answers as a JSON body or an SSE body; one keep-alive connection. */
+  /**
+   * Streamable HTTP: POST /mcp/..., answers as a JSON body or an SSE body; one keep-alive
+   * connection.
+   */
   private static final class StreamableSession extends Session {
     final Http http;
     final String path;
@@ -598,8 +677,13 @@ public final class LoadGenerator {
 
     private void postHead(String sessionId, String version) {
       head.len = 0;
-      head.append("POST ").append(path).append(" HTTP/1.1\r\nHost: ").append(http.hostHeader)
-          .append("\r\nContent-Type: application/json\r\nAccept: ").append(ACCEPT).append("\r\n");
+      head.append("POST ")
+          .append(path)
+          .append(" HTTP/1.1\r\nHost: ")
+          .append(http.hostHeader)
+          .append("\r\nContent-Type: application/json\r\nAccept: ")
+          .append(ACCEPT)
+          .append("\r\n");
       if (sessionId != null) {
         head.append("Mcp-Session-Id: ").append(sessionId).append("\r\n");
       }
@@ -619,7 +703,8 @@ public final class LoadGenerator {
       }
       sessionId = http.sessionId;
       if (answer(0, null) != OURS_OK) {
-        throw new IOException("initialize failed: " + new String(body.b, 0, body.len, StandardCharsets.UTF_8));
+        throw new IOException(
+            "initialize failed: " + new String(body.b, 0, body.len, StandardCharsets.UTF_8));
       }
       String version = PROTOCOL_VERSION;
       try {
@@ -657,7 +742,9 @@ public final class LoadGenerator {
       return http.exchange(out);
     }
 
-    /** Reads the POST's answer, JSON or an SSE stream, to its end; the body keeps the answer's JSON. */
+    /**
+     * Reads the POST's answer, JSON or an SSE stream, to its end; the body keeps the answer's JSON.
+     */
     private int answer(long id, byte[] text) throws IOException {
       if (http.eventStream) {
         int verdict = -1;
@@ -690,8 +777,13 @@ public final class LoadGenerator {
       try {
         if (sessionId != null && http.isOpen()) {
           out.len = 0;
-          out.append("DELETE ").append(path).append(" HTTP/1.1\r\nHost: ").append(http.hostHeader)
-              .append("\r\nMcp-Session-Id: ").append(sessionId).append("\r\nContent-Length: 0\r\n\r\n");
+          out.append("DELETE ")
+              .append(path)
+              .append(" HTTP/1.1\r\nHost: ")
+              .append(http.hostHeader)
+              .append("\r\nMcp-Session-Id: ")
+              .append(sessionId)
+              .append("\r\nContent-Length: 0\r\n\r\n");
           http.timeout(5000);
           http.exchange(out);
           http.skipBody();
@@ -702,7 +794,10 @@ public final class LoadGenerator {
     }
   }
 
-  /** Legacy HTTP+SSE: a GET stream for the answers, POSTs to the endpoint it names on a second connection. */
+  /**
+   * Legacy HTTP+SSE: a GET stream for the answers, POSTs to the endpoint it names on a second
+   * connection.
+   */
   private static final class SseSession extends Session {
     final Http stream;
     final Sse events;
@@ -715,11 +810,19 @@ public final class LoadGenerator {
       int connectTimeout = Math.max(timeoutMs, 300_000);
       stream = new Http(url, connectTimeout);
       events = new Sse(stream);
-      out.append("GET ").append(pathOf(url)).append(" HTTP/1.1\r\nHost: ").append(stream.hostHeader)
+      out.append("GET ")
+          .append(pathOf(url))
+          .append(" HTTP/1.1\r\nHost: ")
+          .append(stream.hostHeader)
           .append("\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n");
       int status = stream.exchange(out);
       if (status != 200 || !stream.eventStream) {
-        throw new IOException("GET " + url + " answered " + status + (stream.eventStream ? "" : ", not an event stream"));
+        throw new IOException(
+            "GET "
+                + url
+                + " answered "
+                + status
+                + (stream.eventStream ? "" : ", not an event stream"));
       }
       String endpoint = null;
       while (endpoint == null) {
@@ -732,8 +835,12 @@ public final class LoadGenerator {
       }
       URI post = url.resolve(endpoint);
       posts = new Http(post, connectTimeout);
-      head.append("POST ").append(pathOf(post)).append(" HTTP/1.1\r\nHost: ").append(posts.hostHeader)
-          .append("\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ");
+      head.append("POST ")
+          .append(pathOf(post))
+          .append(" HTTP/1.1\r\nHost: ")
+          .append(posts.hostHeader)
+          .append(
+              "\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ");
     }
 
     @Override
@@ -823,7 +930,8 @@ public final class LoadGenerator {
           }
           case "result" -> {
             hasResult = true;
-            textMatches = value == JsonToken.START_OBJECT ? resultTextEquals(p, text) : text == null;
+            textMatches =
+                value == JsonToken.START_OBJECT ? resultTextEquals(p, text) : text == null;
           }
           default -> p.skipChildren();
         }
@@ -838,7 +946,10 @@ public final class LoadGenerator {
     }
   }
 
-  /** Walks a result object (the parser is on its START_OBJECT) to its end; whether content[0].text equals text. */
+  /**
+   * Walks a result object (the parser is on its START_OBJECT) to its end; whether content[0].text
+   * equals text.
+   */
   private static boolean resultTextEquals(JsonParser p, byte[] text) throws IOException {
     boolean equal = false;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -1003,20 +1114,27 @@ public final class LoadGenerator {
     }
   }
 
-  /** A minimal HTTP/1.1 client connection: one request at a time, keep-alive, reconnects when closed. */
+  /**
+   * A minimal HTTP/1.1 client connection: one request at a time, keep-alive, reconnects when
+   * closed.
+   */
   static final class Http extends Wire implements Closeable {
     private static final int NONE = 0;
     private static final int LENGTH = 1;
     private static final int CHUNKED = 2;
     private static final int UNTIL_CLOSE = 3;
-    private static final byte[] CONTENT_LENGTH = "content-length".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] TRANSFER_ENCODING = "transfer-encoding".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONTENT_LENGTH =
+        "content-length".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TRANSFER_ENCODING =
+        "transfer-encoding".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONNECTION = "connection".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONTENT_TYPE = "content-type".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] MCP_SESSION_ID = "mcp-session-id".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MCP_SESSION_ID =
+        "mcp-session-id".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CHUNKED_VALUE = "chunked".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CLOSE_VALUE = "close".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EVENT_STREAM = "text/event-stream".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EVENT_STREAM =
+        "text/event-stream".getBytes(StandardCharsets.US_ASCII);
 
     final String host;
     final int port;
@@ -1069,7 +1187,9 @@ public final class LoadGenerator {
       reused = false;
     }
 
-    /** Writes a whole request in one go and reads the answer's status line and headers; the status. */
+    /**
+     * Writes a whole request in one go and reads the answer's status line and headers; the status.
+     */
     int exchange(Buf request) throws IOException {
       if (socket == null) {
         connect();
@@ -1100,7 +1220,8 @@ public final class LoadGenerator {
         } while (n == 0);
         byte[] l = line.b;
         if (n < 12 || l[0] != 'H' || l[4] != '/') {
-          throw new IOException("not an HTTP status line: " + new String(l, 0, n, StandardCharsets.ISO_8859_1));
+          throw new IOException(
+              "not an HTTP status line: " + new String(l, 0, n, StandardCharsets.ISO_8859_1));
         }
         boolean http10 = l[7] == '0';
         status = (l[9] - '0') * 100 + (l[10] - '0') * 10 + (l[11] - '0');
@@ -1326,7 +1447,10 @@ public final class LoadGenerator {
       this.http = http;
     }
 
-    /** The next event with data; false at the end of the stream. Comments (keep-alives) and id/retry fields are skipped. */
+    /**
+     * The next event with data; false at the end of the stream. Comments (keep-alives) and id/retry
+     * fields are skipped.
+     */
     boolean next() throws IOException {
       data.len = 0;
       type = MESSAGE;
@@ -1362,7 +1486,10 @@ public final class LoadGenerator {
           data.append(l, v, n - v);
           hasData = true;
         } else if (same(l, 0, colon, EVENT)) {
-          type = same(l, v, n, MESSAGE_NAME) ? MESSAGE : same(l, v, n, ENDPOINT_NAME) ? ENDPOINT : OTHER;
+          type =
+              same(l, v, n, MESSAGE_NAME)
+                  ? MESSAGE
+                  : same(l, v, n, ENDPOINT_NAME) ? ENDPOINT : OTHER;
         }
       }
     }
@@ -1381,11 +1508,14 @@ public final class LoadGenerator {
   }
 
   private static long micros(long[] sorted, double quantile) {
-    return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)] / 1000;
+    return sorted.length == 0
+        ? 0
+        : sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)] / 1000;
   }
 
   private static long ownCpuNanos() {
-    return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   private static List<Long> tree(long pid) {
@@ -1396,9 +1526,9 @@ public final class LoadGenerator {
   }
 
   /**
-   * utime + stime + cutime + cstime of a process and its descendants, from /proc (clock ticks of
-   * 10 ms): a child that ended and was reaped has its time in its parent's cutime/cstime, so
-   * children that stop during the window still count.
+   * utime + stime + cutime + cstime of a process and its descendants, from /proc (clock ticks of 10
+   * ms): a child that ended and was reaped has its time in its parent's cutime/cstime, so children
+   * that stop during the window still count.
    */
   private static long treeCpuNanos(long pid) {
     if (pid <= 0) {
@@ -1409,7 +1539,11 @@ public final class LoadGenerator {
       try {
         String stat = Files.readString(Path.of("/proc/" + p + "/stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]) + Long.parseLong(fields[13]) + Long.parseLong(fields[14]);
+        ticks +=
+            Long.parseLong(fields[11])
+                + Long.parseLong(fields[12])
+                + Long.parseLong(fields[13])
+                + Long.parseLong(fields[14]);
       } catch (IOException | RuntimeException gone) {
         // a process that ended took its ticks with it
       }
@@ -1439,8 +1573,11 @@ public final class LoadGenerator {
       return 0;
     }
     try {
-      return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("VmRSS:"))
-          .map(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElse(0L);
+      return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+          .filter(l -> l.startsWith("VmRSS:"))
+          .map(l -> Long.parseLong(l.replaceAll("\\D", "")))
+          .findFirst()
+          .orElse(0L);
     } catch (IOException | RuntimeException e) {
       return 0;
     }

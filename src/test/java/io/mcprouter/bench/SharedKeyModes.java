@@ -13,10 +13,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The cost of {@code interactive = "serialize"} (issue 12): N Streamable HTTP sessions on one shared
- * key call a tool at once, sequentially each, in attribute mode and in serialize mode; prints a
- * markdown table of calls/s. The tool is FakeMcpServer's {@code sleep} (a tool that takes its time
- * without CPU, as one waiting on an API or a user does) or {@code echo} (as fast as the child goes).
+ * The cost of {@code interactive = "serialize"} (issue 12): N Streamable HTTP sessions on one
+ * shared key call a tool at once, sequentially each, in attribute mode and in serialize mode;
+ * prints a markdown table of calls/s. The tool is FakeMcpServer's {@code sleep} (a tool that takes
+ * its time without CPU, as one waiting on an API or a user does) or {@code echo} (as fast as the
+ * child goes).
  *
  * <pre>bench/isolation.sh [calls-per-session] [sleep-ms]</pre>
  */
@@ -25,29 +26,40 @@ public final class SharedKeyModes {
   public static void main(String[] args) throws Exception {
     int calls = args.length > 0 ? Integer.parseInt(args[0]) : 50;
     int sleepMs = args.length > 1 ? Integer.parseInt(args[1]) : 20;
-    try (TestRouter router = TestRouter.start(TestRouter.servers(
-        TestRouter.fake("attribute", true),
-        TestRouter.fake("serialize", true).withIsolation(ServerSpec.Interactive.SERIALIZE, List.of(), false)),
-        "mcprouter.limits.max-in-flight-per-session = 1000")) {
+    try (TestRouter router =
+        TestRouter.start(
+            TestRouter.servers(
+                TestRouter.fake("attribute", true),
+                TestRouter.fake("serialize", true)
+                    .withIsolation(ServerSpec.Interactive.SERIALIZE, List.of(), false)),
+            "mcprouter.limits.max-in-flight-per-session = 1000")) {
       McpHttp http = new McpHttp(router.proxyPort());
-      System.out.println("| tool | sessions | attribute calls/s | serialize calls/s | serialize / attribute |");
+      System.out.println(
+          "| tool | sessions | attribute calls/s | serialize calls/s | serialize / attribute |");
       System.out.println("|---|---:|---:|---:|---:|");
       for (String tool : List.of("echo", "sleep")) {
         for (int sessions : new int[] {1, 5, 20}) {
-          Map<String, Object> arguments = tool.equals("echo") ? Map.of("text", "x".repeat(64)) : Map.of("ms", sleepMs);
+          Map<String, Object> arguments =
+              tool.equals("echo") ? Map.of("text", "x".repeat(64)) : Map.of("ms", sleepMs);
           run(http, "attribute", tool, arguments, sessions, Math.max(10, calls / 5)); // warm-up
           run(http, "serialize", tool, arguments, sessions, Math.max(10, calls / 5));
           double attribute = run(http, "attribute", tool, arguments, sessions, calls);
           double serialize = run(http, "serialize", tool, arguments, sessions, calls);
-          System.out.printf("| %s | %d | %.0f | %.0f | %.2f |%n", tool.equals("sleep") ? "sleep " + sleepMs + " ms" : tool,
-              sessions, attribute, serialize, serialize / attribute);
+          System.out.printf(
+              "| %s | %d | %.0f | %.0f | %.2f |%n",
+              tool.equals("sleep") ? "sleep " + sleepMs + " ms" : tool,
+              sessions,
+              attribute,
+              serialize,
+              serialize / attribute);
         }
       }
     }
   }
 
   /** Calls per second over all sessions; every answer is checked. */
-  private static double run(McpHttp http, String key, String tool, Map<String, Object> arguments, int sessions, int calls)
+  private static double run(
+      McpHttp http, String key, String tool, Map<String, Object> arguments, int sessions, int calls)
       throws Exception {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < sessions; i++) {
@@ -58,18 +70,22 @@ public final class SharedKeyModes {
       long began = System.nanoTime();
       List<CompletableFuture<Void>> done = new ArrayList<>();
       for (String id : ids) {
-        done.add(CompletableFuture.runAsync(() -> {
-          try {
-            for (int c = 0; c < calls; c++) {
-              HttpResponse<String> answer = http.call(key, id, c + 2, tool, arguments);
-              if (answer.statusCode() != 200 || !answer.body().contains("\"result\"")) {
-                throw new IllegalStateException("call failed: " + answer.statusCode() + " " + answer.body());
-              }
-            }
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        }, pool));
+        done.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  try {
+                    for (int c = 0; c < calls; c++) {
+                      HttpResponse<String> answer = http.call(key, id, c + 2, tool, arguments);
+                      if (answer.statusCode() != 200 || !answer.body().contains("\"result\"")) {
+                        throw new IllegalStateException(
+                            "call failed: " + answer.statusCode() + " " + answer.body());
+                      }
+                    }
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                },
+                pool));
       }
       for (CompletableFuture<Void> d : done) {
         d.get(10, TimeUnit.MINUTES);

@@ -47,11 +47,15 @@ class ChildProcessTest {
 
   @BeforeAll
   static void start() {
-    Config config = ManualTime.config()
-        .withFallback(ConfigFactory.parseString(String.join("\n",
-            "mcprouter.stop.grace-period = " + GRACE.toMillis() + "ms",
-            "mcprouter.stop.kill-period = " + KILL.toMillis() + "ms")))
-        .withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
+    Config config =
+        ManualTime.config()
+            .withFallback(
+                ConfigFactory.parseString(
+                    String.join(
+                        "\n",
+                        "mcprouter.stop.grace-period = " + GRACE.toMillis() + "ms",
+                        "mcprouter.stop.kill-period = " + KILL.toMillis() + "ms")))
+            .withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
     testKit = ActorTestKit.create("ChildProcessTest", config);
     time = ManualTime.get(testKit.system());
     settings = RouterSettings.fromConfig(config);
@@ -62,7 +66,8 @@ class ChildProcessTest {
     testKit.shutdownTestKit();
   }
 
-  // ------------------------------------------------------------------ the stdout receiver's protocol
+  // ------------------------------------------------------------------ the stdout receiver's
+  // protocol
 
   private sealed interface Out {}
 
@@ -83,15 +88,19 @@ class ChildProcessTest {
   /** Acks as the instance would, and passes each stdout line on to the test. */
   private static Behavior<Out> stdoutReceiver(ActorRef<StdoutFrame> lines) {
     return Behaviors.receive(Out.class)
-        .onMessage(Init.class, init -> {
-          init.ackTo().tell(Ack.INSTANCE);
-          return Behaviors.same();
-        })
-        .onMessage(Frames.class, frames -> {
-          frames.frames().forEach(lines::tell);
-          frames.ackTo().tell(Ack.INSTANCE);
-          return Behaviors.same();
-        })
+        .onMessage(
+            Init.class,
+            init -> {
+              init.ackTo().tell(Ack.INSTANCE);
+              return Behaviors.same();
+            })
+        .onMessage(
+            Frames.class,
+            frames -> {
+              frames.frames().forEach(lines::tell);
+              frames.ackTo().tell(Ack.INSTANCE);
+              return Behaviors.same();
+            })
         .onMessage(Out.class, ended -> Behaviors.same())
         .build();
   }
@@ -107,32 +116,43 @@ class ChildProcessTest {
     TestProbe<StdoutFrame> stdout = testKit.createTestProbe();
     ActorRef<Out> receiver = testKit.spawn(stdoutReceiver(stdout.getRef()));
     ChildProcess.StdoutTarget<Out, Ack> target =
-        new ChildProcess.StdoutTarget<>(receiver, Frames::new, Init::new, Ack.INSTANCE, Ended.INSTANCE, Failed::new);
-    ServerSpec spec = new ServerSpec("child-" + ids.incrementAndGet(), command, true, Map.of(), cwd, Optional.empty());
+        new ChildProcess.StdoutTarget<>(
+            receiver, Frames::new, Init::new, Ack.INSTANCE, Ended.INSTANCE, Failed::new);
+    ServerSpec spec =
+        new ServerSpec(
+            "child-" + ids.incrementAndGet(), command, true, Map.of(), cwd, Optional.empty());
     ActorRef<ChildProcess.Command> actor =
-        testKit.spawn(ChildProcess.create(spec, settings, 1, new StderrTail(20), target, reports.getRef()));
+        testKit.spawn(
+            ChildProcess.create(spec, settings, 1, new StderrTail(20), target, reports.getRef()));
     return new Launched(actor, reports, stdout);
   }
 
   private static ChildProcess.Started awaitStarted(Launched child) {
-    ChildProcess.Started started = child.reports().expectMessageClass(ChildProcess.Started.class, PROCESS_WAIT);
+    ChildProcess.Started started =
+        child.reports().expectMessageClass(ChildProcess.Started.class, PROCESS_WAIT);
     assertEquals(1, started.generation());
     assertTrue(started.pid() > 0, "a pid: " + started);
     return started;
   }
 
-  /** The next stdout line, which must be {@code text} (not JSON-RPC, so the decoder calls it garbage). */
+  /**
+   * The next stdout line, which must be {@code text} (not JSON-RPC, so the decoder calls it
+   * garbage).
+   */
   private static void expectLine(Launched child, String text) {
     StdoutFrame frame = child.stdout().expectMessageClass(StdoutFrame.class, PROCESS_WAIT);
-    assertEquals(text, assertInstanceOf(StdoutFrame.Garbage.class, frame).preview(), frame.toString());
+    assertEquals(
+        text, assertInstanceOf(StdoutFrame.Garbage.class, frame).preview(), frame.toString());
   }
 
   @Test
-  void closedStdinIsFollowedBySigtermAfterTheGracePeriodAndSigkillAfterTheKillPeriod() throws Exception {
+  void closedStdinIsFollowedBySigtermAfterTheGracePeriodAndSigkillAfterTheKillPeriod()
+      throws Exception {
     // it says when stdin closes and when SIGTERM comes, and goes on running after both
-    Launched child = launch(
-        "trap 'echo got-term' TERM; cat >/dev/null; echo stdin-closed; while true; do sleep 1; done",
-        Optional.empty());
+    Launched child =
+        launch(
+            "trap 'echo got-term' TERM; cat >/dev/null; echo stdin-closed; while true; do sleep 1; done",
+            Optional.empty());
     long pid = awaitStarted(child).pid();
     try {
       assertTrue(Processes.alive(pid));
@@ -149,13 +169,16 @@ class ChildProcessTest {
       time.timePasses(KILL.minus(STEP));
       child.reports().expectNoMessage(QUIET);
       time.timePasses(STEP);
-      ChildProcess.Exited exited = child.reports().expectMessageClass(ChildProcess.Exited.class, PROCESS_WAIT);
+      ChildProcess.Exited exited =
+          child.reports().expectMessageClass(ChildProcess.Exited.class, PROCESS_WAIT);
       assertEquals(1, exited.generation());
       assertEquals(Optional.empty(), exited.launchFailure());
       assertEquals(Optional.of(137), exited.exitCode(), "killed by SIGKILL: " + exited);
       Await.until(PROCESS_WAIT, "pid " + pid + " is gone", () -> !Processes.alive(pid));
       assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
-      child.reports().expectTerminated(child.actor(), PROCESS_WAIT); // it stops after reporting the exit
+      child
+          .reports()
+          .expectTerminated(child.actor(), PROCESS_WAIT); // it stops after reporting the exit
     } finally {
       Processes.kill(pid);
     }
@@ -166,11 +189,14 @@ class ChildProcessTest {
     Launched child = launch("sleep 600 & sleep 600 & wait", Optional.empty());
     long pid = awaitStarted(child).pid();
     ProcessHandle root = ProcessHandle.of(pid).orElseThrow();
-    Await.until(PROCESS_WAIT, "the child has forked its two sleeps", () -> root.descendants().count() >= 2);
+    Await.until(
+        PROCESS_WAIT, "the child has forked its two sleeps", () -> root.descendants().count() >= 2);
     List<Long> tree = root.descendants().map(ProcessHandle::pid).toList();
     try {
       testKit.stop(child.actor());
-      Await.until(PROCESS_WAIT, "the child and its descendants " + tree + " are gone",
+      Await.until(
+          PROCESS_WAIT,
+          "the child and its descendants " + tree + " are gone",
           () -> !Processes.alive(pid) && tree.stream().noneMatch(Processes::alive));
     } finally {
       Processes.kill(pid);
@@ -178,12 +204,16 @@ class ChildProcessTest {
     }
   }
 
-  /** The command runs under {@code sh -c}: one that does not exist is sh's exit 127, not a launch failure. */
+  /**
+   * The command runs under {@code sh -c}: one that does not exist is sh's exit 127, not a launch
+   * failure.
+   */
   @Test
   void aCommandThatDoesNotExistExitsWithTheShellsNotFoundCode() {
     Launched child = launch("/nonexistent/mcp-server-" + ids.incrementAndGet(), Optional.empty());
     awaitStarted(child);
-    ChildProcess.Exited exited = child.reports().expectMessageClass(ChildProcess.Exited.class, PROCESS_WAIT);
+    ChildProcess.Exited exited =
+        child.reports().expectMessageClass(ChildProcess.Exited.class, PROCESS_WAIT);
     assertEquals(Optional.of(127), exited.exitCode(), exited.toString());
     assertEquals(Optional.empty(), exited.launchFailure());
   }
@@ -192,7 +222,8 @@ class ChildProcessTest {
   void aProcessThatCannotBeStartedIsReportedAsALaunchFailure() {
     Launched child = launch("true", Optional.of("/nonexistent/dir-" + ids.incrementAndGet()));
     ChildProcess.Report report = child.reports().receiveMessage(PROCESS_WAIT);
-    ChildProcess.Exited exited = assertInstanceOf(ChildProcess.Exited.class, report, "no Started: " + report);
+    ChildProcess.Exited exited =
+        assertInstanceOf(ChildProcess.Exited.class, report, "no Started: " + report);
     assertTrue(exited.launchFailure().isPresent(), exited.toString());
     assertEquals(Optional.empty(), exited.exitCode());
     child.reports().expectTerminated(child.actor(), PROCESS_WAIT);

@@ -17,7 +17,10 @@ class LineSplitterTest {
     return ByteString.fromString(s);
   }
 
-  /** Renders lines so whole outputs can be compared: text for complete lines, a marker for over-long ones. */
+  /**
+   * Renders lines so whole outputs can be compared: text for complete lines, a marker for over-long
+   * ones.
+   */
   private static List<String> render(List<LineSplitter.Line> lines) {
     List<String> out = new ArrayList<>();
     for (LineSplitter.Line line : lines) {
@@ -30,8 +33,12 @@ class LineSplitterTest {
     return out;
   }
 
-  /** Feeds {@code input} in chunks of {@code chunkSize} bytes, then finishes, collecting everything emitted. */
-  private static List<LineSplitter.Line> feedInChunks(LineSplitter splitter, String input, int chunkSize) {
+  /**
+   * Feeds {@code input} in chunks of {@code chunkSize} bytes, then finishes, collecting everything
+   * emitted.
+   */
+  private static List<LineSplitter.Line> feedInChunks(
+      LineSplitter splitter, String input, int chunkSize) {
     ByteString all = bs(input);
     List<LineSplitter.Line> out = new ArrayList<>();
     for (int i = 0; i < all.size(); i += chunkSize) {
@@ -46,14 +53,16 @@ class LineSplitterTest {
     LineSplitter splitter = new LineSplitter(1024);
     assertEquals(List.of(), splitter.feed(bs("{\"jsonrpc\":")));
     assertEquals(List.of(), splitter.feed(bs("\"2.0\",")));
-    assertEquals(List.of("{\"jsonrpc\":\"2.0\",\"id\":1}"), render(splitter.feed(bs("\"id\":1}\n"))));
+    assertEquals(
+        List.of("{\"jsonrpc\":\"2.0\",\"id\":1}"), render(splitter.feed(bs("\"id\":1}\n"))));
     assertEquals(List.of(), splitter.finish());
   }
 
   @Test
   void severalLinesInOneChunkAreAllEmittedInOrder() {
     LineSplitter splitter = new LineSplitter(1024);
-    assertEquals(List.of("one", "two", "three"), render(splitter.feed(bs("one\ntwo\nthree\nfour"))));
+    assertEquals(
+        List.of("one", "two", "three"), render(splitter.feed(bs("one\ntwo\nthree\nfour"))));
     assertEquals(List.of("four"), render(splitter.finish()));
   }
 
@@ -95,14 +104,17 @@ class LineSplitterTest {
   @Test
   void lineOfExactlyTheMaximumIsComplete() {
     LineSplitter splitter = new LineSplitter(10);
-    assertEquals(List.of("0123456789", "OVERSIZED(11)"), render(splitter.feed(bs("0123456789\n0123456789A\n"))));
+    assertEquals(
+        List.of("0123456789", "OVERSIZED(11)"),
+        render(splitter.feed(bs("0123456789\n0123456789A\n"))));
   }
 
   @Test
   void overlongLineIsReportedWithItsLengthAndTheNextLineIsIntact() {
     LineSplitter splitter = new LineSplitter(16);
     String longLine = "x".repeat(40);
-    assertEquals(List.of("short", "OVERSIZED(40)", "next"),
+    assertEquals(
+        List.of("short", "OVERSIZED(40)", "next"),
         render(splitter.feed(bs("short\n" + longLine + "\nnext\n"))));
   }
 
@@ -115,7 +127,9 @@ class LineSplitterTest {
     }
     String input = "first\n" + longLine + "\nsecond\r\n" + "z".repeat(2000) + "\nthird";
     List<LineSplitter.Line> lines = feedInChunks(new LineSplitter(1000), input, chunkSize);
-    assertEquals(List.of("first", "OVERSIZED(" + longLine.length() + ")", "second", "OVERSIZED(2000)", "third"),
+    assertEquals(
+        List.of(
+            "first", "OVERSIZED(" + longLine.length() + ")", "second", "OVERSIZED(2000)", "third"),
         render(lines));
   }
 
@@ -132,7 +146,8 @@ class LineSplitterTest {
     LineSplitter.Oversized o = assertInstanceOf(LineSplitter.Oversized.class, lines.get(0));
     assertEquals(text.length(), o.length());
     assertEquals(text.substring(0, LineSplitter.KEPT_EDGE_BYTES), o.head().utf8String());
-    assertEquals(text.substring(text.length() - LineSplitter.KEPT_EDGE_BYTES), o.tail().utf8String());
+    assertEquals(
+        text.substring(text.length() - LineSplitter.KEPT_EDGE_BYTES), o.tail().utf8String());
   }
 
   @Test

@@ -21,7 +21,10 @@ class StdoutDecoderTest {
   private static final int MAX = 1024;
   private static final String BIG = "\"" + "payload ".repeat(2000) + "\"";
 
-  /** Runs {@code line + "\n"} through a real splitter, fed in 100-byte chunks, and decodes the one line it yields. */
+  /**
+   * Runs {@code line + "\n"} through a real splitter, fed in 100-byte chunks, and decodes the one
+   * line it yields.
+   */
   private static StdoutFrame decodeLine(String line) {
     LineSplitter splitter = new LineSplitter(MAX);
     ByteString all = ByteString.fromString(line + "\n");
@@ -42,60 +45,76 @@ class StdoutDecoderTest {
 
   @Test
   void oversizedResponseWithIdFirstHasItsNumericId() {
-    StdoutFrame.Oversized o = oversized("{\"jsonrpc\":\"2.0\",\"id\":42,\"result\":{\"text\":" + BIG + "}}");
+    StdoutFrame.Oversized o =
+        oversized("{\"jsonrpc\":\"2.0\",\"id\":42,\"result\":{\"text\":" + BIG + "}}");
     assertEquals(LongNode.valueOf(42), o.id());
   }
 
   @Test
   void anOversizedRequestFromTheServerIsNotTakenForAResponse() {
-    StdoutFrame.Oversized o = oversized(
-        "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"sampling/createMessage\",\"params\":{\"text\":" + BIG + "}}");
+    StdoutFrame.Oversized o =
+        oversized(
+            "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"sampling/createMessage\",\"params\":{\"text\":"
+                + BIG
+                + "}}");
     assertNull(o.id());
   }
 
   @Test
   void oversizedResponseWithIdBeforeJsonrpcHasItsId() {
-    assertEquals(LongNode.valueOf(-3),
+    assertEquals(
+        LongNode.valueOf(-3),
         oversized("{ \"id\" : -3, \"jsonrpc\":\"2.0\",\"result\":{\"text\":" + BIG + "}}").id());
   }
 
   @Test
   void oversizedResponseWithIdLastHasItsStringId() {
-    StdoutFrame.Oversized o = oversized("{\"result\":{\"text\":" + BIG + "},\"jsonrpc\":\"2.0\",\"id\":\"abc\"}");
+    StdoutFrame.Oversized o =
+        oversized("{\"result\":{\"text\":" + BIG + "},\"jsonrpc\":\"2.0\",\"id\":\"abc\"}");
     assertEquals(TextNode.valueOf("abc"), o.id());
   }
 
   @Test
   void oversizedResponseWithIdLastBeforeJsonrpcHasItsId() {
-    assertEquals(LongNode.valueOf(7),
+    assertEquals(
+        LongNode.valueOf(7),
         oversized("{\"result\":{\"text\":" + BIG + "},\"id\":7,\"jsonrpc\":\"2.0\"}\r").id());
   }
 
   @Test
   void stringIdWithEscapedQuoteIsUnescaped() {
-    assertEquals(TextNode.valueOf("a\"b"),
-        oversized("{\"jsonrpc\":\"2.0\",\"id\":\"a\\\"b\",\"result\":{\"text\":" + BIG + "}}").id());
+    assertEquals(
+        TextNode.valueOf("a\"b"),
+        oversized("{\"jsonrpc\":\"2.0\",\"id\":\"a\\\"b\",\"result\":{\"text\":" + BIG + "}}")
+            .id());
   }
 
   @Test
   void stringIdThatLooksNumericStaysAString() {
-    assertEquals(TextNode.valueOf("1"),
+    assertEquals(
+        TextNode.valueOf("1"),
         oversized("{\"jsonrpc\":\"2.0\",\"id\":\"1\",\"result\":{\"text\":" + BIG + "}}").id());
   }
 
-  // A 19-digit id is a valid long (and passes through unchanged with share_process = false); the head
+  // A 19-digit id is a valid long (and passes through unchanged with share_process = false); the
+  // head
   // pattern reads at most 18 digits and has no boundary after them, so it reports a different id.
   @Test
   void nineteenDigitIdIsFoundExactlyNotTruncated() {
     StdoutFrame.Oversized o =
-        oversized("{\"jsonrpc\":\"2.0\",\"id\":1234567890123456789,\"result\":{\"text\":" + BIG + "}}");
+        oversized(
+            "{\"jsonrpc\":\"2.0\",\"id\":1234567890123456789,\"result\":{\"text\":" + BIG + "}}");
     assertEquals(LongNode.valueOf(1234567890123456789L), o.id());
   }
 
   @Test
   void oversizedLineWithoutIdHasNullId() {
-    assertNull(oversized("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"data\":" + BIG + "}}")
-        .id());
+    assertNull(
+        oversized(
+                "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"data\":"
+                    + BIG
+                    + "}}")
+            .id());
   }
 
   @Test
@@ -110,28 +129,33 @@ class StdoutDecoderTest {
 
   @Test
   void findIdLooksAtHeadThenTail() {
-    assertEquals(LongNode.valueOf(1), StdoutDecoder.findId("{\"jsonrpc\":\"2.0\",\"id\":1,\"re", "\"id\":2}"));
+    assertEquals(
+        LongNode.valueOf(1),
+        StdoutDecoder.findId("{\"jsonrpc\":\"2.0\",\"id\":1,\"re", "\"id\":2}"));
     assertEquals(LongNode.valueOf(2), StdoutDecoder.findId("{\"result\":{", "...},\"id\":2}"));
     assertNull(StdoutDecoder.findId("{\"result\":{", "...}}"));
   }
 
   @Test
   void completeJsonRpcLineIsAMessage() {
-    StdoutFrame.Message m = assertInstanceOf(StdoutFrame.Message.class,
-        decodeLine("{\"jsonrpc\":\"2.0\",\"id\":9,\"result\":{}}"));
+    StdoutFrame.Message m =
+        assertInstanceOf(
+            StdoutFrame.Message.class, decodeLine("{\"jsonrpc\":\"2.0\",\"id\":9,\"result\":{}}"));
     JsonRpcMessage.Response r = assertInstanceOf(JsonRpcMessage.Response.class, m.message());
     assertEquals(IntNode.valueOf(9), r.id());
   }
 
   @Test
   void nonJsonLineIsGarbageWithPreviewAndParseErrorReason() {
-    StdoutFrame.Garbage g = assertInstanceOf(StdoutFrame.Garbage.class, decodeLine("Server listening on stdio"));
+    StdoutFrame.Garbage g =
+        assertInstanceOf(StdoutFrame.Garbage.class, decodeLine("Server listening on stdio"));
     assertEquals("Server listening on stdio", g.preview());
     assertTrue(g.reason().startsWith("Parse error"), g.reason());
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"{\"foo\":1}", "[1,2]", "{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"m\"}"})
+  @ValueSource(
+      strings = {"{\"foo\":1}", "[1,2]", "{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"m\"}"})
   void jsonThatIsNotJsonRpcIsGarbageWithInvalidRequestReason(String line) {
     StdoutFrame.Garbage g = assertInstanceOf(StdoutFrame.Garbage.class, decodeLine(line));
     assertEquals(line, g.preview());
@@ -140,8 +164,9 @@ class StdoutDecoderTest {
 
   @Test
   void garbagePreviewIsShortenedAndHasNoControlCharacters() {
-    StdoutFrame.Garbage g = assertInstanceOf(StdoutFrame.Garbage.class,
-        decodeLine("\tstarted\u001b[0m " + "a".repeat(300)));
+    StdoutFrame.Garbage g =
+        assertInstanceOf(
+            StdoutFrame.Garbage.class, decodeLine("\tstarted\u001b[0m " + "a".repeat(300)));
     assertEquals(123, g.preview().length());
     assertTrue(g.preview().startsWith("?started?[0m aaa"), g.preview());
     assertTrue(g.preview().endsWith("a..."), g.preview());
@@ -149,18 +174,25 @@ class StdoutDecoderTest {
 
   @Test
   void aResponseNestedPastTheLimitIsOverLimitWithTheIdItAnswers() {
-    String line = "{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}";
+    String line =
+        "{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}";
     LineSplitter.Complete complete = new LineSplitter.Complete(ByteString.fromString(line));
-    StdoutFrame.OverLimit o = assertInstanceOf(StdoutFrame.OverLimit.class, StdoutDecoder.decode(complete));
+    StdoutFrame.OverLimit o =
+        assertInstanceOf(StdoutFrame.OverLimit.class, StdoutDecoder.decode(complete));
     assertEquals(IntNode.valueOf(5), o.id());
     assertTrue(o.reason().contains("JSON nesting deeper than"), o.reason());
   }
 
   @Test
   void aNotificationWithAHugeNumberIsOverLimitWithoutAnId() {
-    String line = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"n\":" + "1".repeat(5000) + "}}";
-    StdoutFrame.OverLimit o = assertInstanceOf(StdoutFrame.OverLimit.class,
-        StdoutDecoder.decode(new LineSplitter.Complete(ByteString.fromString(line))));
+    String line =
+        "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"n\":"
+            + "1".repeat(5000)
+            + "}}";
+    StdoutFrame.OverLimit o =
+        assertInstanceOf(
+            StdoutFrame.OverLimit.class,
+            StdoutDecoder.decode(new LineSplitter.Complete(ByteString.fromString(line))));
     assertNull(o.id());
     assertTrue(o.reason().contains("a number of 5000 characters"), o.reason());
   }

@@ -22,7 +22,9 @@ class CommandLineTest {
   }
 
   private static String usageError(String... args) {
-    return assertThrows(CommandLine.UsageException.class, () -> CommandLine.parse(Arrays.asList(args))).getMessage();
+    return assertThrows(
+            CommandLine.UsageException.class, () -> CommandLine.parse(Arrays.asList(args)))
+        .getMessage();
   }
 
   @ParameterizedTest
@@ -46,25 +48,34 @@ class CommandLineTest {
   @ParameterizedTest
   @ValueSource(strings = {"-c", "--config"})
   void configOptionTakesTheNextArgument(String option) {
-    assertEquals(new CommandLine(Command.SERVE, Optional.of(Path.of("my.toml"))), parse("serve", option, "my.toml"));
-    assertEquals(new CommandLine(Command.API, Optional.of(Path.of("/etc/r.toml"))), parse(option, "/etc/r.toml", "api"));
+    assertEquals(
+        new CommandLine(Command.SERVE, Optional.of(Path.of("my.toml"))),
+        parse("serve", option, "my.toml"));
+    assertEquals(
+        new CommandLine(Command.API, Optional.of(Path.of("/etc/r.toml"))),
+        parse(option, "/etc/r.toml", "api"));
   }
 
   @Test
   void configOptionWithEqualsSign() {
-    assertEquals(new CommandLine(Command.PROXY, Optional.of(Path.of("dir/x.toml"))), parse("proxy", "--config=dir/x.toml"));
+    assertEquals(
+        new CommandLine(Command.PROXY, Optional.of(Path.of("dir/x.toml"))),
+        parse("proxy", "--config=dir/x.toml"));
   }
 
   @Test
   void lastConfigOptionWins() {
-    assertEquals(Optional.of(Path.of("b.toml")), parse("proxy", "-c", "a.toml", "--config=b.toml").configFile());
+    assertEquals(
+        Optional.of(Path.of("b.toml")),
+        parse("proxy", "-c", "a.toml", "--config=b.toml").configFile());
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"-h", "--help", "help"})
   void helpWinsWhereverItIs(String help) {
     assertEquals(new CommandLine(Command.HELP, Optional.empty()), parse(help));
-    assertEquals(new CommandLine(Command.HELP, Optional.empty()), parse("proxy", "-c", "x.toml", help));
+    assertEquals(
+        new CommandLine(Command.HELP, Optional.empty()), parse("proxy", "-c", "x.toml", help));
   }
 
   @Test
@@ -96,7 +107,8 @@ class CommandLineTest {
     assertEquals(option + " needs a file name", usageError("proxy", option));
   }
 
-  // An empty value is a missing value: today it becomes Path.of("") and fails later, at load time, with
+  // An empty value is a missing value: today it becomes Path.of("") and fails later, at load time,
+  // with
   // "invalid TOML in : java.io.FileNotFoundException:  (No such file or directory)".
   @Test
   void emptyConfigValueIsAUsageError() {
@@ -107,6 +119,7 @@ class CommandLineTest {
   @Test
   void noCommandIsAUsageError() {
     assertEquals("no command given: expected proxy, api or serve (see --help)", usageError());
-    assertEquals("no command given: expected proxy, api or serve (see --help)", usageError("-c", "x.toml"));
+    assertEquals(
+        "no command given: expected proxy, api or serve (see --help)", usageError("-c", "x.toml"));
   }
 }

@@ -1,13 +1,12 @@
 package io.mcprouter.e2e;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mcprouter.config.ServerSpec;
 import io.mcprouter.testsupport.TestRouter;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -29,12 +28,22 @@ class ConformanceSuiteTest {
 
   @BeforeAll
   static void start() throws Exception {
-    assertTrue(Files.exists(IT.resolve("node_modules/@modelcontextprotocol/conformance")),
+    assertTrue(
+        Files.exists(IT.resolve("node_modules/@modelcontextprotocol/conformance")),
         "the conformance suite is installed by 'npm ci' in it/ (mvn verify does this)");
     String backend = "node " + IT.resolve("conformance/stdio-server.mjs");
-    router = TestRouter.start(TestRouter.servers(
-        new ServerSpec("conformance", backend, true, Map.of(), Optional.empty(), Optional.empty()),
-        new ServerSpec("conformance-per-session", backend, false, Map.of(), Optional.empty(), Optional.empty())));
+    router =
+        TestRouter.start(
+            TestRouter.servers(
+                new ServerSpec(
+                    "conformance", backend, true, Map.of(), Optional.empty(), Optional.empty()),
+                new ServerSpec(
+                    "conformance-per-session",
+                    backend,
+                    false,
+                    Map.of(),
+                    Optional.empty(),
+                    Optional.empty())));
   }
 
   @AfterAll
@@ -44,15 +53,18 @@ class ConformanceSuiteTest {
 
   private static void runSuite(String key) throws Exception {
     String url = "http://127.0.0.1:" + router.proxyPort() + "/mcp/" + key;
-    Process suite = new ProcessBuilder("bash", IT.resolve("run-conformance.sh").toString(), url)
-        .redirectErrorStream(true).start();
+    Process suite =
+        new ProcessBuilder("bash", IT.resolve("run-conformance.sh").toString(), url)
+            .redirectErrorStream(true)
+            .start();
     // through System.out, which surefire forwards to the build log (a child writing to the forked
     // JVM's own stdout would corrupt surefire's channel)
     try (var lines = new BufferedReader(new InputStreamReader(suite.getInputStream()))) {
       lines.lines().forEach(line -> System.out.println("[conformance " + key + "] " + line));
     }
     assertTrue(suite.waitFor(10, TimeUnit.MINUTES), "the conformance suite did not finish");
-    assertEquals(0, suite.exitValue(), "conformance scenarios failed against " + url + " (summary above)");
+    assertEquals(
+        0, suite.exitValue(), "conformance scenarios failed against " + url + " (summary above)");
   }
 
   @Test

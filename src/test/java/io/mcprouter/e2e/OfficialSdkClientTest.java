@@ -1,8 +1,5 @@
 package io.mcprouter.e2e;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.config.ServerSpec;
 import io.mcprouter.testsupport.SseTestClient;
 import io.mcprouter.testsupport.TestRouter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +21,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A real client against a real server: the official MCP TypeScript SDK (Client + SSEClientTransport)
- * drives the router serving @modelcontextprotocol/server-everything, both pinned in it/package-lock.json.
+ * A real client against a real server: the official MCP TypeScript SDK (Client +
+ * SSEClientTransport) drives the router serving @modelcontextprotocol/server-everything, both
+ * pinned in it/package-lock.json.
  */
 class OfficialSdkClientTest {
 
@@ -33,11 +33,27 @@ class OfficialSdkClientTest {
   @BeforeAll
   static void start() throws Exception {
     Path everything = IT.resolve("node_modules/.bin/mcp-server-everything");
-    assertTrue(Files.isExecutable(everything),
-        everything + " is missing: the build installs it with 'npm ci' in it/ (mvn verify does this)");
-    router = TestRouter.start(TestRouter.servers(
-        new ServerSpec("everything", everything.toString(), true, Map.of(), Optional.empty(), Optional.empty()),
-        new ServerSpec("everything-per-session", everything.toString(), false, Map.of(), Optional.empty(), Optional.empty())));
+    assertTrue(
+        Files.isExecutable(everything),
+        everything
+            + " is missing: the build installs it with 'npm ci' in it/ (mvn verify does this)");
+    router =
+        TestRouter.start(
+            TestRouter.servers(
+                new ServerSpec(
+                    "everything",
+                    everything.toString(),
+                    true,
+                    Map.of(),
+                    Optional.empty(),
+                    Optional.empty()),
+                new ServerSpec(
+                    "everything-per-session",
+                    everything.toString(),
+                    false,
+                    Map.of(),
+                    Optional.empty(),
+                    Optional.empty())));
   }
 
   @AfterAll
@@ -50,17 +66,20 @@ class OfficialSdkClientTest {
   }
 
   private JsonNode runNode(String script, String url) throws Exception {
-    Process node = new ProcessBuilder("node", script, url, "hello through mcprouter")
-        .directory(IT.toFile())
-        .redirectError(ProcessBuilder.Redirect.INHERIT)
-        .start();
-    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
-      try {
-        return new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
+    Process node =
+        new ProcessBuilder("node", script, url, "hello through mcprouter")
+            .directory(IT.toFile())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    CompletableFuture<String> out =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
     assertTrue(node.waitFor(90, TimeUnit.SECONDS), "the SDK client did not finish");
     String stdout = out.get(5, TimeUnit.SECONDS).trim();
     assertEquals(0, node.exitValue(), stdout);
@@ -71,10 +90,14 @@ class OfficialSdkClientTest {
     assertTrue(result.path("ok").asBoolean(), result.toString());
     assertEquals("mcp-servers/everything", result.path("serverName").asText(), result.toString());
     assertTrue(result.path("toolNames").toString().contains("\"echo\""), result.toString());
-    assertTrue(result.path("toolNames").toString().contains("trigger-long-running-operation"), result.toString());
+    assertTrue(
+        result.path("toolNames").toString().contains("trigger-long-running-operation"),
+        result.toString());
     assertEquals("Echo: hello through mcprouter", result.path("echo").asText(), result.toString());
     assertEquals(4, result.path("progressNotificationsRaw").asInt(), result.toString());
-    assertTrue(result.path("progressResult").asText().startsWith("Long running operation completed"), result.toString());
+    assertTrue(
+        result.path("progressResult").asText().startsWith("Long running operation completed"),
+        result.toString());
   }
 
   @Test
@@ -89,28 +112,39 @@ class OfficialSdkClientTest {
     assertFullSession(runSdkClient("everything-per-session"));
   }
 
-  /** StreamableHTTPClientTransport: a full session, a dropped stream resumed with Last-Event-ID, DELETE. */
+  /**
+   * StreamableHTTPClientTransport: a full session, a dropped stream resumed with Last-Event-ID,
+   * DELETE.
+   */
   private static void assertStreamableSession(JsonNode result) {
     assertFullSession(result);
     assertEquals("2025-11-25", result.path("protocolVersion").asText(), result.toString());
     JsonNode resumed = result.path("resumed");
     assertTrue(resumed.path("progressBefore").size() >= 2, result.toString());
     assertTrue(resumed.path("progressAfter").size() >= 1, result.toString());
-    assertEquals(resumed.path("totalSteps").asInt(),
-        resumed.path("progressBefore").size() + resumed.path("progressAfter").size(), "no progress lost or repeated: " + result);
-    assertTrue(resumed.path("result").asText().startsWith("Long running operation completed"), result.toString());
+    assertEquals(
+        resumed.path("totalSteps").asInt(),
+        resumed.path("progressBefore").size() + resumed.path("progressAfter").size(),
+        "no progress lost or repeated: " + result);
+    assertTrue(
+        resumed.path("result").asText().startsWith("Long running operation completed"),
+        result.toString());
     assertEquals(204, result.path("deleteStatus").asInt(), result.toString());
     assertEquals(404, result.path("afterDeleteStatus").asInt(), result.toString());
   }
 
   @Test
   void officialStreamableHttpClientRunsResumesAndEndsASessionOnASharedChild() throws Exception {
-    assertStreamableSession(runNode("streamable-client.mjs", "http://127.0.0.1:" + router.proxyPort() + "/mcp/everything"));
+    assertStreamableSession(
+        runNode(
+            "streamable-client.mjs", "http://127.0.0.1:" + router.proxyPort() + "/mcp/everything"));
   }
 
   @Test
   void officialStreamableHttpClientRunsResumesAndEndsASessionOnAPerSessionChild() throws Exception {
-    assertStreamableSession(runNode("streamable-client.mjs",
-        "http://127.0.0.1:" + router.proxyPort() + "/mcp/everything-per-session"));
+    assertStreamableSession(
+        runNode(
+            "streamable-client.mjs",
+            "http://127.0.0.1:" + router.proxyPort() + "/mcp/everything-per-session"));
   }
 }

@@ -49,9 +49,14 @@ class ConnectionLifecycleTest {
 
   @BeforeAll
   static void start() throws Exception {
-    router = TestRouter.start(TestRouter.servers(TestRouter.fake("solo", false), TestRouter.fake("shared", true)),
-        String.join("\n", "mcprouter.sse.keep-alive = 60s", "mcprouter.http.header-read-timeout = 1s",
-            "mcprouter.http.idle-timeout = 2s"));
+    router =
+        TestRouter.start(
+            TestRouter.servers(TestRouter.fake("solo", false), TestRouter.fake("shared", true)),
+            String.join(
+                "\n",
+                "mcprouter.sse.keep-alive = 60s",
+                "mcprouter.http.header-read-timeout = 1s",
+                "mcprouter.http.idle-timeout = 2s"));
     http = SseTestClient.newHttpClient();
   }
 
@@ -67,32 +72,46 @@ class ConnectionLifecycleTest {
     final String endpoint;
 
     RawSse(String key) throws Exception {
-      socket.getOutputStream().write(("GET /sse/" + key + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
-      BufferedReader reader = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-      Thread pump = new Thread(() -> {
-        try {
-          for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-            if (line.startsWith("data: ")) {
-              data.add(line.substring(6));
-            }
-          }
-        } catch (IOException ended) {
-          // the test closed the socket
-        }
-      });
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /sse/"
+                      + key
+                      + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      BufferedReader reader =
+          new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+      Thread pump =
+          new Thread(
+              () -> {
+                try {
+                  for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                    if (line.startsWith("data: ")) {
+                      data.add(line.substring(6));
+                    }
+                  }
+                } catch (IOException ended) {
+                  // the test closed the socket
+                }
+              });
       pump.setDaemon(true);
       pump.start();
       String first = data.poll(20, TimeUnit.SECONDS);
-      assertTrue(first != null && first.startsWith("/messages?sessionid="), "endpoint event: " + first);
+      assertTrue(
+          first != null && first.startsWith("/messages?sessionid="), "endpoint event: " + first);
       endpoint = first;
     }
 
     void post(JsonNode message) throws Exception {
-      HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + router.proxyPort() + endpoint))
-          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(message.toString())).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + router.proxyPort() + endpoint))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(message.toString()))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertEquals(202, response.statusCode(), response.body());
     }
 
@@ -134,13 +153,24 @@ class ConnectionLifecycleTest {
   }
 
   private static long childPid(RawSse client) throws Exception {
-    return Long.parseLong(client.call(2, "tools/call", toolCall("pid", Map.of()))
-        .path("result").path("content").path(0).path("text").asText());
+    return Long.parseLong(
+        client
+            .call(2, "tools/call", toolCall("pid", Map.of()))
+            .path("result")
+            .path("content")
+            .path(0)
+            .path("text")
+            .asText());
   }
 
   private static String clients() throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.proxyPort() + "/admin/list-clients"))
-        .GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+    return http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + router.proxyPort() + "/admin/list-clients"))
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   private void perSessionChildEndsWithItsConnection(boolean reset) throws Exception {
@@ -152,15 +182,23 @@ class ConnectionLifecycleTest {
       client.socket.setSoLinger(true, 0); // close() now sends RST
     }
     client.close();
-    Await.until(NOTICED, "per-session child " + pid + " gone after its client's connection " + (reset ? "reset" : "closed"),
+    Await.until(
+        NOTICED,
+        "per-session child "
+            + pid
+            + " gone after its client's connection "
+            + (reset ? "reset" : "closed"),
         () -> !Processes.alive(pid));
-    Await.until(NOTICED, "session released", () -> {
-      try {
-        return !clients().contains(client.sessionId());
-      } catch (Exception e) {
-        return false;
-      }
-    });
+    Await.until(
+        NOTICED,
+        "session released",
+        () -> {
+          try {
+            return !clients().contains(client.sessionId());
+          } catch (Exception e) {
+            return false;
+          }
+        });
   }
 
   @Test
@@ -180,18 +218,29 @@ class ConnectionLifecycleTest {
     client.post(request(7, "tools/call", toolCall("sleep", Map.of("ms", 60_000))));
     try (SseTestClient observer = SseTestClient.connect(http, router.proxyPort(), "shared")) {
       observer.initialize(1, null);
-      // the sleep has reached the child once the child has seen a later message from another session
+      // the sleep has reached the child once the child has seen a later message from another
+      // session
       observer.call(2, "tools/call", toolCall("echo", Map.of("text", "after")));
       client.close();
-      Await.until(NOTICED, "the child got notifications/cancelled for the vanished client's call", () -> {
-        try {
-          JsonNode stats = JSON.readTree(observer.call(System.nanoTime(), "tools/call", toolCall("stats", Map.of()))
-              .path("result").path("content").path(0).path("text").asText());
-          return stats.path("cancelled").size() > 0;
-        } catch (Exception e) {
-          return false;
-        }
-      });
+      Await.until(
+          NOTICED,
+          "the child got notifications/cancelled for the vanished client's call",
+          () -> {
+            try {
+              JsonNode stats =
+                  JSON.readTree(
+                      observer
+                          .call(System.nanoTime(), "tools/call", toolCall("stats", Map.of()))
+                          .path("result")
+                          .path("content")
+                          .path(0)
+                          .path("text")
+                          .asText());
+              return stats.path("cancelled").size() > 0;
+            } catch (Exception e) {
+              return false;
+            }
+          });
     }
   }
 
@@ -199,18 +248,28 @@ class ConnectionLifecycleTest {
   void connectCloseCyclesLeaveNoSessionAndNever503() throws Exception {
     for (int i = 0; i < 100; i++) {
       try (Socket socket = new Socket("127.0.0.1", router.proxyPort())) {
-        socket.getOutputStream().write("GET /sse/shared HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        String status = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        socket
+            .getOutputStream()
+            .write(
+                "GET /sse/shared HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+        String status =
+            new BufferedReader(
+                    new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+                .readLine();
         assertEquals("HTTP/1.1 200 OK", status, "cycle " + i);
       }
     }
-    Await.until(NOTICED, "no session left", () -> {
-      try {
-        return JSON.readTree(clients()).path("data").path("clients").isEmpty();
-      } catch (Exception e) {
-        return false;
-      }
-    });
+    Await.until(
+        NOTICED,
+        "no session left",
+        () -> {
+          try {
+            return JSON.readTree(clients()).path("data").path("clients").isEmpty();
+          } catch (Exception e) {
+            return false;
+          }
+        });
   }
 
   private static void assertClosedByRouter(Socket socket, Duration within) throws IOException {
@@ -232,7 +291,8 @@ class ConnectionLifecycleTest {
   @Test
   void anUnfinishedRequestHeadIsClosedAfterTheHeaderReadTimeout() throws Exception {
     try (Socket slow = new Socket("127.0.0.1", router.proxyPort())) {
-      slow.getOutputStream().write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
+      slow.getOutputStream()
+          .write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
       assertClosedByRouter(slow, Duration.ofSeconds(10));
     }
   }
@@ -242,7 +302,8 @@ class ConnectionLifecycleTest {
     try (Socket keptAlive = new Socket("127.0.0.1", router.proxyPort());
         SseTestClient stream = SseTestClient.connect(http, router.proxyPort(), "shared")) {
       OutputStream out = keptAlive.getOutputStream();
-      out.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       assertClosedByRouter(keptAlive, Duration.ofSeconds(10)); // reads the answer, then the close
       stream.initialize(1, null);
       // a call slower than both timeouts, on a stream open for longer than both: both survive

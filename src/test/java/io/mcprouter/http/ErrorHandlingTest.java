@@ -44,17 +44,29 @@ class ErrorHandlingTest {
   private static ActorTestKit testKit;
   private static ServerBinding jsonRpc;
   private static ServerBinding envelope;
-  private static final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private static Route routes() {
     return concat(
         path("ok", () -> complete("ok")),
         path("timeout", () -> failWith(new TimeoutException("no answer"))),
-        path("wrapped-timeout", () -> failWith(new CompletionException(new TimeoutException("no answer")))),
+        path(
+            "wrapped-timeout",
+            () -> failWith(new CompletionException(new TimeoutException("no answer")))),
         path("too-large", () -> failWith(new EntityStreamSizeException(LIMIT, Option.empty()))),
         path("boom", () -> failWith(new IllegalStateException("detail the client must not see"))),
-        path("upload", () -> post(() -> withSizeLimit(LIMIT, () ->
-            entity(Unmarshaller.entityToString(), body -> complete("read " + body.length()))))));
+        path(
+            "upload",
+            () ->
+                post(
+                    () ->
+                        withSizeLimit(
+                            LIMIT,
+                            () ->
+                                entity(
+                                    Unmarshaller.entityToString(),
+                                    body -> complete("read " + body.length()))))));
   }
 
   @BeforeAll
@@ -65,8 +77,11 @@ class ErrorHandlingTest {
   }
 
   private static ServerBinding bind(ErrorHandling.Style style) throws Exception {
-    return Http.get(testKit.system()).newServerAt("127.0.0.1", 0).bind(ErrorHandling.wrap(routes(), style))
-        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return Http.get(testKit.system())
+        .newServerAt("127.0.0.1", 0)
+        .bind(ErrorHandling.wrap(routes(), style))
+        .toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
   }
 
   @AfterAll
@@ -78,14 +93,24 @@ class ErrorHandlingTest {
 
   private record Answer(int status, String contentType, JsonNode body) {}
 
-  private static Answer call(ServerBinding binding, String method, String path, String body) throws Exception {
+  private static Answer call(ServerBinding binding, String method, String path, String body)
+      throws Exception {
     URI uri = URI.create("http://127.0.0.1:" + binding.localAddress().getPort() + path);
-    HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-        .build();
+    HttpRequest request =
+        HttpRequest.newBuilder(uri)
+            .timeout(Duration.ofSeconds(10))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .build();
     HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
     String type = response.headers().firstValue("Content-Type").orElse("");
-    return new Answer(response.statusCode(), type, type.startsWith("application/json") ? JsonRpcCodec.MAPPER.readTree(response.body()) : null);
+    return new Answer(
+        response.statusCode(),
+        type,
+        type.startsWith("application/json") ? JsonRpcCodec.MAPPER.readTree(response.body()) : null);
   }
 
   private static Answer get(ServerBinding binding, String path) throws Exception {
@@ -135,8 +160,11 @@ class ErrorHandlingTest {
 
   @Test
   void aTimeoutIsA504() throws Exception {
-    assertEquals(JsonRpcError.TIMEOUT, jsonRpcError(get(jsonRpc, "/timeout"), 504).path("code").asInt());
-    assertEquals(JsonRpcError.TIMEOUT, jsonRpcError(get(jsonRpc, "/wrapped-timeout"), 504).path("code").asInt(),
+    assertEquals(
+        JsonRpcError.TIMEOUT, jsonRpcError(get(jsonRpc, "/timeout"), 504).path("code").asInt());
+    assertEquals(
+        JsonRpcError.TIMEOUT,
+        jsonRpcError(get(jsonRpc, "/wrapped-timeout"), 504).path("code").asInt(),
         "a future's failure arrives wrapped");
     assertFalse(envelopeError(get(envelope, "/timeout"), 504).isEmpty());
   }
@@ -147,14 +175,20 @@ class ErrorHandlingTest {
 
     assertEquals(JsonRpcError.INVALID_REQUEST, error.path("code").asInt());
     assertEquals("request body is larger than " + LIMIT + " bytes", error.path("message").asText());
-    assertEquals("request body is larger than " + LIMIT + " bytes", envelopeError(get(envelope, "/too-large"), 413));
+    assertEquals(
+        "request body is larger than " + LIMIT + " bytes",
+        envelopeError(get(envelope, "/too-large"), 413));
   }
 
   @Test
   void aBodyOverItsLimitIsA413NamingTheLimit() throws Exception {
-    assertEquals(200, call(jsonRpc, "POST", "/upload", "small").status(), "the route itself reads a small body");
+    assertEquals(
+        200,
+        call(jsonRpc, "POST", "/upload", "small").status(),
+        "the route itself reads a small body");
 
-    JsonNode error = jsonRpcError(call(jsonRpc, "POST", "/upload", "x".repeat((int) LIMIT * 4)), 413);
+    JsonNode error =
+        jsonRpcError(call(jsonRpc, "POST", "/upload", "x".repeat((int) LIMIT * 4)), 413);
 
     assertEquals("request body is larger than " + LIMIT + " bytes", error.path("message").asText());
   }

@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Which Origin and Host headers the guard lets through, decided on the request alone (no socket). */
+/**
+ * Which Origin and Host headers the guard lets through, decided on the request alone (no socket).
+ */
 class OriginGuardTest {
 
   private static final OriginGuard LOOPBACK = new OriginGuard("127.0.0.1", List.of(), List.of());
@@ -42,31 +44,57 @@ class OriginGuardTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"http://localhost", "http://localhost:3000", "HTTP://LocalHost:3000", "http://127.0.0.1:8080",
-      "https://127.45.6.7", "http://[::1]:5173", "http://[0:0:0:0:0:0:0:1]"})
+  @ValueSource(
+      strings = {
+        "http://localhost",
+        "http://localhost:3000",
+        "HTTP://LocalHost:3000",
+        "http://127.0.0.1:8080",
+        "https://127.45.6.7",
+        "http://[::1]:5173",
+        "http://[0:0:0:0:0:0:0:1]"
+      })
   void loopbackOriginsAreAllowed(String value) {
     assertEquals(Optional.empty(), origin(LOOPBACK, value));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"https://evil.example", "http://127.0.0.1.attacker.example", "http://127.0.0.1.nip.io:8080",
-      "http://localhost.attacker.example", "http://localhostx", "http://128.0.0.1", "http://127.0.0.256",
-      "http://[::2]", "http://localhost/path", "http://user@localhost", "ftp://localhost", "file://", "null"})
+  @ValueSource(
+      strings = {
+        "https://evil.example",
+        "http://127.0.0.1.attacker.example",
+        "http://127.0.0.1.nip.io:8080",
+        "http://localhost.attacker.example",
+        "http://localhostx",
+        "http://128.0.0.1",
+        "http://127.0.0.256",
+        "http://[::2]",
+        "http://localhost/path",
+        "http://user@localhost",
+        "ftp://localhost",
+        "file://",
+        "null"
+      })
   void otherOriginsAreRefused(String value) {
-    OriginGuard.Refusal refusal = origin(LOOPBACK, value).orElseThrow(() -> new AssertionError("allowed: " + value));
+    OriginGuard.Refusal refusal =
+        origin(LOOPBACK, value).orElseThrow(() -> new AssertionError("allowed: " + value));
     assertTrue(refusal.client().contains("'" + value.toLowerCase() + "'"), refusal.client());
     assertTrue(refusal.log().contains("mcprouter.http.allowed-origins"), refusal.log());
-    assertFalse(refusal.client().contains("mcprouter.http"), "the setting is for the operator's log: " + refusal.client());
+    assertFalse(
+        refusal.client().contains("mcprouter.http"),
+        "the setting is for the operator's log: " + refusal.client());
   }
 
   @Test
   void listedOriginsAreAllowedExactlyAndWithoutRegardToCase() {
-    OriginGuard guard = new OriginGuard("127.0.0.1", List.of("https://App.Example", "null"), List.of());
+    OriginGuard guard =
+        new OriginGuard("127.0.0.1", List.of("https://App.Example", "null"), List.of());
 
     assertEquals(Optional.empty(), origin(guard, "https://app.example"));
     assertEquals(Optional.empty(), origin(guard, " HTTPS://APP.EXAMPLE "));
     assertEquals(Optional.empty(), origin(guard, "null"), "Origin: null only when listed");
-    assertTrue(origin(guard, "https://app.example:8443").isPresent(), "another port is another origin");
+    assertTrue(
+        origin(guard, "https://app.example:8443").isPresent(), "another port is another origin");
     assertTrue(origin(guard, "http://app.example").isPresent(), "another scheme is another origin");
     assertTrue(origin(guard, "https://sub.app.example").isPresent());
   }
@@ -81,30 +109,56 @@ class OriginGuardTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"localhost", "localhost:8080", "LOCALHOST:8080", "127.0.0.1", "127.0.0.1:8080", "127.1.2.3:80",
-      "[::1]", "[::1]:8080"})
+  @ValueSource(
+      strings = {
+        "localhost",
+        "localhost:8080",
+        "LOCALHOST:8080",
+        "127.0.0.1",
+        "127.0.0.1:8080",
+        "127.1.2.3:80",
+        "[::1]",
+        "[::1]:8080"
+      })
   void loopbackHostsAreAllowedOnALoopbackPort(String value) {
     assertEquals(Optional.empty(), host(LOOPBACK, value));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"evil.example", "evil.example:8080", "127.0.0.1.attacker.example", "127.0.0.1.nip.io:8080",
-      "localhost.attacker.example", "localhost.", "localhostx:8080", "10.0.0.1:8080", "[::2]:8080", "[::1", "::1",
-      "localhost:8080/path", "user@localhost"})
+  @ValueSource(
+      strings = {
+        "evil.example",
+        "evil.example:8080",
+        "127.0.0.1.attacker.example",
+        "127.0.0.1.nip.io:8080",
+        "localhost.attacker.example",
+        "localhost.",
+        "localhostx:8080",
+        "10.0.0.1:8080",
+        "[::2]:8080",
+        "[::1",
+        "::1",
+        "localhost:8080/path",
+        "user@localhost"
+      })
   void otherHostsAreRefusedOnALoopbackPort(String value) {
-    OriginGuard.Refusal refusal = host(LOOPBACK, value).orElseThrow(() -> new AssertionError("allowed: " + value));
+    OriginGuard.Refusal refusal =
+        host(LOOPBACK, value).orElseThrow(() -> new AssertionError("allowed: " + value));
     assertTrue(refusal.client().startsWith("Host '"), refusal.client());
     assertTrue(refusal.log().contains("mcprouter.http.allowed-hosts"), refusal.log());
   }
 
   @Test
   void listedHostsAreAllowedWithOrWithoutAPort() {
-    OriginGuard guard = new OriginGuard("localhost", List.of(), List.of("Router.Lan", "other.lan:9000"));
+    OriginGuard guard =
+        new OriginGuard("localhost", List.of(), List.of("Router.Lan", "other.lan:9000"));
 
     assertEquals(Optional.empty(), host(guard, "router.lan"));
     assertEquals(Optional.empty(), host(guard, "router.lan:8080"));
     assertEquals(Optional.empty(), host(guard, "other.lan:9000"));
-    assertTrue(host(guard, "other.lan:9001").isPresent(), "a host listed with its port is allowed on that port only");
+    assertTrue(
+        host(guard, "other.lan:9001").isPresent(),
+        "a host listed with its port is allowed on that port only");
     assertTrue(host(guard, "sub.router.lan").isPresent());
   }
 
@@ -122,7 +176,14 @@ class OriginGuardTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"0.0.0.0", "::", "192.168.1.10", "127.0.0.1.attacker.example", "localhost.localdomain"})
+  @ValueSource(
+      strings = {
+        "0.0.0.0",
+        "::",
+        "192.168.1.10",
+        "127.0.0.1.attacker.example",
+        "localhost.localdomain"
+      })
   void otherListenAddressesAreNotLoopback(String listen) {
     assertFalse(new OriginGuard(listen, List.of(), List.of()).listensOnLoopback(), listen);
   }

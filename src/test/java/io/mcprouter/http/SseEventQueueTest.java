@@ -1,12 +1,5 @@
 package io.mcprouter.http;
 
-import akka.stream.Attributes;
-import io.mcprouter.testsupport.Await;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
-
-
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -14,23 +7,28 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.stream.Attributes;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.SinkQueueWithCancel;
 import akka.util.ByteString;
 import io.mcprouter.session.OutputBudget;
+import io.mcprouter.testsupport.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class SseEventQueueTest {
 
-  private static final Duration QUIET = Duration.ofMinutes(5); // no keep-alive comment within a test
+  private static final Duration QUIET =
+      Duration.ofMinutes(5); // no keep-alive comment within a test
 
   private static ActorTestKit testKit;
 
@@ -68,7 +66,9 @@ class SseEventQueueTest {
     assertEquals(SseEventQueue.Offered.ENQUEUED, queue.offer(text("b")));
     queue.complete();
     assertEquals(SseEventQueue.Offered.CLOSED, queue.offer(text("late")));
-    assertFalse(queue.terminated().toCompletableFuture().isDone(), "a completed queue still holds its events until written");
+    assertFalse(
+        queue.terminated().toCompletableFuture().isDone(),
+        "a completed queue still holds its events until written");
 
     List<ByteString> written = await(queue.source().runWith(Sink.seq(), testKit.system()));
 
@@ -98,14 +98,19 @@ class SseEventQueueTest {
     byCount.offer(text("1"));
     byCount.offer(text("2"));
     assertEquals(SseEventQueue.Offered.FULL, byCount.offer(text("3")));
-    SinkQueueWithCancel<ByteString> reader = byCount.source().runWith(Sink.queue(), testKit.system());
+    SinkQueueWithCancel<ByteString> reader =
+        byCount.source().runWith(Sink.queue(), testKit.system());
     assertEquals(Optional.of(text("1")), await(reader.pull()));
     assertEquals(Optional.of(text("2")), await(reader.pull()));
-    assertEquals(SseEventQueue.Offered.ENQUEUED, byCount.offer(text("3")), "written events free their room");
+    assertEquals(
+        SseEventQueue.Offered.ENQUEUED, byCount.offer(text("3")), "written events free their room");
     reader.cancel();
 
     SseEventQueue byBytes = new SseEventQueue(testKit.system(), 100, 10, QUIET, unlimited());
-    assertEquals(SseEventQueue.Offered.ENQUEUED, byBytes.offer(text("x".repeat(50))), "the first event always fits");
+    assertEquals(
+        SseEventQueue.Offered.ENQUEUED,
+        byBytes.offer(text("x".repeat(50))),
+        "the first event always fits");
     assertEquals(SseEventQueue.Offered.FULL, byBytes.offer(text("y")));
   }
 
@@ -127,8 +132,15 @@ class SseEventQueueTest {
     SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20, QUIET, unlimited());
     SinkQueueWithCancel<ByteString> first = queue.source().runWith(Sink.queue(), testKit.system());
 
-    ExecutionException second = assertThrows(ExecutionException.class,
-        () -> queue.source().runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(5, TimeUnit.SECONDS));
+    ExecutionException second =
+        assertThrows(
+            ExecutionException.class,
+            () ->
+                queue
+                    .source()
+                    .runWith(Sink.seq(), testKit.system())
+                    .toCompletableFuture()
+                    .get(5, TimeUnit.SECONDS));
     assertInstanceOf(IllegalStateException.class, second.getCause());
 
     queue.offer(text("still the first's"));
@@ -139,13 +151,17 @@ class SseEventQueueTest {
 
   @Test
   void aResponseThatIsNeverRenderedEndsTheQueueAfterTheTimeout() throws Exception {
-    SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20, QUIET, unlimited(), Duration.ofMillis(100));
+    SseEventQueue queue =
+        new SseEventQueue(
+            testKit.system(), 10, 1 << 20, QUIET, unlimited(), Duration.ofMillis(100));
     queue.offer(text("never read"));
 
     await(queue.terminated());
 
     assertEquals(SseEventQueue.Offered.CLOSED, queue.offer(text("b")));
-    assertTrue(await(queue.source().runWith(Sink.seq(), testKit.system())).isEmpty(), "a late run ends at once");
+    assertTrue(
+        await(queue.source().runWith(Sink.seq(), testKit.system())).isEmpty(),
+        "a late run ends at once");
   }
 
   @Test
@@ -163,11 +179,13 @@ class SseEventQueueTest {
 
   @Test
   void anIdleStreamGetsKeepAliveCommentsBetweenItsEvents() throws Exception {
-    SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20, Duration.ofMillis(200), unlimited());
+    SseEventQueue queue =
+        new SseEventQueue(testKit.system(), 10, 1 << 20, Duration.ofMillis(200), unlimited());
     SinkQueueWithCancel<ByteString> reader = queue.source().runWith(Sink.queue(), testKit.system());
 
     assertEquals(Optional.of(SseEncoding.KEEP_ALIVE), await(reader.pull()));
-    assertEquals(Optional.of(SseEncoding.KEEP_ALIVE), await(reader.pull()), "and again while it stays idle");
+    assertEquals(
+        Optional.of(SseEncoding.KEEP_ALIVE), await(reader.pull()), "and again while it stays idle");
     CompletableFuture<Optional<ByteString>> next = reader.pull().toCompletableFuture();
     queue.offer(text("event"));
     assertEquals(Optional.of(text("event")), next.get(5, TimeUnit.SECONDS));
@@ -191,13 +209,17 @@ class SseEventQueueTest {
       ByteString slice = reader.pull().toCompletableFuture().get(5, TimeUnit.SECONDS).orElseThrow();
       assertEquals(SseEventQueue.MAX_PUSH, slice.size());
       received = received.concat(slice);
-      if (i == 0) { // the reader holds one slice ahead: the second has left, the third and fourth not
-        assertTrue(account.held() >= big.size(), "the event counts whole until its last slice has left");
+      if (i
+          == 0) { // the reader holds one slice ahead: the second has left, the third and fourth not
+        assertTrue(
+            account.held() >= big.size(), "the event counts whole until its last slice has left");
       }
     }
-    received = received.concat(reader.pull().toCompletableFuture().get(5, TimeUnit.SECONDS).orElseThrow());
+    received =
+        received.concat(reader.pull().toCompletableFuture().get(5, TimeUnit.SECONDS).orElseThrow());
     assertEquals(big, received);
-    assertEquals(text("after"), reader.pull().toCompletableFuture().get(5, TimeUnit.SECONDS).orElseThrow());
+    assertEquals(
+        text("after"), reader.pull().toCompletableFuture().get(5, TimeUnit.SECONDS).orElseThrow());
     assertEquals(0, account.held());
     assertEquals(0, budget.heldBytes());
     queue.complete();
@@ -210,7 +232,8 @@ class SseEventQueueTest {
     SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20, QUIET, account);
     queue.offer(text("a"));
     SinkQueueWithCancel<ByteString> reader = queue.source().runWith(oneAhead(), testKit.system());
-    Await.until(Duration.ofSeconds(5), "the reader took the first event", () -> account.held() == 0);
+    Await.until(
+        Duration.ofSeconds(5), "the reader took the first event", () -> account.held() == 0);
     queue.offer(text("unread 1"));
     queue.offer(text("unread 2"));
     assertEquals(16, account.held());
@@ -219,19 +242,24 @@ class SseEventQueueTest {
 
     assertEquals(0, account.held());
     assertEquals(SseEventQueue.Offered.CLOSED, queue.offer(text("late")));
-    ExecutionException failed = assertThrows(ExecutionException.class, () -> {
-      for (int i = 0; i < 3; i++) { // the event the reader took ahead may come first
-        reader.pull().toCompletableFuture().get(5, TimeUnit.SECONDS);
-      }
-    });
-    assertTrue(failed.getCause().getMessage().contains("not reading"), failed.getCause().toString());
+    ExecutionException failed =
+        assertThrows(
+            ExecutionException.class,
+            () -> {
+              for (int i = 0; i < 3; i++) { // the event the reader took ahead may come first
+                reader.pull().toCompletableFuture().get(5, TimeUnit.SECONDS);
+              }
+            });
+    assertTrue(
+        failed.getCause().getMessage().contains("not reading"), failed.getCause().toString());
     await(queue.terminated());
     assertEquals(0, budget.heldBytes());
   }
 
   @Test
   void abortBeforeTheResponseRunsEndsTheQueueAtOnce() throws Exception {
-    OutputBudget.Account account = new OutputBudget(Long.MAX_VALUE, "test", Runnable::run).open(reason -> {});
+    OutputBudget.Account account =
+        new OutputBudget(Long.MAX_VALUE, "test", Runnable::run).open(reason -> {});
     SseEventQueue queue = new SseEventQueue(testKit.system(), 10, 1 << 20, QUIET, account);
     queue.offer(text("never sent"));
     queue.abort();
@@ -244,7 +272,8 @@ class SseEventQueueTest {
   void theUnclaimedTimeoutIsCancelledWhenTheStreamStartsOrTheQueueEndsFirst() throws Exception {
     SseEventQueue claimed = new SseEventQueue(testKit.system(), 10, 1 << 20, QUIET, unlimited());
     assertTrue(claimed.awaitingClaim());
-    SinkQueueWithCancel<ByteString> reader = claimed.source().runWith(Sink.queue(), testKit.system());
+    SinkQueueWithCancel<ByteString> reader =
+        claimed.source().runWith(Sink.queue(), testKit.system());
     claimed.offer(text("a"));
     assertEquals(Optional.of(text("a")), await(reader.pull()));
     assertFalse(claimed.awaitingClaim(), "claimed: nothing left to give up on");
@@ -253,6 +282,8 @@ class SseEventQueueTest {
     SseEventQueue abandoned = new SseEventQueue(testKit.system(), 10, 1 << 20, QUIET, unlimited());
     abandoned.abort();
     await(abandoned.terminated());
-    assertFalse(abandoned.awaitingClaim(), "ended unclaimed: the one-shot would hold the queue for a minute");
+    assertFalse(
+        abandoned.awaitingClaim(),
+        "ended unclaimed: the one-shot would hold the queue for a minute");
   }
 }

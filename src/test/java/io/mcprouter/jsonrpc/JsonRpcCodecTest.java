@@ -21,12 +21,14 @@ class JsonRpcCodecTest {
 
   private static JsonRpcMessage ok(String json) {
     JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(json);
-    return assertInstanceOf(JsonRpcCodec.Ok.class, parsed, () -> "expected Ok for " + json + " but got " + parsed)
+    return assertInstanceOf(
+            JsonRpcCodec.Ok.class, parsed, () -> "expected Ok for " + json + " but got " + parsed)
         .message();
   }
 
   private static JsonRpcCodec.Failure failure(JsonRpcCodec.Parsed parsed) {
-    return assertInstanceOf(JsonRpcCodec.Failure.class, parsed, () -> "expected a Failure but got " + parsed);
+    return assertInstanceOf(
+        JsonRpcCodec.Failure.class, parsed, () -> "expected a Failure but got " + parsed);
   }
 
   private static JsonNode json(String text) throws Exception {
@@ -35,8 +37,11 @@ class JsonRpcCodecTest {
 
   @Test
   void messageWithIdAndMethodIsARequest() throws Exception {
-    JsonRpcMessage.Request r = assertInstanceOf(JsonRpcMessage.Request.class,
-        ok("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"x\"}}"));
+    JsonRpcMessage.Request r =
+        assertInstanceOf(
+            JsonRpcMessage.Request.class,
+            ok(
+                "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"x\"}}"));
     assertEquals(IntNode.valueOf(7), r.id());
     assertEquals("tools/call", r.method());
     assertEquals(json("{\"name\":\"x\"}"), r.params());
@@ -44,23 +49,30 @@ class JsonRpcCodecTest {
 
   @Test
   void requestWithoutParamsHasNullParams() {
-    JsonRpcMessage.Request r = assertInstanceOf(JsonRpcMessage.Request.class,
-        ok("{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"ping\"}"));
+    JsonRpcMessage.Request r =
+        assertInstanceOf(
+            JsonRpcMessage.Request.class,
+            ok("{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"ping\"}"));
     assertNull(r.params());
   }
 
   @Test
   void messageWithMethodButNoIdIsANotification() throws Exception {
-    JsonRpcMessage.Notification n = assertInstanceOf(JsonRpcMessage.Notification.class,
-        ok("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progress\":1}}"));
+    JsonRpcMessage.Notification n =
+        assertInstanceOf(
+            JsonRpcMessage.Notification.class,
+            ok(
+                "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progress\":1}}"));
     assertEquals("notifications/progress", n.method());
     assertEquals(json("{\"progress\":1}"), n.params());
   }
 
   @Test
   void messageWithResultIsASuccessResponse() throws Exception {
-    JsonRpcMessage.Response r = assertInstanceOf(JsonRpcMessage.Response.class,
-        ok("{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"tools\":[]}}"));
+    JsonRpcMessage.Response r =
+        assertInstanceOf(
+            JsonRpcMessage.Response.class,
+            ok("{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"tools\":[]}}"));
     assertEquals(IntNode.valueOf(3), r.id());
     assertEquals(json("{\"tools\":[]}"), r.result());
     assertFalse(r.isError());
@@ -68,8 +80,11 @@ class JsonRpcCodecTest {
 
   @Test
   void messageWithErrorIsAnErrorResponse() {
-    JsonRpcMessage.Response r = assertInstanceOf(JsonRpcMessage.Response.class,
-        ok("{\"jsonrpc\":\"2.0\",\"id\":\"x\",\"error\":{\"code\":-32601,\"message\":\"nope\"}}"));
+    JsonRpcMessage.Response r =
+        assertInstanceOf(
+            JsonRpcMessage.Response.class,
+            ok(
+                "{\"jsonrpc\":\"2.0\",\"id\":\"x\",\"error\":{\"code\":-32601,\"message\":\"nope\"}}"));
     assertTrue(r.isError());
     assertNull(r.result());
     assertEquals(-32601, r.error().get("code").asInt());
@@ -77,15 +92,28 @@ class JsonRpcCodecTest {
 
   @Test
   void errorResponseWithNullIdIsAccepted() {
-    JsonRpcMessage.Response r = assertInstanceOf(JsonRpcMessage.Response.class,
-        ok("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,\"message\":\"bad\"}}"));
+    JsonRpcMessage.Response r =
+        assertInstanceOf(
+            JsonRpcMessage.Response.class,
+            ok(
+                "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,\"message\":\"bad\"}}"));
     assertTrue(r.id().isNull());
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "1", "\"1\"", "0", "-5", "9223372036854775807", "-9223372036854775808",
-      "123456789012345678901234", "\"\"", "\"a\\\"b\\nc\"", "\"\u00e9\u65e5\""})
+  @ValueSource(
+      strings = {
+        "1",
+        "\"1\"",
+        "0",
+        "-5",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "123456789012345678901234",
+        "\"\"",
+        "\"a\\\"b\\nc\"",
+        "\"\u00e9\u65e5\""
+      })
   void requestIdRoundTripsExactly(String idLiteral) {
     String line = "{\"jsonrpc\":\"2.0\",\"id\":" + idLiteral + ",\"method\":\"m\"}";
     JsonRpcMessage message = ok(line);
@@ -94,8 +122,10 @@ class JsonRpcCodecTest {
 
   @Test
   void numericAndStringIdsStayDistinct() {
-    JsonNode numeric = ((JsonRpcMessage.Request) ok("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\"}")).id();
-    JsonNode text = ((JsonRpcMessage.Request) ok("{\"jsonrpc\":\"2.0\",\"id\":\"1\",\"method\":\"m\"}")).id();
+    JsonNode numeric =
+        ((JsonRpcMessage.Request) ok("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\"}")).id();
+    JsonNode text =
+        ((JsonRpcMessage.Request) ok("{\"jsonrpc\":\"2.0\",\"id\":\"1\",\"method\":\"m\"}")).id();
     assertTrue(numeric.isIntegralNumber());
     assertEquals(TextNode.valueOf("1"), text);
     assertFalse(numeric.equals(text));
@@ -103,14 +133,20 @@ class JsonRpcCodecTest {
 
   @Test
   void largeLongIdKeepsEveryDigit() {
-    JsonNode id = ((JsonRpcMessage.Response) ok("{\"jsonrpc\":\"2.0\",\"id\":9007199254740993,\"result\":{}}")).id();
+    JsonNode id =
+        ((JsonRpcMessage.Response)
+                ok("{\"jsonrpc\":\"2.0\",\"id\":9007199254740993,\"result\":{}}"))
+            .id();
     assertEquals(9007199254740993L, id.longValue());
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "{", "not json", "{\"jsonrpc\":\"2.0\",}", "{\"jsonrpc\":\"2.0\",\"method\":\"m\"} x",
-      "{\"jsonrpc\":\"2.0\",\"method\":\"m\"} {}", "{\"jsonrpc\":\"2.0\",\"method\":\"m\"}}", "", "   \n "})
+  @ValueSource(
+      strings = {
+        "{", "not json", "{\"jsonrpc\":\"2.0\",}", "{\"jsonrpc\":\"2.0\",\"method\":\"m\"} x",
+        "{\"jsonrpc\":\"2.0\",\"method\":\"m\"} {}", "{\"jsonrpc\":\"2.0\",\"method\":\"m\"}}", "",
+            "   \n "
+      })
   void malformedJsonIsAParseError(String text) {
     JsonRpcCodec.Failure f = failure(JsonRpcCodec.parse(text));
     assertEquals(JsonRpcError.PARSE_ERROR, f.error().code());
@@ -134,36 +170,41 @@ class JsonRpcCodecTest {
     bytes[prefix.length + 2] = '"';
     bytes[prefix.length + 3] = '}';
     assertEquals(JsonRpcError.PARSE_ERROR, failure(JsonRpcCodec.parse(bytes)).error().code());
-    assertEquals(JsonRpcError.PARSE_ERROR,
-        failure(JsonRpcCodec.parse(ByteString.fromArray(new byte[] {'"', (byte) 0xFF, '"'}))).error().code());
+    assertEquals(
+        JsonRpcError.PARSE_ERROR,
+        failure(JsonRpcCodec.parse(ByteString.fromArray(new byte[] {'"', (byte) 0xFF, '"'})))
+            .error()
+            .code());
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "[]",
-      "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\"}]",
-      "\"just a string\"",
-      "42",
-      "true",
-      "null",
-      "{\"id\":1,\"method\":\"m\"}",
-      "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"m\"}",
-      "{\"jsonrpc\":2.0,\"id\":1,\"method\":\"m\"}",
-      "{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"m\"}",
-      "{\"jsonrpc\":\"2.0\",\"id\":1.0,\"method\":\"m\"}",
-      "{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"m\"}",
-      "{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"m\"}",
-      "{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"m\"}",
-      "{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"m\"}",
-      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":5}",
-      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\"}",
-      "{\"jsonrpc\":\"2.0\",\"method\":null}",
-      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":\"text\"}",
-      "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{},\"error\":{\"code\":1,\"message\":\"m\"}}",
-      "{\"jsonrpc\":\"2.0\",\"id\":1}",
-      "{\"jsonrpc\":\"2.0\",\"result\":{}}",
-      "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":\"boom\"}",
-      "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"message\":\"no code\"}}"})
+  @ValueSource(
+      strings = {
+        "[]",
+        "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\"}]",
+        "\"just a string\"",
+        "42",
+        "true",
+        "null",
+        "{\"id\":1,\"method\":\"m\"}",
+        "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"m\"}",
+        "{\"jsonrpc\":2.0,\"id\":1,\"method\":\"m\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"m\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":1.0,\"method\":\"m\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"m\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"m\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"m\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"m\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":5}",
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\"}",
+        "{\"jsonrpc\":\"2.0\",\"method\":null}",
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":\"text\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{},\"error\":{\"code\":1,\"message\":\"m\"}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":1}",
+        "{\"jsonrpc\":\"2.0\",\"result\":{}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":\"boom\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"message\":\"no code\"}}"
+      })
   void structurallyWrongMessageIsAnInvalidRequest(String text) {
     JsonRpcCodec.Failure f = failure(JsonRpcCodec.parse(text));
     assertEquals(JsonRpcError.INVALID_REQUEST, f.error().code());
@@ -172,21 +213,28 @@ class JsonRpcCodecTest {
 
   @Test
   void batchIsRejectedWithAnExplanation() {
-    JsonRpcCodec.Failure f = failure(JsonRpcCodec.parse("[{\"jsonrpc\":\"2.0\",\"method\":\"m\"}]"));
+    JsonRpcCodec.Failure f =
+        failure(JsonRpcCodec.parse("[{\"jsonrpc\":\"2.0\",\"method\":\"m\"}]"));
     assertTrue(f.error().message().contains("batches are not supported"), f.error().message());
   }
 
   @Test
   void invalidRequestKeepsAReadableIdForCorrelation() {
-    assertEquals(IntNode.valueOf(7), failure(JsonRpcCodec.parse("{\"id\":7,\"method\":\"m\"}")).id());
-    assertEquals(TextNode.valueOf("q"),
+    assertEquals(
+        IntNode.valueOf(7), failure(JsonRpcCodec.parse("{\"id\":7,\"method\":\"m\"}")).id());
+    assertEquals(
+        TextNode.valueOf("q"),
         failure(JsonRpcCodec.parse("{\"jsonrpc\":\"2.0\",\"id\":\"q\",\"method\":\"\"}")).id());
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"1.5", "{}", "true", "[1]"})
   void unreadableIdIsNotReportedForCorrelation(String idLiteral) {
-    assertNull(failure(JsonRpcCodec.parse("{\"jsonrpc\":\"2.0\",\"id\":" + idLiteral + ",\"method\":\"m\"}")).id());
+    assertNull(
+        failure(
+                JsonRpcCodec.parse(
+                    "{\"jsonrpc\":\"2.0\",\"id\":" + idLiteral + ",\"method\":\"m\"}"))
+            .id());
   }
 
   @Test
@@ -194,7 +242,8 @@ class JsonRpcCodecTest {
     ObjectNode params = JsonNodeFactory.instance.objectNode().put("text", "line one\nline two\r\n");
     JsonRpcMessage request = new JsonRpcMessage.Request(IntNode.valueOf(1), "m", params);
     String encoded = JsonRpcCodec.encode(request);
-    assertEquals("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":{\"text\":\"line one\\nline two\\r\\n\"}}",
+    assertEquals(
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":{\"text\":\"line one\\nline two\\r\\n\"}}",
         encoded);
     assertEquals(json(encoded), json(JsonRpcCodec.encode(ok(encoded))));
   }
@@ -202,31 +251,39 @@ class JsonRpcCodecTest {
   @Test
   void encodeLineIsOneLineEndingInASingleNewline() {
     ObjectNode result = JsonNodeFactory.instance.objectNode().put("text", "a\nb\n\n");
-    ByteString line = JsonRpcCodec.encodeLine(JsonRpcMessage.success(TextNode.valueOf("r\n1"), result));
+    ByteString line =
+        JsonRpcCodec.encodeLine(JsonRpcMessage.success(TextNode.valueOf("r\n1"), result));
     String text = line.utf8String();
-    assertEquals("{\"jsonrpc\":\"2.0\",\"id\":\"r\\n1\",\"result\":{\"text\":\"a\\nb\\n\\n\"}}\n", text);
+    assertEquals(
+        "{\"jsonrpc\":\"2.0\",\"id\":\"r\\n1\",\"result\":{\"text\":\"a\\nb\\n\\n\"}}\n", text);
     assertEquals(text.length() - 1, text.indexOf('\n'));
   }
 
   @Test
   void encodeOmitsIdForNotificationsAndAbsentParams() {
-    assertEquals("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
+    assertEquals(
+        "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
         JsonRpcCodec.encode(new JsonRpcMessage.Notification("notifications/initialized", null)));
-    assertEquals("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}",
+    assertEquals(
+        "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}",
         JsonRpcCodec.encode(new JsonRpcMessage.Request(IntNode.valueOf(2), "ping", null)));
   }
 
   @Test
   void encodeWritesErrorResponsesWithErrorAndNoResult() {
-    JsonRpcMessage failure = JsonRpcMessage.failure(IntNode.valueOf(4),
-        new JsonRpcError(JsonRpcError.METHOD_NOT_FOUND, "no such method"));
-    assertEquals("{\"jsonrpc\":\"2.0\",\"id\":4,\"error\":{\"code\":-32601,\"message\":\"no such method\"}}",
+    JsonRpcMessage failure =
+        JsonRpcMessage.failure(
+            IntNode.valueOf(4), new JsonRpcError(JsonRpcError.METHOD_NOT_FOUND, "no such method"));
+    assertEquals(
+        "{\"jsonrpc\":\"2.0\",\"id\":4,\"error\":{\"code\":-32601,\"message\":\"no such method\"}}",
         JsonRpcCodec.encode(failure));
-    assertEquals("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,\"message\":\"bad\"}}",
+    assertEquals(
+        "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,\"message\":\"bad\"}}",
         new JsonRpcError(JsonRpcError.PARSE_ERROR, "bad").toResponseJson(null));
   }
 
-  // The limits below are the defaults (reference.conf): today's parser accepted all of these, and the
+  // The limits below are the defaults (reference.conf): today's parser accepted all of these, and
+  // the
   // deep one then overflowed the stack when re-encoded.
 
   private static String nested(int depth) {
@@ -234,15 +291,17 @@ class JsonRpcCodecTest {
   }
 
   private static String request(String argument) {
-    return "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"a\":" + argument + "}}";
+    return "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"a\":"
+        + argument
+        + "}}";
   }
 
   @Test
   void aDocumentNestedPastTheDepthLimitIsAParseErrorNamingTheSettingWithItsId() {
     JsonRpcCodec.Failure f = failure(JsonRpcCodec.parse(request(nested(10_000))));
     assertEquals(JsonRpcError.PARSE_ERROR, f.error().code());
-    assertTrue(f.error().message().contains("JSON nesting deeper than 256 levels"),
-        f.error().message());
+    assertTrue(
+        f.error().message().contains("JSON nesting deeper than 256 levels"), f.error().message());
     assertEquals(IntNode.valueOf(9), f.id());
   }
 
@@ -257,7 +316,11 @@ class JsonRpcCodecTest {
   void aNumberLongerThanTheLimitIsAParseErrorNamingTheSetting() {
     JsonRpcCodec.Failure f = failure(JsonRpcCodec.parse(request("9".repeat(1_000_000))));
     assertEquals(JsonRpcError.PARSE_ERROR, f.error().code());
-    assertTrue(f.error().message().contains("a number of 1000000 characters, longer than the limit of 1000"), f.error().message());
+    assertTrue(
+        f.error()
+            .message()
+            .contains("a number of 1000000 characters, longer than the limit of 1000"),
+        f.error().message());
     assertEquals(IntNode.valueOf(9), f.id());
   }
 
@@ -276,7 +339,8 @@ class JsonRpcCodecTest {
 
   @Test
   void anExponentBombStaysADoubleAndIsNeverExpanded() {
-    // 1e999999999 as a BigDecimal turned into a BigInteger would be a billion digits; as a double it is infinite
+    // 1e999999999 as a BigDecimal turned into a BigInteger would be a billion digits; as a double
+    // it is infinite
     JsonRpcMessage.Request r = (JsonRpcMessage.Request) ok(request("1e999999999"));
     assertTrue(r.params().get("a").isDouble(), r.params().toString());
     assertEquals(Double.POSITIVE_INFINITY, r.params().get("a").doubleValue());
@@ -284,8 +348,10 @@ class JsonRpcCodecTest {
 
   @Test
   void anIdOfAMillionDigitsIsRefusedWithoutAnId() {
-    JsonRpcCodec.Failure f = failure(JsonRpcCodec.parse("{\"jsonrpc\":\"2.0\",\"id\":" + "7".repeat(1_000_000)
-        + ",\"method\":\"ping\"}"));
+    JsonRpcCodec.Failure f =
+        failure(
+            JsonRpcCodec.parse(
+                "{\"jsonrpc\":\"2.0\",\"id\":" + "7".repeat(1_000_000) + ",\"method\":\"ping\"}"));
     assertEquals(JsonRpcError.PARSE_ERROR, f.error().code());
     assertNull(f.id());
   }

@@ -29,8 +29,10 @@ class InFlightTableTest {
   }
 
   private boolean progressRouted(long upstreamId) {
-    var params = JsonNodeFactory.instance.objectNode().put("progressToken", upstreamId).put("progress", 1);
-    return progress.toClient(new JsonRpcMessage.Notification("notifications/progress", params), out);
+    var params =
+        JsonNodeFactory.instance.objectNode().put("progressToken", upstreamId).put("progress", 1);
+    return progress.toClient(
+        new JsonRpcMessage.Notification("notifications/progress", params), out);
   }
 
   @Test
@@ -122,7 +124,8 @@ class InFlightTableTest {
     table.mapClientId("a", TextNode.valueOf("q"), id);
     progress.route(ProgressTokens.key(id), "a", TextNode.valueOf("tok"));
 
-    table.forgetQueued(new SerialQueue.Waiting(id, "a", TextNode.valueOf("q"), null, ProgressTokens.key(id), 0));
+    table.forgetQueued(
+        new SerialQueue.Waiting(id, "a", TextNode.valueOf("q"), null, ProgressTokens.key(id), 0));
 
     assertNull(table.takeByClientId("a", TextNode.valueOf("q")));
     assertFalse(progressRouted(id));

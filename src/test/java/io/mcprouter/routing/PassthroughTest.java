@@ -16,8 +16,6 @@ import org.junit.jupiter.api.Test;
 
 class PassthroughTest {
 
-
-
   private final Passthrough routing = new Passthrough();
   private final RecordingRecipients out = new RecordingRecipients();
 
@@ -28,11 +26,14 @@ class PassthroughTest {
   @Test
   void clientMessagesReachTheChildUnchanged() {
     routing.sessionOpened("S");
-    List<JsonRpcMessage> sent = List.of(
-        msg("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"capabilities\":{}}}"),
-        msg("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"),
-        msg("{\"jsonrpc\":\"2.0\",\"id\":\"x\",\"method\":\"tools/call\",\"params\":{\"_meta\":{\"progressToken\":\"t\"}}}"),
-        msg("{\"jsonrpc\":\"2.0\",\"id\":\"srv\",\"result\":{}}"));
+    List<JsonRpcMessage> sent =
+        List.of(
+            msg(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"capabilities\":{}}}"),
+            msg("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"),
+            msg(
+                "{\"jsonrpc\":\"2.0\",\"id\":\"x\",\"method\":\"tools/call\",\"params\":{\"_meta\":{\"progressToken\":\"t\"}}}"),
+            msg("{\"jsonrpc\":\"2.0\",\"id\":\"srv\",\"result\":{}}"));
     for (JsonRpcMessage m : sent) {
       assertEquals(SessionRouting.Outcome.ACCEPTED, routing.fromClient("S", m, out));
     }
@@ -46,10 +47,12 @@ class PassthroughTest {
   void childMessagesReachTheSessionUnchanged() {
     routing.sessionOpened("S");
     routing.fromClient("S", msg("{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":\"a\"}"), out);
-    List<JsonRpcMessage> received = List.of(
-        msg("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":\"t\",\"progress\":1}}"),
-        msg("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"sampling/createMessage\"}"),
-        msg("{\"jsonrpc\":\"2.0\",\"id\":99,\"result\":{}}"));
+    List<JsonRpcMessage> received =
+        List.of(
+            msg(
+                "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":\"t\",\"progress\":1}}"),
+            msg("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"sampling/createMessage\"}"),
+            msg("{\"jsonrpc\":\"2.0\",\"id\":99,\"result\":{}}"));
     for (JsonRpcMessage m : received) {
       assertTrue(routing.fromChild(m, out));
     }
@@ -71,7 +74,8 @@ class PassthroughTest {
 
     routing.fromChild(msg("{\"jsonrpc\":\"2.0\",\"id\":\"1\",\"result\":{}}"), out);
     assertEquals(List.of(IntNode.valueOf(1)), routing.inFlightIds());
-    routing.fromChild(msg("{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-1,\"message\":\"m\"}}"), out);
+    routing.fromChild(
+        msg("{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-1,\"message\":\"m\"}}"), out);
     assertEquals(List.of(), routing.inFlightIds());
   }
 
@@ -80,7 +84,9 @@ class PassthroughTest {
     routing.sessionOpened("S");
     routing.fromClient("S", msg("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"a\"}"), out);
     routing.fromClient("S", msg("{\"jsonrpc\":\"2.0\",\"id\":\"5\",\"method\":\"b\"}"), out);
-    JsonRpcMessage cancel = msg("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":5}}");
+    JsonRpcMessage cancel =
+        msg(
+            "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":5}}");
     assertEquals(SessionRouting.Outcome.ACCEPTED, routing.fromClient("S", cancel, out));
     assertSame(cancel, out.toChild.get(out.toChild.size() - 1));
     assertEquals(List.of(TextNode.valueOf("5")), routing.inFlightIds());
@@ -90,7 +96,8 @@ class PassthroughTest {
   void refusedWriteIsChildBusyAndNotTracked() {
     routing.sessionOpened("S");
     out.accepting = false;
-    assertEquals(SessionRouting.Outcome.CHILD_BUSY,
+    assertEquals(
+        SessionRouting.Outcome.CHILD_BUSY,
         routing.fromClient("S", msg("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\"}"), out));
     assertEquals(List.of(), routing.inFlightIds());
   }
@@ -98,12 +105,21 @@ class PassthroughTest {
   @Test
   void aLateAnswerAfterTheRouterFailedTheRequestIsDropped() {
     routing.sessionOpened("S");
-    routing.fromClient("S", msg("{\"jsonrpc\":\"2.0\",\"id\":\"init\",\"method\":\"initialize\"}"), out);
-    routing.inFlightIds().forEach(id -> routing.fromChild(JsonRpcMessage.failure(id,
-        new JsonRpcError(JsonRpcError.SERVER_GONE, "server 'k' was force-stopped")), out));
+    routing.fromClient(
+        "S", msg("{\"jsonrpc\":\"2.0\",\"id\":\"init\",\"method\":\"initialize\"}"), out);
+    routing
+        .inFlightIds()
+        .forEach(
+            id ->
+                routing.fromChild(
+                    JsonRpcMessage.failure(
+                        id,
+                        new JsonRpcError(JsonRpcError.SERVER_GONE, "server 'k' was force-stopped")),
+                    out));
     // the child, killed but not yet gone, still writes its answer: the client already has one
     assertFalse(routing.fromChild(msg("{\"jsonrpc\":\"2.0\",\"id\":\"init\",\"result\":{}}"), out));
-    assertFalse(routing.fromChild(msg("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{}}"), out), "never asked");
+    assertFalse(
+        routing.fromChild(msg("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{}}"), out), "never asked");
     assertEquals(1, out.delivered.size(), out.delivered.toString());
   }
 
@@ -111,9 +127,15 @@ class PassthroughTest {
   void failingInFlightIdsDeliversTheErrorsToTheSession() {
     routing.sessionOpened("S");
     routing.fromClient("S", msg("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"a\"}"), out);
-    routing.inFlightIds().forEach(id -> routing.fromChild(JsonRpcMessage.failure(id,
-        new JsonRpcError(JsonRpcError.SERVER_GONE, "gone")), out));
-    assertEquals(List.of("{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32000,\"message\":\"gone\"}}"),
+    routing
+        .inFlightIds()
+        .forEach(
+            id ->
+                routing.fromChild(
+                    JsonRpcMessage.failure(id, new JsonRpcError(JsonRpcError.SERVER_GONE, "gone")),
+                    out));
+    assertEquals(
+        List.of("{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32000,\"message\":\"gone\"}}"),
         out.delivered.stream().map(d -> JsonRpcCodec.encode(d.message())).toList());
     assertEquals(0, routing.inFlight());
   }
@@ -124,7 +146,8 @@ class PassthroughTest {
     routing.fromClient("S", msg("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\"}"), out);
     routing.sessionClosed("S", out);
     assertEquals(List.of(), routing.inFlightIds());
-    assertFalse(routing.fromChild(msg("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\"}"), out));
+    assertFalse(
+        routing.fromChild(msg("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\"}"), out));
     assertTrue(out.delivered.isEmpty());
   }
 

@@ -22,12 +22,21 @@ class ProgressTokensTest {
   }
 
   private boolean fromChild(String token) throws Exception {
-    return progress.toClient(new JsonRpcMessage.Notification("notifications/progress",
-        json("{\"progressToken\":" + token + ",\"progress\":3}")), out);
+    return progress.toClient(
+        new JsonRpcMessage.Notification(
+            "notifications/progress", json("{\"progressToken\":" + token + ",\"progress\":3}")),
+        out);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"{}", "{\"_meta\":{}}", "{\"_meta\":{\"progressToken\":null}}", "{\"_meta\":[1]}", "[1]"})
+  @ValueSource(
+      strings = {
+        "{}",
+        "{\"_meta\":{}}",
+        "{\"_meta\":{\"progressToken\":null}}",
+        "{\"_meta\":[1]}",
+        "[1]"
+      })
   void noTokenToReplace(String params) throws Exception {
     assertNull(ProgressTokens.clientToken(json(params)));
     assertNull(ProgressTokens.clientToken(null));
@@ -40,9 +49,15 @@ class ProgressTokensTest {
 
     JsonNode rewritten = ProgressTokens.withUpstreamToken(params, 17);
 
-    assertEquals("{\"name\":\"t\",\"_meta\":{\"progressToken\":17,\"other\":1}}", rewritten.toString());
-    assertEquals("mine", params.path("_meta").path("progressToken").asText(), "the client's message is not mutated");
-    assertEquals(SessionRouting.idKey(rewritten.path("_meta").path("progressToken")), ProgressTokens.key(17));
+    assertEquals(
+        "{\"name\":\"t\",\"_meta\":{\"progressToken\":17,\"other\":1}}", rewritten.toString());
+    assertEquals(
+        "mine",
+        params.path("_meta").path("progressToken").asText(),
+        "the client's message is not mutated");
+    assertEquals(
+        SessionRouting.idKey(rewritten.path("_meta").path("progressToken")),
+        ProgressTokens.key(17));
   }
 
   @Test
@@ -53,7 +68,8 @@ class ProgressTokensTest {
 
     assertEquals(1, out.delivered.size());
     assertEquals("a", out.delivered.get(0).sessionId());
-    assertEquals("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":\"mine\",\"progress\":3}}",
+    assertEquals(
+        "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":\"mine\",\"progress\":3}}",
         out.linesTo("a").get(0));
   }
 
@@ -64,7 +80,8 @@ class ProgressTokensTest {
     assertFalse(fromChild("18"));
     progress.forget(ProgressTokens.key(17));
     assertFalse(fromChild("17"));
-    assertFalse(progress.toClient(new JsonRpcMessage.Notification("notifications/progress", null), out));
+    assertFalse(
+        progress.toClient(new JsonRpcMessage.Notification("notifications/progress", null), out));
     assertTrue(out.delivered.isEmpty());
   }
 }

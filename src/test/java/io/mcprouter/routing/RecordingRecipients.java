@@ -5,7 +5,9 @@ import io.mcprouter.jsonrpc.JsonRpcMessage;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Recipients that record what routing sends; {@code accepting = false} plays a full stdin buffer. */
+/**
+ * Recipients that record what routing sends; {@code accepting = false} plays a full stdin buffer.
+ */
 final class RecordingRecipients implements SessionRouting.Recipients {
 
   record Delivery(String sessionId, JsonRpcMessage message) {}
@@ -29,7 +31,10 @@ final class RecordingRecipients implements SessionRouting.Recipients {
 
   /** What one session received, each message as a JSON line. */
   List<String> linesTo(String sessionId) {
-    return delivered.stream().filter(d -> d.sessionId().equals(sessionId)).map(d -> JsonRpcCodec.encode(d.message())).toList();
+    return delivered.stream()
+        .filter(d -> d.sessionId().equals(sessionId))
+        .map(d -> JsonRpcCodec.encode(d.message()))
+        .toList();
   }
 
   JsonRpcMessage lastToChild() {

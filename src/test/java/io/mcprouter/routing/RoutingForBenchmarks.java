@@ -1,8 +1,8 @@
 package io.mcprouter.routing;
 
 /**
- * Hands the package-private routing implementations to the JMH benchmarks in
- * {@code io.mcprouter.bench.jmh}, so that benchmarking needs no visibility change in the main code.
+ * Hands the package-private routing implementations to the JMH benchmarks in {@code
+ * io.mcprouter.bench.jmh}, so that benchmarking needs no visibility change in the main code.
  */
 public final class RoutingForBenchmarks {
 
@@ -13,7 +13,9 @@ public final class RoutingForBenchmarks {
     return new Multiplexer();
   }
 
-  /** The {@code share_process = false} routing: messages pass unchanged, in-flight ids are tracked. */
+  /**
+   * The {@code share_process = false} routing: messages pass unchanged, in-flight ids are tracked.
+   */
   public static SessionRouting passthrough() {
     return new Passthrough();
   }

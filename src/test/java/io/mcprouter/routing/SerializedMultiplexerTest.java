@@ -12,13 +12,17 @@ import io.mcprouter.jsonrpc.JsonRpcMessage;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** {@code interactive = "serialize"}: one client request at a time at the child, the rest in order. */
+/**
+ * {@code interactive = "serialize"}: one client request at a time at the child, the rest in order.
+ */
 class SerializedMultiplexerTest {
 
-  private static final String INIT_RESULT = "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{\"tools\":{}},\"serverInfo\":{\"name\":\"s\",\"version\":\"1\"}}";
+  private static final String INIT_RESULT =
+      "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{\"tools\":{}},\"serverInfo\":{\"name\":\"s\",\"version\":\"1\"}}";
   private static final String CAPS = "{\"sampling\":{}}";
 
-  private final Multiplexer mux = new Multiplexer("k", ServerSpec.Interactive.SERIALIZE, List.of(), 3);
+  private final Multiplexer mux =
+      new Multiplexer("k", ServerSpec.Interactive.SERIALIZE, List.of(), 3);
   private final RecordingRecipients out = new RecordingRecipients();
 
   private static JsonRpcMessage msg(String json) {
@@ -34,14 +38,22 @@ class SerializedMultiplexerTest {
   }
 
   private static String call(Object id) {
-    return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":\"t\"}}";
+    return "{\"jsonrpc\":\"2.0\",\"id\":"
+        + id
+        + ",\"method\":\"tools/call\",\"params\":{\"name\":\"t\"}}";
   }
 
   private void initialized(String... sessions) {
     for (String session : sessions) {
       mux.sessionOpened(session);
-      client(session, "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"capabilities\":" + CAPS + "}}");
-      if (!out.toChild.isEmpty() && out.lastToChild() instanceof JsonRpcMessage.Request r && r.method().equals("initialize")) {
+      client(
+          session,
+          "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"capabilities\":"
+              + CAPS
+              + "}}");
+      if (!out.toChild.isEmpty()
+          && out.lastToChild() instanceof JsonRpcMessage.Request r
+          && r.method().equals("initialize")) {
         child("{\"jsonrpc\":\"2.0\",\"id\":" + r.id() + ",\"result\":" + INIT_RESULT + "}");
       }
       client(session, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
@@ -50,7 +62,10 @@ class SerializedMultiplexerTest {
   }
 
   private List<JsonRpcMessage.Request> requestsToChild() {
-    return out.toChild.stream().filter(m -> m instanceof JsonRpcMessage.Request).map(m -> (JsonRpcMessage.Request) m).toList();
+    return out.toChild.stream()
+        .filter(m -> m instanceof JsonRpcMessage.Request)
+        .map(m -> (JsonRpcMessage.Request) m)
+        .toList();
   }
 
   private void answer(JsonRpcMessage.Request request) {
@@ -69,12 +84,16 @@ class SerializedMultiplexerTest {
 
     for (String session : List.of("A", "B", "C")) {
       JsonRpcMessage.Request current = requestsToChild().get(requestsToChild().size() - 1);
-      child("{\"jsonrpc\":\"2.0\",\"id\":\"ask-" + session + "\",\"method\":\"sampling/createMessage\"}");
+      child(
+          "{\"jsonrpc\":\"2.0\",\"id\":\"ask-"
+              + session
+              + "\",\"method\":\"sampling/createMessage\"}");
       assertEquals(1, out.linesTo(session).size(), session + " is asked: " + out.delivered);
       answer(current);
     }
     assertEquals(3, requestsToChild().size());
-    assertEquals(List.of("{\"jsonrpc\":\"2.0\",\"id\":\"c\",\"result\":{\"ok\":true}}"),
+    assertEquals(
+        List.of("{\"jsonrpc\":\"2.0\",\"id\":\"c\",\"result\":{\"ok\":true}}"),
         out.linesTo("C").subList(1, 2));
     assertEquals(0, mux.inFlight());
   }
@@ -85,10 +104,13 @@ class SerializedMultiplexerTest {
     client("A", call(1));
     client("B", "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\"}");
     client("B", "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/custom\"}");
-    assertEquals(List.of("tools/call", "ping"), requestsToChild().stream().map(JsonRpcMessage.Request::method).toList());
+    assertEquals(
+        List.of("tools/call", "ping"),
+        requestsToChild().stream().map(JsonRpcMessage.Request::method).toList());
     assertEquals(3, out.toChild.size());
     child("{\"jsonrpc\":\"2.0\",\"id\":\"s\",\"method\":\"sampling/createMessage\"}");
-    assertEquals(1, out.linesTo("A").size(), "a ping in flight asks nothing: A is still the only candidate");
+    assertEquals(
+        1, out.linesTo("A").size(), "a ping in flight asks nothing: A is still the only candidate");
   }
 
   @Test
@@ -96,8 +118,11 @@ class SerializedMultiplexerTest {
     initialized("A", "B");
     client("A", call(1));
     client("B", call(7));
-    client("B", "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":7}}");
-    assertEquals(1, out.toChild.size(), "the child never saw B's request, so it is not told of the cancel");
+    client(
+        "B",
+        "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":7}}");
+    assertEquals(
+        1, out.toChild.size(), "the child never saw B's request, so it is not told of the cancel");
     assertEquals(0, mux.inFlightFor("B"));
     answer(requestsToChild().get(0));
     assertEquals(1, requestsToChild().size(), "nothing else was waiting");
@@ -110,11 +135,17 @@ class SerializedMultiplexerTest {
     client("A", call(1));
     client("B", call(7));
     JsonRpcMessage.Request running = requestsToChild().get(0);
-    client("A", "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":1}}");
-    // servers built on the SDKs never answer a cancelled request: waiting for it would stall the key
+    client(
+        "A",
+        "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":1}}");
+    // servers built on the SDKs never answer a cancelled request: waiting for it would stall the
+    // key
     assertEquals(2, requestsToChild().size(), "B's request went at once: " + out.toChild);
     child("{\"jsonrpc\":\"2.0\",\"id\":\"ask\",\"method\":\"sampling/createMessage\"}");
-    assertEquals(List.of(), out.linesTo("B"), "A's cancelled request may still be running: whose prompt it is is unsure");
+    assertEquals(
+        List.of(),
+        out.linesTo("B"),
+        "A's cancelled request may still be running: whose prompt it is is unsure");
     answer(running);
     assertEquals(List.of(), out.linesTo("A"), "MCP: a cancelled request gets no answer");
     answer(requestsToChild().get(1));
@@ -132,7 +163,9 @@ class SerializedMultiplexerTest {
     JsonNode refusal = JsonRpcCodec.MAPPER.readTree(out.linesTo("B").get(0));
     assertEquals(4, refusal.path("id").asInt());
     assertEquals(JsonRpcError.UNAVAILABLE, refusal.path("error").path("code").asInt());
-    assertTrue(refusal.path("error").path("message").asText().contains("one request at a time"), refusal.toString());
+    assertTrue(
+        refusal.path("error").path("message").asText().contains("one request at a time"),
+        refusal.toString());
   }
 
   @Test

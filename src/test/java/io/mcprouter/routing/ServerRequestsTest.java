@@ -86,7 +86,12 @@ class ServerRequestsTest {
     assertEquals(JsonRpcError.INTERNAL_ERROR, answerToChild().error().path("code").asInt());
     working(InFlightTable.ROUTER, "resources/subscribe");
     ask("2", "sampling/createMessage");
-    assertTrue(answerToChild().error().path("message").asText().startsWith("cannot attribute sampling/createMessage"));
+    assertTrue(
+        answerToChild()
+            .error()
+            .path("message")
+            .asText()
+            .startsWith("cannot attribute sampling/createMessage"));
     working("a", "tools/call");
     ask("3", "sampling/createMessage");
     assertEquals(json("3"), answerToChild().id());

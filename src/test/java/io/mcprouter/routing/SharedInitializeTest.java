@@ -20,11 +20,13 @@ import org.junit.jupiter.api.Test;
 
 class SharedInitializeTest {
 
-  private static final String RESULT = "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"serverInfo\":{\"name\":\"s\"}}";
+  private static final String RESULT =
+      "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"serverInfo\":{\"name\":\"s\"}}";
 
   private final Map<String, SessionState> sessions = new LinkedHashMap<>();
   private final InFlightTable table = new InFlightTable(new ProgressTokens(), System::nanoTime);
-  private final SharedInitialize initialize = new SharedInitialize(table, new SharedRoots(List.of()), sessions);
+  private final SharedInitialize initialize =
+      new SharedInitialize(table, new SharedRoots(List.of()), sessions);
   private final RecordingRecipients out = new RecordingRecipients();
 
   private static JsonNode json(String text) throws Exception {
@@ -33,19 +35,33 @@ class SharedInitializeTest {
 
   private Outcome request(String session, String id, String version) throws Exception {
     SessionState state = sessions.computeIfAbsent(session, s -> new SessionState());
-    return initialize.request(session, state, new JsonRpcMessage.Request(json(id), "initialize",
-        json("{\"protocolVersion\":\"" + version + "\",\"capabilities\":{\"sampling\":{}}}")), out);
+    return initialize.request(
+        session,
+        state,
+        new JsonRpcMessage.Request(
+            json(id),
+            "initialize",
+            json("{\"protocolVersion\":\"" + version + "\",\"capabilities\":{\"sampling\":{}}}")),
+        out);
   }
 
   /** What the child answers the initialize in flight, routed as the multiplexer does. */
   private void childAnswers(String result) throws Exception {
     Long id = initialize.inFlight();
-    initialize.answered(table.answered(id), new JsonRpcMessage.Response(json(id.toString()), json(result), null), out);
+    initialize.answered(
+        table.answered(id),
+        new JsonRpcMessage.Response(json(id.toString()), json(result), null),
+        out);
   }
 
   private JsonRpcMessage.Response answerTo(String session) {
-    return assertInstanceOf(JsonRpcMessage.Response.class,
-        out.delivered.stream().filter(d -> d.sessionId().equals(session)).reduce((a, b) -> b).orElseThrow().message());
+    return assertInstanceOf(
+        JsonRpcMessage.Response.class,
+        out.delivered.stream()
+            .filter(d -> d.sessionId().equals(session))
+            .reduce((a, b) -> b)
+            .orElseThrow()
+            .message());
   }
 
   @Test
@@ -55,7 +71,9 @@ class SharedInitializeTest {
     assertEquals(1, out.toChild.size(), "b waits for the initialize in flight");
     JsonRpcMessage.Request sent = assertInstanceOf(JsonRpcMessage.Request.class, out.lastToChild());
     assertEquals(ProtocolVersions.LATEST, sent.params().path("protocolVersion").asText());
-    assertTrue(sent.params().path("capabilities").has("elicitation"), "advertised whatever the first client said");
+    assertTrue(
+        sent.params().path("capabilities").has("elicitation"),
+        "advertised whatever the first client said");
 
     childAnswers(RESULT);
 
@@ -81,7 +99,8 @@ class SharedInitializeTest {
     session.requestedVersion = "2025-06-18";
     assertSame(cached, SharedInitialize.resultFor(session, cached), "already the child's: no copy");
     session.requestedVersion = "2024-11-05";
-    assertEquals("2024-11-05", SharedInitialize.resultFor(session, cached).path("protocolVersion").asText());
+    assertEquals(
+        "2024-11-05", SharedInitialize.resultFor(session, cached).path("protocolVersion").asText());
     assertEquals("2025-06-18", cached.path("protocolVersion").asText());
   }
 
@@ -89,8 +108,11 @@ class SharedInitializeTest {
   void aFailedInitializeIsNotCachedAndTheNextSessionTriesAgain() throws Exception {
     request("a", "1", "2025-06-18");
     Long id = initialize.inFlight();
-    initialize.answered(table.answered(id), JsonRpcMessage.failure(json(id.toString()),
-        new JsonRpcError(JsonRpcError.INTERNAL_ERROR, "no")), out);
+    initialize.answered(
+        table.answered(id),
+        JsonRpcMessage.failure(
+            json(id.toString()), new JsonRpcError(JsonRpcError.INTERNAL_ERROR, "no")),
+        out);
     assertTrue(answerTo("a").isError());
     assertFalse(sessions.get("a").initialized);
 
@@ -100,7 +122,8 @@ class SharedInitializeTest {
 
   @Test
   void onlyTheFirstInitializedNotificationReachesTheChildAndOnlyAfterSuccess() throws Exception {
-    JsonRpcMessage.Notification initialized = new JsonRpcMessage.Notification("notifications/initialized", null);
+    JsonRpcMessage.Notification initialized =
+        new JsonRpcMessage.Notification("notifications/initialized", null);
     request("a", "1", "2025-06-18");
     initialize.initializedNotification(initialized, out);
     assertEquals(1, out.toChild.size(), "not before the child answered");
@@ -125,13 +148,17 @@ class SharedInitializeTest {
     initialize.childReplaced(out);
 
     assertTrue(initialize.replaying());
-    JsonRpcMessage.Request replay = assertInstanceOf(JsonRpcMessage.Request.class, out.lastToChild());
+    JsonRpcMessage.Request replay =
+        assertInstanceOf(JsonRpcMessage.Request.class, out.lastToChild());
     assertEquals(firstParams, replay.params());
     Long id = replay.id().longValue();
     assertTrue(initialize.isReplay(id));
-    assertTrue(initialize.replayAnswered(new JsonRpcMessage.Response(replay.id(), json(RESULT), null), out));
+    assertTrue(
+        initialize.replayAnswered(
+            new JsonRpcMessage.Response(replay.id(), json(RESULT), null), out));
     assertFalse(initialize.replaying());
-    assertEquals("notifications/initialized", ((JsonRpcMessage.Notification) out.lastToChild()).method());
+    assertEquals(
+        "notifications/initialized", ((JsonRpcMessage.Notification) out.lastToChild()).method());
   }
 
   @Test

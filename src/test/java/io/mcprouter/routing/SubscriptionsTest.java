@@ -14,18 +14,26 @@ class SubscriptionsTest {
   private final RecordingRecipients out = new RecordingRecipients();
 
   private void request(String session, String method, String uri) throws Exception {
-    subscriptions.track(session, new JsonRpcMessage.Request(JsonRpcCodec.MAPPER.readTree("1"), method,
-        uri == null ? null : JsonRpcCodec.MAPPER.readTree("{\"uri\":\"" + uri + "\"}")));
+    subscriptions.track(
+        session,
+        new JsonRpcMessage.Request(
+            JsonRpcCodec.MAPPER.readTree("1"),
+            method,
+            uri == null ? null : JsonRpcCodec.MAPPER.readTree("{\"uri\":\"" + uri + "\"}")));
   }
 
   private List<String> replayed() {
     out.clear();
     subscriptions.replay(table, out);
-    return out.toChild.stream().map(m -> {
-      JsonRpcMessage.Request r = (JsonRpcMessage.Request) m;
-      assertEquals("resources/subscribe", r.method());
-      return r.params().path("uri").asText();
-    }).sorted().toList();
+    return out.toChild.stream()
+        .map(
+            m -> {
+              JsonRpcMessage.Request r = (JsonRpcMessage.Request) m;
+              assertEquals("resources/subscribe", r.method());
+              return r.params().path("uri").asText();
+            })
+        .sorted()
+        .toList();
   }
 
   @Test

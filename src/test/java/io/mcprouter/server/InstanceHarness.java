@@ -1,7 +1,5 @@
 package io.mcprouter.server;
 
-import java.util.function.LongSupplier;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
@@ -31,17 +29,21 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * One {@link ServerInstance} whose OS processes are played by the test: the {@link ChildLauncher}
  * seam hands out a probe for each generation and keeps what a real child would need to talk back
- * (its reports ref and its stdout target), so a test decides when a child starts, what it writes and
- * when it exits.
+ * (its reports ref and its stdout target), so a test decides when a child starts, what it writes
+ * and when it exits.
  */
 final class InstanceHarness {
 
   /** What the instance handed to the launcher for one generation. */
-  record Launch(int generation, ChildProcess.StdoutTarget<?, ?> stdout, ActorRef<ChildProcess.Report> reports) {}
+  record Launch(
+      int generation,
+      ChildProcess.StdoutTarget<?, ?> stdout,
+      ActorRef<ChildProcess.Report> reports) {}
 
   /** A client session on the instance: what its client receives, and how its stream ended. */
   record Session(String id, TestProbe<JsonRpcMessage> received, TestProbe<String> ends) {}
@@ -61,30 +63,57 @@ final class InstanceHarness {
     this(testKit, settings, spec(shared, Optional.empty(), Optional.empty()), startNow);
   }
 
-  InstanceHarness(ActorTestKit testKit, RouterSettings settings, ServerSpec spec, boolean startNow) {
+  InstanceHarness(
+      ActorTestKit testKit, RouterSettings settings, ServerSpec spec, boolean startNow) {
     this(testKit, settings, spec, startNow, System::nanoTime);
   }
 
-  /** {@code clock}: what the instance measures deadlines and idleness with (a test's virtual clock). */
-  InstanceHarness(ActorTestKit testKit, RouterSettings settings, ServerSpec spec, boolean startNow,
+  /**
+   * {@code clock}: what the instance measures deadlines and idleness with (a test's virtual clock).
+   */
+  InstanceHarness(
+      ActorTestKit testKit,
+      RouterSettings settings,
+      ServerSpec spec,
+      boolean startNow,
       LongSupplier clock) {
     this.testKit = testKit;
     this.key = spec.key();
     this.child = testKit.createTestProbe();
     this.lifecycle = testKit.createTestProbe();
     this.acks = testKit.createTestProbe();
-    ChildLauncher launcher = (generation, stderrTail, stdout, reports) -> {
-      launches.add(new Launch(generation, stdout, reports));
-      return Behaviors.monitor(ChildProcess.Command.class, child.getRef(), Behaviors.ignore());
-    };
-    this.instance = testKit.spawn(ServerInstance.create(spec, settings, lifecycle.getRef(),
-        StartPermits.unlimited(), startNow, launcher, clock));
+    ChildLauncher launcher =
+        (generation, stderrTail, stdout, reports) -> {
+          launches.add(new Launch(generation, stdout, reports));
+          return Behaviors.monitor(ChildProcess.Command.class, child.getRef(), Behaviors.ignore());
+        };
+    this.instance =
+        testKit.spawn(
+            ServerInstance.create(
+                spec,
+                settings,
+                lifecycle.getRef(),
+                StartPermits.unlimited(),
+                startNow,
+                launcher,
+                clock));
   }
 
-  /** A spec whose command is never run; {@code requestTimeout} and {@code idleTimeout} as a key may set them. */
-  static ServerSpec spec(boolean shared, Optional<Duration> requestTimeout, Optional<Duration> idleTimeout) {
-    return new ServerSpec("probe-" + ids.incrementAndGet(), "not run: the test plays the child", shared, Map.of(),
-        Optional.empty(), Optional.empty(), requestTimeout, idleTimeout);
+  /**
+   * A spec whose command is never run; {@code requestTimeout} and {@code idleTimeout} as a key may
+   * set them.
+   */
+  static ServerSpec spec(
+      boolean shared, Optional<Duration> requestTimeout, Optional<Duration> idleTimeout) {
+    return new ServerSpec(
+        "probe-" + ids.incrementAndGet(),
+        "not run: the test plays the child",
+        shared,
+        Map.of(),
+        Optional.empty(),
+        Optional.empty(),
+        requestTimeout,
+        idleTimeout);
   }
 
   /** The launcher's next call; the instance spawns its children on its own thread. */
@@ -95,7 +124,9 @@ final class InstanceHarness {
     return launch;
   }
 
-  /** No further generation was launched (checked after the instance has answered a status request). */
+  /**
+   * No further generation was launched (checked after the instance has answered a status request).
+   */
   void assertNoLaunch() {
     status();
     assertEquals(List.of(), List.copyOf(launches), "no further child was launched");
@@ -105,12 +136,20 @@ final class InstanceHarness {
   TestProbe<JsonRpcMessage> started(Launch launch, long pid) {
     TestProbe<JsonRpcMessage> stdin = testKit.createTestProbe();
     BoundedSourceQueue<JsonRpcMessage> queue =
-        Source.<JsonRpcMessage>queue(64).to(Sink.foreach(stdin.getRef()::tell)).run(testKit.system());
-    launch.reports().tell(new ChildProcess.Started(launch.generation(), pid, StdioConnection.Handle.over(queue)));
+        Source.<JsonRpcMessage>queue(64)
+            .to(Sink.foreach(stdin.getRef()::tell))
+            .run(testKit.system());
+    launch
+        .reports()
+        .tell(
+            new ChildProcess.Started(launch.generation(), pid, StdioConnection.Handle.over(queue)));
     return stdin;
   }
 
-  /** The child writes {@code message} on stdout; the instance acks the frame as the stream would need. */
+  /**
+   * The child writes {@code message} on stdout; the instance acks the frame as the stream would
+   * need.
+   */
   @SuppressWarnings({"unchecked", "rawtypes"})
   void writes(Launch launch, JsonRpcMessage message) throws Exception {
     ChildProcess.StdoutTarget target = launch.stdout();
@@ -120,10 +159,17 @@ final class InstanceHarness {
   }
 
   void exits(Launch launch, int code) {
-    launch.reports().tell(new ChildProcess.Exited(launch.generation(), Optional.of(code), Optional.empty(), false));
+    launch
+        .reports()
+        .tell(
+            new ChildProcess.Exited(
+                launch.generation(), Optional.of(code), Optional.empty(), false));
   }
 
-  /** The child's stdout stream ended (after its last frames), as the stream's completion tells the instance. */
+  /**
+   * The child's stdout stream ended (after its last frames), as the stream's completion tells the
+   * instance.
+   */
   @SuppressWarnings({"unchecked", "rawtypes"})
   void stdoutEnds(Launch launch) {
     ChildProcess.StdoutTarget target = launch.stdout();
@@ -135,8 +181,12 @@ final class InstanceHarness {
     TestProbe<String> ends = testKit.createTestProbe();
     TestProbe<ServerInstance.OpenSessionReply> reply = testKit.createTestProbe();
     String id = "session-" + ids.incrementAndGet();
-    instance.tell(new ServerInstance.OpenSession(id, new ProbeOutbound(received.getRef(), ends.getRef()),
-        Optional.empty(), reply.getRef()));
+    instance.tell(
+        new ServerInstance.OpenSession(
+            id,
+            new ProbeOutbound(received.getRef(), ends.getRef()),
+            Optional.empty(),
+            reply.getRef()));
     reply.expectMessageClass(ServerInstance.SessionOpened.class, WAIT);
     return new Session(id, received, ends);
   }
@@ -161,8 +211,14 @@ final class InstanceHarness {
 
   /** The next lifecycle report of this type; reports of other types before it are skipped. */
   <T extends ServerInstance.Lifecycle> T awaitLifecycle(Class<T> type) {
-    List<ServerInstance.Lifecycle> seen = lifecycle.fishForMessage(WAIT, "a " + type.getSimpleName(),
-        report -> type.isInstance(report) ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
+    List<ServerInstance.Lifecycle> seen =
+        lifecycle.fishForMessage(
+            WAIT,
+            "a " + type.getSimpleName(),
+            report ->
+                type.isInstance(report)
+                    ? FishingOutcomes.complete()
+                    : FishingOutcomes.continueAndIgnore());
     return type.cast(seen.get(seen.size() - 1));
   }
 
@@ -176,7 +232,8 @@ final class InstanceHarness {
   }
 
   static JsonRpcMessage.Request request(int id, String method) {
-    return new JsonRpcMessage.Request(IntNode.valueOf(id), method, JsonRpcCodec.MAPPER.createObjectNode());
+    return new JsonRpcMessage.Request(
+        IntNode.valueOf(id), method, JsonRpcCodec.MAPPER.createObjectNode());
   }
 
   static JsonRpcMessage.Request initialize(int id) {

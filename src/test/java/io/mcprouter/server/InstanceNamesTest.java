@@ -17,14 +17,16 @@ import io.mcprouter.testsupport.TestRouter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** An instance's actor name says which key it serves and, for a per-session key's REST calls, that it is their instance. */
+/**
+ * An instance's actor name says which key it serves and, for a per-session key's REST calls, that
+ * it is their instance.
+ */
 class InstanceNamesTest {
 
   private static ActorTestKit testKit;
@@ -32,12 +34,21 @@ class InstanceNamesTest {
 
   @BeforeAll
   static void start() {
-    Config config = ConfigFactory.parseString(TestRouter.TEST_SETTINGS).withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
+    Config config =
+        ConfigFactory.parseString(TestRouter.TEST_SETTINGS)
+            .withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
     testKit = ActorTestKit.create("InstanceNamesTest", config);
-    RouterConfig routerConfig = new RouterConfig(Path.of("test"), new RouterConfig.Listen("127.0.0.1", 0),
-        new RouterConfig.Listen("127.0.0.1", 0), TestRouter.servers(TestRouter.fake("solo", false)));
-    registry = testKit.spawn(ServerRegistry.create(routerConfig, RouterSettings.fromConfig(config), new SessionDirectory()),
-        "registry");
+    RouterConfig routerConfig =
+        new RouterConfig(
+            Path.of("test"),
+            new RouterConfig.Listen("127.0.0.1", 0),
+            new RouterConfig.Listen("127.0.0.1", 0),
+            TestRouter.servers(TestRouter.fake("solo", false)));
+    registry =
+        testKit.spawn(
+            ServerRegistry.create(
+                routerConfig, RouterSettings.fromConfig(config), new SessionDirectory()),
+            "registry");
   }
 
   @AfterAll
@@ -48,12 +59,20 @@ class InstanceNamesTest {
     testKit.shutdownTestKit();
   }
 
-  /** The children of the registry whose names match {@code pattern} (an actor-selection wildcard). */
+  /**
+   * The children of the registry whose names match {@code pattern} (an actor-selection wildcard).
+   */
   private static List<String> instancesNamed(String pattern) throws Exception {
-    ActorSelection selection = testKit.system().classicSystem().actorSelection(registry.path().child(pattern).toString());
+    ActorSelection selection =
+        testKit.system().classicSystem().actorSelection(registry.path().child(pattern).toString());
     try {
-      return List.of(selection.resolveOne(Duration.ofSeconds(5)).toCompletableFuture().get(10, TimeUnit.SECONDS)
-          .path().name());
+      return List.of(
+          selection
+              .resolveOne(Duration.ofSeconds(5))
+              .toCompletableFuture()
+              .get(10, TimeUnit.SECONDS)
+              .path()
+              .name());
     } catch (ExecutionException notFound) {
       return List.of();
     }
@@ -62,7 +81,8 @@ class InstanceNamesTest {
   @Test
   void theRestCallsInstanceOfAPerSessionKeyIsNamedForThem() throws Exception {
     TestProbe<ApiCall.CallReply> reply = testKit.createTestProbe();
-    registry.tell(new ServerRegistry.Call("solo", "tools/list", null, Duration.ofSeconds(5), reply.getRef()));
+    registry.tell(
+        new ServerRegistry.Call("solo", "tools/list", null, Duration.ofSeconds(5), reply.getRef()));
     assertInstanceOf(ApiCall.CallResult.class, reply.receiveMessage(Duration.ofSeconds(10)));
 
     // before, it was "server-solo-1", the name a session's own instance of the key has

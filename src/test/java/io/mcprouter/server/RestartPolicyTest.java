@@ -13,19 +13,25 @@ class RestartPolicyTest {
 
   @Test
   void backoffDoublesUpToTheMaximumWithBoundedJitter() {
-    RestartPolicy policy = new RestartPolicy(Duration.ofMillis(100), Duration.ofMillis(500), 0.2, 10, Duration.ofSeconds(60));
+    RestartPolicy policy =
+        new RestartPolicy(
+            Duration.ofMillis(100), Duration.ofMillis(500), 0.2, 10, Duration.ofSeconds(60));
     long[] lower = {100, 200, 400, 500, 500};
     for (int i = 0; i < lower.length; i++) {
       RestartPolicy.Decision decision = policy.crashed(i * SECOND);
       assertFalse(decision.crashLoop());
       long ms = decision.backoff().toMillis();
-      assertTrue(ms >= lower[i] && ms <= Math.min(500, (long) (lower[i] * 1.2)), "crash " + (i + 1) + ": " + ms + " ms");
+      assertTrue(
+          ms >= lower[i] && ms <= Math.min(500, (long) (lower[i] * 1.2)),
+          "crash " + (i + 1) + ": " + ms + " ms");
     }
   }
 
   @Test
   void moreCrashesThanAllowedWithinTheWindowIsACrashLoop() {
-    RestartPolicy policy = new RestartPolicy(Duration.ofMillis(10), Duration.ofMillis(10), 0, 2, Duration.ofSeconds(10));
+    RestartPolicy policy =
+        new RestartPolicy(
+            Duration.ofMillis(10), Duration.ofMillis(10), 0, 2, Duration.ofSeconds(10));
     assertFalse(policy.crashed(0).crashLoop());
     assertFalse(policy.crashed(SECOND).crashLoop());
     RestartPolicy.Decision third = policy.crashed(2 * SECOND);
@@ -35,7 +41,9 @@ class RestartPolicyTest {
 
   @Test
   void crashesOutsideTheWindowAreForgotten() {
-    RestartPolicy policy = new RestartPolicy(Duration.ofMillis(10), Duration.ofMillis(10), 0, 2, Duration.ofSeconds(10));
+    RestartPolicy policy =
+        new RestartPolicy(
+            Duration.ofMillis(10), Duration.ofMillis(10), 0, 2, Duration.ofSeconds(10));
     policy.crashed(0);
     policy.crashed(SECOND);
     RestartPolicy.Decision later = policy.crashed(30 * SECOND);

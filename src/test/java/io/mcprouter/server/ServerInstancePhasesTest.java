@@ -31,9 +31,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The phases of {@link ServerInstance} with the child played by the test (see {@link InstanceHarness})
- * and every timer on {@link ManualTime}: "not before" is checked without waiting and "after" without a
- * real timeout.
+ * The phases of {@link ServerInstance} with the child played by the test (see {@link
+ * InstanceHarness}) and every timer on {@link ManualTime}: "not before" is checked without waiting
+ * and "after" without a real timeout.
  */
 class ServerInstancePhasesTest {
 
@@ -49,17 +49,22 @@ class ServerInstancePhasesTest {
 
   @BeforeAll
   static void start() {
-    // the backoff without jitter, so the test knows when the restart is due; the handshake limit far
+    // the backoff without jitter, so the test knows when the restart is due; the handshake limit
+    // far
     // beyond the virtual time these tests pass, so no session closes for want of one
-    Config config = ManualTime.config()
-        .withFallback(ConfigFactory.parseString(String.join("\n",
-            "mcprouter.stop.drain-timeout = " + DRAIN.toMillis() + "ms",
-            "mcprouter.restart.min-backoff = " + BACKOFF.toMillis() + "ms",
-            "mcprouter.restart.max-backoff = " + BACKOFF.toMillis() + "ms",
-            "mcprouter.restart.random-factor = 0",
-            "mcprouter.restart.max-crashes = " + MAX_CRASHES,
-            "mcprouter.session.handshake-timeout = 10h")))
-        .withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
+    Config config =
+        ManualTime.config()
+            .withFallback(
+                ConfigFactory.parseString(
+                    String.join(
+                        "\n",
+                        "mcprouter.stop.drain-timeout = " + DRAIN.toMillis() + "ms",
+                        "mcprouter.restart.min-backoff = " + BACKOFF.toMillis() + "ms",
+                        "mcprouter.restart.max-backoff = " + BACKOFF.toMillis() + "ms",
+                        "mcprouter.restart.random-factor = 0",
+                        "mcprouter.restart.max-crashes = " + MAX_CRASHES,
+                        "mcprouter.session.handshake-timeout = 10h")))
+            .withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
     testKit = ActorTestKit.create("ServerInstancePhasesTest", config);
     time = ManualTime.get(testKit.system());
     settings = RouterSettings.fromConfig(config);
@@ -110,12 +115,16 @@ class ServerInstancePhasesTest {
     JsonRpcMessage.Request sent = next(stdin, JsonRpcMessage.Request.class);
 
     TestProbe<ServerInstance.Stopped> stopped = testKit.createTestProbe();
-    server.instance.tell(new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
+    server.instance.tell(
+        new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
     assertEquals("draining", server.status().status());
     server.child.expectNoMessage(QUIET); // stdin stays open while a request is in flight
-    TestProbe<ServerInstance.DeliverReply> refused = server.deliver(session, request(8, "tools/call"));
-    ServerInstance.Rejected rejected = assertInstanceOf(ServerInstance.Rejected.class, refused.receiveMessage());
-    assertEquals(JsonRpcError.UNAVAILABLE, rejected.error().code(), "no new requests while draining");
+    TestProbe<ServerInstance.DeliverReply> refused =
+        server.deliver(session, request(8, "tools/call"));
+    ServerInstance.Rejected rejected =
+        assertInstanceOf(ServerInstance.Rejected.class, refused.receiveMessage());
+    assertEquals(
+        JsonRpcError.UNAVAILABLE, rejected.error().code(), "no new requests while draining");
 
     server.writes(first, answer(sent.id()));
     assertTrue(response(session, 7).result().path("answered").asBoolean());
@@ -129,7 +138,8 @@ class ServerInstancePhasesTest {
     assertEquals(0, report.requestsFailed(), report.toString());
     assertEquals(Optional.of(0), report.exitCode());
     assertEquals(101, report.pid());
-    assertFalse(server.awaitLifecycle(ServerInstance.ChildGone.class).failed(), "a stop is not a failure");
+    assertFalse(
+        server.awaitLifecycle(ServerInstance.ChildGone.class).failed(), "a stop is not a failure");
     session.ends().expectMessage("complete");
     server.lifecycle.expectTerminated(server.instance);
   }
@@ -144,10 +154,12 @@ class ServerInstancePhasesTest {
     next(stdin, JsonRpcMessage.Request.class);
 
     TestProbe<ServerInstance.Stopped> stopped = testKit.createTestProbe();
-    server.instance.tell(new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
+    server.instance.tell(
+        new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
     assertEquals("draining", server.status().status()); // the drain timer is set
     time.timePasses(DRAIN.minus(STEP));
-    server.child.expectNoMessage(QUIET); // not ManualTime.expectNoMessageFor: that one lets virtual time pass too
+    server.child.expectNoMessage(
+        QUIET); // not ManualTime.expectNoMessageFor: that one lets virtual time pass too
     time.timePasses(STEP);
     server.child.expectMessage(ChildProcess.CloseStdin.INSTANCE);
     assertEquals("stopping", server.status().status());
@@ -156,7 +168,8 @@ class ServerInstancePhasesTest {
     ServerInstance.Stopped report = stopped.receiveMessage();
     JsonRpcMessage.Response failed = response(session, 1);
     assertEquals(JsonRpcError.SERVER_GONE, failed.error().path("code").asInt(), failed.toString());
-    assertEquals(1, report.requestsFailed(), "the unanswered request failed when the child went: " + report);
+    assertEquals(
+        1, report.requestsFailed(), "the unanswered request failed when the child went: " + report);
   }
 
   @Test
@@ -172,7 +185,8 @@ class ServerInstancePhasesTest {
     server.instance.tell(new ServerInstance.Stop(ServerInstance.StopMode.FORCE, stopped.getRef()));
     JsonRpcMessage.Response failed = response(session, 5);
     assertEquals(JsonRpcError.SERVER_GONE, failed.error().path("code").asInt(), failed.toString());
-    assertTrue(failed.error().path("message").asText().contains("force-stopped"), failed.toString());
+    assertTrue(
+        failed.error().path("message").asText().contains("force-stopped"), failed.toString());
     server.child.expectMessage(new ChildProcess.Terminate(ChildProcess.Termination.NOW));
 
     server.exits(first, 137);
@@ -208,7 +222,8 @@ class ServerInstancePhasesTest {
     assertEquals(server.instance, crashed.server());
     server.instance.tell(new ServerInstance.RestartAfter(BACKOFF));
     assertEquals("restarting", server.status().status()); // the restart timer is set
-    TestProbe<ServerInstance.DeliverReply> waiting = server.deliver(session, request(3, "tools/list"));
+    TestProbe<ServerInstance.DeliverReply> waiting =
+        server.deliver(session, request(3, "tools/list"));
     time.timePasses(BACKOFF.minus(STEP));
     server.assertNoLaunch();
     session.ends().expectNoMessage(QUIET); // the session stays through the crash
@@ -229,7 +244,9 @@ class ServerInstancePhasesTest {
     JsonRpcMessage.Request stashed = next(newStdin, JsonRpcMessage.Request.class);
     assertEquals("tools/list", stashed.method());
     waiting.expectMessage(ServerInstance.Accepted.INSTANCE);
-    session.received().expectNoMessage(QUIET); // the replayed initialize's answer is not the client's
+    session
+        .received()
+        .expectNoMessage(QUIET); // the replayed initialize's answer is not the client's
 
     server.writes(second, answer(stashed.id()));
     assertTrue(response(session, 3).result().path("answered").asBoolean());
@@ -280,13 +297,19 @@ class ServerInstancePhasesTest {
     Session session = server.open();
     TestProbe<ServerInstance.DeliverReply> held = server.deliver(session, request(1, "tools/list"));
     TestProbe<ServerInstance.Stopped> stopped = testKit.createTestProbe();
-    server.instance.tell(new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
+    server.instance.tell(
+        new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
     assertEquals("starting", server.status().status());
 
-    first.reports().tell(new ChildProcess.Exited(1, Optional.empty(), Optional.of("no such file"), true));
-    ServerInstance.Rejected rejected = assertInstanceOf(ServerInstance.Rejected.class, held.receiveMessage());
+    first
+        .reports()
+        .tell(new ChildProcess.Exited(1, Optional.empty(), Optional.of("no such file"), true));
+    ServerInstance.Rejected rejected =
+        assertInstanceOf(ServerInstance.Rejected.class, held.receiveMessage());
     assertEquals(JsonRpcError.SERVER_GONE, rejected.error().code(), rejected.toString());
-    assertTrue(rejected.error().message().contains("could not be started: no such file"), rejected.toString());
+    assertTrue(
+        rejected.error().message().contains("could not be started: no such file"),
+        rejected.toString());
     stopped.receiveMessage();
     assertTrue(server.awaitLifecycle(ServerInstance.ChildGone.class).failed());
     server.lifecycle.expectTerminated(server.instance);
@@ -298,12 +321,14 @@ class ServerInstancePhasesTest {
     Launch first = server.awaitLaunch(1);
     Session session = server.open();
     TestProbe<ServerInstance.Stopped> stopped = testKit.createTestProbe();
-    server.instance.tell(new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
+    server.instance.tell(
+        new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
     assertEquals("starting", server.status().status());
     server.child.expectNoMessage(QUIET); // a process being launched is not asked to stop yet
 
     server.started(first, 104);
-    server.child.expectMessage(ChildProcess.CloseStdin.INSTANCE); // nothing in flight: stdin closes at once
+    server.child.expectMessage(
+        ChildProcess.CloseStdin.INSTANCE); // nothing in flight: stdin closes at once
     server.exits(first, 0);
     assertEquals(ServerInstance.StopMode.GRACEFUL, stopped.receiveMessage().mode());
     session.ends().expectMessage("complete");
@@ -311,7 +336,8 @@ class ServerInstancePhasesTest {
   }
 
   @Test
-  void aStopWhileACrashedChildWaitsForItsRestartIsAnsweredAtOnceAndNothingIsRestarted() throws Exception {
+  void aStopWhileACrashedChildWaitsForItsRestartIsAnsweredAtOnceAndNothingIsRestarted()
+      throws Exception {
     InstanceHarness server = shared();
     Launch first = server.awaitLaunch(1);
     server.started(first, 105);
@@ -320,10 +346,12 @@ class ServerInstancePhasesTest {
     assertEquals("restarting", server.status().status());
 
     TestProbe<ServerInstance.Stopped> stopped = testKit.createTestProbe();
-    server.instance.tell(new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
+    server.instance.tell(
+        new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
     ServerInstance.Stopped report = stopped.receiveMessage();
     assertEquals(Optional.of(3), report.exitCode());
-    assertFalse(server.awaitLifecycle(ServerInstance.ChildGone.class).failed(), "an operator's stop");
+    assertFalse(
+        server.awaitLifecycle(ServerInstance.ChildGone.class).failed(), "an operator's stop");
     session.ends().expectMessage("complete");
     server.lifecycle.expectTerminated(server.instance);
     time.timePasses(BACKOFF);
@@ -344,7 +372,12 @@ class ServerInstancePhasesTest {
     assertEquals(1, server.status().inFlight(), "the exit waits for the end of stdout");
     server.writes(first, answer(sent.id()));
     server.stdoutEnds(first);
-    assertTrue(response(session, 4).result().path("answered").asBoolean(), "the child's own answer, not an error");
-    assertEquals("restarting", server.status().status(), "an exit nobody asked for, with a session: a crash");
+    assertTrue(
+        response(session, 4).result().path("answered").asBoolean(),
+        "the child's own answer, not an error");
+    assertEquals(
+        "restarting",
+        server.status().status(),
+        "an exit nobody asked for, with a session: a crash");
   }
 }

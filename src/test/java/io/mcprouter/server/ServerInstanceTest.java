@@ -1,11 +1,5 @@
 package io.mcprouter.server;
 
-import io.mcprouter.config.RouterConfigFiles;
-import java.util.ArrayList;
-import java.util.List;
-
-import io.mcprouter.child.ProcessTree;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,6 +12,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.ConfigFactory;
+import io.mcprouter.child.ProcessTree;
+import io.mcprouter.config.RouterConfigFiles;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.ServerSpec;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
@@ -28,6 +24,8 @@ import io.mcprouter.testsupport.FakeServerCommand;
 import io.mcprouter.testsupport.Processes;
 import io.mcprouter.testsupport.TestRouter;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
@@ -41,7 +39,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The server actor against real child processes: stop modes, process-tree cleanup, slow consumers. */
+/**
+ * The server actor against real child processes: stop modes, process-tree cleanup, slow consumers.
+ */
 class ServerInstanceTest {
 
   private static ActorTestKit testKit;
@@ -50,7 +50,9 @@ class ServerInstanceTest {
 
   @BeforeAll
   static void start() {
-    var config = ConfigFactory.parseString(TestRouter.TEST_SETTINGS).withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
+    var config =
+        ConfigFactory.parseString(TestRouter.TEST_SETTINGS)
+            .withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
     testKit = ActorTestKit.create("ServerInstanceTest", config);
     settings = RouterSettings.fromConfig(config);
   }
@@ -60,7 +62,10 @@ class ServerInstanceTest {
     testKit.shutdownTestKit();
   }
 
-  /** An Outbound that records what its session offers; it can be made to refuse (a client not reading). */
+  /**
+   * An Outbound that records what its session offers; it can be made to refuse (a client not
+   * reading).
+   */
   static final class RecordingOutbound implements Outbound {
     final BlockingQueue<JsonRpcMessage> messages = new LinkedBlockingQueue<>();
     final CompletableFuture<Done> terminated = new CompletableFuture<>();
@@ -116,26 +121,44 @@ class ServerInstanceTest {
     }
   }
 
-  private record Started(ActorRef<ServerInstance.Command> server, TestProbe<ServerInstance.Lifecycle> lifecycle) {}
+  private record Started(
+      ActorRef<ServerInstance.Command> server, TestProbe<ServerInstance.Lifecycle> lifecycle) {}
 
   private Started spawn(String command, boolean shared) {
-    return spawn(new ServerSpec("test-" + ids.incrementAndGet(), command, shared, Map.of(), Optional.empty(), Optional.empty()),
+    return spawn(
+        new ServerSpec(
+            "test-" + ids.incrementAndGet(),
+            command,
+            shared,
+            Map.of(),
+            Optional.empty(),
+            Optional.empty()),
         settings);
   }
 
   private Started spawn(ServerSpec spec, RouterSettings with) {
     TestProbe<ServerInstance.Lifecycle> lifecycle = testKit.createTestProbe();
-    return new Started(testKit.spawn(ServerInstance.create(spec, with, lifecycle.getRef())), lifecycle);
+    return new Started(
+        testKit.spawn(ServerInstance.create(spec, with, lifecycle.getRef())), lifecycle);
   }
 
-  private static ServerSpec fakeWith(Optional<Duration> requestTimeout, Optional<Duration> idleTimeout, String... args) {
-    return new ServerSpec("test-" + ids.incrementAndGet(), FakeServerCommand.commandLine(args), true, Map.of(),
-        Optional.empty(), Optional.empty(), requestTimeout, idleTimeout);
+  private static ServerSpec fakeWith(
+      Optional<Duration> requestTimeout, Optional<Duration> idleTimeout, String... args) {
+    return new ServerSpec(
+        "test-" + ids.incrementAndGet(),
+        FakeServerCommand.commandLine(args),
+        true,
+        Map.of(),
+        Optional.empty(),
+        Optional.empty(),
+        requestTimeout,
+        idleTimeout);
   }
 
   @Test
   void aRequestOverItsKeysTimeoutIsAnsweredWithAnErrorAndCancelledAtTheChild() throws Exception {
-    Started started = spawn(fakeWith(Optional.of(Duration.ofMillis(1500)), Optional.empty()), settings);
+    Started started =
+        spawn(fakeWith(Optional.of(Duration.ofMillis(1500)), Optional.empty()), settings);
     RecordingOutbound outbound = new RecordingOutbound(1000);
     String session = open(started, outbound);
     // the child answers first, so the timeout below measures the call, not the child JVM's start
@@ -144,19 +167,27 @@ class ServerInstanceTest {
     deliver(started, session, toolCall(1, "sleep", Map.of("ms", 20_000)));
     JsonRpcMessage.Response timedOut = outbound.awaitResponse(1);
     assertEquals(-32004, timedOut.error().path("code").asInt(), timedOut.toString());
-    assertTrue(timedOut.error().path("message").asText().contains("within 1500 ms"), timedOut.toString());
+    assertTrue(
+        timedOut.error().path("message").asText().contains("within 1500 ms"), timedOut.toString());
     deliver(started, session, toolCall(2, "stats", Map.of()));
     JsonNode stats = JsonRpcCodec.MAPPER.readTree(text(outbound.awaitResponse(2)));
     assertEquals(1, stats.path("cancelled").size(), "the child was told to cancel: " + stats);
     assertEquals(0, stats.path("initialize").asInt());
-    started.server().tell(new ServerInstance.Stop(ServerInstance.StopMode.FORCE, testKit.<ServerInstance.Stopped>createTestProbe().getRef()));
+    started
+        .server()
+        .tell(
+            new ServerInstance.Stop(
+                ServerInstance.StopMode.FORCE,
+                testKit.<ServerInstance.Stopped>createTestProbe().getRef()));
     started.lifecycle().expectTerminated(started.server(), Duration.ofSeconds(10));
   }
 
   @Test
   void aChildThatNeverAnswersInitializeIsKilledAndReported() throws Exception {
-    RouterSettings quick = RouterSettings.fromConfig(ConfigFactory.parseString(
-        "mcprouter.server-defaults.initialize-timeout = 1s").withFallback(testKit.system().settings().config()));
+    RouterSettings quick =
+        RouterSettings.fromConfig(
+            ConfigFactory.parseString("mcprouter.server-defaults.initialize-timeout = 1s")
+                .withFallback(testKit.system().settings().config()));
     Started started = spawn(fakeWith(Optional.empty(), Optional.empty(), "--no-initialize"), quick);
     RecordingOutbound outbound = new RecordingOutbound(1000);
     String session = open(started, outbound);
@@ -164,14 +195,21 @@ class ServerInstanceTest {
     ObjectNode params = JsonRpcCodec.MAPPER.createObjectNode().put("protocolVersion", "2025-06-18");
     deliver(started, session, new JsonRpcMessage.Request(IntNode.valueOf(1), "initialize", params));
     JsonRpcMessage.Response failed = outbound.awaitResponse(1);
-    assertTrue(failed.error().path("message").asText().contains("did not answer initialize within 1000 ms"), failed.toString());
+    assertTrue(
+        failed
+            .error()
+            .path("message")
+            .asText()
+            .contains("did not answer initialize within 1000 ms"),
+        failed.toString());
     started.lifecycle().expectTerminated(started.server(), Duration.ofSeconds(10));
     Await.until(Duration.ofSeconds(5), "the child was killed", () -> !Processes.alive(pid));
   }
 
   @Test
   void anIdleSharedChildIsStoppedAfterItsIdleTimeout() throws Exception {
-    Started started = spawn(fakeWith(Optional.empty(), Optional.of(Duration.ofSeconds(1))), settings);
+    Started started =
+        spawn(fakeWith(Optional.empty(), Optional.of(Duration.ofSeconds(1))), settings);
     long pid = childPid(started);
     started.lifecycle().expectTerminated(started.server(), Duration.ofSeconds(10));
     Await.until(Duration.ofSeconds(5), "the idle child exited", () -> !Processes.alive(pid));
@@ -180,7 +218,10 @@ class ServerInstanceTest {
   private static String open(Started started, Outbound outbound) {
     TestProbe<ServerInstance.OpenSessionReply> reply = testKit.createTestProbe();
     String sessionId = "s" + ids.incrementAndGet();
-    started.server().tell(new ServerInstance.OpenSession(sessionId, outbound, Optional.empty(), reply.getRef()));
+    started
+        .server()
+        .tell(
+            new ServerInstance.OpenSession(sessionId, outbound, Optional.empty(), reply.getRef()));
     reply.expectMessageClass(ServerInstance.SessionOpened.class);
     return sessionId;
   }
@@ -205,11 +246,14 @@ class ServerInstanceTest {
   private static long childPid(Started started) throws InterruptedException {
     TestProbe<ServerInstance.Status> status = testKit.createTestProbe();
     long[] pid = {-1};
-    Await.until(Duration.ofSeconds(10), "the child started", () -> {
-      started.server().tell(new ServerInstance.GetStatus(status.getRef()));
-      pid[0] = status.receiveMessage(Duration.ofSeconds(5)).pid();
-      return pid[0] > 0;
-    });
+    Await.until(
+        Duration.ofSeconds(10),
+        "the child started",
+        () -> {
+          started.server().tell(new ServerInstance.GetStatus(status.getRef()));
+          pid[0] = status.receiveMessage(Duration.ofSeconds(5)).pid();
+          return pid[0] > 0;
+        });
     return pid[0];
   }
 
@@ -223,15 +267,27 @@ class ServerInstanceTest {
       deliver(started, session, toolCall(i, "sleep", Map.of("ms", 300, "text", "slow " + i)));
     }
     TestProbe<ServerInstance.Stopped> stopped = testKit.createTestProbe();
-    started.server().tell(new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
+    started
+        .server()
+        .tell(new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
     // new requests are refused while draining
     TestProbe<ServerInstance.DeliverReply> refused = testKit.createTestProbe();
-    started.server().tell(new ServerInstance.Deliver(session, toolCall(99, "echo", Map.of("text", "late")), refused.getRef()));
-    assertTrue(refused.expectMessageClass(ServerInstance.Rejected.class).error().message().contains("stopping"));
+    started
+        .server()
+        .tell(
+            new ServerInstance.Deliver(
+                session, toolCall(99, "echo", Map.of("text", "late")), refused.getRef()));
+    assertTrue(
+        refused
+            .expectMessageClass(ServerInstance.Rejected.class)
+            .error()
+            .message()
+            .contains("stopping"));
     for (int i = 1; i <= 5; i++) {
       assertEquals("slow " + i, text(outbound.awaitResponse(i)));
     }
-    ServerInstance.Stopped result = stopped.expectMessageClass(ServerInstance.Stopped.class, Duration.ofSeconds(10));
+    ServerInstance.Stopped result =
+        stopped.expectMessageClass(ServerInstance.Stopped.class, Duration.ofSeconds(10));
     assertEquals(pid, result.pid());
     assertEquals(Optional.of(0), result.exitCode(), "the child exited by itself on stdin EOF");
     assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
@@ -245,13 +301,20 @@ class ServerInstanceTest {
     long pid = childPid(started);
     TestProbe<ServerInstance.Stopped> stopped = testKit.createTestProbe();
     long began = System.nanoTime();
-    started.server().tell(new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
-    ServerInstance.Stopped result = stopped.expectMessageClass(ServerInstance.Stopped.class, Duration.ofSeconds(15));
+    started
+        .server()
+        .tell(new ServerInstance.Stop(ServerInstance.StopMode.GRACEFUL, stopped.getRef()));
+    ServerInstance.Stopped result =
+        stopped.expectMessageClass(ServerInstance.Stopped.class, Duration.ofSeconds(15));
     long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
-    assertTrue(tookMs >= settings.gracePeriod().plus(settings.killPeriod()).toMillis() - 100,
+    assertTrue(
+        tookMs >= settings.gracePeriod().plus(settings.killPeriod()).toMillis() - 100,
         "it waited for grace and kill periods, took " + tookMs + " ms");
     assertEquals(Optional.of(137), result.exitCode(), "SIGKILL");
-    Await.until(Duration.ofSeconds(5), "no process left in group " + pid, () -> ProcessTree.groupMembers(pid).isEmpty());
+    Await.until(
+        Duration.ofSeconds(5),
+        "no process left in group " + pid,
+        () -> ProcessTree.groupMembers(pid).isEmpty());
   }
 
   @Test
@@ -268,9 +331,12 @@ class ServerInstanceTest {
     started.server().tell(new ServerInstance.Stop(ServerInstance.StopMode.FORCE, stopped.getRef()));
     JsonRpcMessage.Response failed = outbound.awaitResponse(2);
     assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began) < 1000);
-    assertTrue(failed.error().path("message").asText().contains("force-stopped"), failed.toString());
+    assertTrue(
+        failed.error().path("message").asText().contains("force-stopped"), failed.toString());
     stopped.expectMessageClass(ServerInstance.Stopped.class, Duration.ofSeconds(5));
-    Await.until(Duration.ofSeconds(1), "child and grandchild gone",
+    Await.until(
+        Duration.ofSeconds(1),
+        "child and grandchild gone",
         () -> !Processes.alive(pid) && !Processes.alive(grandchild));
   }
 
@@ -278,15 +344,24 @@ class ServerInstanceTest {
   void aCommandThatCannotRunReportsItsExitCodeAndStderr() throws Exception {
     // reads the request first, so it is in flight when the missing binary makes the shell exit
     // the key opts in to stderr in client errors (expose_stderr; issue 12: off by default)
-    Started started = spawn(new ServerSpec("test-" + ids.incrementAndGet(), "read request; definitely-not-a-command-xyz",
-        false, Map.of(), Optional.empty(), Optional.empty())
-        .withIsolation(ServerSpec.Interactive.ATTRIBUTE, List.of(), true), settings);
+    Started started =
+        spawn(
+            new ServerSpec(
+                    "test-" + ids.incrementAndGet(),
+                    "read request; definitely-not-a-command-xyz",
+                    false,
+                    Map.of(),
+                    Optional.empty(),
+                    Optional.empty())
+                .withIsolation(ServerSpec.Interactive.ATTRIBUTE, List.of(), true),
+            settings);
     RecordingOutbound outbound = new RecordingOutbound(1000);
     String session = open(started, outbound);
     deliver(started, session, toolCall(1, "echo", Map.of()));
     JsonNode error = outbound.awaitResponse(1).error();
     assertTrue(error.path("message").asText().contains("exited with code 127"), error.toString());
-    assertTrue(error.path("data").path("stderr").toString().contains("not found"), error.toString());
+    assertTrue(
+        error.path("data").path("stderr").toString().contains("not found"), error.toString());
     started.lifecycle().expectTerminated(started.server(), Duration.ofSeconds(10));
   }
 
@@ -301,13 +376,26 @@ class ServerInstanceTest {
       deliver(started, stuckSession, toolCall(i, "echo", Map.of("text", "x")));
     }
     TestProbe<ServerInstance.DeliverReply> reply = testKit.createTestProbe();
-    Await.until(Duration.ofSeconds(10), "the stuck session is closed", () -> {
-      started.server().tell(new ServerInstance.Deliver(stuckSession, toolCall(100, "echo", Map.of()), reply.getRef()));
-      return reply.receiveMessage(Duration.ofSeconds(5)) instanceof ServerInstance.SessionNotFound;
-    });
+    Await.until(
+        Duration.ofSeconds(10),
+        "the stuck session is closed",
+        () -> {
+          started
+              .server()
+              .tell(
+                  new ServerInstance.Deliver(
+                      stuckSession, toolCall(100, "echo", Map.of()), reply.getRef()));
+          return reply.receiveMessage(Duration.ofSeconds(5))
+              instanceof ServerInstance.SessionNotFound;
+        });
     deliver(started, healthySession, toolCall(1, "echo", Map.of("text", "fine")));
     assertEquals("fine", text(healthy.awaitResponse(1)));
-    started.server().tell(new ServerInstance.Stop(ServerInstance.StopMode.FORCE, testKit.<ServerInstance.Stopped>createTestProbe().getRef()));
+    started
+        .server()
+        .tell(
+            new ServerInstance.Stop(
+                ServerInstance.StopMode.FORCE,
+                testKit.<ServerInstance.Stopped>createTestProbe().getRef()));
     started.lifecycle().expectTerminated(started.server(), Duration.ofSeconds(10));
   }
 }

@@ -1,7 +1,5 @@
 package io.mcprouter.server;
 
-import java.util.concurrent.atomic.AtomicLong;
-
 import static io.mcprouter.server.InstanceHarness.next;
 import static io.mcprouter.server.InstanceHarness.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,15 +19,17 @@ import io.mcprouter.server.InstanceHarness.Launch;
 import io.mcprouter.server.InstanceHarness.Session;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The instance's clock-based limits under {@link ManualTime}: request deadlines and the idle timeout
- * are checked on the instance's periodic tick (a timer, which virtual time drives) against the clock
- * the instance is given, which the test advances with the same virtual time. The crash window is the
- * registry's (one owner per key) and is tested there and in {@code RestartPolicyTest}.
+ * The instance's clock-based limits under {@link ManualTime}: request deadlines and the idle
+ * timeout are checked on the instance's periodic tick (a timer, which virtual time drives) against
+ * the clock the instance is given, which the test advances with the same virtual time. The crash
+ * window is the registry's (one owner per key) and is tested there and in {@code
+ * RestartPolicyTest}.
  */
 class ServerInstanceVirtualClockTest {
 
@@ -40,8 +40,7 @@ class ServerInstanceVirtualClockTest {
   private static final Duration CRASH_WINDOW = Duration.ofSeconds(10);
   private static final int MAX_CRASHES = 2;
   private static final Duration QUIET = Duration.ofMillis(200);
-  private static final String SEAM =
-      "on virtual time: ";
+  private static final String SEAM = "on virtual time: ";
 
   private static ActorTestKit testKit;
   private static ManualTime time;
@@ -50,16 +49,20 @@ class ServerInstanceVirtualClockTest {
 
   @BeforeAll
   static void start() {
-    Config config = ManualTime.config()
-        .withFallback(ConfigFactory.parseString(String.join("\n",
-            "mcprouter.server-defaults.check-interval = " + CHECK.toMillis() + "ms",
-            "mcprouter.restart.min-backoff = " + BACKOFF.toMillis() + "ms",
-            "mcprouter.restart.max-backoff = " + BACKOFF.toMillis() + "ms",
-            "mcprouter.restart.random-factor = 0",
-            "mcprouter.restart.max-crashes = " + MAX_CRASHES,
-            "mcprouter.restart.crash-window = " + CRASH_WINDOW.toMillis() + "ms",
-            "mcprouter.session.handshake-timeout = 10h")))
-        .withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
+    Config config =
+        ManualTime.config()
+            .withFallback(
+                ConfigFactory.parseString(
+                    String.join(
+                        "\n",
+                        "mcprouter.server-defaults.check-interval = " + CHECK.toMillis() + "ms",
+                        "mcprouter.restart.min-backoff = " + BACKOFF.toMillis() + "ms",
+                        "mcprouter.restart.max-backoff = " + BACKOFF.toMillis() + "ms",
+                        "mcprouter.restart.random-factor = 0",
+                        "mcprouter.restart.max-crashes = " + MAX_CRASHES,
+                        "mcprouter.restart.crash-window = " + CRASH_WINDOW.toMillis() + "ms",
+                        "mcprouter.session.handshake-timeout = 10h")))
+            .withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
     testKit = ActorTestKit.create("ServerInstanceVirtualClockTest", config);
     time = ManualTime.get(testKit.system());
     settings = RouterSettings.fromConfig(config);
@@ -71,9 +74,15 @@ class ServerInstanceVirtualClockTest {
   }
 
   @Test
-  void aRequestUnansweredPastItsKeysTimeoutIsAnsweredWithAnErrorAndCancelledAtTheChild() throws Exception {
-    InstanceHarness server = new InstanceHarness(testKit, settings,
-        InstanceHarness.spec(true, Optional.of(REQUEST_TIMEOUT), Optional.empty()), true, virtualNanos::get);
+  void aRequestUnansweredPastItsKeysTimeoutIsAnsweredWithAnErrorAndCancelledAtTheChild()
+      throws Exception {
+    InstanceHarness server =
+        new InstanceHarness(
+            testKit,
+            settings,
+            InstanceHarness.spec(true, Optional.of(REQUEST_TIMEOUT), Optional.empty()),
+            true,
+            virtualNanos::get);
     Launch first = server.awaitLaunch(1);
     TestProbe<JsonRpcMessage> stdin = server.started(first, 501);
     Session session = server.open();
@@ -85,16 +94,24 @@ class ServerInstanceVirtualClockTest {
     passes(CHECK.plus(CHECK));
     String what = "a request older than request_timeout on virtual time was not timed out";
     JsonRpcMessage message = receiveOrFail(session.received(), what);
-    assertTrue(message instanceof JsonRpcMessage.Response r && r.isError()
-            && r.error().path("code").asInt() == JsonRpcError.TIMEOUT, what + ": " + message);
+    assertTrue(
+        message instanceof JsonRpcMessage.Response r
+            && r.isError()
+            && r.error().path("code").asInt() == JsonRpcError.TIMEOUT,
+        what + ": " + message);
     JsonRpcMessage.Notification cancel = next(stdin, JsonRpcMessage.Notification.class);
     assertEquals("notifications/cancelled", cancel.method());
   }
 
   @Test
   void aSharedChildWithoutSessionsIsStoppedAfterItsIdleTimeout() throws Exception {
-    InstanceHarness server = new InstanceHarness(testKit, settings,
-        InstanceHarness.spec(true, Optional.empty(), Optional.of(IDLE_TIMEOUT)), true, virtualNanos::get);
+    InstanceHarness server =
+        new InstanceHarness(
+            testKit,
+            settings,
+            InstanceHarness.spec(true, Optional.empty(), Optional.of(IDLE_TIMEOUT)),
+            true,
+            virtualNanos::get);
     Launch first = server.awaitLaunch(1);
     server.started(first, 502);
     assertEquals("running", server.status().status());
@@ -102,8 +119,11 @@ class ServerInstanceVirtualClockTest {
     passes(IDLE_TIMEOUT.minus(CHECK));
     server.child.expectNoMessage(QUIET);
     passes(CHECK.plus(CHECK));
-    assertEquals(ChildProcess.CloseStdin.INSTANCE, receiveOrFail(server.child,
-        "a shared child idle for longer than idle_timeout on virtual time was not stopped"));
+    assertEquals(
+        ChildProcess.CloseStdin.INSTANCE,
+        receiveOrFail(
+            server.child,
+            "a shared child idle for longer than idle_timeout on virtual time was not stopped"));
   }
 
   /** Virtual time for the actor system's timers and for the instance's clock alike. */

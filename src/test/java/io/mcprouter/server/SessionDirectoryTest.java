@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 class SessionDirectoryTest {
 
   private static final Duration ASK = Duration.ofSeconds(5);
-  private static final JsonRpcMessage PING = new JsonRpcMessage.Request(IntNode.valueOf(1), "ping", null);
+  private static final JsonRpcMessage PING =
+      new JsonRpcMessage.Request(IntNode.valueOf(1), "ping", null);
 
   private static ActorTestKit testKit;
   private static Scheduler scheduler;
@@ -50,7 +51,8 @@ class SessionDirectoryTest {
     TestProbe<ServerInstance.Command> server = testKit.createTestProbe();
     directory.put("known", entry(server.getRef()));
 
-    CompletableFuture<ServerInstance.DeliverReply> reply = directory.deliver("unknown", PING, ASK, scheduler).toCompletableFuture();
+    CompletableFuture<ServerInstance.DeliverReply> reply =
+        directory.deliver("unknown", PING, ASK, scheduler).toCompletableFuture();
 
     assertTrue(reply.isDone(), "answered without a round trip");
     assertEquals(new ServerInstance.SessionNotFound("unknown"), reply.get());
@@ -65,7 +67,8 @@ class SessionDirectoryTest {
     directory.put("s1", entry(server.getRef()));
     directory.put("s2", entry(other.getRef()));
 
-    CompletableFuture<ServerInstance.DeliverReply> reply = directory.deliver("s1", PING, ASK, scheduler).toCompletableFuture();
+    CompletableFuture<ServerInstance.DeliverReply> reply =
+        directory.deliver("s1", PING, ASK, scheduler).toCompletableFuture();
 
     ServerInstance.Deliver deliver = server.expectMessageClass(ServerInstance.Deliver.class);
     assertEquals("s1", deliver.sessionId());
@@ -82,7 +85,11 @@ class SessionDirectoryTest {
     directory.put("gone", entry(server.getRef()));
     directory.remove("gone");
 
-    ServerInstance.DeliverReply reply = directory.deliver("gone", PING, ASK, scheduler).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    ServerInstance.DeliverReply reply =
+        directory
+            .deliver("gone", PING, ASK, scheduler)
+            .toCompletableFuture()
+            .get(5, TimeUnit.SECONDS);
 
     assertEquals(new ServerInstance.SessionNotFound("gone"), reply);
     server.expectNoMessage(Duration.ZERO);
@@ -98,18 +105,22 @@ class SessionDirectoryTest {
         directory.deliver("s", PING, Duration.ofMillis(200), scheduler).toCompletableFuture();
 
     server.expectMessageClass(ServerInstance.Deliver.class); // and never answered
-    ExecutionException failed = assertThrows(ExecutionException.class, () -> reply.get(5, TimeUnit.SECONDS));
-    assertInstanceOf(TimeoutException.class, failed.getCause(), "ErrorHandling turns this into a 504");
+    ExecutionException failed =
+        assertThrows(ExecutionException.class, () -> reply.get(5, TimeUnit.SECONDS));
+    assertInstanceOf(
+        TimeoutException.class, failed.getCause(), "ErrorHandling turns this into a 504");
   }
 
   @Test
   void theCountPerKeyFollowsPutsReplacementsAndRemovals() {
     SessionDirectory directory = new SessionDirectory();
-    ActorRef<ServerInstance.Command> server = testKit.<ServerInstance.Command>createTestProbe().getRef();
+    ActorRef<ServerInstance.Command> server =
+        testKit.<ServerInstance.Command>createTestProbe().getRef();
     directory.put("a1", entry("a", server));
     directory.put("a2", entry("a", server));
     directory.put("b1", entry("b", server));
-    directory.put("a1", entry("a", server).withServer(server)); // a replacement is not a new session
+    directory.put(
+        "a1", entry("a", server).withServer(server)); // a replacement is not a new session
 
     assertEquals(2, directory.sessionsOf("a"));
     assertEquals(1, directory.sessionsOf("b"));
@@ -126,10 +137,21 @@ class SessionDirectoryTest {
   @Test
   void aStartedSessionKeepsItsEntryAndGainsItsActorAndItsHandshake() {
     SessionDirectory directory = new SessionDirectory();
-    ActorRef<ServerInstance.Command> server = testKit.<ServerInstance.Command>createTestProbe().getRef();
-    ActorRef<ClientSession.Command> session = testKit.<ClientSession.Command>createTestProbe().getRef();
-    directory.put("s", new SessionDirectory.Entry("k", server, Instant.EPOCH,
-        SessionDirectory.Transport.STREAMABLE, Optional.of("alice"), null, false, null));
+    ActorRef<ServerInstance.Command> server =
+        testKit.<ServerInstance.Command>createTestProbe().getRef();
+    ActorRef<ClientSession.Command> session =
+        testKit.<ClientSession.Command>createTestProbe().getRef();
+    directory.put(
+        "s",
+        new SessionDirectory.Entry(
+            "k",
+            server,
+            Instant.EPOCH,
+            SessionDirectory.Transport.STREAMABLE,
+            Optional.of("alice"),
+            null,
+            false,
+            null));
 
     directory.started("s", session);
     directory.handshakeCompleted("s");
@@ -147,8 +169,10 @@ class SessionDirectoryTest {
   @Test
   void aStoppedServerTakesAllItsSessionsAndOnlyThoseWithIt() {
     SessionDirectory directory = new SessionDirectory();
-    ActorRef<ServerInstance.Command> gone = testKit.<ServerInstance.Command>createTestProbe().getRef();
-    ActorRef<ServerInstance.Command> alive = testKit.<ServerInstance.Command>createTestProbe().getRef();
+    ActorRef<ServerInstance.Command> gone =
+        testKit.<ServerInstance.Command>createTestProbe().getRef();
+    ActorRef<ServerInstance.Command> alive =
+        testKit.<ServerInstance.Command>createTestProbe().getRef();
     directory.put("g1", entry("k", gone));
     directory.put("g2", entry("k", gone));
     directory.put("a1", entry("k", alive));
@@ -166,6 +190,7 @@ class SessionDirectoryTest {
   }
 
   private static SessionDirectory.Entry entry(String key, ActorRef<ServerInstance.Command> server) {
-    return SessionDirectory.Entry.opened(key, server, SessionDirectory.Transport.SSE, Optional.empty(), null);
+    return SessionDirectory.Entry.opened(
+        key, server, SessionDirectory.Transport.SSE, Optional.empty(), null);
   }
 }

@@ -99,7 +99,9 @@ class ClientSessionTest {
 
     @Override
     public OptionalLong unconnectedSince() {
-      return reportsConnected ? OptionalLong.empty() : OptionalLong.of(System.nanoTime() - Duration.ofHours(1).toNanos());
+      return reportsConnected
+          ? OptionalLong.empty()
+          : OptionalLong.of(System.nanoTime() - Duration.ofHours(1).toNanos());
     }
 
     /** A change of connections, reported to the session as a transport does. */
@@ -109,7 +111,10 @@ class ClientSessionTest {
       watcher.accept(connections);
     }
 
-    /** What {@code unconnectedSince} says, without a report: a report still on its way to the session. */
+    /**
+     * What {@code unconnectedSince} says, without a report: a report still on its way to the
+     * session.
+     */
     void silentlyConnected() {
       reportsConnected = true;
     }
@@ -119,34 +124,55 @@ class ClientSessionTest {
     }
   }
 
-  /** One session under test, seen through its outbound's calls and a monitor of the messages it takes. */
+  /**
+   * One session under test, seen through its outbound's calls and a monitor of the messages it
+   * takes.
+   */
   private static final class Fixture {
     final TestProbe<String> calls = testKit.createTestProbe();
     final TestProbe<Command> taken = testKit.createTestProbe();
     final TestProbe<Object> watcher = testKit.createTestProbe();
     final FakeOutbound outbound;
     final ActorRef<Command> session;
+
     /** The session's timers that fired, by name, in order. */
     final List<String> fired = new ArrayList<>();
+
     private boolean handshakeDone;
 
     Fixture(boolean connected, boolean getStreamClosed) {
-      outbound = new FakeOutbound(calls.getRef(), new Outbound.Connections(connected, getStreamClosed));
-      session = testKit.spawn(Behaviors.monitor(Command.class, taken.getRef(),
-          ClientSession.create("key", "session-id-0123456789", outbound, new ClientSession.Timeouts(HANDSHAKE, IDLE, DETACHED))));
-      expectReport(); // the report made in its setup: taken once the setup (and the handshake timer) is done
+      outbound =
+          new FakeOutbound(calls.getRef(), new Outbound.Connections(connected, getStreamClosed));
+      session =
+          testKit.spawn(
+              Behaviors.monitor(
+                  Command.class,
+                  taken.getRef(),
+                  ClientSession.create(
+                      "key",
+                      "session-id-0123456789",
+                      outbound,
+                      new ClientSession.Timeouts(HANDSHAKE, IDLE, DETACHED))));
+      expectReport(); // the report made in its setup: taken once the setup (and the handshake
+      // timer) is done
     }
 
     private void expectReport() {
       assertEquals("ConnectionsChanged", taken.receiveMessage().getClass().getSimpleName());
     }
 
-    /** Hands the session a message and waits until it takes it: every message before it has been handled. */
+    /**
+     * Hands the session a message and waits until it takes it: every message before it has been
+     * handled.
+     */
     void tell(Command command) {
       session.tell(command);
-      for (Command next = taken.receiveMessage(); !next.equals(command); next = taken.receiveMessage()) {
+      for (Command next = taken.receiveMessage();
+          !next.equals(command);
+          next = taken.receiveMessage()) {
         // the session's own timers are Commands too: the monitor sees them fire
-        assertTrue(next.getClass().getSimpleName().equals("Timer"), "unexpected message taken: " + next);
+        assertTrue(
+            next.getClass().getSimpleName().equals("Timer"), "unexpected message taken: " + next);
         fired.add(next.toString());
       }
       handshakeDone |= command == Handshake.COMPLETED;
@@ -161,7 +187,9 @@ class ClientSessionTest {
       if (handshakeDone) {
         tell(Handshake.COMPLETED);
       } else {
-        assertTrue(outbound.connections.connected(), "only a connected session can be re-told its connections harmlessly");
+        assertTrue(
+            outbound.connections.connected(),
+            "only a connected session can be re-told its connections harmlessly");
         report(true, outbound.connections.getStreamClosed());
       }
     }
@@ -188,7 +216,10 @@ class ClientSessionTest {
     }
   }
 
-  /** A session whose client has not done its handshake, with a connection open (no idle clock running). */
+  /**
+   * A session whose client has not done its handshake, with a connection open (no idle clock
+   * running).
+   */
   private static Fixture handshaking() {
     return new Fixture(true, false);
   }
@@ -211,7 +242,8 @@ class ClientSessionTest {
   }
 
   @Test
-  void theHandshakeClockStandsStillWhileTheServerAnswersInitializeThenRunsForNotificationsInitialized() {
+  void
+      theHandshakeClockStandsStillWhileTheServerAnswersInitializeThenRunsForNotificationsInitialized() {
     Fixture fixture = handshaking();
     fixture.timePasses(HANDSHAKE.minus(STEP));
     fixture.tell(Handshake.INITIALIZE_SENT);
@@ -302,7 +334,10 @@ class ClientSessionTest {
 
     fixture.session.tell(ClientSession.Overflowed.INSTANCE);
 
-    assertEquals("abort", fixture.calls.receiveMessage(), "what the client did not read is dropped, not sent");
+    assertEquals(
+        "abort",
+        fixture.calls.receiveMessage(),
+        "what the client did not read is dropped, not sent");
     fixture.watcher.expectTerminated(fixture.session);
   }
 

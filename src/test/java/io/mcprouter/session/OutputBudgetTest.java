@@ -14,7 +14,9 @@ class OutputBudgetTest {
   private record Holder(String name, long held) {}
 
   private static List<String> victims(long total, long max, Holder... holders) {
-    return OutputBudget.victims(List.of(holders), Holder::held, total, max).stream().map(Holder::name).toList();
+    return OutputBudget.victims(List.of(holders), Holder::held, total, max).stream()
+        .map(Holder::name)
+        .toList();
   }
 
   @Test
@@ -24,7 +26,9 @@ class OutputBudgetTest {
 
   @Test
   void theLargestHoldersAreChosenFirstAndOnlyAsManyAsItTakesToGetBackUnder() {
-    Holder[] holders = {new Holder("small", 5), new Holder("big", 50), new Holder("mid", 30), new Holder("mid2", 20)};
+    Holder[] holders = {
+      new Holder("small", 5), new Holder("big", 50), new Holder("mid", 30), new Holder("mid2", 20)
+    };
     assertEquals(List.of("big"), victims(105, 100, holders));
     assertEquals(List.of("big"), victims(105, 55, holders));
     assertEquals(List.of("big", "mid"), victims(105, 54, holders));
@@ -33,7 +37,8 @@ class OutputBudgetTest {
 
   @Test
   void holdersOfNothingAreNeverChosenEvenWhenTheTotalStaysOver() {
-    // bytes counted but not held by any candidate (a session already closing): nobody else pays for them
+    // bytes counted but not held by any candidate (a session already closing): nobody else pays for
+    // them
     assertEquals(List.of("a"), victims(1000, 10, new Holder("a", 1), new Holder("empty", 0)));
   }
 
@@ -41,15 +46,18 @@ class OutputBudgetTest {
   void passingTheBudgetClosesTheLargestAccountWithAReasonNamingItsBytesAndTheSetting() {
     Map<String, String> evicted = new ConcurrentHashMap<>();
     List<Runnable> pending = new ArrayList<>();
-    OutputBudget budget = new OutputBudget(100, "mcprouter.output-budget.max-bytes = 100B", pending::add);
+    OutputBudget budget =
+        new OutputBudget(100, "mcprouter.output-budget.max-bytes = 100B", pending::add);
     OutputBudget.Account[] accounts = new OutputBudget.Account[3];
     for (int i = 0; i < 3; i++) {
       String name = "s" + i;
       int index = i;
-      accounts[i] = budget.open(reason -> {
-        evicted.put(name, reason);
-        accounts[index].release(accounts[index].held()); // what an outbound's abort does
-      });
+      accounts[i] =
+          budget.open(
+              reason -> {
+                evicted.put(name, reason);
+                accounts[index].release(accounts[index].held()); // what an outbound's abort does
+              });
     }
     accounts[0].add(30);
     accounts[1].add(60);
@@ -71,7 +79,8 @@ class OutputBudgetTest {
 
     accounts[0].add(100);
     pending.remove(0).run();
-    assertTrue(evicted.containsKey("s0"), "the next reclaim closes the new largest: " + evicted.keySet());
+    assertTrue(
+        evicted.containsKey("s0"), "the next reclaim closes the new largest: " + evicted.keySet());
     assertEquals(15, budget.heldBytes());
   }
 

@@ -21,7 +21,8 @@ final class McpSession {
   private static final Pattern TAG = Pattern.compile("soak:([a-z0-9-]+):");
 
   /** What one request expects: an exact text, a text length, or a particular error. */
-  private record Pending(String tool, String text, int length, String progressToken, long disruption, long sentMs) {}
+  private record Pending(
+      String tool, String text, int length, String progressToken, long disruption, long sentMs) {}
 
   final String tag;
   final String key;
@@ -33,8 +34,10 @@ final class McpSession {
   private final Set<String> progressTokens = new HashSet<>();
   private final long disruptionAtStart;
   private int seq;
+
   /** After an abrupt close nothing more is expected for this session. */
   private boolean abandoned;
+
   /** The per-session child was told to crash: the router closes the session. */
   private boolean selfCrashed;
 
@@ -51,7 +54,10 @@ final class McpSession {
     return "soak:" + tag + ":" + (++seq);
   }
 
-  /** A request with a fresh id (numbers and strings alternate: the router must restore each exactly). */
+  /**
+   * A request with a fresh id (numbers and strings alternate: the router must restore each
+   * exactly).
+   */
   synchronized ObjectNode request(String method, JsonNode params) {
     int n = ++seq;
     ObjectNode r = JSON.createObjectNode().put("jsonrpc", "2.0");
@@ -67,8 +73,12 @@ final class McpSession {
     return r;
   }
 
-  /** A tools/call of {@code tool}; expects {@code text} back (null: any text), or {@code length} x's. */
-  synchronized ObjectNode toolCall(String tool, ObjectNode args, String expectText, int expectLength, boolean progress) {
+  /**
+   * A tools/call of {@code tool}; expects {@code text} back (null: any text), or {@code length}
+   * x's.
+   */
+  synchronized ObjectNode toolCall(
+      String tool, ObjectNode args, String expectText, int expectLength, boolean progress) {
     ObjectNode params = JSON.createObjectNode().put("name", tool);
     params.set("arguments", args);
     String token = null;
@@ -83,7 +93,10 @@ final class McpSession {
   }
 
   synchronized void expect(ObjectNode request, String tool, String text, int length, String token) {
-    pending.put(request.get("id").toString(), new Pending(tool, text, length, token, inv.disruptionCount(key), System.currentTimeMillis()));
+    pending.put(
+        request.get("id").toString(),
+        new Pending(
+            tool, text, length, token, inv.disruptionCount(key), System.currentTimeMillis()));
   }
 
   /** The POST was refused (a documented 503, a 404 after a stop): no answer will come. */
@@ -146,8 +159,20 @@ final class McpSession {
     if (disrupted()) {
       inv.outcome("unanswered after a stop or crash");
     } else {
-      inv.violation(worker, "no answer", pending.size() + " request(s) of session " + tag + " on " + key
-          + " never answered (" + how + "): " + pending.keySet() + " " + pending.values().iterator().next());
+      inv.violation(
+          worker,
+          "no answer",
+          pending.size()
+              + " request(s) of session "
+              + tag
+              + " on "
+              + key
+              + " never answered ("
+              + how
+              + "): "
+              + pending.keySet()
+              + " "
+              + pending.values().iterator().next());
     }
     pending.clear();
   }
@@ -158,7 +183,8 @@ final class McpSession {
       if ("notifications/progress".equals(msg.path("method").asText())) {
         String token = msg.path("params").path("progressToken").asText();
         if (!progressTokens.contains(token)) {
-          inv.violation(worker, "misrouted progress", "session " + tag + " got progress for token " + token);
+          inv.violation(
+              worker, "misrouted progress", "session " + tag + " got progress for token " + token);
         }
       }
       return; // broadcast notifications are for everyone
@@ -170,10 +196,15 @@ final class McpSession {
       if (cancelled.contains(id)) {
         inv.outcome("answer after cancel");
       } else if (answered.contains(id)) {
-        inv.violation(worker, "duplicate answer", "session " + tag + " got a second answer for id " + id + ": " + brief(msg));
+        inv.violation(
+            worker,
+            "duplicate answer",
+            "session " + tag + " got a second answer for id " + id + ": " + brief(msg));
       } else if (!abandoned) {
-        inv.violation(worker, "misrouted answer", "session " + tag + " got an answer for id " + id
-            + " it never sent: " + brief(msg));
+        inv.violation(
+            worker,
+            "misrouted answer",
+            "session " + tag + " got an answer for id " + id + " it never sent: " + brief(msg));
       }
       return;
     }
@@ -190,14 +221,33 @@ final class McpSession {
     if (p.text != null && !p.text.equals(text)) {
       Matcher m = TAG.matcher(text == null ? "" : text);
       String owner = m.find() ? m.group(1) : null;
-      inv.violation(worker, owner != null && !owner.equals(tag) ? "misrouted answer" : "wrong answer",
-          "session " + tag + " id " + id + " " + p.tool + " expected '" + p.text + "' got " + brief(msg)
+      inv.violation(
+          worker,
+          owner != null && !owner.equals(tag) ? "misrouted answer" : "wrong answer",
+          "session "
+              + tag
+              + " id "
+              + id
+              + " "
+              + p.tool
+              + " expected '"
+              + p.text
+              + "' got "
+              + brief(msg)
               + (owner != null && !owner.equals(tag) ? " (belongs to session " + owner + ")" : ""));
     } else if (p.length > 0 && (text == null || text.length() != p.length)) {
-      inv.violation(worker, "wrong answer", "session " + tag + " big: expected " + p.length + " chars, got "
-          + (text == null ? "none" : text.length()));
+      inv.violation(
+          worker,
+          "wrong answer",
+          "session "
+              + tag
+              + " big: expected "
+              + p.length
+              + " chars, got "
+              + (text == null ? "none" : text.length()));
     } else if ("hang".equals(p.tool)) {
-      inv.violation(worker, "wrong answer", "session " + tag + " a hang call got a result: " + brief(msg));
+      inv.violation(
+          worker, "wrong answer", "session " + tag + " a hang call got a result: " + brief(msg));
     }
   }
 
@@ -205,16 +255,24 @@ final class McpSession {
     int code = error.path("code").asInt();
     String message = error.path("message").asText("");
     if (message.isEmpty()) {
-      inv.violation(worker, "unclear error", "session " + tag + " id " + id + " error without a message: " + error);
+      inv.violation(
+          worker,
+          "unclear error",
+          "session " + tag + " id " + id + " error without a message: " + error);
     } else if (code == -32004) {
-      inv.outcome("error -32004 timeout (" + ("hang".equals(p.tool) ? "hang" : "other: " + p.tool) + ")");
+      inv.outcome(
+          "error -32004 timeout (" + ("hang".equals(p.tool) ? "hang" : "other: " + p.tool) + ")");
     } else if (code == -32002) {
-      inv.outcome("error -32002 " + (message.contains("mcprouter.") ? Invariants.limitName(message) : "unavailable"));
+      inv.outcome(
+          "error -32002 "
+              + (message.contains("mcprouter.") ? Invariants.limitName(message) : "unavailable"));
     } else if ("crash".equals(p.tool) || selfCrashed || inv.disruptedSince(key, p.disruption)) {
       inv.outcome("error " + code + " after a stop or crash");
     } else {
-      inv.violation(worker, "unexpected error", "session " + tag + " on " + key + " id " + id + " " + p.tool
-          + " -> " + error);
+      inv.violation(
+          worker,
+          "unexpected error",
+          "session " + tag + " on " + key + " id " + id + " " + p.tool + " -> " + error);
     }
   }
 

@@ -1,7 +1,6 @@
 package io.mcprouter.soak;
 
 import java.io.BufferedInputStream;
-
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -37,31 +36,50 @@ final class RawHttp {
 
   private RawHttp() {}
 
-  static Response exchange(int port, String method, String path, Map<String, String> headers, byte[] body, int timeoutMs)
+  static Response exchange(
+      int port, String method, String path, Map<String, String> headers, byte[] body, int timeoutMs)
       throws IOException {
     try (Stream stream = open(port, method, path, headers, body, timeoutMs)) {
       return new Response(stream.status, stream.headers, stream.body.readAllBytes());
     }
   }
 
-  static Response json(int port, String method, String path, String bearer, String body, int timeoutMs) throws IOException {
+  static Response json(
+      int port, String method, String path, String bearer, String body, int timeoutMs)
+      throws IOException {
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put("Content-Type", "application/json");
     if (bearer != null) {
       headers.put("Authorization", "Bearer " + bearer);
     }
-    return exchange(port, method, path, headers, body == null ? null : body.getBytes(StandardCharsets.UTF_8), timeoutMs);
+    return exchange(
+        port,
+        method,
+        path,
+        headers,
+        body == null ? null : body.getBytes(StandardCharsets.UTF_8),
+        timeoutMs);
   }
 
-  /** Sends the request and reads the status line and headers; the body is read from {@link Stream#body}. */
-  static Stream open(int port, String method, String path, Map<String, String> headers, byte[] body, int timeoutMs)
+  /**
+   * Sends the request and reads the status line and headers; the body is read from {@link
+   * Stream#body}.
+   */
+  static Stream open(
+      int port, String method, String path, Map<String, String> headers, byte[] body, int timeoutMs)
       throws IOException {
     Socket socket = new Socket();
     try {
       socket.connect(new InetSocketAddress("127.0.0.1", port), timeoutMs);
       socket.setSoTimeout(timeoutMs);
-      StringBuilder head = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\n")
-          .append("Host: 127.0.0.1:").append(port).append("\r\n");
+      StringBuilder head =
+          new StringBuilder(method)
+              .append(' ')
+              .append(path)
+              .append(" HTTP/1.1\r\n")
+              .append("Host: 127.0.0.1:")
+              .append(port)
+              .append("\r\n");
       headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
       // one request per connection: the end of a body without a length is the end of the connection
       head.append("Connection: close\r\n");
@@ -82,7 +100,9 @@ final class RawHttp {
     }
   }
 
-  /** Writes raw bytes on a fresh connection and reads whatever comes back until EOF or the timeout. */
+  /**
+   * Writes raw bytes on a fresh connection and reads whatever comes back until EOF or the timeout.
+   */
   static byte[] raw(int port, byte[] bytes, int timeoutMs) throws IOException {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), timeoutMs);
@@ -118,7 +138,8 @@ final class RawHttp {
       for (String h = line(in); !h.isEmpty(); h = line(in)) {
         int colon = h.indexOf(':');
         if (colon > 0) {
-          headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
+          headers.put(
+              h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
         }
       }
       if (status == 204 || status == 304 || status < 200) {
@@ -168,8 +189,9 @@ final class RawHttp {
         switch (field) {
           case "event" -> type = value;
           case "id" -> id = value;
-          case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
-          default -> { }
+          case "data" ->
+              data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+          default -> {}
         }
       }
     }

@@ -26,19 +26,35 @@ final class ResourceProbe {
 
   /**
    * One reading. {@code processes} counts the router's descendants by the key tag on their command
-   * line ({@code other} for anything untagged, e.g. a tool's grandchild); -1 means "could not read".
+   * line ({@code other} for anything untagged, e.g. a tool's grandchild); -1 means "could not
+   * read".
    */
-  record Snapshot(long atMs, int sessions, Map<String, Integer> sessionsByKey, Map<String, Integer> processes,
-      List<String> untagged, long heapUsedKb, int fds, int threads, long rssKb) {
+  record Snapshot(
+      long atMs,
+      int sessions,
+      Map<String, Integer> sessionsByKey,
+      Map<String, Integer> processes,
+      List<String> untagged,
+      long heapUsedKb,
+      int fds,
+      int threads,
+      long rssKb) {
 
     int processCount() {
       return processes.values().stream().mapToInt(Integer::intValue).sum();
     }
 
     String line() {
-      return String.format("sessions=%d %s processes=%d %s heap-after-gc=%s fds=%d threads=%d rss=%dMiB",
-          sessions, sessionsByKey, processCount(), processes,
-          heapUsedKb < 0 ? "?" : (heapUsedKb / 1024) + "MiB", fds, threads, rssKb / 1024);
+      return String.format(
+          "sessions=%d %s processes=%d %s heap-after-gc=%s fds=%d threads=%d rss=%dMiB",
+          sessions,
+          sessionsByKey,
+          processCount(),
+          processes,
+          heapUsedKb < 0 ? "?" : (heapUsedKb / 1024) + "MiB",
+          fds,
+          threads,
+          rssKb / 1024);
     }
   }
 
@@ -54,14 +70,23 @@ final class ResourceProbe {
     int sessions = sessions(byKey);
     List<String> untagged = new ArrayList<>();
     Map<String, Integer> processes = descendants(pid, untagged);
-    return new Snapshot(System.currentTimeMillis(), sessions, byKey, processes, untagged,
-        withHeap ? heapAfterGc(pid) : -1, fds(pid), status(pid, "Threads:"), status(pid, "VmRSS:"));
+    return new Snapshot(
+        System.currentTimeMillis(),
+        sessions,
+        byKey,
+        processes,
+        untagged,
+        withHeap ? heapAfterGc(pid) : -1,
+        fds(pid),
+        status(pid, "Threads:"),
+        status(pid, "VmRSS:"));
   }
 
   /** Sessions the router reports, -1 when it does not answer. */
   int sessions(Map<String, Integer> byKey) {
     try {
-      RawHttp.Response r = RawHttp.json(router.proxyPort(), "GET", "/admin/list-clients", null, null, 10_000);
+      RawHttp.Response r =
+          RawHttp.json(router.proxyPort(), "GET", "/admin/list-clients", null, null, 10_000);
       if (r.status() != 200) {
         return -1;
       }
@@ -75,14 +100,23 @@ final class ResourceProbe {
     }
   }
 
-  /** The sessions listed, as {@code key/8-char-prefix@opened_at}, to match them with the operation log. */
+  /**
+   * The sessions listed, as {@code key/8-char-prefix@opened_at}, to match them with the operation
+   * log.
+   */
   String clients() {
     try {
-      RawHttp.Response r = RawHttp.json(router.proxyPort(), "GET", "/admin/list-clients", null, null, 10_000);
+      RawHttp.Response r =
+          RawHttp.json(router.proxyPort(), "GET", "/admin/list-clients", null, null, 10_000);
       List<String> out = new ArrayList<>();
       for (JsonNode c : JSON.readTree(r.body()).path("data").path("clients")) {
         String id = c.path("session_id").asText();
-        out.add(c.path("server_key").asText() + "/" + id.substring(0, Math.min(8, id.length())) + "@" + c.path("opened_at").asText());
+        out.add(
+            c.path("server_key").asText()
+                + "/"
+                + id.substring(0, Math.min(8, id.length()))
+                + "@"
+                + c.path("opened_at").asText());
       }
       return out.toString();
     } catch (IOException | RuntimeException e) {
@@ -93,7 +127,9 @@ final class ResourceProbe {
   /** The router's descendants, counted by key tag. */
   static Map<String, Integer> descendants(long root, List<String> untagged) {
     Map<Long, List<Long>> children = new HashMap<>();
-    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
+    try (DirectoryStream<Path> procs =
+        Files.newDirectoryStream(
+            Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
       for (Path p : procs) {
         try {
           String stat = Files.readString(p.resolve("stat"));
@@ -101,7 +137,9 @@ final class ResourceProbe {
           if (f[0].equals("Z")) {
             continue; // a zombie runs nothing and holds nothing but its pid
           }
-          children.computeIfAbsent(Long.parseLong(f[1]), k -> new ArrayList<>()).add(Long.parseLong(p.getFileName().toString()));
+          children
+              .computeIfAbsent(Long.parseLong(f[1]), k -> new ArrayList<>())
+              .add(Long.parseLong(p.getFileName().toString()));
         } catch (IOException | RuntimeException gone) {
           // the process ended while we looked
         }
@@ -116,9 +154,12 @@ final class ResourceProbe {
       todo.addAll(children.getOrDefault(pid, List.of()));
       String cmd = cmdline(pid);
       Matcher m = TAG.matcher(cmd);
-      // the router's orphan watchdog (README "No process outlives the router") is its own, not a child's
-      String tag = m.find() ? (m.group(1) != null ? m.group(1) : m.group(2))
-          : cmd.contains("mcprouter-watchdog") ? "watchdog" : "other";
+      // the router's orphan watchdog (README "No process outlives the router") is its own, not a
+      // child's
+      String tag =
+          m.find()
+              ? (m.group(1) != null ? m.group(1) : m.group(2))
+              : cmd.contains("mcprouter-watchdog") ? "watchdog" : "other";
       if (tag.equals("other")) {
         untagged.add(pid + " " + cmd.substring(0, Math.min(100, cmd.length())));
       }
@@ -129,7 +170,9 @@ final class ResourceProbe {
 
   private static String cmdline(long pid) {
     try {
-      return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
+      return new String(
+              Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8)
+          .replace('\0', ' ');
     } catch (IOException e) {
       return "?";
     }
@@ -157,7 +200,10 @@ final class ResourceProbe {
     return -1;
   }
 
-  /** Live heap after a full GC, from {@code jcmd <pid> GC.run} then {@code GC.heap_info}; -1 if jcmd fails. */
+  /**
+   * Live heap after a full GC, from {@code jcmd <pid> GC.run} then {@code GC.heap_info}; -1 if jcmd
+   * fails.
+   */
   static long heapAfterGc(long pid) {
     try {
       jcmd(pid, "GC.run");
@@ -172,8 +218,13 @@ final class ResourceProbe {
   }
 
   private static String jcmd(long pid, String command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-        Long.toString(pid), command).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(pid),
+                command)
+            .redirectErrorStream(true)
+            .start();
     byte[] out = p.getInputStream().readAllBytes();
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();

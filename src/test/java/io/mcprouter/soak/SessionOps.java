@@ -1,11 +1,10 @@
 package io.mcprouter.soak;
 
-import java.util.LinkedHashMap;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -34,7 +33,12 @@ final class SessionOps {
   }
 
   /** How a session ends. */
-  enum Ending { CLEAN, FIN_IN_FLIGHT, RST_IN_FLIGHT, ABANDON }
+  enum Ending {
+    CLEAN,
+    FIN_IN_FLIGHT,
+    RST_IN_FLIGHT,
+    ABANDON
+  }
 
   static Ending ending(Random rnd, boolean streamable) {
     int r = rnd.nextInt(10);
@@ -54,7 +58,14 @@ final class SessionOps {
     long disruption = inv.disruptionCount(key);
     RawHttp.Stream stream;
     try {
-      stream = RawHttp.open(router.proxyPort(), "GET", "/sse/" + key, Map.of("Accept", "text/event-stream"), null, 15_000);
+      stream =
+          RawHttp.open(
+              router.proxyPort(),
+              "GET",
+              "/sse/" + key,
+              Map.of("Accept", "text/event-stream"),
+              null,
+              15_000);
     } catch (IOException e) {
       inv.violation(worker, "connect failed", "GET /sse/" + key + ": " + e);
       return;
@@ -80,7 +91,16 @@ final class SessionOps {
     Thread reader = new Thread(() -> readSse(stream, s, closing), "soak-sse-" + tag);
     reader.setDaemon(true);
     reader.start();
-    inv.log(worker, "sse " + tag + " key=" + key + " session=" + endpoint.substring(endpoint.indexOf('=') + 1, endpoint.indexOf('=') + 9) + " ending=" + ending);
+    inv.log(
+        worker,
+        "sse "
+            + tag
+            + " key="
+            + key
+            + " session="
+            + endpoint.substring(endpoint.indexOf('=') + 1, endpoint.indexOf('=') + 9)
+            + " ending="
+            + ending);
     try {
       ObjectNode init = s.request("initialize", initParams("2024-11-05"));
       s.expect(init, null, null, 0, null);
@@ -88,7 +108,14 @@ final class SessionOps {
         s.finish("initialize");
         return;
       }
-      postSse(worker, s, endpoint, McpSession.JSON.createObjectNode().put("jsonrpc", "2.0").put("method", "notifications/initialized"));
+      postSse(
+          worker,
+          s,
+          endpoint,
+          McpSession.JSON
+              .createObjectNode()
+              .put("jsonrpc", "2.0")
+              .put("method", "notifications/initialized"));
       int calls = 1 + rnd.nextInt(6);
       for (int i = 0; i < calls; i++) {
         ObjectNode call = tools.pick(rnd, s, key);
@@ -145,8 +172,16 @@ final class SessionOps {
     }
     synchronized (closing) {
       if (!closing[0] && !s.disrupted()) {
-        inv.violation(s.worker, "stream ended", "the router ended the SSE stream of session " + s.tag + " on "
-            + s.key + " with no stop or crash (" + s.inFlight() + " in flight)");
+        inv.violation(
+            s.worker,
+            "stream ended",
+            "the router ended the SSE stream of session "
+                + s.tag
+                + " on "
+                + s.key
+                + " with no stop or crash ("
+                + s.inFlight()
+                + " in flight)");
       }
     }
     s.finish("stream ended");
@@ -155,7 +190,8 @@ final class SessionOps {
   /** POSTs to /messages; false when it was refused (the session is then not usable). */
   private boolean postSse(String worker, McpSession s, String endpoint, ObjectNode message) {
     try {
-      RawHttp.Response r = RawHttp.json(router.proxyPort(), "POST", endpoint, null, message.toString(), 15_000);
+      RawHttp.Response r =
+          RawHttp.json(router.proxyPort(), "POST", endpoint, null, message.toString(), 15_000);
       if (r.status() == 202) {
         return true;
       }
@@ -165,8 +201,13 @@ final class SessionOps {
       if (r.status() == 404 && s.disrupted()) {
         inv.outcome("404 after a stop or crash");
       } else {
-        inv.judgeStatus(worker, "POST " + message.path("method").asText() + " " + s.tag, s.key,
-            s.disrupted() ? -1 : inv.disruptionCount(s.key), r.status(), r.text());
+        inv.judgeStatus(
+            worker,
+            "POST " + message.path("method").asText() + " " + s.tag,
+            s.key,
+            s.disrupted() ? -1 : inv.disruptionCount(s.key),
+            r.status(),
+            r.text());
       }
       return false;
     } catch (IOException e) {
@@ -189,13 +230,27 @@ final class SessionOps {
       return;
     }
     if (sessionId[0] == null) {
-      inv.violation(worker, "no session id", "initialize on " + path + " answered without Mcp-Session-Id");
+      inv.violation(
+          worker, "no session id", "initialize on " + path + " answered without Mcp-Session-Id");
       return;
     }
     String sid = sessionId[0];
-    inv.log(worker, "mcp " + tag + " key=" + key + " session=" + sid.substring(0, 8) + " ending=" + ending);
+    inv.log(
+        worker,
+        "mcp " + tag + " key=" + key + " session=" + sid.substring(0, 8) + " ending=" + ending);
     try {
-      postMcp(worker, s, path, sid, McpSession.JSON.createObjectNode().put("jsonrpc", "2.0").put("method", "notifications/initialized"), false, open, null);
+      postMcp(
+          worker,
+          s,
+          path,
+          sid,
+          McpSession.JSON
+              .createObjectNode()
+              .put("jsonrpc", "2.0")
+              .put("method", "notifications/initialized"),
+          false,
+          open,
+          null);
       if (rnd.nextInt(3) == 0) {
         getStream(worker, s, path, sid, open);
       }
@@ -220,13 +275,27 @@ final class SessionOps {
         s.abandon(); // nothing more is expected; an open GET stream may now end
         long began = System.currentTimeMillis();
         try {
-          RawHttp.Response r = RawHttp.exchange(router.proxyPort(), "DELETE", path, Map.of("Mcp-Session-Id", sid), null, 15_000);
+          RawHttp.Response r =
+              RawHttp.exchange(
+                  router.proxyPort(), "DELETE", path, Map.of("Mcp-Session-Id", sid), null, 15_000);
           if (r.status() != 204 && !(r.status() == 404 && s.disrupted())) {
             inv.judgeStatus(worker, "DELETE " + path, key, -1, r.status(), r.text());
           }
         } catch (IOException e) {
-          inv.violation(worker, "DELETE unanswered", "DELETE of session " + tag + " (" + sid.substring(0, 8) + ") on " + key
-              + ": " + e + " after " + (System.currentTimeMillis() - began) + " ms");
+          inv.violation(
+              worker,
+              "DELETE unanswered",
+              "DELETE of session "
+                  + tag
+                  + " ("
+                  + sid.substring(0, 8)
+                  + ") on "
+                  + key
+                  + ": "
+                  + e
+                  + " after "
+                  + (System.currentTimeMillis() - began)
+                  + " ms");
         }
       } else {
         pause(rnd, 400);
@@ -245,9 +314,18 @@ final class SessionOps {
     }
   }
 
-  /** POSTs one message to /mcp and reads its answer to the end (an SSE stream, a JSON body or 202). */
-  private boolean postMcp(String worker, McpSession s, String path, String sid, ObjectNode message, boolean jsonOnly,
-      List<RawHttp.Stream> open, String[] sessionIdOut) {
+  /**
+   * POSTs one message to /mcp and reads its answer to the end (an SSE stream, a JSON body or 202).
+   */
+  private boolean postMcp(
+      String worker,
+      McpSession s,
+      String path,
+      String sid,
+      ObjectNode message,
+      boolean jsonOnly,
+      List<RawHttp.Stream> open,
+      String[] sessionIdOut) {
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put("Content-Type", "application/json");
     headers.put("Accept", jsonOnly ? "application/json" : "application/json, text/event-stream");
@@ -258,7 +336,14 @@ final class SessionOps {
     boolean request = message.has("id");
     RawHttp.Stream st = null;
     try {
-      st = RawHttp.open(router.proxyPort(), "POST", path, headers, message.toString().getBytes(StandardCharsets.UTF_8), ANSWER_BOUND_MS);
+      st =
+          RawHttp.open(
+              router.proxyPort(),
+              "POST",
+              path,
+              headers,
+              message.toString().getBytes(StandardCharsets.UTF_8),
+              ANSWER_BOUND_MS);
       open.add(st);
       if (sessionIdOut != null) {
         sessionIdOut[0] = st.header("Mcp-Session-Id");
@@ -272,12 +357,19 @@ final class SessionOps {
         }
         String body = new String(st.body.readNBytes(2000), StandardCharsets.UTF_8);
         if (request && s.wasCancelled(message)) {
-          inv.outcome("cancelled request answered " + st.status); // the client gave up on it: any clear end will do
+          inv.outcome(
+              "cancelled request answered "
+                  + st.status); // the client gave up on it: any clear end will do
         } else if (st.status == 404 && s.disrupted()) {
           inv.outcome("404 after a stop or crash");
         } else {
-          inv.judgeStatus(worker, "POST " + path + " " + message.path("method").asText() + " " + s.tag, s.key,
-              s.disrupted() ? -1 : inv.disruptionCount(s.key), st.status, body);
+          inv.judgeStatus(
+              worker,
+              "POST " + path + " " + message.path("method").asText() + " " + s.tag,
+              s.key,
+              s.disrupted() ? -1 : inv.disruptionCount(s.key),
+              st.status,
+              body);
         }
         return false;
       }
@@ -308,30 +400,39 @@ final class SessionOps {
   }
 
   /** Opens the session's standalone GET stream and reads it on a pool thread until it ends. */
-  private void getStream(String worker, McpSession s, String path, String sid, List<RawHttp.Stream> open) {
-    pool.execute(() -> {
-      try (RawHttp.Stream st = RawHttp.open(router.proxyPort(), "GET", path,
-          Map.of("Accept", "text/event-stream", "Mcp-Session-Id", sid), null, 15_000)) {
-        open.add(st);
-        if (s.abandoned()) {
-          // the session ended while this GET was waiting for a pool thread: its closing loop ran
-          // without it, and a client that holds a GET open keeps its session, rightly, for ever
-          return;
-        }
-        if (st.status != 200) {
-          inv.judgeStatus(worker, "GET " + path + " " + s.tag, s.key, -1, st.status, "");
-          return;
-        }
-        st.timeout(0);
-        for (RawHttp.Event e = st.nextEvent(); e != null; e = st.nextEvent()) {
-          if ("message".equals(e.type()) && !e.data().isEmpty()) {
-            s.onMessage(McpSession.JSON.readTree(e.data()));
+  private void getStream(
+      String worker, McpSession s, String path, String sid, List<RawHttp.Stream> open) {
+    pool.execute(
+        () -> {
+          try (RawHttp.Stream st =
+              RawHttp.open(
+                  router.proxyPort(),
+                  "GET",
+                  path,
+                  Map.of("Accept", "text/event-stream", "Mcp-Session-Id", sid),
+                  null,
+                  15_000)) {
+            open.add(st);
+            if (s.abandoned()) {
+              // the session ended while this GET was waiting for a pool thread: its closing loop
+              // ran
+              // without it, and a client that holds a GET open keeps its session, rightly, for ever
+              return;
+            }
+            if (st.status != 200) {
+              inv.judgeStatus(worker, "GET " + path + " " + s.tag, s.key, -1, st.status, "");
+              return;
+            }
+            st.timeout(0);
+            for (RawHttp.Event e = st.nextEvent(); e != null; e = st.nextEvent()) {
+              if ("message".equals(e.type()) && !e.data().isEmpty()) {
+                s.onMessage(McpSession.JSON.readTree(e.data()));
+              }
+            }
+          } catch (IOException e) {
+            // closed by us
           }
-        }
-      } catch (IOException e) {
-        // closed by us
-      }
-    });
+        });
   }
 
   // ------------------------------------------------------------ messages
@@ -344,12 +445,21 @@ final class SessionOps {
   }
 
   static ObjectNode cancel(ObjectNode request) {
-    ObjectNode n = McpSession.JSON.createObjectNode().put("jsonrpc", "2.0").put("method", "notifications/cancelled");
-    n.putObject("params").<ObjectNode>set("requestId", (JsonNode) request.get("id")).put("reason", "soak");
+    ObjectNode n =
+        McpSession.JSON
+            .createObjectNode()
+            .put("jsonrpc", "2.0")
+            .put("method", "notifications/cancelled");
+    n.putObject("params")
+        .<ObjectNode>set("requestId", (JsonNode) request.get("id"))
+        .put("reason", "soak");
     return n;
   }
 
-  /** A random pause before a cancel or a disconnect: it varies where in a call's life the fault lands. */
+  /**
+   * A random pause before a cancel or a disconnect: it varies where in a call's life the fault
+   * lands.
+   */
   static void pause(Random rnd, int maxMs) throws InterruptedException {
     Thread.sleep(rnd.nextInt(maxMs));
   }

@@ -1,7 +1,6 @@
 package io.mcprouter.soak;
 
 import java.io.IOException;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,9 +14,9 @@ import java.util.function.Predicate;
 
 /**
  * The seeded random driver: {@code clients} workers, worker {@code i} drawing its operations from
- * {@code new Random(seed * 1_000_003 + i)}, until the time is up or the router is lost. The same seed
- * gives every worker the same sequence of operations and arguments; how they interleave in time
- * depends on the machine.
+ * {@code new Random(seed * 1_000_003 + i)}, until the time is up or the router is lost. The same
+ * seed gives every worker the same sequence of operations and arguments; how they interleave in
+ * time depends on the machine.
  */
 final class SoakDriver {
 
@@ -50,13 +49,17 @@ final class SoakDriver {
   private final SessionOps sessions;
   private final Operations ops;
   private final HostileOps hostile;
-  private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "soak-pool");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService pool =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "soak-pool");
+            t.setDaemon(true);
+            return t;
+          });
+
   /** Node clients are costly to start on a small machine: one at a time. */
   private final Semaphore nodeClients = new Semaphore(1);
+
   private final Semaphore limitRuns = new Semaphore(1);
   private final AtomicInteger sessionSeq = new AtomicInteger();
 
@@ -84,15 +87,21 @@ final class SoakDriver {
       }
       (p.startsWith("-") ? exclude : include).add(p.startsWith("-") ? p.substring(1) : p);
     }
-    return name -> (include.isEmpty() || include.stream().anyMatch(p -> matches(p, name)))
-        && exclude.stream().noneMatch(p -> matches(p, name));
+    return name ->
+        (include.isEmpty() || include.stream().anyMatch(p -> matches(p, name)))
+            && exclude.stream().noneMatch(p -> matches(p, name));
   }
 
   private static boolean matches(String pattern, String name) {
-    return pattern.endsWith("*") ? name.startsWith(pattern.substring(0, pattern.length() - 1)) : pattern.equals(name);
+    return pattern.endsWith("*")
+        ? name.startsWith(pattern.substring(0, pattern.length() - 1))
+        : pattern.equals(name);
   }
 
-  /** Runs the workers until {@code endMs} (or a fatal violation) and waits for them to finish their operation. */
+  /**
+   * Runs the workers until {@code endMs} (or a fatal violation) and waits for them to finish their
+   * operation.
+   */
   void run(long endMs) throws InterruptedException {
     List<Thread> workers = new ArrayList<>();
     for (int i = 0; i < clients; i++) {
@@ -107,8 +116,10 @@ final class SoakDriver {
       // a worker runs until endMs: only what it is still doing 120 s after that is stuck
       t.join(Math.max(1, endMs + 120_000 - System.currentTimeMillis()));
       if (t.isAlive()) {
-        inv.violation(t.getName(), "worker stuck", "a worker did not finish its operation within 120 s after the end:\n"
-            + stack(t));
+        inv.violation(
+            t.getName(),
+            "worker stuck",
+            "a worker did not finish its operation within 120 s after the end:\n" + stack(t));
       }
     }
     pool.shutdownNow();
@@ -162,7 +173,8 @@ final class SoakDriver {
       case "mcp-shared" -> sessions.streamable(worker, tag, SoakRouter.SHARED, rnd);
       case "mcp-solo" -> sessions.streamable(worker, tag, SoakRouter.SOLO, rnd);
       case "mcp-crashy" -> sessions.streamable(worker, tag, SoakRouter.CRASHY, rnd);
-      case "rest" -> ops.rest(worker, tag, rnd.nextInt(3) == 0 ? SoakRouter.SOLO : SoakRouter.SHARED, rnd);
+      case "rest" ->
+          ops.rest(worker, tag, rnd.nextInt(3) == 0 ? SoakRouter.SOLO : SoakRouter.SHARED, rnd);
       case "list" -> ops.list(worker, rnd);
       case "stop" -> ops.stop(worker, rnd);
       case "crash-rest" -> ops.crash(worker);

@@ -21,12 +21,17 @@ import java.util.regex.Pattern;
 
 /**
  * The packaged router as operators run it ({@code java -jar target/mcprouter.jar serve -c <toml>}),
- * with small limits so the soak reaches them, and its log kept (a tail in memory, all of it in a file).
+ * with small limits so the soak reaches them, and its log kept (a tail in memory, all of it in a
+ * file).
  */
 final class SoakRouter implements AutoCloseable {
 
-  /** The keys of the generated config; the tag is on each child's command line, for the process census. */
+  /**
+   * The keys of the generated config; the tag is on each child's command line, for the process
+   * census.
+   */
   static final String SHARED = "shared";
+
   static final String SOLO = "solo";
   static final String CRASHY = "crashy";
   static final String CAPPED = "capped";
@@ -38,7 +43,8 @@ final class SoakRouter implements AutoCloseable {
   static final int CALL_TIMEOUT_MS = 6000;
 
   private static final Path JAR = Path.of("target/mcprouter.jar").toAbsolutePath();
-  private static final Pattern LISTENING = Pattern.compile("(proxy|api) listening on http://127\\.0\\.0\\.1:(\\d+)");
+  private static final Pattern LISTENING =
+      Pattern.compile("(proxy|api) listening on http://127\\.0\\.0\\.1:(\\d+)");
 
   private final Process process;
   private final ArrayDeque<String> tail = new ArrayDeque<>();
@@ -59,33 +65,42 @@ final class SoakRouter implements AutoCloseable {
   static SoakRouter start(Path workDir, String extraJvmOptions) throws Exception {
     Files.createDirectories(workDir);
     Path toml = workDir.resolve("soak.toml");
-    StringBuilder t = new StringBuilder("[proxy_server]\nport = 0\n[api_server]\nport = 0\n[mcp_servers]\n");
+    StringBuilder t =
+        new StringBuilder("[proxy_server]\nport = 0\n[api_server]\nport = 0\n[mcp_servers]\n");
     for (String key : KEYS) {
       String command = FakeServerCommand.commandLine("--tag", "soak-" + key);
-      t.append(key).append(" = { command = \"").append(command.replace("\\", "\\\\").replace("\"", "\\\""))
-          .append("\", share_process = ").append(!SOLO.equals(key))
-          .append(", request_timeout = \"").append(REQUEST_TIMEOUT_MS).append("ms\" }\n");
+      t.append(key)
+          .append(" = { command = \"")
+          .append(command.replace("\\", "\\\\").replace("\"", "\\\""))
+          .append("\", share_process = ")
+          .append(!SOLO.equals(key))
+          .append(", request_timeout = \"")
+          .append(REQUEST_TIMEOUT_MS)
+          .append("ms\" }\n");
     }
     Files.writeString(toml, t.toString());
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m",
-        // small limits, so that the soak reaches them; short timeouts, so that quiescence comes soon
-        "-Dmcprouter.limits.max-sessions-per-key=" + MAX_SESSIONS_PER_KEY,
-        "-Dmcprouter.limits.max-in-flight-per-session=" + MAX_IN_FLIGHT,
-        "-Dmcprouter.limits.max-children=32",
-        "-Dmcprouter.restart.max-crashes=3",
-        "-Dmcprouter.restart.crash-window=8s",
-        "-Dmcprouter.restart.max-backoff=1s",
-        "-Dmcprouter.streamable.session-idle-timeout=8s",
-        "-Dmcprouter.streamable.detached-timeout=3s",
-        "-Dmcprouter.api.call-timeout=" + CALL_TIMEOUT_MS + "ms",
-        "-Dmcprouter.stop.drain-timeout=2s",
-        "-Dmcprouter.stop.grace-period=1s",
-        "-Dmcprouter.stop.kill-period=1s",
-        "-Dmcprouter.stop.shutdown-timeout=8s",
-        // idle blocking threads end soon, so the thread count can come back to its start
-        "-Dmcprouter.blocking-dispatcher.blocking-io-executor.keep-alive-time=2s"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                // small limits, so that the soak reaches them; short timeouts, so that quiescence
+                // comes soon
+                "-Dmcprouter.limits.max-sessions-per-key=" + MAX_SESSIONS_PER_KEY,
+                "-Dmcprouter.limits.max-in-flight-per-session=" + MAX_IN_FLIGHT,
+                "-Dmcprouter.limits.max-children=32",
+                "-Dmcprouter.restart.max-crashes=3",
+                "-Dmcprouter.restart.crash-window=8s",
+                "-Dmcprouter.restart.max-backoff=1s",
+                "-Dmcprouter.streamable.session-idle-timeout=8s",
+                "-Dmcprouter.streamable.detached-timeout=3s",
+                "-Dmcprouter.api.call-timeout=" + CALL_TIMEOUT_MS + "ms",
+                "-Dmcprouter.stop.drain-timeout=2s",
+                "-Dmcprouter.stop.grace-period=1s",
+                "-Dmcprouter.stop.kill-period=1s",
+                "-Dmcprouter.stop.shutdown-timeout=8s",
+                // idle blocking threads end soon, so the thread count can come back to its start
+                "-Dmcprouter.blocking-dispatcher.blocking-io-executor.keep-alive-time=2s"));
     for (String option : extraJvmOptions.trim().split("\\s+")) {
       if (!option.isEmpty()) {
         command.add(option);
@@ -102,15 +117,19 @@ final class SoakRouter implements AutoCloseable {
   }
 
   private void pump(InputStream in, String prefix) {
-    Thread t = new Thread(() -> {
-      try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-        for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-          onLine(prefix + line);
-        }
-      } catch (IOException ignored) {
-        // the router ended
-      }
-    }, "soak-router-log");
+    Thread t =
+        new Thread(
+            () -> {
+              try (BufferedReader reader =
+                  new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                  onLine(prefix + line);
+                }
+              } catch (IOException ignored) {
+                // the router ended
+              }
+            },
+            "soak-router-log");
     t.setDaemon(true);
     t.start();
   }
@@ -170,7 +189,10 @@ final class SoakRouter implements AutoCloseable {
     return process.isAlive() ? null : process.exitValue();
   }
 
-  /** SIGTERM, as a service manager stops it; SIGKILL if it does not exit in time. Returns the exit status. */
+  /**
+   * SIGTERM, as a service manager stops it; SIGKILL if it does not exit in time. Returns the exit
+   * status.
+   */
   int stop() throws InterruptedException {
     process.destroy();
     if (!process.waitFor(30, TimeUnit.SECONDS)) {

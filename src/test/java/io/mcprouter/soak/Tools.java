@@ -7,15 +7,26 @@ import java.util.Random;
 import java.util.function.Predicate;
 
 /**
- * The tool calls a session makes, drawn at random from FakeMcpServer's tools, each with the answer it
- * must get. Kinds can be excluded ({@code -Dsoak.ops=-call-hang}); crashes happen only on the keys
- * where they disturb no one else ({@code crashy}, and {@code solo} whose child is the session's own).
+ * The tool calls a session makes, drawn at random from FakeMcpServer's tools, each with the answer
+ * it must get. Kinds can be excluded ({@code -Dsoak.ops=-call-hang}); crashes happen only on the
+ * keys where they disturb no one else ({@code crashy}, and {@code solo} whose child is the
+ * session's own).
  */
 final class Tools {
 
   /** Operation names for -Dsoak.ops, with their weights. */
-  static final List<String> KINDS = List.of("call-echo", "call-sleep", "call-progress", "call-big", "call-garbage",
-      "call-hang", "call-crash", "call-spawn", "call-flood");
+  static final List<String> KINDS =
+      List.of(
+          "call-echo",
+          "call-sleep",
+          "call-progress",
+          "call-big",
+          "call-garbage",
+          "call-hang",
+          "call-crash",
+          "call-spawn",
+          "call-flood");
+
   private static final int[] WEIGHTS = {30, 12, 10, 6, 6, 8, 3, 3, 2};
 
   private final Invariants inv;
@@ -33,11 +44,13 @@ final class Tools {
     for (int i = 0; i < KINDS.size(); i++) {
       String kind = KINDS.get(i);
       boolean ownChild = SoakRouter.SOLO.equals(key);
-      boolean fits = switch (kind) {
-        case "call-crash" -> ownChild || SoakRouter.CRASHY.equals(key);
-        case "call-spawn", "call-flood" -> ownChild; // a grandchild or a broadcast flood on a shared child would reach others
-        default -> true;
-      };
+      boolean fits =
+          switch (kind) {
+            case "call-crash" -> ownChild || SoakRouter.CRASHY.equals(key);
+            case "call-spawn", "call-flood" ->
+                ownChild; // a grandchild or a broadcast flood on a shared child would reach others
+            default -> true;
+          };
       if (fits && enabled.test(kind)) {
         kinds.add(kind);
         weights.add(WEIGHTS[i]);

@@ -1,16 +1,16 @@
 package io.mcprouter.testsupport;
 
-import java.util.function.Supplier;
-
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Assertions;
 
 /** Polls a condition until it holds or a deadline passes: for OS-level facts such as "pid gone". */
 public final class Await {
   private Await() {}
 
-  public static void until(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {
+  public static void until(Duration timeout, String what, BooleanSupplier condition)
+      throws InterruptedException {
     until(timeout, () -> what, condition);
   }
 

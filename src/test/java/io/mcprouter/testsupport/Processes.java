@@ -9,8 +9,8 @@ public final class Processes {
   private Processes() {}
 
   /**
-   * Alive and not a zombie. A killed orphan is re-parented to PID 1, which in a container may reap it
-   * late; as a zombie it holds no resources and runs no code, so it counts as gone.
+   * Alive and not a zombie. A killed orphan is re-parented to PID 1, which in a container may reap
+   * it late; as a zombie it holds no resources and runs no code, so it counts as gone.
    */
   public static boolean alive(long pid) {
     try {

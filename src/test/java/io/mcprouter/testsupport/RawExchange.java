@@ -11,10 +11,11 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One HTTP/1.1 request over a plain socket, for headers java.net.http refuses to forge ({@code Host})
- * or adds on its own. The request head is written exactly as given: {@code Host} is the caller's (or
- * {@code 127.0.0.1:port} when absent), a body gets its Content-Length and no Content-Type unless asked.
- * An event-stream answer is returned after its head (the stream would not end).
+ * One HTTP/1.1 request over a plain socket, for headers java.net.http refuses to forge ({@code
+ * Host}) or adds on its own. The request head is written exactly as given: {@code Host} is the
+ * caller's (or {@code 127.0.0.1:port} when absent), a body gets its Content-Length and no
+ * Content-Type unless asked. An event-stream answer is returned after its head (the stream would
+ * not end).
  */
 public final class RawExchange {
 
@@ -27,7 +28,8 @@ public final class RawExchange {
 
   private RawExchange() {}
 
-  public static Answer send(int port, String method, String path, Map<String, String> headers, String body)
+  public static Answer send(
+      int port, String method, String path, Map<String, String> headers, String body)
       throws IOException {
     byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
     StringBuilder head = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\n");
@@ -50,14 +52,17 @@ public final class RawExchange {
       Map<String, String> answerHeaders = new LinkedHashMap<>();
       for (String line = line(in); !line.isEmpty(); line = line(in)) {
         int colon = line.indexOf(':');
-        answerHeaders.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+        answerHeaders.put(
+            line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+            line.substring(colon + 1).trim());
       }
       int status = Integer.parseInt(statusLine.split(" ")[1]);
       if (answerHeaders.getOrDefault("content-type", "").startsWith("text/event-stream")) {
         return new Answer(status, answerHeaders, "");
       }
       String length = answerHeaders.get("content-length");
-      byte[] answerBody = length != null ? in.readNBytes(Integer.parseInt(length)) : in.readAllBytes();
+      byte[] answerBody =
+          length != null ? in.readNBytes(Integer.parseInt(length)) : in.readAllBytes();
       return new Answer(status, answerHeaders, new String(answerBody, StandardCharsets.UTF_8));
     }
   }

@@ -42,9 +42,13 @@ public final class SseTestClient implements AutoCloseable {
   private SseTestClient(HttpClient http, String base, String key) throws Exception {
     this.http = http;
     this.base = base;
-    HttpResponse<Stream<String>> response = http.send(
-        HttpRequest.newBuilder(URI.create(base + "/sse/" + key)).header("Accept", "text/event-stream").GET().build(),
-        HttpResponse.BodyHandlers.ofLines());
+    HttpResponse<Stream<String>> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/sse/" + key))
+                .header("Accept", "text/event-stream")
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofLines());
     assertEquals(200, response.statusCode(), "GET /sse/" + key);
     lines = response.body();
     Thread reader = new Thread(this::readEvents, "sse-reader-" + key);
@@ -61,7 +65,10 @@ public final class SseTestClient implements AutoCloseable {
   }
 
   public static HttpClient newHttpClient() {
-    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5))
+        .build();
   }
 
   public String endpoint() {
@@ -100,9 +107,12 @@ public final class SseTestClient implements AutoCloseable {
 
   /** POSTs one raw body to this session's endpoint; returns the HTTP response. */
   public HttpResponse<String> postRaw(String body) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create(base + endpoint))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        HttpRequest.newBuilder(URI.create(base + endpoint))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   public void send(JsonNode message) throws Exception {
@@ -134,7 +144,10 @@ public final class SseTestClient implements AutoCloseable {
     return params;
   }
 
-  /** Sends a request and waits for the response carrying the same id (compared exactly, type included). */
+  /**
+   * Sends a request and waits for the response carrying the same id (compared exactly, type
+   * included).
+   */
   public JsonNode call(Object id, String method, JsonNode params) throws Exception {
     ObjectNode request = request(id, method, params);
     send(request);
@@ -151,8 +164,11 @@ public final class SseTestClient implements AutoCloseable {
     return response;
   }
 
-  /** The next message (not yet claimed) matching {@code predicate}; others are kept for later calls. */
-  public synchronized JsonNode awaitMessage(Predicate<JsonNode> predicate, Duration timeout) throws Exception {
+  /**
+   * The next message (not yet claimed) matching {@code predicate}; others are kept for later calls.
+   */
+  public synchronized JsonNode awaitMessage(Predicate<JsonNode> predicate, Duration timeout)
+      throws Exception {
     for (int i = 0; i < unclaimed.size(); i++) {
       if (predicate.test(unclaimed.get(i))) {
         return unclaimed.remove(i);
@@ -164,7 +180,11 @@ public final class SseTestClient implements AutoCloseable {
       Event event = left <= 0 ? null : events.poll(left, TimeUnit.NANOSECONDS);
       if (event == null) {
         String seen = unclaimed.toString();
-        fail("no matching message within " + timeout + "; unclaimed: " + seen.substring(0, Math.min(2000, seen.length())));
+        fail(
+            "no matching message within "
+                + timeout
+                + "; unclaimed: "
+                + seen.substring(0, Math.min(2000, seen.length())));
       }
       if (!"message".equals(event.type())) {
         continue;
@@ -177,7 +197,10 @@ public final class SseTestClient implements AutoCloseable {
     }
   }
 
-  /** Every message received so far that no await has claimed, plus what arrives within {@code settle}. */
+  /**
+   * Every message received so far that no await has claimed, plus what arrives within {@code
+   * settle}.
+   */
   public synchronized List<JsonNode> drain(Duration settle) throws Exception {
     List<JsonNode> all = new ArrayList<>(unclaimed);
     unclaimed.clear();

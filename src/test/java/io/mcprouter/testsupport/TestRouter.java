@@ -1,13 +1,12 @@
 package io.mcprouter.testsupport;
 
-import io.mcprouter.config.RouterConfigFiles;
-
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.mcprouter.Router;
 import io.mcprouter.cli.CommandLine;
 import io.mcprouter.config.RouterConfig;
+import io.mcprouter.config.RouterConfigFiles;
 import io.mcprouter.config.ServerSpec;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,12 +16,14 @@ import java.util.concurrent.TimeUnit;
 /** A real router bound to free loopback ports, with settings shrunk so tests run fast. */
 public final class TestRouter implements AutoCloseable {
 
-  public static final String TEST_SETTINGS = String.join("\n",
-      "mcprouter.sse.keep-alive = 500ms",
-      "mcprouter.stop.grace-period = 2s",
-      "mcprouter.stop.kill-period = 1s",
-      "mcprouter.stdio.max-line-bytes = 64KiB",
-      "mcprouter.http.max-body-bytes = 64KiB");
+  public static final String TEST_SETTINGS =
+      String.join(
+          "\n",
+          "mcprouter.sse.keep-alive = 500ms",
+          "mcprouter.stop.grace-period = 2s",
+          "mcprouter.stop.kill-period = 1s",
+          "mcprouter.stdio.max-line-bytes = 64KiB",
+          "mcprouter.http.max-body-bytes = 64KiB");
 
   private final Router router;
 
@@ -34,25 +35,44 @@ public final class TestRouter implements AutoCloseable {
     return start(servers, "");
   }
 
-  public static TestRouter start(Map<String, ServerSpec> servers, String extraSettings) throws Exception {
-    return start(config(servers, Optional.empty(), "http://127.0.0.1:1"), CommandLine.Command.SERVE, extraSettings);
+  public static TestRouter start(Map<String, ServerSpec> servers, String extraSettings)
+      throws Exception {
+    return start(
+        config(servers, Optional.empty(), "http://127.0.0.1:1"),
+        CommandLine.Command.SERVE,
+        extraSettings);
   }
 
   /** A config on free loopback ports. */
-  public static RouterConfig config(Map<String, ServerSpec> servers, Optional<String> adminToken, String proxyUrl) {
-    return new RouterConfig(Path.of("test"), new RouterConfig.Listen("127.0.0.1", 0),
-        new RouterConfig.Listen("127.0.0.1", 0), servers, adminToken, proxyUrl);
+  public static RouterConfig config(
+      Map<String, ServerSpec> servers, Optional<String> adminToken, String proxyUrl) {
+    return new RouterConfig(
+        Path.of("test"),
+        new RouterConfig.Listen("127.0.0.1", 0),
+        new RouterConfig.Listen("127.0.0.1", 0),
+        servers,
+        adminToken,
+        proxyUrl);
   }
 
-  public static TestRouter start(RouterConfig config, CommandLine.Command command, String extraSettings) throws Exception {
-    Config akka = ConfigFactory.parseString(extraSettings)
-        .withFallback(ConfigFactory.parseString(TEST_SETTINGS))
-        .withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
-    return new TestRouter(Router.start(config, akka, command).toCompletableFuture().get(30, TimeUnit.SECONDS));
+  public static TestRouter start(
+      RouterConfig config, CommandLine.Command command, String extraSettings) throws Exception {
+    Config akka =
+        ConfigFactory.parseString(extraSettings)
+            .withFallback(ConfigFactory.parseString(TEST_SETTINGS))
+            .withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
+    return new TestRouter(
+        Router.start(config, akka, command).toCompletableFuture().get(30, TimeUnit.SECONDS));
   }
 
   public static ServerSpec fake(String key, boolean shared, String... args) {
-    return new ServerSpec(key, FakeServerCommand.commandLine(args), shared, Map.of(), Optional.empty(), Optional.empty());
+    return new ServerSpec(
+        key,
+        FakeServerCommand.commandLine(args),
+        shared,
+        Map.of(),
+        Optional.empty(),
+        Optional.empty());
   }
 
   public static Map<String, ServerSpec> servers(ServerSpec... specs) {

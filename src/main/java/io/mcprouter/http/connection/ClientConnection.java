@@ -13,19 +13,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * One accepted TCP connection, as the routes and the connection limits see it. Every request carries
- * it as the attribute {@link #KEY}, so a route can end what the request started (an SSE stream) the
- * moment the peer's FIN or RST arrives: Akka HTTP itself notices a vanished client only when a write
- * to it fails (akka-http #1977), which for an idle SSE stream is the next keep-alive, seconds later.
+ * One accepted TCP connection, as the routes and the connection limits see it. Every request
+ * carries it as the attribute {@link #KEY}, so a route can end what the request started (an SSE
+ * stream) the moment the peer's FIN or RST arrives: Akka HTTP itself notices a vanished client only
+ * when a write to it fails (akka-http #1977), which for an idle SSE stream is the next keep-alive,
+ * seconds later.
  *
- * <p>Touched from the connection's stream, the request handler, response streams and the sweeper, so
- * its state is atomic or guarded by this.
+ * <p>Touched from the connection's stream, the request handler, response streams and the sweeper,
+ * so its state is atomic or guarded by this.
  */
 public final class ClientConnection {
 
-  public static final AttributeKey<ClientConnection> KEY = AttributeKey.create("mcprouter-connection", ClientConnection.class);
+  public static final AttributeKey<ClientConnection> KEY =
+      AttributeKey.create("mcprouter-connection", ClientConnection.class);
 
-  /** A registration made with {@link #onClose}; cancel it when what it would end has ended anyway. */
+  /**
+   * A registration made with {@link #onClose}; cancel it when what it would end has ended anyway.
+   */
   public interface Registration {
     void cancel();
   }
@@ -55,7 +59,9 @@ public final class ClientConnection {
     return remote;
   }
 
-  /** Completes when the connection is gone: the peer closed or reset it, or the router closed it. */
+  /**
+   * Completes when the connection is gone: the peer closed or reset it, or the router closed it.
+   */
   public CompletionStage<Done> closed() {
     return closed;
   }
@@ -114,7 +120,10 @@ public final class ClientConnection {
     }
   }
 
-  /** Closes the connection (both directions) from any thread; {@code reason} is logged by the caller. */
+  /**
+   * Closes the connection (both directions) from any thread; {@code reason} is logged by the
+   * caller.
+   */
   void close(String reason) {
     Consumer<String> target;
     synchronized (this) {
@@ -160,7 +169,10 @@ public final class ClientConnection {
     return idleSinceNanos;
   }
 
-  /** When the head now being read began to arrive, 0 when none is; a fresh connection counts from its opening. */
+  /**
+   * When the head now being read began to arrive, 0 when none is; a fresh connection counts from
+   * its opening.
+   */
   long headStartedNanos() {
     long partial = partialSinceNanos;
     return partial != 0 ? partial : hadRequest ? 0 : openedNanos;

@@ -1,8 +1,5 @@
 package io.mcprouter.transport.sse;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.entity;
@@ -16,33 +13,33 @@ import static akka.http.javadsl.server.Directives.post;
 import static akka.http.javadsl.server.Directives.withSizeLimit;
 import static akka.http.javadsl.server.PathMatchers.segment;
 
+import akka.NotUsed;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
-import akka.NotUsed;
 import akka.http.javadsl.model.ContentTypes;
-import akka.http.javadsl.model.headers.CacheControl;
-import akka.http.javadsl.model.headers.CacheDirectives;
 import akka.http.javadsl.model.HttpEntities;
 import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.MediaTypes;
 import akka.http.javadsl.model.Query;
 import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.model.headers.CacheControl;
+import akka.http.javadsl.model.headers.CacheDirectives;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.unmarshalling.Unmarshaller;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import io.mcprouter.access.McpAccess;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.FutureResponse;
-import io.mcprouter.access.McpAccess;
 import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.NullNode;
 import io.mcprouter.server.ServerInstance;
 import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
@@ -50,17 +47,21 @@ import io.mcprouter.session.OutputBudget;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP+SSE transport of MCP 2024-11-05: {@code GET /sse/{key}} opens a session whose first event
- * names the endpoint to POST to; {@code POST /messages?sessionid=} carries one client message, whose
- * answer arrives on the session's event stream.
+ * The HTTP+SSE transport of MCP 2024-11-05: {@code GET /sse/{key}} opens a session whose first
+ * event names the endpoint to POST to; {@code POST /messages?sessionid=} carries one client
+ * message, whose answer arrives on the session's event stream.
  */
 public final class LegacySseRoutes {
 
   private static final Logger log = LoggerFactory.getLogger(LegacySseRoutes.class);
   private static final HttpResponse ACCEPTED =
-      HttpResponse.create().withStatus(StatusCodes.ACCEPTED).withEntity(HttpEntities.create("Accepted"));
+      HttpResponse.create()
+          .withStatus(StatusCodes.ACCEPTED)
+          .withEntity(HttpEntities.create("Accepted"));
 
   private final ActorRef<ServerRegistry.Command> registry;
   private final SessionDirectory directory;
@@ -69,8 +70,13 @@ public final class LegacySseRoutes {
   private final McpAccess access;
   private final OutputBudget budget;
 
-  public LegacySseRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
-      McpAccess access, OutputBudget budget) {
+  public LegacySseRoutes(
+      ActorRef<ServerRegistry.Command> registry,
+      SessionDirectory directory,
+      RouterSettings settings,
+      ActorSystem<?> system,
+      McpAccess access,
+      OutputBudget budget) {
     this.access = access;
     this.budget = budget;
     this.registry = registry;
@@ -80,89 +86,168 @@ public final class LegacySseRoutes {
   }
 
   public Route routes() {
-    Route sse = pathPrefix("sse", () -> access.server("sse",
-        grant -> get(() -> extractRequest(request -> openSession(grant, request)))));
+    Route sse =
+        pathPrefix(
+            "sse",
+            () ->
+                access.server(
+                    "sse",
+                    grant -> get(() -> extractRequest(request -> openSession(grant, request)))));
     if (!access.enabled()) {
-      return concat(sse, path("messages", () -> pathEndOrSingleSlash(() -> post(() -> postMessage(Optional.empty())))));
+      return concat(
+          sse,
+          path(
+              "messages",
+              () -> pathEndOrSingleSlash(() -> post(() -> postMessage(Optional.empty())))));
     }
-    // a client that cannot set headers opened /sse/<secret>: its endpoint carries the secret the same way
-    return concat(sse, pathPrefix("messages", () -> concat(
-        pathEndOrSingleSlash(() -> post(() -> access.owner(Optional.empty(), owner -> postMessage(Optional.of(owner))))),
-        path(segment(), secret -> post(() -> access.owner(Optional.of(secret), owner -> postMessage(Optional.of(owner))))))));
+    // a client that cannot set headers opened /sse/<secret>: its endpoint carries the secret the
+    // same way
+    return concat(
+        sse,
+        pathPrefix(
+            "messages",
+            () ->
+                concat(
+                    pathEndOrSingleSlash(
+                        () ->
+                            post(
+                                () ->
+                                    access.owner(
+                                        Optional.empty(),
+                                        owner -> postMessage(Optional.of(owner))))),
+                    path(
+                        segment(),
+                        secret ->
+                            post(
+                                () ->
+                                    access.owner(
+                                        Optional.of(secret),
+                                        owner -> postMessage(Optional.of(owner))))))));
   }
 
   private Route openSession(McpAccess.Grant grant, HttpRequest request) {
     String key = grant.serverKey();
-    SseOutbound outbound = new SseOutbound(system, settings.sessionBufferMessages(), settings.sessionBufferBytes(),
-        settings.sseKeepAlive(), budget);
+    SseOutbound outbound =
+        new SseOutbound(
+            system,
+            settings.sessionBufferMessages(),
+            settings.sessionBufferBytes(),
+            settings.sseKeepAlive(),
+            budget);
     ClientConnection.of(request).ifPresent(outbound::endWhenClosed);
-    CompletionStage<ServerInstance.OpenSessionReply> reply = AskPattern.ask(registry,
-        replyTo -> new ServerRegistry.OpenSession(key, outbound, Optional.empty(), SessionDirectory.Transport.SSE,
-            grant.owner(), replyTo), settings.askTimeout(), system.scheduler());
+    CompletionStage<ServerInstance.OpenSessionReply> reply =
+        AskPattern.ask(
+            registry,
+            replyTo ->
+                new ServerRegistry.OpenSession(
+                    key,
+                    outbound,
+                    Optional.empty(),
+                    SessionDirectory.Transport.SSE,
+                    grant.owner(),
+                    replyTo),
+            settings.askTimeout(),
+            system.scheduler());
     // a session opened after its ask gave up (504) has no client: it ends as soon as it starts
-    reply.whenCompleteAsync((opened, failure) -> {
-      if (failure != null) {
-        outbound.complete();
-      }
-    }, system.executionContext()); // an ask's future is Scala's: without an executor, a new thread on 2 cores
-    return FutureResponse.complete(reply.thenApplyAsync(opened -> {
-      if (opened instanceof ServerInstance.SessionOpened session) {
-        grant.owner().ifPresent(owner -> log.info("session authorized key={} session={} access_key={} transport=sse", key,
-            session.sessionId().substring(0, 8), owner));
-        String endpoint = grant.pathSecret().map(secret -> "/messages/" + secret).orElse("/messages");
-        Source<ByteString, NotUsed> events = outbound.events(endpoint + "?sessionid=" + session.sessionId());
-        return HttpResponse.create()
-            .withHeaders(List.of(CacheControl.create(CacheDirectives.NO_CACHE)))
-            .withEntity(HttpEntities.create(ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), events));
-      }
-      outbound.complete();
-      if (opened instanceof ServerInstance.UnknownServer unknown) {
-        return ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND,
-            new JsonRpcError(JsonRpcError.UNKNOWN_SERVER, "unknown server key '" + unknown.key() + "'"));
-      }
-      ServerInstance.OpenRejected rejected = (ServerInstance.OpenRejected) opened;
-      return ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE,
-          new JsonRpcError(JsonRpcError.UNAVAILABLE, rejected.reason()));
-    }, system.executionContext()));
+    reply.whenCompleteAsync(
+        (opened, failure) -> {
+          if (failure != null) {
+            outbound.complete();
+          }
+        },
+        system.executionContext()); // an ask's future is Scala's: without an executor, a new thread
+    // on 2 cores
+    return FutureResponse.complete(
+        reply.thenApplyAsync(
+            opened -> {
+              if (opened instanceof ServerInstance.SessionOpened session) {
+                grant
+                    .owner()
+                    .ifPresent(
+                        owner ->
+                            log.info(
+                                "session authorized key={} session={} access_key={} transport=sse",
+                                key,
+                                session.sessionId().substring(0, 8),
+                                owner));
+                String endpoint =
+                    grant.pathSecret().map(secret -> "/messages/" + secret).orElse("/messages");
+                Source<ByteString, NotUsed> events =
+                    outbound.events(endpoint + "?sessionid=" + session.sessionId());
+                return HttpResponse.create()
+                    .withHeaders(List.of(CacheControl.create(CacheDirectives.NO_CACHE)))
+                    .withEntity(
+                        HttpEntities.create(
+                            ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), events));
+              }
+              outbound.complete();
+              if (opened instanceof ServerInstance.UnknownServer unknown) {
+                return ErrorHandling.jsonRpcError(
+                    StatusCodes.NOT_FOUND,
+                    new JsonRpcError(
+                        JsonRpcError.UNKNOWN_SERVER, "unknown server key '" + unknown.key() + "'"));
+              }
+              ServerInstance.OpenRejected rejected = (ServerInstance.OpenRejected) opened;
+              return ErrorHandling.jsonRpcError(
+                  StatusCodes.SERVICE_UNAVAILABLE,
+                  new JsonRpcError(JsonRpcError.UNAVAILABLE, rejected.reason()));
+            },
+            system.executionContext()));
   }
 
   /** {@code owner}: with access keys, the credential of the request, which must own the session. */
   private Route postMessage(Optional<String> owner) {
-    return extractUri(uri -> {
-      Query query = uri.query(); // parsed once: each parameter directive would parse it again
-      Optional<String> sessionId = query.get("sessionid").or(() -> query.get("sessionId"));
-      if (sessionId.isEmpty()) {
-        return complete(ErrorHandling.jsonRpcError(StatusCodes.BAD_REQUEST,
-            new JsonRpcError(JsonRpcError.INVALID_REQUEST, "missing query parameter 'sessionid'")));
-      }
-      // the body's type was checked for every path by the port's RequestGuard
-      return withSizeLimit(settings.maxBodyBytes(), () ->
-          entity(Unmarshaller.entityToByteString(), body -> deliver(sessionId.get(), owner, body)));
-    });
+    return extractUri(
+        uri -> {
+          Query query = uri.query(); // parsed once: each parameter directive would parse it again
+          Optional<String> sessionId = query.get("sessionid").or(() -> query.get("sessionId"));
+          if (sessionId.isEmpty()) {
+            return complete(
+                ErrorHandling.jsonRpcError(
+                    StatusCodes.BAD_REQUEST,
+                    new JsonRpcError(
+                        JsonRpcError.INVALID_REQUEST, "missing query parameter 'sessionid'")));
+          }
+          // the body's type was checked for every path by the port's RequestGuard
+          return withSizeLimit(
+              settings.maxBodyBytes(),
+              () ->
+                  entity(
+                      Unmarshaller.entityToByteString(),
+                      body -> deliver(sessionId.get(), owner, body)));
+        });
   }
 
   private Route deliver(String sessionId, Optional<String> owner, ByteString body) {
     JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(body, settings.json());
     if (parsed instanceof JsonRpcCodec.Failure failure) {
-      return complete(ErrorHandling.jsonRpcError(StatusCodes.BAD_REQUEST,
-          failure.id(), failure.error()));
+      return complete(
+          ErrorHandling.jsonRpcError(StatusCodes.BAD_REQUEST, failure.id(), failure.error()));
     }
     JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
-    JsonNode requestId = message instanceof JsonRpcMessage.Request request ? request.id() : NullNode.getInstance();
+    JsonNode requestId =
+        message instanceof JsonRpcMessage.Request request ? request.id() : NullNode.getInstance();
     if (!servesHere(sessionId, owner)) {
       // another transport's session, or another credential's: the same answer as no session at all
       return complete(sessionNotFound(requestId));
     }
-    CompletionStage<ServerInstance.DeliverReply> reply = directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
-    return FutureResponse.complete(reply.thenApplyAsync(delivered -> {
-      if (delivered == ServerInstance.Accepted.INSTANCE) {
-        return ACCEPTED;
-      }
-      if (delivered instanceof ServerInstance.SessionNotFound) {
-        return sessionNotFound(requestId);
-      }
-      return ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, requestId, ((ServerInstance.Rejected) delivered).error());
-    }, system.executionContext()));
+    CompletionStage<ServerInstance.DeliverReply> reply =
+        directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
+    return FutureResponse.complete(
+        reply.thenApplyAsync(
+            delivered -> {
+              if (delivered == ServerInstance.Accepted.INSTANCE) {
+                return ACCEPTED;
+              }
+              if (delivered instanceof ServerInstance.SessionNotFound) {
+                return sessionNotFound(requestId);
+              }
+              return ErrorHandling.jsonRpcError(
+                  StatusCodes.SERVICE_UNAVAILABLE,
+                  requestId,
+                  ((ServerInstance.Rejected) delivered).error());
+            },
+            system.executionContext()));
   }
 
   /**
@@ -171,7 +256,8 @@ public final class LegacySseRoutes {
    * here would inject messages into that session.
    */
   private boolean servesHere(String sessionId, Optional<String> owner) {
-    return directory.lookup(sessionId)
+    return directory
+        .lookup(sessionId)
         .filter(entry -> entry.transport() == SessionDirectory.Transport.SSE)
         .filter(entry -> owner.isEmpty() || entry.owner().orElse("").equals(owner.get()))
         .filter(entry -> !entry.streamEnded())
@@ -179,7 +265,11 @@ public final class LegacySseRoutes {
   }
 
   private static HttpResponse sessionNotFound(JsonNode requestId) {
-    return ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, requestId, new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND,
-        "unknown or closed session (the sessionid of a session that has ended, or of none)"));
+    return ErrorHandling.jsonRpcError(
+        StatusCodes.NOT_FOUND,
+        requestId,
+        new JsonRpcError(
+            JsonRpcError.SESSION_NOT_FOUND,
+            "unknown or closed session (the sessionid of a session that has ended, or of none)"));
   }
 }

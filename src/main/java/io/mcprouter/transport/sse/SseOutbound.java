@@ -1,14 +1,12 @@
 package io.mcprouter.transport.sse;
 
-import io.mcprouter.http.SseEncoding;
-
-import io.mcprouter.http.SseEventQueue;
-
 import akka.Done;
 import akka.NotUsed;
 import akka.actor.typed.ActorSystem;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
+import io.mcprouter.http.SseEncoding;
+import io.mcprouter.http.SseEventQueue;
 import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
@@ -20,8 +18,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * A legacy SSE session's stream: {@code message} events in a queue bounded in count and bytes, so a
- * client that stops reading costs at most the configured memory before it is disconnected, and
- * what it holds counts in the router's {@link OutputBudget}.
+ * client that stops reading costs at most the configured memory before it is disconnected, and what
+ * it holds counts in the router's {@link OutputBudget}.
  */
 public final class SseOutbound implements Outbound {
 
@@ -30,7 +28,12 @@ public final class SseOutbound implements Outbound {
   private final long maxBytes;
   private volatile String evicted;
 
-  public SseOutbound(ActorSystem<?> system, int maxMessages, long maxBytes, Duration keepAlive, OutputBudget budget) {
+  public SseOutbound(
+      ActorSystem<?> system,
+      int maxMessages,
+      long maxBytes,
+      Duration keepAlive,
+      OutputBudget budget) {
     OutputBudget.Account account = budget.open(this::evict);
     this.queue = new SseEventQueue(system, maxMessages, maxBytes, keepAlive, account);
     queue.terminated().thenRun(account::done);
@@ -39,8 +42,8 @@ public final class SseOutbound implements Outbound {
   }
 
   /**
-   * The session's events for its HTTP response, the {@code endpoint} event first (whatever the server
-   * may already have offered); run it once.
+   * The session's events for its HTTP response, the {@code endpoint} event first (whatever the
+   * server may already have offered); run it once.
    */
   public Source<ByteString, NotUsed> events(String endpoint) {
     queue.prepend(SseEncoding.event("endpoint", endpoint));
@@ -54,7 +57,8 @@ public final class SseOutbound implements Outbound {
 
   @Override
   public OfferResult offer(JsonRpcMessage message) {
-    return switch (queue.offer(SseEncoding.jsonEvent("message", null, JsonRpcCodec.encodeBytes(message)))) {
+    return switch (queue.offer(
+        SseEncoding.jsonEvent("message", null, JsonRpcCodec.encodeBytes(message)))) {
       case ENQUEUED -> OfferResult.ENQUEUED;
       case FULL -> OfferResult.OVERFLOW;
       case CLOSED -> OfferResult.CLOSED;
@@ -77,7 +81,8 @@ public final class SseOutbound implements Outbound {
   }
 
   private void evict(String reason) {
-    evicted = reason; // before the abort, which completes terminated(): whoever sees that sees the reason
+    evicted =
+        reason; // before the abort, which completes terminated(): whoever sees that sees the reason
     queue.abort();
   }
 

@@ -1,20 +1,14 @@
 package io.mcprouter.transport.streamable;
 
-import java.util.Locale;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.delete;
 import static akka.http.javadsl.server.Directives.entity;
 import static akka.http.javadsl.server.Directives.extractRequest;
 import static akka.http.javadsl.server.Directives.get;
-import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathPrefix;
 import static akka.http.javadsl.server.Directives.post;
 import static akka.http.javadsl.server.Directives.withSizeLimit;
-import static akka.http.javadsl.server.PathMatchers.segment;
 
 import akka.NotUsed;
 import akka.actor.typed.ActorRef;
@@ -37,10 +31,10 @@ import akka.stream.javadsl.Source;
 import akka.util.ByteString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import io.mcprouter.access.McpAccess;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.FutureResponse;
-import io.mcprouter.access.McpAccess;
 import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
@@ -50,24 +44,29 @@ import io.mcprouter.server.ServerInstance;
 import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
 import io.mcprouter.session.OutputBudget;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Streamable HTTP transport (MCP 2025-03-26 to 2025-11-25) on {@code /mcp/{key}}: POST one
  * message (a request is answered on its own SSE stream, or as JSON when the client accepts only
- * JSON), GET the session's stream for server-initiated messages or resume one with
- * {@code Last-Event-ID}, DELETE to end the session.
+ * JSON), GET the session's stream for server-initiated messages or resume one with {@code
+ * Last-Event-ID}, DELETE to end the session.
  */
 public final class StreamableHttpRoutes {
 
   public static final String SESSION_HEADER = "Mcp-Session-Id";
   public static final String VERSION_HEADER = "MCP-Protocol-Version";
-  /** Revisions whose clients understand priming events (an id with empty data) and resume with them. */
+
+  /**
+   * Revisions whose clients understand priming events (an id with empty data) and resume with them.
+   */
   private static final String PRIMING_SINCE = "2025-11-25";
 
   private static final Logger log = LoggerFactory.getLogger(StreamableHttpRoutes.class);
@@ -79,8 +78,13 @@ public final class StreamableHttpRoutes {
   private final McpAccess access;
   private final OutputBudget budget;
 
-  public StreamableHttpRoutes(ActorRef<ServerRegistry.Command> registry, SessionDirectory directory, RouterSettings settings, ActorSystem<?> system,
-      McpAccess access, OutputBudget budget) {
+  public StreamableHttpRoutes(
+      ActorRef<ServerRegistry.Command> registry,
+      SessionDirectory directory,
+      RouterSettings settings,
+      ActorSystem<?> system,
+      McpAccess access,
+      OutputBudget budget) {
     this.access = access;
     this.budget = budget;
     this.registry = registry;
@@ -90,10 +94,18 @@ public final class StreamableHttpRoutes {
   }
 
   public Route routes() {
-    return pathPrefix("mcp", () -> access.server("mcp", grant -> extractRequest(request -> concat(
-        post(() -> postMessage(grant, request)),
-        get(() -> openStream(grant, request)),
-        delete(() -> endSession(grant, request))))));
+    return pathPrefix(
+        "mcp",
+        () ->
+            access.server(
+                "mcp",
+                grant ->
+                    extractRequest(
+                        request ->
+                            concat(
+                                post(() -> postMessage(grant, request)),
+                                get(() -> openStream(grant, request)),
+                                delete(() -> endSession(grant, request))))));
   }
 
   private Route postMessage(McpAccess.Grant grant, HttpRequest request) {
@@ -101,108 +113,199 @@ public final class StreamableHttpRoutes {
     // checked against the router's revisions, not the session's: each session is answered its own
     // revision at initialize, and the spec asks only that an unsupported value be refused
     if (version.isPresent() && !ProtocolVersions.isSupported(version.get())) {
-      return error(StatusCodes.BAD_REQUEST, JsonRpcError.INVALID_REQUEST, "unsupported MCP-Protocol-Version '"
-          + version.get() + "' (supported: " + String.join(", ", ProtocolVersions.SUPPORTED) + ")");
+      return error(
+          StatusCodes.BAD_REQUEST,
+          JsonRpcError.INVALID_REQUEST,
+          "unsupported MCP-Protocol-Version '"
+              + version.get()
+              + "' (supported: "
+              + String.join(", ", ProtocolVersions.SUPPORTED)
+              + ")");
     }
     boolean sse = accepts(request, MediaTypes.TEXT_EVENT_STREAM.toString());
     if (!sse && !accepts(request, MediaTypes.APPLICATION_JSON.toString())) {
-      return error(StatusCodes.NOT_ACCEPTABLE, JsonRpcError.INVALID_REQUEST,
+      return error(
+          StatusCodes.NOT_ACCEPTABLE,
+          JsonRpcError.INVALID_REQUEST,
           "Accept must include application/json and text/event-stream");
     }
-    return withSizeLimit(settings.maxBodyBytes(), () -> entity(Unmarshaller.entityToByteString(), body -> {
-      JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(body, settings.json());
-      if (parsed instanceof JsonRpcCodec.Failure failure) {
-        return complete(ErrorHandling.jsonRpcError(StatusCodes.BAD_REQUEST, failure.id(), failure.error()));
-      }
-      JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
-      if (message instanceof JsonRpcMessage.Request r && "initialize".equals(r.method())) {
-        return initialize(grant, r, sse, ClientConnection.of(request));
-      }
-      Optional<String> sessionId = header(request, SESSION_HEADER);
-      if (sessionId.isEmpty()) {
-        return error(StatusCodes.BAD_REQUEST, JsonRpcError.INVALID_REQUEST,
-            "Mcp-Session-Id header is required after initialize");
-      }
-      Optional<StreamableSession> session = session(sessionId.get(), grant);
-      if (session.isEmpty()) {
-        return sessionNotFound(sessionId.get());
-      }
-      return deliver(sessionId.get(), session.get(), message, sse, primes(version), ClientConnection.of(request));
-    }));
+    return withSizeLimit(
+        settings.maxBodyBytes(),
+        () ->
+            entity(
+                Unmarshaller.entityToByteString(),
+                body -> {
+                  JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(body, settings.json());
+                  if (parsed instanceof JsonRpcCodec.Failure failure) {
+                    return complete(
+                        ErrorHandling.jsonRpcError(
+                            StatusCodes.BAD_REQUEST, failure.id(), failure.error()));
+                  }
+                  JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
+                  if (message instanceof JsonRpcMessage.Request r
+                      && "initialize".equals(r.method())) {
+                    return initialize(grant, r, sse, ClientConnection.of(request));
+                  }
+                  Optional<String> sessionId = header(request, SESSION_HEADER);
+                  if (sessionId.isEmpty()) {
+                    return error(
+                        StatusCodes.BAD_REQUEST,
+                        JsonRpcError.INVALID_REQUEST,
+                        "Mcp-Session-Id header is required after initialize");
+                  }
+                  Optional<StreamableSession> session = session(sessionId.get(), grant);
+                  if (session.isEmpty()) {
+                    return sessionNotFound(sessionId.get());
+                  }
+                  return deliver(
+                      sessionId.get(),
+                      session.get(),
+                      message,
+                      sse,
+                      primes(version),
+                      ClientConnection.of(request));
+                }));
   }
 
-  private Route initialize(McpAccess.Grant grant, JsonRpcMessage.Request initialize, boolean sse,
+  private Route initialize(
+      McpAccess.Grant grant,
+      JsonRpcMessage.Request initialize,
+      boolean sse,
       Optional<ClientConnection> connection) {
     String key = grant.serverKey();
-    StreamableSession session = new StreamableSession(system, settings.sessionBufferMessages(), settings.sessionBufferBytes(),
-        settings.sseKeepAlive(), budget);
-    String requested = initialize.params() == null ? "" : initialize.params().path("protocolVersion").asText("");
+    StreamableSession session =
+        new StreamableSession(
+            system,
+            settings.sessionBufferMessages(),
+            settings.sessionBufferBytes(),
+            settings.sseKeepAlive(),
+            budget);
+    String requested =
+        initialize.params() == null ? "" : initialize.params().path("protocolVersion").asText("");
     StreamableSession.Answer answer =
-        session.attachRequest(initialize.id(), progressToken(initialize), sse, primes(Optional.of(requested)), connection);
-    CompletionStage<ServerInstance.OpenSessionReply> reply = AskPattern.ask(registry,
-        replyTo -> new ServerRegistry.OpenSession(key, session, Optional.of(initialize),
-            SessionDirectory.Transport.STREAMABLE, grant.owner(), replyTo),
-        settings.askTimeout(), system.scheduler());
+        session.attachRequest(
+            initialize.id(),
+            progressToken(initialize),
+            sse,
+            primes(Optional.of(requested)),
+            connection);
+    CompletionStage<ServerInstance.OpenSessionReply> reply =
+        AskPattern.ask(
+            registry,
+            replyTo ->
+                new ServerRegistry.OpenSession(
+                    key,
+                    session,
+                    Optional.of(initialize),
+                    SessionDirectory.Transport.STREAMABLE,
+                    grant.owner(),
+                    replyTo),
+            settings.askTimeout(),
+            system.scheduler());
     // a session opened after its ask gave up (504) has no client: it ends as soon as it starts,
     // releasing its place in the limits, its actor and any child started for it
-    reply.whenCompleteAsync((opened, failure) -> {
-      if (failure != null) {
-        session.complete();
-      }
-    }, system.executionContext()); // an ask's future is Scala's: without an executor, a new thread on 2 cores
-    return FutureResponse.complete(reply.thenComposeAsync(opened -> {
-      if (opened instanceof ServerInstance.SessionOpened ok) {
-        grant.owner().ifPresent(owner -> log.info("session authorized key={} session={} access_key={} transport=streamable",
-            key, ok.sessionId().substring(0, 8), owner));
-        return respond(answer, List.of(RawHeader.create(SESSION_HEADER, ok.sessionId())));
-      }
-      session.complete();
-      if (opened instanceof ServerInstance.UnknownServer unknown) {
-        return errorResponse(StatusCodes.NOT_FOUND, JsonRpcError.UNKNOWN_SERVER, "unknown server key '" + unknown.key() + "'");
-      }
-      return errorResponse(StatusCodes.SERVICE_UNAVAILABLE, JsonRpcError.UNAVAILABLE, ((ServerInstance.OpenRejected) opened).reason());
-    }, system.executionContext()));
+    reply.whenCompleteAsync(
+        (opened, failure) -> {
+          if (failure != null) {
+            session.complete();
+          }
+        },
+        system.executionContext()); // an ask's future is Scala's: without an executor, a new thread
+    // on 2 cores
+    return FutureResponse.complete(
+        reply.thenComposeAsync(
+            opened -> {
+              if (opened instanceof ServerInstance.SessionOpened ok) {
+                grant
+                    .owner()
+                    .ifPresent(
+                        owner ->
+                            log.info(
+                                "session authorized key={} session={} access_key={} transport=streamable",
+                                key,
+                                ok.sessionId().substring(0, 8),
+                                owner));
+                return respond(answer, List.of(RawHeader.create(SESSION_HEADER, ok.sessionId())));
+              }
+              session.complete();
+              if (opened instanceof ServerInstance.UnknownServer unknown) {
+                return errorResponse(
+                    StatusCodes.NOT_FOUND,
+                    JsonRpcError.UNKNOWN_SERVER,
+                    "unknown server key '" + unknown.key() + "'");
+              }
+              return errorResponse(
+                  StatusCodes.SERVICE_UNAVAILABLE,
+                  JsonRpcError.UNAVAILABLE,
+                  ((ServerInstance.OpenRejected) opened).reason());
+            },
+            system.executionContext()));
   }
 
-  private Route deliver(String sessionId, StreamableSession session, JsonRpcMessage message, boolean sse, boolean prime,
+  private Route deliver(
+      String sessionId,
+      StreamableSession session,
+      JsonRpcMessage message,
+      boolean sse,
+      boolean prime,
       Optional<ClientConnection> connection) {
     JsonRpcMessage.Request request = message instanceof JsonRpcMessage.Request r ? r : null;
-    StreamableSession.Answer answer = request == null ? null
-        : session.attachRequest(request.id(), progressToken(request), sse, prime, connection);
-    CompletionStage<ServerInstance.DeliverReply> reply = directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
+    StreamableSession.Answer answer =
+        request == null
+            ? null
+            : session.attachRequest(request.id(), progressToken(request), sse, prime, connection);
+    CompletionStage<ServerInstance.DeliverReply> reply =
+        directory.deliver(sessionId, message, settings.askTimeout(), system.scheduler());
     if (request != null) {
       // no reply in time (the client gets 504): the stream must not wait for an answer for ever, or
       // the session would count as connected and never reach its idle or detached timeout
-      // on the completing thread: a dispatcher hop for every request cost the hot path a fifth of its CPU
-      reply.whenCompleteAsync((delivered, failure) -> {
-        if (failure != null) {
-          session.abandonRequest(request.id());
-        }
-      }, Runnable::run);
+      // on the completing thread: a dispatcher hop for every request cost the hot path a fifth of
+      // its CPU
+      reply.whenCompleteAsync(
+          (delivered, failure) -> {
+            if (failure != null) {
+              session.abandonRequest(request.id());
+            }
+          },
+          Runnable::run);
     }
-    return FutureResponse.complete(reply.thenComposeAsync(delivered -> {
-      if (delivered == ServerInstance.Accepted.INSTANCE) {
-        cancelledRequestId(message).ifPresent(session::cancelRequest);
-        return answer == null ? CompletableFuture.completedFuture(HttpResponse.create().withStatus(StatusCodes.ACCEPTED))
-            : respond(answer, List.of());
-      }
-      if (request != null) {
-        session.abandonRequest(request.id());
-      }
-      JsonNode id = request == null ? NullNode.getInstance() : request.id();
-      if (delivered instanceof ServerInstance.SessionNotFound) {
-        return CompletableFuture.completedFuture(ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND, id,
-            new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "unknown or ended session")));
-      }
-      return CompletableFuture.completedFuture(
-          ErrorHandling.jsonRpcError(StatusCodes.SERVICE_UNAVAILABLE, id, ((ServerInstance.Rejected) delivered).error()));
-    }, system.executionContext()));
+    return FutureResponse.complete(
+        reply.thenComposeAsync(
+            delivered -> {
+              if (delivered == ServerInstance.Accepted.INSTANCE) {
+                cancelledRequestId(message).ifPresent(session::cancelRequest);
+                return answer == null
+                    ? CompletableFuture.completedFuture(
+                        HttpResponse.create().withStatus(StatusCodes.ACCEPTED))
+                    : respond(answer, List.of());
+              }
+              if (request != null) {
+                session.abandonRequest(request.id());
+              }
+              JsonNode id = request == null ? NullNode.getInstance() : request.id();
+              if (delivered instanceof ServerInstance.SessionNotFound) {
+                return CompletableFuture.completedFuture(
+                    ErrorHandling.jsonRpcError(
+                        StatusCodes.NOT_FOUND,
+                        id,
+                        new JsonRpcError(
+                            JsonRpcError.SESSION_NOT_FOUND, "unknown or ended session")));
+              }
+              return CompletableFuture.completedFuture(
+                  ErrorHandling.jsonRpcError(
+                      StatusCodes.SERVICE_UNAVAILABLE,
+                      id,
+                      ((ServerInstance.Rejected) delivered).error()));
+            },
+            system.executionContext()));
   }
 
   /** The request a {@code notifications/cancelled} names, if this is one. */
   private static Optional<JsonNode> cancelledRequestId(JsonRpcMessage message) {
-    if (message instanceof JsonRpcMessage.Notification n && "notifications/cancelled".equals(n.method())
-        && n.params() != null && n.params().hasNonNull("requestId")) {
+    if (message instanceof JsonRpcMessage.Notification n
+        && "notifications/cancelled".equals(n.method())
+        && n.params() != null
+        && n.params().hasNonNull("requestId")) {
       return Optional.of(n.params().get("requestId"));
     }
     return Optional.empty();
@@ -211,24 +314,38 @@ public final class StreamableHttpRoutes {
   private Route openStream(McpAccess.Grant grant, HttpRequest request) {
     Optional<String> sessionId = header(request, SESSION_HEADER);
     if (sessionId.isEmpty()) {
-      return error(StatusCodes.BAD_REQUEST, JsonRpcError.INVALID_REQUEST, "Mcp-Session-Id header is required");
+      return error(
+          StatusCodes.BAD_REQUEST,
+          JsonRpcError.INVALID_REQUEST,
+          "Mcp-Session-Id header is required");
     }
     Optional<StreamableSession> session = session(sessionId.get(), grant);
     if (session.isEmpty()) {
       return sessionNotFound(sessionId.get());
     }
     if (!accepts(request, MediaTypes.TEXT_EVENT_STREAM.toString())) {
-      return error(StatusCodes.NOT_ACCEPTABLE, JsonRpcError.INVALID_REQUEST, "Accept must include text/event-stream");
+      return error(
+          StatusCodes.NOT_ACCEPTABLE,
+          JsonRpcError.INVALID_REQUEST,
+          "Accept must include text/event-stream");
     }
-    Source<ByteString, NotUsed> events = session.get().attachGet(header(request, "Last-Event-ID"),
-        primes(header(request, VERSION_HEADER)), ClientConnection.of(request));
+    Source<ByteString, NotUsed> events =
+        session
+            .get()
+            .attachGet(
+                header(request, "Last-Event-ID"),
+                primes(header(request, VERSION_HEADER)),
+                ClientConnection.of(request));
     return complete(sse(events, List.of()));
   }
 
   private Route endSession(McpAccess.Grant grant, HttpRequest request) {
     Optional<String> sessionId = header(request, SESSION_HEADER);
     if (sessionId.isEmpty()) {
-      return error(StatusCodes.BAD_REQUEST, JsonRpcError.INVALID_REQUEST, "Mcp-Session-Id header is required");
+      return error(
+          StatusCodes.BAD_REQUEST,
+          JsonRpcError.INVALID_REQUEST,
+          "Mcp-Session-Id header is required");
     }
     Optional<StreamableSession> session = session(sessionId.get(), grant);
     if (session.isEmpty()) {
@@ -243,30 +360,42 @@ public final class StreamableHttpRoutes {
    * the grant's credential: anything else is answered as no session at all.
    */
   private Optional<StreamableSession> session(String sessionId, McpAccess.Grant grant) {
-    return directory.lookup(sessionId)
+    return directory
+        .lookup(sessionId)
         .filter(entry -> entry.transport() == SessionDirectory.Transport.STREAMABLE)
-        .filter(entry -> entry.key().equals(grant.serverKey()) && entry.owner().equals(grant.owner()))
+        .filter(
+            entry -> entry.key().equals(grant.serverKey()) && entry.owner().equals(grant.owner()))
         .map(entry -> (StreamableSession) entry.outbound())
         .filter(session -> !session.isClosed());
   }
 
-  private CompletionStage<HttpResponse> respond(StreamableSession.Answer answer, List<HttpHeader> headers) {
+  private CompletionStage<HttpResponse> respond(
+      StreamableSession.Answer answer, List<HttpHeader> headers) {
     if (answer instanceof StreamableSession.SseAnswer sse) {
       return CompletableFuture.completedFuture(sse(sse.events(), headers));
     }
     CompletionStage<JsonRpcMessage> response = ((StreamableSession.JsonAnswer) answer).response();
-    return response.handleAsync((message, failure) -> failure == null
-        ? HttpResponse.create().withHeaders(headers)
-            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, JsonRpcCodec.encode(message)))
-        : ErrorHandling.jsonRpcError(StatusCodes.NOT_FOUND,
-            new JsonRpcError(JsonRpcError.SESSION_NOT_FOUND, "the session ended before the answer")), system.executionContext());
+    return response.handleAsync(
+        (message, failure) ->
+            failure == null
+                ? HttpResponse.create()
+                    .withHeaders(headers)
+                    .withEntity(
+                        HttpEntities.create(
+                            ContentTypes.APPLICATION_JSON, JsonRpcCodec.encode(message)))
+                : ErrorHandling.jsonRpcError(
+                    StatusCodes.NOT_FOUND,
+                    new JsonRpcError(
+                        JsonRpcError.SESSION_NOT_FOUND, "the session ended before the answer")),
+        system.executionContext());
   }
 
   private HttpResponse sse(Source<ByteString, NotUsed> events, List<HttpHeader> headers) {
     List<HttpHeader> all = new ArrayList<>(headers);
     all.add(CacheControl.create(CacheDirectives.NO_CACHE));
-    return HttpResponse.create().withHeaders(all).withEntity(HttpEntities.create(
-        ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), events));
+    return HttpResponse.create()
+        .withHeaders(all)
+        .withEntity(HttpEntities.create(ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), events));
   }
 
   private static JsonNode progressToken(JsonRpcMessage.Request request) {
@@ -278,10 +407,17 @@ public final class StreamableHttpRoutes {
   }
 
   private static Optional<String> header(HttpRequest request, String name) {
-    return request.getHeader(name).map(HttpHeader::value).map(String::trim).filter(v -> !v.isEmpty());
+    return request
+        .getHeader(name)
+        .map(HttpHeader::value)
+        .map(String::trim)
+        .filter(v -> !v.isEmpty());
   }
 
-  /** No Accept header means anything; otherwise the type, its family wildcard or a full wildcard must be listed. */
+  /**
+   * No Accept header means anything; otherwise the type, its family wildcard or a full wildcard
+   * must be listed.
+   */
   private static boolean accepts(HttpRequest request, String mediaType) {
     Optional<String> accept = header(request, "Accept");
     if (accept.isEmpty()) {
@@ -297,9 +433,10 @@ public final class StreamableHttpRoutes {
     return false;
   }
 
-
   private static Route sessionNotFound(String sessionId) {
-    return error(StatusCodes.NOT_FOUND, JsonRpcError.SESSION_NOT_FOUND,
+    return error(
+        StatusCodes.NOT_FOUND,
+        JsonRpcError.SESSION_NOT_FOUND,
         "unknown or ended session: initialize a new one");
   }
 
@@ -307,8 +444,9 @@ public final class StreamableHttpRoutes {
     return complete(ErrorHandling.jsonRpcError(status, new JsonRpcError(code, message)));
   }
 
-  private static CompletionStage<HttpResponse> errorResponse(StatusCode status, int code, String message) {
-    return CompletableFuture.completedFuture(ErrorHandling.jsonRpcError(status, new JsonRpcError(code, message)));
+  private static CompletionStage<HttpResponse> errorResponse(
+      StatusCode status, int code, String message) {
+    return CompletableFuture.completedFuture(
+        ErrorHandling.jsonRpcError(status, new JsonRpcError(code, message)));
   }
-
 }

@@ -1,22 +1,20 @@
 package io.mcprouter.transport.streamable;
 
-import io.mcprouter.jsonrpc.JsonRpcCodec;
-import io.mcprouter.jsonrpc.JsonRpcError;
-
 import akka.Done;
 import akka.NotUsed;
 import akka.actor.typed.ActorSystem;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mcprouter.http.SseEncoding;
+import io.mcprouter.http.SseEventQueue;
 import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
+import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.routing.SessionRouting;
 import io.mcprouter.session.Outbound;
 import io.mcprouter.session.OutputBudget;
-import io.mcprouter.http.SseEncoding;
-import io.mcprouter.http.SseEventQueue;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -41,17 +39,18 @@ import java.util.function.Consumer;
  *   <li>Each POSTed request has its own stream: its response ends it; its progress notifications
  *       (matched by progress token) go on it; other server messages go on the most recent request
  *       stream still open (they relate to a request in progress), else on the GET stream.
- *   <li>Event ids are {@code <stream>.<seq>}, unique in the session, so a {@code Last-Event-ID} names
- *       the stream to resume and the point to resume from (MCP 2025-11-25, resumability).
+ *   <li>Event ids are {@code <stream>.<seq>}, unique in the session, so a {@code Last-Event-ID}
+ *       names the stream to resume and the point to resume from (MCP 2025-11-25, resumability).
  *   <li>A connection that stops reading is dropped, not the session: its events stay buffered for a
  *       resume. Only when undelivered events exceed the session's bounds is the session closed.
- *   <li>Both the resumption buffer and each connection's queue count in the router's
- *       {@link OutputBudget}, in one account per session. An event waiting in a connection's queue is
- *       also in the buffer, so it counts twice: the figure is an upper bound of what the session holds.
+ *   <li>Both the resumption buffer and each connection's queue count in the router's {@link
+ *       OutputBudget}, in one account per session. An event waiting in a connection's queue is also
+ *       in the buffer, so it counts twice: the figure is an upper bound of what the session holds.
  * </ul>
  *
  * Offered to by the server instance, ended by the session's ClientSession actor (or by the registry
- * evicting it), attached to by the HTTP routes, each from its own thread: all state is guarded by this.
+ * evicting it), attached to by the HTTP routes, each from its own thread: all state is guarded by
+ * this.
  */
 public final class StreamableSession implements Outbound {
 
@@ -74,7 +73,10 @@ public final class StreamableSession implements Outbound {
     }
   }
 
-  /** How a POSTed request is answered: an SSE stream, or (Accept: application/json only) one JSON answer. */
+  /**
+   * How a POSTed request is answered: an SSE stream, or (Accept: application/json only) one JSON
+   * answer.
+   */
   public sealed interface Answer {}
 
   public record SseAnswer(Source<ByteString, NotUsed> events) implements Answer {}
@@ -91,7 +93,8 @@ public final class StreamableSession implements Outbound {
   private final CompletableFuture<Done> terminated = new CompletableFuture<>();
   private final EventStream standalone = new EventStream(STANDALONE);
   private final OutputBudget.Account account;
-  // every connection not yet ended, attached or not: a dropped one may still hold what it did not send
+  // every connection not yet ended, attached or not: a dropped one may still hold what it did not
+  // send
   private final Set<SseEventQueue> connections = new HashSet<>();
   private volatile String evicted;
   private long seq;
@@ -104,7 +107,12 @@ public final class StreamableSession implements Outbound {
   private long unconnectedSinceNanos = -1;
   private Consumer<Connections> watcher;
 
-  public StreamableSession(ActorSystem<?> system, int maxEvents, long maxBytes, Duration keepAlive, OutputBudget budget) {
+  public StreamableSession(
+      ActorSystem<?> system,
+      int maxEvents,
+      long maxBytes,
+      Duration keepAlive,
+      OutputBudget budget) {
     this.system = system;
     this.account = budget.open(this::evict);
     this.keepAlive = keepAlive;
@@ -117,7 +125,11 @@ public final class StreamableSession implements Outbound {
    * Opens the stream that will carry a request's answer; call before the request is delivered. The
    * stream ends at once when {@code connection} goes.
    */
-  public synchronized Answer attachRequest(JsonNode requestId, JsonNode progressToken, boolean sse, boolean prime,
+  public synchronized Answer attachRequest(
+      JsonNode requestId,
+      JsonNode progressToken,
+      boolean sse,
+      boolean prime,
       Optional<ClientConnection> connection) {
     try {
       return openRequestStream(requestId, progressToken, sse, prime, connection);
@@ -126,7 +138,11 @@ public final class StreamableSession implements Outbound {
     }
   }
 
-  private Answer openRequestStream(JsonNode requestId, JsonNode progressToken, boolean sse, boolean prime,
+  private Answer openRequestStream(
+      JsonNode requestId,
+      JsonNode progressToken,
+      boolean sse,
+      boolean prime,
       Optional<ClientConnection> connection) {
     EventStream stream = new EventStream("r" + (++streamCounter));
     streams.put(stream.id, stream);
@@ -153,9 +169,9 @@ public final class StreamableSession implements Outbound {
   }
 
   /**
-   * The client cancelled this request (MCP: the server then sends no response), so nothing more will
-   * come on its stream: end it, or a client that cancels and then vanishes would keep its session
-   * connected for ever. A JSON-only caller still waiting gets an error saying so.
+   * The client cancelled this request (MCP: the server then sends no response), so nothing more
+   * will come on its stream: end it, or a client that cancels and then vanishes would keep its
+   * session connected for ever. A JSON-only caller still waiting gets an error saying so.
    */
   public synchronized void cancelRequest(JsonNode requestId) {
     // no answer will come (a late one is dropped): waiting for it would keep the session connected
@@ -172,16 +188,19 @@ public final class StreamableSession implements Outbound {
     report();
   }
 
-  private static final JsonNode CANCELLED = JsonRpcCodec.MAPPER.createObjectNode()
-      .put("code", JsonRpcError.REQUEST_CANCELLED).put("message", "request cancelled by the client");
+  private static final JsonNode CANCELLED =
+      JsonRpcCodec.MAPPER
+          .createObjectNode()
+          .put("code", JsonRpcError.REQUEST_CANCELLED)
+          .put("message", "request cancelled by the client");
 
   /**
    * A GET: the session's stream for server-initiated messages, or with {@code lastEventId} the
    * resumption of whichever stream that event belongs to, replaying what followed it. A second GET
    * replaces the first connection (a client reconnecting after a network drop is the usual cause).
    */
-  public synchronized Source<ByteString, NotUsed> attachGet(Optional<String> lastEventId, boolean prime,
-      Optional<ClientConnection> connection) {
+  public synchronized Source<ByteString, NotUsed> attachGet(
+      Optional<String> lastEventId, boolean prime, Optional<ClientConnection> connection) {
     EventStream stream = standalone;
     long after = standalone.deliveredSeq;
     if (lastEventId.isPresent()) {
@@ -222,7 +241,11 @@ public final class StreamableSession implements Outbound {
       }
       target = standalone; // a plain JSON answer has no room for related messages
     }
-    Event event = new Event(++seq, SseEncoding.jsonEvent("message", target.id + "." + seq, JsonRpcCodec.encodeBytes(message)));
+    Event event =
+        new Event(
+            ++seq,
+            SseEncoding.jsonEvent(
+                "message", target.id + "." + seq, JsonRpcCodec.encodeBytes(message)));
     target.events.add(event);
     bufferedEvents++;
     bufferedBytes += event.bytes().size();
@@ -238,7 +261,8 @@ public final class StreamableSession implements Outbound {
         report();
       }
     }
-    // a response to no open request (an id the client reused while in flight) lands on the GET stream,
+    // a response to no open request (an id the client reused while in flight) lands on the GET
+    // stream,
     // which it must not end: finished, that stream would end every GET for the rest of the session
     if (message instanceof JsonRpcMessage.Response && target != standalone) {
       finish(target);
@@ -277,22 +301,26 @@ public final class StreamableSession implements Outbound {
 
   private void end(Ending ending) {
     if (ending == Ending.NOW) {
-      // a copy: an aborted connection that never started ends at once, and leaves the set as it does
+      // a copy: an aborted connection that never started ends at once, and leaves the set as it
+      // does
       List.copyOf(connections).forEach(SseEventQueue::abort);
     }
     if (!closed) {
       closed = true;
-      streams.values().forEach(stream -> {
-        if (stream.live != null) {
-          stream.live.complete();
-          stream.live = null;
-        }
-        if (stream.jsonAnswer != null) {
-          stream.jsonAnswer.cancel(false);
-        }
-        // nobody can resume a session that has ended
-        dropEvents(stream, stream.events.size());
-      });
+      streams
+          .values()
+          .forEach(
+              stream -> {
+                if (stream.live != null) {
+                  stream.live.complete();
+                  stream.live = null;
+                }
+                if (stream.jsonAnswer != null) {
+                  stream.jsonAnswer.cancel(false);
+                }
+                // nobody can resume a session that has ended
+                dropEvents(stream, stream.events.size());
+              });
       account.done();
       terminated.complete(Done.getInstance());
     }
@@ -321,7 +349,9 @@ public final class StreamableSession implements Outbound {
 
   @Override
   public synchronized OptionalLong unconnectedSince() {
-    return closed || unconnectedSinceNanos < 0 ? OptionalLong.empty() : OptionalLong.of(unconnectedSinceNanos);
+    return closed || unconnectedSinceNanos < 0
+        ? OptionalLong.empty()
+        : OptionalLong.of(unconnectedSinceNanos);
   }
 
   /** Tells the watcher when what is open has changed; called at the end of every change. */
@@ -357,30 +387,38 @@ public final class StreamableSession implements Outbound {
       }
       return standalone;
     }
-    if (message instanceof JsonRpcMessage.Notification n && "notifications/progress".equals(n.method())
-        && n.params() != null && n.params().has("progressToken")) {
-      EventStream stream = byProgressToken.get(SessionRouting.idKey(n.params().get("progressToken")));
+    if (message instanceof JsonRpcMessage.Notification n
+        && "notifications/progress".equals(n.method())
+        && n.params() != null
+        && n.params().has("progressToken")) {
+      EventStream stream =
+          byProgressToken.get(SessionRouting.idKey(n.params().get("progressToken")));
       if (stream != null && !stream.finished) {
         return stream;
       }
     }
     EventStream newest = null;
     for (EventStream stream : byRequest.values()) {
-      if (!stream.finished && stream.jsonAnswer == null
-          && (newest == null || Long.parseLong(stream.id.substring(1)) > Long.parseLong(newest.id.substring(1)))) {
+      if (!stream.finished
+          && stream.jsonAnswer == null
+          && (newest == null
+              || Long.parseLong(stream.id.substring(1)) > Long.parseLong(newest.id.substring(1)))) {
         newest = stream;
       }
     }
     return newest != null ? newest : standalone;
   }
 
-  private Source<ByteString, NotUsed> connect(EventStream stream, List<ByteString> first,
-      Optional<ClientConnection> connection) {
-    // the session's own bounds decide when it ends; this one only drops a connection that stops reading
-    SseEventQueue live = new SseEventQueue(system, Math.max(16, maxEvents), maxBytes, keepAlive, account);
+  private Source<ByteString, NotUsed> connect(
+      EventStream stream, List<ByteString> first, Optional<ClientConnection> connection) {
+    // the session's own bounds decide when it ends; this one only drops a connection that stops
+    // reading
+    SseEventQueue live =
+        new SseEventQueue(system, Math.max(16, maxEvents), maxBytes, keepAlive, account);
     connections.add(live);
     first.forEach(live::offer);
-    stream.deliveredSeq = stream.events.isEmpty() ? stream.deliveredSeq : stream.events.getLast().seq();
+    stream.deliveredSeq =
+        stream.events.isEmpty() ? stream.deliveredSeq : stream.events.getLast().seq();
     if (stream.finished) {
       live.complete();
     } else {
@@ -407,7 +445,8 @@ public final class StreamableSession implements Outbound {
     }
     stream.jsonAnswer = null;
     long finishedCount = streams.values().stream().filter(s -> s.finished).count();
-    for (Iterator<EventStream> it = streams.values().iterator(); it.hasNext() && finishedCount > FINISHED_STREAMS_KEPT; ) {
+    for (Iterator<EventStream> it = streams.values().iterator();
+        it.hasNext() && finishedCount > FINISHED_STREAMS_KEPT; ) {
       EventStream old = it.next();
       if (old.finished && old != stream) {
         dropEvents(old, old.events.size());
@@ -417,10 +456,15 @@ public final class StreamableSession implements Outbound {
     }
   }
 
-  /** Keeps the buffers bounded: delivered events go first; false when undelivered ones would have to. */
+  /**
+   * Keeps the buffers bounded: delivered events go first; false when undelivered ones would have
+   * to.
+   */
   private boolean trim() {
     for (EventStream stream : streams.values()) {
-      while (overBounds() && !stream.events.isEmpty() && stream.events.getFirst().seq() <= stream.deliveredSeq) {
+      while (overBounds()
+          && !stream.events.isEmpty()
+          && stream.events.getFirst().seq() <= stream.deliveredSeq) {
         dropEvents(stream, 1);
       }
     }
@@ -440,9 +484,14 @@ public final class StreamableSession implements Outbound {
     }
   }
 
-  /** An event with an id and empty data: lets a 2025-11-25 client resume a stream that has sent nothing yet. */
+  /**
+   * An event with an id and empty data: lets a 2025-11-25 client resume a stream that has sent
+   * nothing yet.
+   */
   private ByteString priming(EventStream stream) {
-    return ByteString.fromString("id: " + stream.id + "." + seq + "\n").concat(RETRY).concat(ByteString.fromString("data: \n\n"));
+    return ByteString.fromString("id: " + stream.id + "." + seq + "\n")
+        .concat(RETRY)
+        .concat(ByteString.fromString("data: \n\n"));
   }
 
   private static long parseSeq(String text) {

@@ -1,11 +1,11 @@
 package io.mcprouter.bench.jmh;
 
 import akka.util.ByteString;
-import io.mcprouter.jsonrpc.JsonRpcCodec;
-import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.child.LineSplitter;
 import io.mcprouter.child.StdoutDecoder;
 import io.mcprouter.child.StdoutFrame;
+import io.mcprouter.jsonrpc.JsonRpcCodec;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -20,16 +20,18 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * JSON-RPC parse and encode of a {@code tools/call} request and its response, whose text is
- * {@code payloadChars} long (64 or 4096 characters, a newline every 80).
+ * JSON-RPC parse and encode of a {@code tools/call} request and its response, whose text is {@code
+ * payloadChars} long (64 or 4096 characters, a newline every 80).
  *
  * <ul>
- *   <li>{@code parseRequest}: an HTTP body (ByteString) into a message, as the Streamable HTTP and SSE
- *       routes do;
+ *   <li>{@code parseRequest}: an HTTP body (ByteString) into a message, as the Streamable HTTP and
+ *       SSE routes do;
  *   <li>{@code parseResponse}: a child's stdout line into a message;
- *   <li>{@code decodeStdoutLine}: the same through {@link StdoutDecoder}, the stage the stdout stream runs;
+ *   <li>{@code decodeStdoutLine}: the same through {@link StdoutDecoder}, the stage the stdout
+ *       stream runs;
  *   <li>{@code encodeRequestLine}: a message into a stdin line (bytes + newline);
- *   <li>{@code encodeResponse}: a message into the compact JSON string an SSE event or JSON answer carries.
+ *   <li>{@code encodeResponse}: a message into the compact JSON string an SSE event or JSON answer
+ *       carries.
  * </ul>
  */
 @State(Scope.Thread)

@@ -20,17 +20,18 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * Stdout framing. {@link LineSplitter} is the pure logic the stdout flow runs in a
- * {@code statefulMap} (see {@code StdioConnection.lines}), so it is benchmarked directly, without
+ * Stdout framing. {@link LineSplitter} is the pure logic the stdout flow runs in a {@code
+ * statefulMap} (see {@code StdioConnection.lines}), so it is benchmarked directly, without
  * materializing a stream. One op is one whole input, not one line:
  *
  * <ul>
- *   <li>{@code oneChunk}: 64 KiB holding many lines of about {@code lineBytes} (between half and one and
- *       a half times that, seeded), in one chunk;
- *   <li>{@code chunks8k}: the same bytes cut into 8 KiB chunks, as {@code StreamConverters.fromInputStream}
- *       reads a busy pipe, so lines straddle chunks;
+ *   <li>{@code oneChunk}: 64 KiB holding many lines of about {@code lineBytes} (between half and
+ *       one and a half times that, seeded), in one chunk;
+ *   <li>{@code chunks8k}: the same bytes cut into 8 KiB chunks, as {@code
+ *       StreamConverters.fromInputStream} reads a busy pipe, so lines straddle chunks;
  *   <li>{@code bigLine}: one 1 MiB line (a large tool result) in 8 KiB chunks;
- *   <li>{@code oversizedLine}: the same line over a 64 KiB limit, skipped and reported with its edges.
+ *   <li>{@code oversizedLine}: the same line over a 64 KiB limit, skipped and reported with its
+ *       edges.
  * </ul>
  *
  * Divide by the line count (about 1000 for 64-byte lines, 16 for 4 KiB) for a per-line figure.
@@ -45,7 +46,8 @@ public class LineSplitterBench {
   private static final int STREAM_BYTES = 64 * 1024;
   private static final int CHUNK_BYTES = 8 * 1024;
   private static final int BIG_LINE_BYTES = 1024 * 1024;
-  private static final int MAX_LINE_BYTES = 16 * 1024 * 1024; // application.conf's stdio.max-line-bytes
+  private static final int MAX_LINE_BYTES =
+      16 * 1024 * 1024; // application.conf's stdio.max-line-bytes
 
   /** Many lines of about {@code lineBytes}, whole and in 8 KiB chunks. */
   @State(Scope.Thread)

@@ -11,11 +11,14 @@ final class Messages {
 
   static final String SESSION = "bench-session";
 
-  private static final String WORDS = "The quick brown fox jumps over the lazy dog; 0123456789 \"quoted\" ";
+  private static final String WORDS =
+      "The quick brown fox jumps over the lazy dog; 0123456789 \"quoted\" ";
 
   private Messages() {}
 
-  /** {@code chars} characters of text like a tool's output: a newline every 80 chars, a few quotes. */
+  /**
+   * {@code chars} characters of text like a tool's output: a newline every 80 chars, a few quotes.
+   */
   static String text(int chars) {
     StringBuilder sb = new StringBuilder(chars);
     for (int i = 0; sb.length() < chars; i++) {
@@ -34,15 +37,22 @@ final class Messages {
 
   /** A {@code tools/call} of the echo tool whose argument is {@code payloadChars} of text. */
   static String toolsCallRequest(long id, int payloadChars, boolean progressToken) {
-    return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{"
+    return "{\"jsonrpc\":\"2.0\",\"id\":"
+        + id
+        + ",\"method\":\"tools/call\",\"params\":{"
         + (progressToken ? "\"_meta\":{\"progressToken\":\"progress-" + id + "\"}," : "")
-        + "\"name\":\"echo\",\"arguments\":{\"text\":" + quoted(text(payloadChars)) + "}}}";
+        + "\"name\":\"echo\",\"arguments\":{\"text\":"
+        + quoted(text(payloadChars))
+        + "}}}";
   }
 
   /** The {@code tools/call} result, as the benchmark's echo server writes it. */
   static String toolsCallResponse(long id, int payloadChars) {
-    return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":{\"content\":[{\"type\":\"text\",\"text\":"
-        + quoted(text(payloadChars)) + "}],\"isError\":false}}";
+    return "{\"jsonrpc\":\"2.0\",\"id\":"
+        + id
+        + ",\"result\":{\"content\":[{\"type\":\"text\",\"text\":"
+        + quoted(text(payloadChars))
+        + "}],\"isError\":false}}";
   }
 
   static ByteString bytes(String json) {
@@ -76,12 +86,25 @@ final class Messages {
   /** Opens {@link #SESSION} and initializes it (and the child) the way a real client does. */
   static void initialize(SessionRouting routing, LastMessageRecipients out) {
     routing.sessionOpened(SESSION);
-    routing.fromClient(SESSION, message("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":"
-        + "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"bench\",\"version\":\"1\"}}}"), out);
+    routing.fromClient(
+        SESSION,
+        message(
+            "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":"
+                + "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"bench\",\"version\":\"1\"}}}"),
+        out);
     JsonRpcMessage.Request init = (JsonRpcMessage.Request) out.toChild;
-    routing.fromChild(new JsonRpcMessage.Response(init.id(), message("{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":"
-        + "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{\"tools\":{}},\"serverInfo\":{\"name\":\"echo\",\"version\":\"1\"}}}")
-        instanceof JsonRpcMessage.Response r ? r.result() : null, null), out);
-    routing.fromClient(SESSION, message("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"), out);
+    routing.fromChild(
+        new JsonRpcMessage.Response(
+            init.id(),
+            message(
+                        "{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":"
+                            + "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{\"tools\":{}},\"serverInfo\":{\"name\":\"echo\",\"version\":\"1\"}}}")
+                    instanceof JsonRpcMessage.Response r
+                ? r.result()
+                : null,
+            null),
+        out);
+    routing.fromClient(
+        SESSION, message("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"), out);
   }
 }

@@ -20,18 +20,19 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Id rewriting, one full cycle per op on one initialized session: a client's {@code tools/call}
  * goes in ({@code fromClient}: client id to router id), the child's answer to the id it was sent
- * under comes back ({@code fromChild}: router id to the client's id, exactly as sent). The routing is
- * stateful, so the two halves cannot be measured apart; each cycle leaves it as it found it.
+ * under comes back ({@code fromChild}: router id to the client's id, exactly as sent). The routing
+ * is stateful, so the two halves cannot be measured apart; each cycle leaves it as it found it.
  *
  * <ul>
  *   <li>{@code multiplexer}: {@code share_process = true};
- *   <li>{@code multiplexerProgressToken}: the same with a {@code _meta.progressToken}, which makes the
- *       multiplexer deep-copy the params to rewrite the token (so it grows with {@code payloadChars});
+ *   <li>{@code multiplexerProgressToken}: the same with a {@code _meta.progressToken}, which makes
+ *       the multiplexer deep-copy the params to rewrite the token (so it grows with {@code
+ *       payloadChars});
  *   <li>{@code passthrough}: {@code share_process = false}, ids unchanged, only tracked.
  * </ul>
  *
- * The child's response is a new {@code Response} record carrying the id the child was sent (what the
- * child does); that allocation (24 bytes) is in the numbers. Messages are parsed in setup.
+ * The child's response is a new {@code Response} record carrying the id the child was sent (what
+ * the child does); that allocation (24 bytes) is in the numbers. Messages are parsed in setup.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -59,10 +60,14 @@ public class RoutingBench {
     passthrough.sessionOpened(Messages.SESSION);
     request = Messages.message(Messages.toolsCallRequest(42, payloadChars, false));
     requestWithProgressToken = Messages.message(Messages.toolsCallRequest(42, payloadChars, true));
-    result = ((JsonRpcMessage.Response) Messages.message(Messages.toolsCallResponse(42, payloadChars))).result();
+    result =
+        ((JsonRpcMessage.Response) Messages.message(Messages.toolsCallResponse(42, payloadChars)))
+            .result();
     // sanity: the answer reaches the session under the client's id, and nothing stays in flight
     if (!(cycle(multiplexer, requestWithProgressToken) instanceof JsonRpcMessage.Response r)
-        || r.id().asLong() != 42 || multiplexer.inFlight() != 0 || cycle(passthrough, request) == null) {
+        || r.id().asLong() != 42
+        || multiplexer.inFlight() != 0
+        || cycle(passthrough, request) == null) {
       throw new IllegalStateException("the routing cycle did not come back to the client's id");
     }
   }

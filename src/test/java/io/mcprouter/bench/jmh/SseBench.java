@@ -1,9 +1,9 @@
 package io.mcprouter.bench.jmh;
 
 import akka.util.ByteString;
+import io.mcprouter.http.SseEncoding;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
-import io.mcprouter.http.SseEncoding;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -27,8 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code encodeAndEvent}: message to JSON string to event, all a session does per message.
  * </ul>
  *
- * <p>{@code SseEncoding.event} sizes its builder for an id of up to 11 characters; a longer one makes
- * it grow, copying the whole event once more.
+ * <p>{@code SseEncoding.event} sizes its builder for an id of up to 11 characters; a longer one
+ * makes it grow, copying the whole event once more.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

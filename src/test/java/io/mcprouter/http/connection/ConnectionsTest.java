@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The timeout sweep's lifetime: it runs while its connections are in use and stops when their owner
- * closes them or the actor system's coordinated shutdown is past its HTTP servers. On a virtual clock
- * ({@link ManualTime} runs due tasks on the test thread, so "nothing happened" is decided at once).
+ * closes them or the actor system's coordinated shutdown is past its HTTP servers. On a virtual
+ * clock ({@link ManualTime} runs due tasks on the test thread, so "nothing happened" is decided at
+ * once).
  */
 class ConnectionsTest {
 
@@ -88,12 +89,20 @@ class ConnectionsTest {
       assertTrue(connections.sweeping());
       CompletableFuture<Boolean> sweepingAtTheEnd = new CompletableFuture<>();
       CoordinatedShutdown shutdown = CoordinatedShutdown.get(own.system());
-      shutdown.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "observe-sweep", () -> {
-        sweepingAtTheEnd.complete(connections.sweeping());
-        return CompletableFuture.completedFuture(Done.getInstance());
-      });
-      shutdown.runAll(CoordinatedShutdown.unknownReason()).toCompletableFuture().get(30, TimeUnit.SECONDS);
-      assertFalse(sweepingAtTheEnd.get(1, TimeUnit.SECONDS), "the sweep outlived the HTTP phases of the shutdown");
+      shutdown.addTask(
+          CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+          "observe-sweep",
+          () -> {
+            sweepingAtTheEnd.complete(connections.sweeping());
+            return CompletableFuture.completedFuture(Done.getInstance());
+          });
+      shutdown
+          .runAll(CoordinatedShutdown.unknownReason())
+          .toCompletableFuture()
+          .get(30, TimeUnit.SECONDS);
+      assertFalse(
+          sweepingAtTheEnd.get(1, TimeUnit.SECONDS),
+          "the sweep outlived the HTTP phases of the shutdown");
     } finally {
       own.shutdownTestKit();
     }

@@ -1,9 +1,5 @@
 package io.mcprouter.transport.streamable;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.net.Socket;
-
 import static io.mcprouter.testsupport.SseTestClient.JSON;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,6 +12,9 @@ import io.mcprouter.testsupport.Await;
 import io.mcprouter.testsupport.Processes;
 import io.mcprouter.testsupport.SseTestClient;
 import io.mcprouter.testsupport.TestRouter;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,7 +31,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Streamable HTTP on /mcp/{key}: session header rules, Origin checks, SSE answers, resumability, DELETE. */
+/**
+ * Streamable HTTP on /mcp/{key}: session header rules, Origin checks, SSE answers, resumability,
+ * DELETE.
+ */
 class StreamableHttpTest {
 
   private static TestRouter router;
@@ -40,7 +42,10 @@ class StreamableHttpTest {
 
   @BeforeAll
   static void start() throws Exception {
-    router = TestRouter.start(TestRouter.servers(TestRouter.fake("shared", true), TestRouter.fake("dedicated", false)));
+    router =
+        TestRouter.start(
+            TestRouter.servers(
+                TestRouter.fake("shared", true), TestRouter.fake("dedicated", false)));
     http = SseTestClient.newHttpClient();
   }
 
@@ -58,27 +63,29 @@ class StreamableHttpTest {
 
     Events(HttpResponse<Stream<String>> response) {
       this.response = response;
-      Thread reader = new Thread(() -> {
-        String id = null;
-        StringBuilder data = new StringBuilder();
-        try {
-          for (String line : (Iterable<String>) response.body()::iterator) {
-            if (line.isEmpty()) {
-              if (id != null || data.length() > 0) {
-                queue.add(new Event(id, data.toString()));
-              }
-              id = null;
-              data.setLength(0);
-            } else if (line.startsWith("id:")) {
-              id = line.substring(3).trim();
-            } else if (line.startsWith("data:")) {
-              data.append(line.substring(5).trim());
-            }
-          }
-        } catch (RuntimeException closed) {
-          // the test closed the stream
-        }
-      });
+      Thread reader =
+          new Thread(
+              () -> {
+                String id = null;
+                StringBuilder data = new StringBuilder();
+                try {
+                  for (String line : (Iterable<String>) response.body()::iterator) {
+                    if (line.isEmpty()) {
+                      if (id != null || data.length() > 0) {
+                        queue.add(new Event(id, data.toString()));
+                      }
+                      id = null;
+                      data.setLength(0);
+                    } else if (line.startsWith("id:")) {
+                      id = line.substring(3).trim();
+                    } else if (line.startsWith("data:")) {
+                      data.append(line.substring(5).trim());
+                    }
+                  }
+                } catch (RuntimeException closed) {
+                  // the test closed the stream
+                }
+              });
       reader.setDaemon(true);
       reader.start();
     }
@@ -109,10 +116,11 @@ class StreamableHttpTest {
   }
 
   private static HttpRequest.Builder post(String key, String sessionId, JsonNode body) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(key)))
-        .header("Content-Type", "application/json")
-        .header("Accept", "application/json, text/event-stream")
-        .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(url(key)))
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json, text/event-stream")
+            .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
     if (sessionId != null) {
       request.header("Mcp-Session-Id", sessionId).header("MCP-Protocol-Version", "2025-11-25");
     }
@@ -128,17 +136,23 @@ class StreamableHttpTest {
 
   /** initialize + initialized; returns the session id. */
   private static String openSession(String key) throws Exception {
-    HttpResponse<Stream<String>> response = http.send(post(key, null, initializeRequest()).build(), HttpResponse.BodyHandlers.ofLines());
+    HttpResponse<Stream<String>> response =
+        http.send(
+            post(key, null, initializeRequest()).build(), HttpResponse.BodyHandlers.ofLines());
     assertEquals(200, response.statusCode());
-    assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+    assertTrue(
+        response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
     String sessionId = response.headers().firstValue("Mcp-Session-Id").orElseThrow();
     try (Events events = new Events(response)) {
       JsonNode init = events.nextMessage();
       assertEquals(1, init.path("id").asInt());
       assertEquals("fake-mcp", init.path("result").path("serverInfo").path("name").asText());
     }
-    HttpResponse<String> initialized = http.send(post(key, sessionId,
-        SseTestClient.notification("notifications/initialized", null)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> initialized =
+        http.send(
+            post(key, sessionId, SseTestClient.notification("notifications/initialized", null))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(202, initialized.statusCode());
     assertEquals("", initialized.body());
     return sessionId;
@@ -148,7 +162,8 @@ class StreamableHttpTest {
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private static void assertJsonRpcError(HttpResponse<String> response, int status) throws Exception {
+  private static void assertJsonRpcError(HttpResponse<String> response, int status)
+      throws Exception {
     assertEquals(status, response.statusCode(), response.body());
     assertTrue(JSON.readTree(response.body()).path("error").path("code").isInt(), response.body());
   }
@@ -157,18 +172,38 @@ class StreamableHttpTest {
   void initializeGivesARandomSessionIdAndRequestsAreAnsweredOnTheirOwnStream() throws Exception {
     String sessionId = openSession("shared");
     assertTrue(sessionId.matches("[0-9a-f]{32}"), sessionId);
-    JsonNode call = SseTestClient.request(2, "tools/call", SseTestClient.toolCall("echo", Map.of("text", "streamable")));
-    try (Events events = new Events(http.send(post("shared", sessionId, call).build(), HttpResponse.BodyHandlers.ofLines()))) {
+    JsonNode call =
+        SseTestClient.request(
+            2, "tools/call", SseTestClient.toolCall("echo", Map.of("text", "streamable")));
+    try (Events events =
+        new Events(
+            http.send(
+                post("shared", sessionId, call).build(), HttpResponse.BodyHandlers.ofLines()))) {
       Event answer = events.next();
       assertTrue(answer.id().matches("r\\d+\\.\\d+"), "events carry resumable ids: " + answer.id());
-      assertEquals("streamable", JSON.readTree(answer.data()).path("result").path("content").path(0).path("text").asText());
+      assertEquals(
+          "streamable",
+          JSON.readTree(answer.data())
+              .path("result")
+              .path("content")
+              .path(0)
+              .path("text")
+              .asText());
     }
     // a client that accepts only JSON gets one JSON answer
-    HttpResponse<String> json = send(post("shared", sessionId,
-        SseTestClient.request(3, "tools/call", SseTestClient.toolCall("echo", Map.of("text", "plain")))).setHeader("Accept", "application/json"));
+    HttpResponse<String> json =
+        send(
+            post(
+                    "shared",
+                    sessionId,
+                    SseTestClient.request(
+                        3, "tools/call", SseTestClient.toolCall("echo", Map.of("text", "plain"))))
+                .setHeader("Accept", "application/json"));
     assertEquals(200, json.statusCode());
     assertTrue(json.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
-    assertEquals("plain", JSON.readTree(json.body()).path("result").path("content").path(0).path("text").asText());
+    assertEquals(
+        "plain",
+        JSON.readTree(json.body()).path("result").path("content").path(0).path("text").asText());
   }
 
   @Test
@@ -177,24 +212,51 @@ class StreamableHttpTest {
     assertJsonRpcError(send(post("shared", null, ping)), 400);
     assertJsonRpcError(send(post("shared", "0123456789abcdef0123456789abcdef", ping)), 404);
     String sessionId = openSession("shared");
-    assertJsonRpcError(send(post("shared", sessionId, ping).setHeader("MCP-Protocol-Version", "1999-01-01")), 400);
-    assertJsonRpcError(send(post("dedicated", sessionId, ping)), 404); // a session belongs to its key
+    assertJsonRpcError(
+        send(post("shared", sessionId, ping).setHeader("MCP-Protocol-Version", "1999-01-01")), 400);
+    assertJsonRpcError(
+        send(post("dedicated", sessionId, ping)), 404); // a session belongs to its key
     assertJsonRpcError(send(post("shared", sessionId, ping).setHeader("Accept", "text/html")), 406);
-    assertJsonRpcError(send(post("shared", sessionId, ping).setHeader("Content-Type", "text/plain")), 415);
-    assertJsonRpcError(send(HttpRequest.newBuilder(URI.create(url("shared"))).header("Content-Type", "application/json")
-        .header("Mcp-Session-Id", sessionId).POST(HttpRequest.BodyPublishers.ofString("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]"))), 400);
-    assertJsonRpcError(send(HttpRequest.newBuilder(URI.create(url("nope"))).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(initializeRequest().toString()))), 404);
-    ObjectNode huge = SseTestClient.request(6, "tools/call", SseTestClient.toolCall("echo", Map.of("text", "x".repeat(70_000))));
+    assertJsonRpcError(
+        send(post("shared", sessionId, ping).setHeader("Content-Type", "text/plain")), 415);
+    assertJsonRpcError(
+        send(
+            HttpRequest.newBuilder(URI.create(url("shared")))
+                .header("Content-Type", "application/json")
+                .header("Mcp-Session-Id", sessionId)
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]"))),
+        400);
+    assertJsonRpcError(
+        send(
+            HttpRequest.newBuilder(URI.create(url("nope")))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(initializeRequest().toString()))),
+        404);
+    ObjectNode huge =
+        SseTestClient.request(
+            6, "tools/call", SseTestClient.toolCall("echo", Map.of("text", "x".repeat(70_000))));
     assertJsonRpcError(send(post("shared", sessionId, huge)), 413);
-    assertJsonRpcError(send(post("shared", sessionId, ping).POST(HttpRequest.BodyPublishers.ofString("{oops"))), 400);
-    assertEquals(200, send(post("shared", sessionId, ping)).statusCode(), "the session still works");
+    assertJsonRpcError(
+        send(post("shared", sessionId, ping).POST(HttpRequest.BodyPublishers.ofString("{oops"))),
+        400);
+    assertEquals(
+        200, send(post("shared", sessionId, ping)).statusCode(), "the session still works");
   }
 
   /** 404 with the JSON-RPC error that names the key, whatever the method, headers or body. */
   private static void assertUnknownKey(HttpResponse<String> response) throws Exception {
-    String what = response.request().method() + " " + response.request().uri() + " " + response.request().headers().map().keySet()
-        + " -> " + response.statusCode() + " " + response.body();
+    String what =
+        response.request().method()
+            + " "
+            + response.request().uri()
+            + " "
+            + response.request().headers().map().keySet()
+            + " -> "
+            + response.statusCode()
+            + " "
+            + response.body();
     assertEquals(404, response.statusCode(), what);
     JsonNode error = JSON.readTree(response.body()).path("error");
     assertEquals(-32003, error.path("code").asInt(), what);
@@ -206,8 +268,14 @@ class StreamableHttpTest {
     String sessionId = openSession("shared"); // a real session of another key changes nothing
     for (String session : new String[] {null, sessionId, "0123456789abcdef0123456789abcdef"}) {
       assertUnknownKey(send(post("nope", session, SseTestClient.request(2, "ping", null))));
-      assertUnknownKey(send(post("nope", session, SseTestClient.notification("notifications/initialized", null))));
-      HttpRequest.Builder get = HttpRequest.newBuilder(URI.create(url("nope"))).header("Accept", "text/event-stream").GET();
+      assertUnknownKey(
+          send(
+              post(
+                  "nope", session, SseTestClient.notification("notifications/initialized", null))));
+      HttpRequest.Builder get =
+          HttpRequest.newBuilder(URI.create(url("nope")))
+              .header("Accept", "text/event-stream")
+              .GET();
       HttpRequest.Builder delete = HttpRequest.newBuilder(URI.create(url("nope"))).DELETE();
       if (session != null) {
         get.header("Mcp-Session-Id", session);
@@ -217,24 +285,48 @@ class StreamableHttpTest {
       assertUnknownKey(send(delete));
     }
     assertUnknownKey(send(post("nope", null, initializeRequest())));
-    assertUnknownKey(send(HttpRequest.newBuilder(URI.create(url("nope"))).GET())); // no Accept either
-    assertUnknownKey(send(HttpRequest.newBuilder(URI.create(url("nope"))).header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{}"))));
+    assertUnknownKey(
+        send(HttpRequest.newBuilder(URI.create(url("nope"))).GET())); // no Accept either
+    assertUnknownKey(
+        send(
+            HttpRequest.newBuilder(URI.create(url("nope")))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{}"))));
   }
 
   @Test
   void foreignOriginsAndHostsAreRefused() throws Exception {
-    assertJsonRpcError(send(post("shared", null, initializeRequest()).header("Origin", "https://evil.example.com")), 403);
-    assertEquals(200, send(post("shared", null, initializeRequest()).header("Origin", "http://localhost:3000")).statusCode());
+    assertJsonRpcError(
+        send(
+            post("shared", null, initializeRequest()).header("Origin", "https://evil.example.com")),
+        403);
+    assertEquals(
+        200,
+        send(post("shared", null, initializeRequest()).header("Origin", "http://localhost:3000"))
+            .statusCode());
     // java.net.http does not let a test set Host, so speak HTTP over a socket
     try (var socket = new Socket("127.0.0.1", router.proxyPort())) {
       String body = initializeRequest().toString();
-      socket.getOutputStream().write(("POST /mcp/shared HTTP/1.1\r\nHost: evil.example.com\r\nContent-Type: application/json\r\n"
-          + "Content-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body).getBytes());
+      socket
+          .getOutputStream()
+          .write(
+              ("POST /mcp/shared HTTP/1.1\r\nHost: evil.example.com\r\nContent-Type: application/json\r\n"
+                      + "Content-Length: "
+                      + body.length()
+                      + "\r\nConnection: close\r\n\r\n"
+                      + body)
+                  .getBytes());
       String status = new BufferedReader(new InputStreamReader(socket.getInputStream())).readLine();
       assertTrue(status.startsWith("HTTP/1.1 403"), status);
     }
-    HttpResponse<String> sse = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.proxyPort() + "/sse/shared"))
-        .header("Origin", "http://attacker.test").GET().build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> sse =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + router.proxyPort() + "/sse/shared"))
+                .header("Origin", "http://attacker.test")
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(403, sse.statusCode(), "the legacy transport is protected too");
   }
 
@@ -242,14 +334,28 @@ class StreamableHttpTest {
   void theGetStreamCarriesServerInitiatedMessages() throws Exception {
     String listener = openSession("shared");
     String caller = openSession("shared");
-    try (Events events = new Events(http.send(HttpRequest.newBuilder(URI.create(url("shared")))
-        .header("Accept", "text/event-stream").header("Mcp-Session-Id", listener).GET().build(), HttpResponse.BodyHandlers.ofLines()))) {
+    try (Events events =
+        new Events(
+            http.send(
+                HttpRequest.newBuilder(URI.create(url("shared")))
+                    .header("Accept", "text/event-stream")
+                    .header("Mcp-Session-Id", listener)
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofLines()))) {
       assertEquals(200, events.response.statusCode());
-      HttpResponse<String> notify = send(post("shared", caller,
-          SseTestClient.request(2, "tools/call", SseTestClient.toolCall("notify", Map.of()))).setHeader("Accept", "application/json"));
+      HttpResponse<String> notify =
+          send(
+              post(
+                      "shared",
+                      caller,
+                      SseTestClient.request(
+                          2, "tools/call", SseTestClient.toolCall("notify", Map.of())))
+                  .setHeader("Accept", "application/json"));
       assertEquals(200, notify.statusCode());
       JsonNode changed = events.nextMessage();
-      assertEquals("notifications/tools/list_changed", changed.path("method").asText(), changed.toString());
+      assertEquals(
+          "notifications/tools/list_changed", changed.path("method").asText(), changed.toString());
     }
   }
 
@@ -260,19 +366,30 @@ class StreamableHttpTest {
     params.putObject("_meta").put("progressToken", "p-1");
     List<Double> progress = new ArrayList<>();
     String lastId;
-    try (Events events = new Events(http.send(post("shared", sessionId, SseTestClient.request(7, "tools/call", params)).build(),
-        HttpResponse.BodyHandlers.ofLines()))) {
+    try (Events events =
+        new Events(
+            http.send(
+                post("shared", sessionId, SseTestClient.request(7, "tools/call", params)).build(),
+                HttpResponse.BodyHandlers.ofLines()))) {
       Event first = events.next();
       Event second = events.next();
       progress.add(JSON.readTree(first.data()).path("params").path("progress").asDouble());
       progress.add(JSON.readTree(second.data()).path("params").path("progress").asDouble());
-      assertEquals("p-1", JSON.readTree(second.data()).path("params").path("progressToken").asText());
+      assertEquals(
+          "p-1", JSON.readTree(second.data()).path("params").path("progressToken").asText());
       lastId = second.id();
     } // the connection drops here, mid-call
     JsonNode result = null;
-    try (Events resumed = new Events(http.send(HttpRequest.newBuilder(URI.create(url("shared")))
-        .header("Accept", "text/event-stream").header("Mcp-Session-Id", sessionId).header("Last-Event-ID", lastId)
-        .GET().build(), HttpResponse.BodyHandlers.ofLines()))) {
+    try (Events resumed =
+        new Events(
+            http.send(
+                HttpRequest.newBuilder(URI.create(url("shared")))
+                    .header("Accept", "text/event-stream")
+                    .header("Mcp-Session-Id", sessionId)
+                    .header("Last-Event-ID", lastId)
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofLines()))) {
       while (result == null) {
         JsonNode message = resumed.nextMessage();
         if (message.has("result")) {
@@ -284,40 +401,61 @@ class StreamableHttpTest {
     }
     assertEquals(7, result.path("id").asInt());
     assertEquals("done 6", result.path("result").path("content").path(0).path("text").asText());
-    assertEquals(List.of(1.0, 2.0, 3.0, 4.0, 5.0, 6.0), progress, "every progress event exactly once, in order");
+    assertEquals(
+        List.of(1.0, 2.0, 3.0, 4.0, 5.0, 6.0),
+        progress,
+        "every progress event exactly once, in order");
   }
 
   @Test
   void aDroppedGetStreamIsResumedAndGetsWhatWasSentWhileItWasDown() throws Exception {
     String listener = openSession("shared");
     String caller = openSession("shared");
-    HttpRequest.Builder get = HttpRequest.newBuilder(URI.create(url("shared")))
-        .header("Accept", "text/event-stream").header("Mcp-Session-Id", listener).GET();
+    HttpRequest.Builder get =
+        HttpRequest.newBuilder(URI.create(url("shared")))
+            .header("Accept", "text/event-stream")
+            .header("Mcp-Session-Id", listener)
+            .GET();
     String lastId;
     try (Events events = new Events(http.send(get.build(), HttpResponse.BodyHandlers.ofLines()))) {
       notify(caller, 2);
       Event first = events.next();
-      assertEquals("notifications/tools/list_changed", JSON.readTree(first.data()).path("method").asText());
+      assertEquals(
+          "notifications/tools/list_changed", JSON.readTree(first.data()).path("method").asText());
       assertTrue(first.id().startsWith("g."), first.id());
       lastId = first.id();
       events.next(); // the notifications/message that follows it
     }
-    // sent while the listener is away (whether or not the router has noticed yet): buffered, not lost
+    // sent while the listener is away (whether or not the router has noticed yet): buffered, not
+    // lost
     notify(caller, 3);
-    try (Events resumed = new Events(http.send(get.header("Last-Event-ID", lastId).build(), HttpResponse.BodyHandlers.ofLines()))) {
+    try (Events resumed =
+        new Events(
+            http.send(
+                get.header("Last-Event-ID", lastId).build(),
+                HttpResponse.BodyHandlers.ofLines()))) {
       List<String> methods = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
         methods.add(resumed.nextMessage().path("method").asText());
       }
-      assertEquals(List.of("notifications/message", "notifications/tools/list_changed", "notifications/message"), methods,
+      assertEquals(
+          List.of(
+              "notifications/message", "notifications/tools/list_changed", "notifications/message"),
+          methods,
           "the rest of the first notify's messages, then the second's, each once");
     }
   }
 
   private static void notify(String sessionId, int id) {
     try {
-      HttpResponse<String> notify = send(post("shared", sessionId,
-          SseTestClient.request(id, "tools/call", SseTestClient.toolCall("notify", Map.of()))).setHeader("Accept", "application/json"));
+      HttpResponse<String> notify =
+          send(
+              post(
+                      "shared",
+                      sessionId,
+                      SseTestClient.request(
+                          id, "tools/call", SseTestClient.toolCall("notify", Map.of())))
+                  .setHeader("Accept", "application/json"));
       assertEquals(200, notify.statusCode());
     } catch (Exception e) {
       throw new IllegalStateException(e);
@@ -327,12 +465,18 @@ class StreamableHttpTest {
   @Test
   void sseAndStreamableSessionsOfASharedKeyUseOneChild() throws Exception {
     String sessionId = openSession("shared");
-    HttpResponse<String> viaMcp = send(post("shared", sessionId,
-        SseTestClient.request(2, "tools/call", SseTestClient.toolCall("pid", Map.of()))).setHeader("Accept", "application/json"));
+    HttpResponse<String> viaMcp =
+        send(
+            post(
+                    "shared",
+                    sessionId,
+                    SseTestClient.request(2, "tools/call", SseTestClient.toolCall("pid", Map.of())))
+                .setHeader("Accept", "application/json"));
     try (SseTestClient legacy = SseTestClient.connect(http, router.proxyPort(), "shared")) {
       legacy.initialize(1, null);
       JsonNode viaSse = legacy.call(2, "tools/call", SseTestClient.toolCall("pid", Map.of()));
-      assertEquals(JSON.readTree(viaMcp.body()).path("result").path("content").path(0).path("text").asText(),
+      assertEquals(
+          JSON.readTree(viaMcp.body()).path("result").path("content").path(0).path("text").asText(),
           viaSse.path("result").path("content").path(0).path("text").asText());
     }
   }
@@ -340,14 +484,27 @@ class StreamableHttpTest {
   @Test
   void deleteEndsTheSessionAndItsPerSessionChild() throws Exception {
     String sessionId = openSession("dedicated");
-    HttpResponse<String> pid = send(post("dedicated", sessionId,
-        SseTestClient.request(2, "tools/call", SseTestClient.toolCall("pid", Map.of()))).setHeader("Accept", "application/json"));
-    long child = Long.parseLong(JSON.readTree(pid.body()).path("result").path("content").path(0).path("text").asText());
+    HttpResponse<String> pid =
+        send(
+            post(
+                    "dedicated",
+                    sessionId,
+                    SseTestClient.request(2, "tools/call", SseTestClient.toolCall("pid", Map.of())))
+                .setHeader("Accept", "application/json"));
+    long child =
+        Long.parseLong(
+            JSON.readTree(pid.body()).path("result").path("content").path(0).path("text").asText());
     assertTrue(Processes.alive(child));
-    HttpResponse<String> deleted = send(HttpRequest.newBuilder(URI.create(url("dedicated"))).header("Mcp-Session-Id", sessionId).DELETE());
+    HttpResponse<String> deleted =
+        send(
+            HttpRequest.newBuilder(URI.create(url("dedicated")))
+                .header("Mcp-Session-Id", sessionId)
+                .DELETE());
     assertEquals(204, deleted.statusCode());
-    assertJsonRpcError(send(post("dedicated", sessionId, SseTestClient.request(3, "ping", null))), 404);
-    Await.until(Duration.ofSeconds(10), "the per-session child stopped", () -> !Processes.alive(child));
+    assertJsonRpcError(
+        send(post("dedicated", sessionId, SseTestClient.request(3, "ping", null))), 404);
+    Await.until(
+        Duration.ofSeconds(10), "the per-session child stopped", () -> !Processes.alive(child));
     assertFalse(Processes.alive(child));
   }
 }

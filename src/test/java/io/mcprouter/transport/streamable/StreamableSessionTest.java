@@ -33,10 +33,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Which SSE stream each message of a Streamable session goes on, resumption, and the session's bounds. */
+/**
+ * Which SSE stream each message of a Streamable session goes on, resumption, and the session's
+ * bounds.
+ */
 class StreamableSessionTest {
 
-  private static final Duration QUIET = Duration.ofMinutes(5); // no keep-alive comment within a test
+  private static final Duration QUIET =
+      Duration.ofMinutes(5); // no keep-alive comment within a test
 
   private static ActorTestKit testKit;
 
@@ -51,7 +55,11 @@ class StreamableSessionTest {
   }
 
   private static StreamableSession session(int maxEvents, long maxBytes) {
-    return new StreamableSession(testKit.system(), maxEvents, maxBytes, QUIET,
+    return new StreamableSession(
+        testKit.system(),
+        maxEvents,
+        maxBytes,
+        QUIET,
         new OutputBudget(Long.MAX_VALUE, "unlimited", Runnable::run));
   }
 
@@ -59,9 +67,15 @@ class StreamableSessionTest {
     return session(1000, 1 << 20);
   }
 
-  private static Source<ByteString, NotUsed> sse(StreamableSession session, int id, String progressToken) {
-    StreamableSession.Answer answer = session.attachRequest(IntNode.valueOf(id),
-        progressToken == null ? null : TextNode.valueOf(progressToken), true, false, Optional.empty());
+  private static Source<ByteString, NotUsed> sse(
+      StreamableSession session, int id, String progressToken) {
+    StreamableSession.Answer answer =
+        session.attachRequest(
+            IntNode.valueOf(id),
+            progressToken == null ? null : TextNode.valueOf(progressToken),
+            true,
+            false,
+            Optional.empty());
     return assertInstanceOf(StreamableSession.SseAnswer.class, answer).events();
   }
 
@@ -70,15 +84,18 @@ class StreamableSessionTest {
   }
 
   private static JsonRpcMessage response(int id) {
-    return JsonRpcMessage.success(IntNode.valueOf(id), JsonRpcCodec.MAPPER.createObjectNode().put("answer", id));
+    return JsonRpcMessage.success(
+        IntNode.valueOf(id), JsonRpcCodec.MAPPER.createObjectNode().put("answer", id));
   }
 
   private static JsonRpcMessage log(String text) {
-    return new JsonRpcMessage.Notification("notifications/message", JsonRpcCodec.MAPPER.createObjectNode().put("data", text));
+    return new JsonRpcMessage.Notification(
+        "notifications/message", JsonRpcCodec.MAPPER.createObjectNode().put("data", text));
   }
 
   private static JsonRpcMessage progress(String token, int done) {
-    return new JsonRpcMessage.Notification("notifications/progress",
+    return new JsonRpcMessage.Notification(
+        "notifications/progress",
         JsonRpcCodec.MAPPER.createObjectNode().put("progressToken", token).put("progress", done));
   }
 
@@ -88,7 +105,9 @@ class StreamableSessionTest {
 
   /** Runs a stream to its end: it must end. */
   private static List<String> readAll(Source<ByteString, NotUsed> events) throws Exception {
-    return await(events.runWith(Sink.seq(), testKit.system())).stream().map(ByteString::utf8String).toList();
+    return await(events.runWith(Sink.seq(), testKit.system())).stream()
+        .map(ByteString::utf8String)
+        .toList();
   }
 
   /** What the events carry, as the client parses them. */
@@ -115,7 +134,9 @@ class StreamableSessionTest {
 
     List<String> events = readAll(stream);
     assertEquals(List.of(response(1)), messages(events));
-    assertTrue(eventId(events.get(0)).startsWith("r"), "a request stream's event id names its stream: " + events);
+    assertTrue(
+        eventId(events.get(0)).startsWith("r"),
+        "a request stream's event id names its stream: " + events);
   }
 
   @Test
@@ -130,7 +151,8 @@ class StreamableSessionTest {
     session.offer(response(2));
     session.offer(response(1));
 
-    assertEquals(List.of(progress("p1", 1), progress("p1", 2), response(1)), messages(readAll(first)));
+    assertEquals(
+        List.of(progress("p1", 1), progress("p1", 2), response(1)), messages(readAll(first)));
     assertEquals(List.of(progress("p2", 1), response(2)), messages(readAll(second)));
   }
 
@@ -182,23 +204,32 @@ class StreamableSessionTest {
     List<String> all = readAll(session.attachGet(Optional.of("r1.0"), false, Optional.empty()));
     assertEquals(List.of(log("one"), log("two"), response(1)), messages(all));
 
-    List<String> afterOne = readAll(session.attachGet(Optional.of(eventId(all.get(0))), false, Optional.empty()));
-    assertEquals(List.of(log("two"), response(1)), messages(afterOne), "resumed after the named event, and ended: its response is in");
+    List<String> afterOne =
+        readAll(session.attachGet(Optional.of(eventId(all.get(0))), false, Optional.empty()));
+    assertEquals(
+        List.of(log("two"), response(1)),
+        messages(afterOne),
+        "resumed after the named event, and ended: its response is in");
     assertEquals(all.subList(1, 3), afterOne, "the same events, with the same ids");
 
     session.complete();
-    assertEquals(List.of(log("on the GET stream")), messages(readAll(standalone)), "the GET stream was not touched");
+    assertEquals(
+        List.of(log("on the GET stream")),
+        messages(readAll(standalone)),
+        "the GET stream was not touched");
   }
 
   @Test
-  void aResumedGetStreamReplaysWhatFollowedTheNamedEventAndReplacesTheOldConnection() throws Exception {
+  void aResumedGetStreamReplaysWhatFollowedTheNamedEventAndReplacesTheOldConnection()
+      throws Exception {
     StreamableSession session = session();
     SinkQueueWithCancel<ByteString> reader = get(session).runWith(Sink.queue(), testKit.system());
     session.offer(log("read"));
     String readId = eventId(await(reader.pull()).orElseThrow().utf8String());
 
     session.offer(log("missed"));
-    Source<ByteString, NotUsed> resumed = session.attachGet(Optional.of(readId), false, Optional.empty());
+    Source<ByteString, NotUsed> resumed =
+        session.attachGet(Optional.of(readId), false, Optional.empty());
     session.offer(log("after the resume"));
     session.complete();
 
@@ -213,7 +244,8 @@ class StreamableSessionTest {
     StreamableSession session = session();
     LinkedBlockingQueue<Connections> reports = new LinkedBlockingQueue<>();
     session.watchConnections(reports::add);
-    assertEquals(new Connections(false, false), reports.poll(), "the watcher is told the state at once");
+    assertEquals(
+        new Connections(false, false), reports.poll(), "the watcher is told the state at once");
     assertTrue(session.unconnectedSince().isPresent());
 
     Source<ByteString, NotUsed> stream = sse(session, 1, "p");
@@ -236,15 +268,22 @@ class StreamableSessionTest {
     StreamableSession session = session();
     LinkedBlockingQueue<Connections> reports = new LinkedBlockingQueue<>();
     session.watchConnections(reports::add);
-    StreamableSession.Answer answer = session.attachRequest(TextNode.valueOf("a"), null, false, false, Optional.empty());
-    CompletionStage<JsonRpcMessage> response = assertInstanceOf(StreamableSession.JsonAnswer.class, answer).response();
+    StreamableSession.Answer answer =
+        session.attachRequest(TextNode.valueOf("a"), null, false, false, Optional.empty());
+    CompletionStage<JsonRpcMessage> response =
+        assertInstanceOf(StreamableSession.JsonAnswer.class, answer).response();
 
     session.cancelRequest(TextNode.valueOf("a"));
 
-    JsonRpcMessage.Response error = assertInstanceOf(JsonRpcMessage.Response.class, await(response));
+    JsonRpcMessage.Response error =
+        assertInstanceOf(JsonRpcMessage.Response.class, await(response));
     assertEquals(TextNode.valueOf("a"), error.id());
     assertEquals(JsonRpcError.REQUEST_CANCELLED, error.error().get("code").asInt());
-    assertEquals(List.of(new Connections(false, false), new Connections(true, false), new Connections(false, false)),
+    assertEquals(
+        List.of(
+            new Connections(false, false),
+            new Connections(true, false),
+            new Connections(false, false)),
         List.copyOf(reports));
   }
 
@@ -258,7 +297,11 @@ class StreamableSessionTest {
     session.abandonRequest(IntNode.valueOf(7));
 
     assertEquals(List.of(), readAll(stream));
-    assertEquals(List.of(new Connections(false, false), new Connections(true, false), new Connections(false, false)),
+    assertEquals(
+        List.of(
+            new Connections(false, false),
+            new Connections(true, false),
+            new Connections(false, false)),
         List.copyOf(reports));
     // and its id is forgotten: a later message goes on the GET stream
     Source<ByteString, NotUsed> standalone = get(session);
@@ -316,7 +359,8 @@ class StreamableSessionTest {
     StreamableSession session = session();
     Source<ByteString, NotUsed> standalone = get(session);
     Source<ByteString, NotUsed> request = sse(session, 1, null);
-    StreamableSession.Answer json = session.attachRequest(IntNode.valueOf(2), null, false, false, Optional.empty());
+    StreamableSession.Answer json =
+        session.attachRequest(IntNode.valueOf(2), null, false, false, Optional.empty());
     session.offer(log("before the end"));
     assertFalse(session.terminated().toCompletableFuture().isDone());
 
@@ -324,9 +368,13 @@ class StreamableSessionTest {
 
     await(session.terminated());
     assertTrue(session.isClosed());
-    assertEquals(List.of(log("before the end")), messages(readAll(request)), "what was offered is still written");
+    assertEquals(
+        List.of(log("before the end")),
+        messages(readAll(request)),
+        "what was offered is still written");
     assertEquals(List.of(), readAll(standalone));
-    assertThrows(CancellationException.class, () -> await(((StreamableSession.JsonAnswer) json).response()));
+    assertThrows(
+        CancellationException.class, () -> await(((StreamableSession.JsonAnswer) json).response()));
     assertEquals(OfferResult.CLOSED, session.offer(response(1)));
     assertTrue(session.unconnectedSince().isEmpty(), "an ended session is not an idle one");
   }
