@@ -44,6 +44,7 @@ public final class StdioConnection {
     private final CompletionStage<Done> stdoutDone;
     private final CompletionStage<Done> stderrDone;
     private volatile boolean stdinClosed;
+    private volatile boolean broken;
 
     Handle(
         BoundedSourceQueue<JsonRpcMessage> stdin,
@@ -74,7 +75,25 @@ public final class StdioConnection {
 
     /** False when the buffer is full or stdin is closed: the caller must answer for the message. */
     public boolean offer(JsonRpcMessage message) {
-      return !stdinClosed && stdin.offer(message) == QueueOfferResult.enqueued();
+      if (stdinClosed || broken) {
+        return false;
+      }
+      QueueOfferResult result = stdin.offer(message);
+      if (result == QueueOfferResult.enqueued()) {
+        return true;
+      }
+      if (result != QueueOfferResult.dropped()) {
+        broken = true; // closed or failed: the pipe is gone, not merely full
+      }
+      return false;
+    }
+
+    /**
+     * True once stdin takes nothing more (closed by the router, or its pipe broke): a refused
+     * message then says the child is going, not that it is busy.
+     */
+    public boolean gone() {
+      return stdinClosed || broken;
     }
 
     /** EOF for the child once what is buffered is written; safe to call again. */

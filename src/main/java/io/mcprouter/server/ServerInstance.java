@@ -323,6 +323,9 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
    */
   private ChildProcess.Exited pendingExit;
 
+  /** The child was told to end because its stdin is gone (once per generation). */
+  private boolean endingUnreachableChild;
+
   private boolean childGone;
   private String goneReason;
   private JsonNode toolsCache;
@@ -619,6 +622,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     stdoutEnded = false;
     pendingExit = null;
     childGone = false;
+    endingUnreachableChild = false;
     stdin = null;
     exitCode = Optional.empty();
     ChildProcess.StdoutTarget<Command, StdoutAck> target =
@@ -997,9 +1001,12 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
       return reject(deliver, ServerErrors.inFlightLimit(max));
     }
     lastActivityNanos = clock.getAsLong();
-    return routing.fromClient(deliver.sessionId(), deliver.message(), recipients)
-            == SessionRouting.Outcome.ACCEPTED
-        ? accept(deliver)
+    if (routing.fromClient(deliver.sessionId(), deliver.message(), recipients)
+        == SessionRouting.Outcome.ACCEPTED) {
+      return accept(deliver);
+    }
+    return childGoing()
+        ? heldForExit(deliver, () -> reject(deliver, ServerErrors.stdinFull(spec.key())))
         : reject(deliver, ServerErrors.stdinFull(spec.key()));
   }
 
@@ -1015,9 +1022,12 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     if (deliver.message() instanceof JsonRpcMessage.Request) {
       return reject(deliver, ServerErrors.stopping(spec.key()));
     }
-    return routing.fromClient(deliver.sessionId(), deliver.message(), recipients)
-            == SessionRouting.Outcome.ACCEPTED
-        ? accept(deliver)
+    if (routing.fromClient(deliver.sessionId(), deliver.message(), recipients)
+        == SessionRouting.Outcome.ACCEPTED) {
+      return accept(deliver);
+    }
+    return childGoing()
+        ? heldForExit(deliver, () -> reject(deliver, ServerErrors.stdinFull(spec.key())))
         : reject(deliver, ServerErrors.stdinFull(spec.key()));
   }
 
@@ -1028,12 +1038,35 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
 
   private Behavior<Command> deliverFirstRunning(DeliverFirst first) {
     sessions.clientSent(first.sessionId(), first.message());
-    if (sessions.contains(first.sessionId())
-        && routing.fromClient(first.sessionId(), first.message(), recipients)
-            != SessionRouting.Outcome.ACCEPTED) {
-      refuseOnStream(first, ServerErrors.stdinFull(spec.key()));
+    if (!sessions.contains(first.sessionId())
+        || routing.fromClient(first.sessionId(), first.message(), recipients)
+            == SessionRouting.Outcome.ACCEPTED) {
+      return Behaviors.same();
     }
+    if (childGoing()) {
+      return heldForExit(first, () -> refuseOnStream(first, ServerErrors.stdinFull(spec.key())));
+    }
+    refuseOnStream(first, ServerErrors.stdinFull(spec.key()));
     return Behaviors.same();
+  }
+
+  /** A refused offer because stdin is gone (closed, or its pipe broke), not because it is full. */
+  private boolean childGoing() {
+    return stdin != null && stdin.gone();
+  }
+
+  /**
+   * The child's stdin is gone: whatever is sent now waits for its exit, so that the client learns
+   * why (the exit code and, where allowed, stderr) rather than that the child is busy; a restarted
+   * child gets it. A child that closed its stdin on its own can never be asked again: it is ended.
+   */
+  private Behavior<Command> heldForExit(Command message, Runnable refuse) {
+    if (!stop.begun() && !endingUnreachableChild && child != null) {
+      endingUnreachableChild = true;
+      getContext().getLog().warn("key={} pid={} its stdin is closed; stopping it", spec.key(), pid);
+      child.tell(new ChildProcess.Terminate(ChildProcess.Termination.NOW));
+    }
+    return stashOr(message, refuse);
   }
 
   private Behavior<Command> stashOr(Command command, Runnable reject) {

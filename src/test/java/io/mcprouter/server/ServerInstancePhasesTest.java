@@ -15,9 +15,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.ManualTime;
 import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.stream.BoundedSourceQueue;
+import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.Source;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.mcprouter.child.ChildProcess;
+import io.mcprouter.child.StdioConnection;
 import io.mcprouter.config.RouterConfigFiles;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.jsonrpc.JsonRpcError;
@@ -77,6 +81,37 @@ class ServerInstancePhasesTest {
 
   private static InstanceHarness shared() {
     return new InstanceHarness(testKit, settings, true, true);
+  }
+
+  /**
+   * A child whose stdin pipe is already gone (it died, or closed stdin) when a request is written:
+   * the request waits for the exit and is refused with its reason, and the child is ended; before,
+   * it was refused at once as "busy: its stdin buffer is full", which sent clients to retry a dead
+   * child.
+   */
+  @Test
+  void aRequestToAChildWhoseStdinIsGoneIsAnsweredWithTheExitNotWithBusy() throws Exception {
+    InstanceHarness server = new InstanceHarness(testKit, settings, false, true);
+    Launch first = server.awaitLaunch(1);
+    Session session = server.open();
+    BoundedSourceQueue<JsonRpcMessage> broken =
+        Source.<JsonRpcMessage>queue(4).to(Sink.ignore()).run(testKit.system());
+    broken.complete();
+    first.reports().tell(new ChildProcess.Started(1, 701, StdioConnection.Handle.over(broken)));
+
+    TestProbe<ServerInstance.DeliverReply> reply =
+        server.deliver(session, request(1, "tools/list"));
+    assertEquals(
+        new ChildProcess.Terminate(ChildProcess.Termination.NOW),
+        server.child.receiveMessage(),
+        "a child that cannot be written to is ended");
+    reply.expectNoMessage(QUIET);
+
+    server.exits(first, 9);
+    ServerInstance.Rejected rejected =
+        assertInstanceOf(ServerInstance.Rejected.class, reply.receiveMessage());
+    assertEquals(JsonRpcError.SERVER_GONE, rejected.error().code(), rejected.toString());
+    assertTrue(rejected.error().message().contains("exited with code 9"), rejected.toString());
   }
 
   @Test
