@@ -419,10 +419,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   private Receive<Command> starting() {
     status = "starting";
     return withCommon(
-        newReceiveBuilder()
-            .onMessage(OpenSession.class, this::openSession)
-            .onMessage(Deliver.class, this::deliverQueued)
-            .onMessage(DeliverFirst.class, this::deliverFirstQueued)
+        waitingForChild()
             .onMessage(Stop.class, stopCommand -> stashOr(stopCommand, () -> {}))
             .onMessage(SessionEnded.class, this::sessionEnded));
   }
@@ -433,10 +430,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   private Receive<Command> reinitializing() {
     status = "running";
     return withCommon(
-        newReceiveBuilder()
-            .onMessage(OpenSession.class, this::openSession)
-            .onMessage(Deliver.class, this::deliverQueued)
-            .onMessage(DeliverFirst.class, this::deliverFirstQueued)
+        waitingForChild()
             .onMessage(Stop.class, stopCommand -> stashOr(stopCommand, () -> {}))
             .onMessage(
                 StdoutFrames.class,
@@ -512,10 +506,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
   private Receive<Command> restarting() {
     status = "restarting";
     return withCommon(
-        newReceiveBuilder()
-            .onMessage(OpenSession.class, this::openSession)
-            .onMessage(Deliver.class, this::deliverQueued)
-            .onMessage(DeliverFirst.class, this::deliverFirstQueued)
+        waitingForChild()
             .onMessage(
                 Stop.class, this::stopWithoutChild) // nothing runs between a crash and its restart
             .onMessage(RestartAfter.class, this::restartAfter)
@@ -557,6 +548,16 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
                   return sessions.isEmpty() ? Behaviors.stopped() : Behaviors.same();
                 })
             .onMessageEquals(Timeout.SESSIONS_FLUSH, Behaviors::stopped));
+  }
+
+  /**
+   * What the phases that wait for a child share: sessions open, their messages wait in the stash.
+   */
+  private ReceiveBuilder<Command> waitingForChild() {
+    return newReceiveBuilder()
+        .onMessage(OpenSession.class, this::openSession)
+        .onMessage(Deliver.class, this::deliverQueued)
+        .onMessage(DeliverFirst.class, this::deliverFirstQueued);
   }
 
   /** What draining and closing share: no new sessions or requests; notifications still pass. */
@@ -1001,13 +1002,7 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
       return reject(deliver, ServerErrors.inFlightLimit(max));
     }
     lastActivityNanos = clock.getAsLong();
-    if (routing.fromClient(deliver.sessionId(), deliver.message(), recipients)
-        == SessionRouting.Outcome.ACCEPTED) {
-      return accept(deliver);
-    }
-    return childGoing()
-        ? heldForExit(deliver, () -> reject(deliver, ServerErrors.stdinFull(spec.key())))
-        : reject(deliver, ServerErrors.stdinFull(spec.key()));
+    return route(deliver);
   }
 
   /**
@@ -1022,6 +1017,11 @@ public final class ServerInstance extends AbstractBehavior<ServerInstance.Comman
     if (deliver.message() instanceof JsonRpcMessage.Request) {
       return reject(deliver, ServerErrors.stopping(spec.key()));
     }
+    return route(deliver);
+  }
+
+  /** To the child: refused when its stdin is full, held for its exit when its stdin is gone. */
+  private Behavior<Command> route(Deliver deliver) {
     if (routing.fromClient(deliver.sessionId(), deliver.message(), recipients)
         == SessionRouting.Outcome.ACCEPTED) {
       return accept(deliver);
