@@ -16,7 +16,6 @@ import static akka.http.javadsl.server.PathMatchers.segment;
 import akka.NotUsed;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
-import akka.actor.typed.javadsl.AskPattern;
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpEntities;
 import akka.http.javadsl.model.HttpRequest;
@@ -43,12 +42,11 @@ import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.server.ServerInstance;
 import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
+import io.mcprouter.server.SessionOpening;
 import io.mcprouter.session.OutputBudget;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP+SSE transport of MCP 2024-11-05: {@code GET /sse/{key}} opens a session whose first
@@ -57,7 +55,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LegacySseRoutes {
 
-  private static final Logger log = LoggerFactory.getLogger(LegacySseRoutes.class);
   private static final HttpResponse ACCEPTED =
       HttpResponse.create()
           .withStatus(StatusCodes.ACCEPTED)
@@ -136,40 +133,19 @@ public final class LegacySseRoutes {
             budget);
     ClientConnection.of(request).ifPresent(outbound::endWhenClosed);
     CompletionStage<ServerInstance.OpenSessionReply> reply =
-        AskPattern.ask(
+        SessionOpening.open(
             registry,
-            replyTo ->
-                new ServerRegistry.OpenSession(
-                    key,
-                    outbound,
-                    Optional.empty(),
-                    SessionDirectory.Transport.SSE,
-                    grant.owner(),
-                    replyTo),
+            key,
+            outbound,
+            Optional.empty(),
+            SessionDirectory.Transport.SSE,
+            grant.owner(),
             settings.askTimeout(),
-            system.scheduler());
-    // a session opened after its ask gave up (504) has no client: it ends as soon as it starts
-    reply.whenCompleteAsync(
-        (opened, failure) -> {
-          if (failure != null) {
-            outbound.complete();
-          }
-        },
-        system.executionContext()); // an ask's future is Scala's: without an executor, a new thread
-    // on 2 cores
+            system);
     return FutureResponse.complete(
         reply.thenApplyAsync(
             opened -> {
               if (opened instanceof ServerInstance.SessionOpened session) {
-                grant
-                    .owner()
-                    .ifPresent(
-                        owner ->
-                            log.info(
-                                "session authorized key={} session={} access_key={} transport=sse",
-                                key,
-                                session.sessionId().substring(0, 8),
-                                owner));
                 String endpoint =
                     grant.pathSecret().map(secret -> "/messages/" + secret).orElse("/messages");
                 Source<ByteString, NotUsed> events =
@@ -180,17 +156,9 @@ public final class LegacySseRoutes {
                         HttpEntities.create(
                             ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), events));
               }
-              outbound.complete();
-              if (opened instanceof ServerInstance.UnknownServer unknown) {
-                return ErrorHandling.jsonRpcError(
-                    StatusCodes.NOT_FOUND,
-                    new JsonRpcError(
-                        JsonRpcError.UNKNOWN_SERVER, "unknown server key '" + unknown.key() + "'"));
-              }
-              ServerInstance.OpenRejected rejected = (ServerInstance.OpenRejected) opened;
+              SessionOpening.Refusal refusal = SessionOpening.refusal(opened);
               return ErrorHandling.jsonRpcError(
-                  StatusCodes.SERVICE_UNAVAILABLE,
-                  new JsonRpcError(JsonRpcError.UNAVAILABLE, rejected.reason()));
+                  StatusCodes.get(refusal.httpStatus()), refusal.error());
             },
             system.executionContext()));
   }

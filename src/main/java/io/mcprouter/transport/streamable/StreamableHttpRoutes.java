@@ -13,7 +13,6 @@ import static akka.http.javadsl.server.Directives.withSizeLimit;
 import akka.NotUsed;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
-import akka.actor.typed.javadsl.AskPattern;
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpEntities;
 import akka.http.javadsl.model.HttpHeader;
@@ -43,6 +42,7 @@ import io.mcprouter.jsonrpc.ProtocolVersions;
 import io.mcprouter.server.ServerInstance;
 import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
+import io.mcprouter.server.SessionOpening;
 import io.mcprouter.session.OutputBudget;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,8 +50,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The Streamable HTTP transport (MCP 2025-03-26 to 2025-11-25) on {@code /mcp/{key}}: POST one
@@ -68,8 +66,6 @@ public final class StreamableHttpRoutes {
    * Revisions whose clients understand priming events (an id with empty data) and resume with them.
    */
   private static final String PRIMING_SINCE = "2025-11-25";
-
-  private static final Logger log = LoggerFactory.getLogger(StreamableHttpRoutes.class);
 
   private final ActorRef<ServerRegistry.Command> registry;
   private final SessionDirectory directory;
@@ -190,54 +186,25 @@ public final class StreamableHttpRoutes {
             primes(Optional.of(requested)),
             connection);
     CompletionStage<ServerInstance.OpenSessionReply> reply =
-        AskPattern.ask(
+        SessionOpening.open(
             registry,
-            replyTo ->
-                new ServerRegistry.OpenSession(
-                    key,
-                    session,
-                    Optional.of(initialize),
-                    SessionDirectory.Transport.STREAMABLE,
-                    grant.owner(),
-                    replyTo),
+            key,
+            session,
+            Optional.of(initialize),
+            SessionDirectory.Transport.STREAMABLE,
+            grant.owner(),
             settings.askTimeout(),
-            system.scheduler());
-    // a session opened after its ask gave up (504) has no client: it ends as soon as it starts,
-    // releasing its place in the limits, its actor and any child started for it
-    reply.whenCompleteAsync(
-        (opened, failure) -> {
-          if (failure != null) {
-            session.complete();
-          }
-        },
-        system.executionContext()); // an ask's future is Scala's: without an executor, a new thread
-    // on 2 cores
+            system);
     return FutureResponse.complete(
         reply.thenComposeAsync(
             opened -> {
               if (opened instanceof ServerInstance.SessionOpened ok) {
-                grant
-                    .owner()
-                    .ifPresent(
-                        owner ->
-                            log.info(
-                                "session authorized key={} session={} access_key={} transport=streamable",
-                                key,
-                                ok.sessionId().substring(0, 8),
-                                owner));
                 return respond(answer, List.of(RawHeader.create(SESSION_HEADER, ok.sessionId())));
               }
-              session.complete();
-              if (opened instanceof ServerInstance.UnknownServer unknown) {
-                return errorResponse(
-                    StatusCodes.NOT_FOUND,
-                    JsonRpcError.UNKNOWN_SERVER,
-                    "unknown server key '" + unknown.key() + "'");
-              }
-              return errorResponse(
-                  StatusCodes.SERVICE_UNAVAILABLE,
-                  JsonRpcError.UNAVAILABLE,
-                  ((ServerInstance.OpenRejected) opened).reason());
+              SessionOpening.Refusal refusal = SessionOpening.refusal(opened);
+              return CompletableFuture.completedFuture(
+                  ErrorHandling.jsonRpcError(
+                      StatusCodes.get(refusal.httpStatus()), refusal.error()));
             },
             system.executionContext()));
   }
@@ -442,11 +409,5 @@ public final class StreamableHttpRoutes {
 
   private static Route error(StatusCode status, int code, String message) {
     return complete(ErrorHandling.jsonRpcError(status, new JsonRpcError(code, message)));
-  }
-
-  private static CompletionStage<HttpResponse> errorResponse(
-      StatusCode status, int code, String message) {
-    return CompletableFuture.completedFuture(
-        ErrorHandling.jsonRpcError(status, new JsonRpcError(code, message)));
   }
 }
