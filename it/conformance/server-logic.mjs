@@ -108,6 +108,66 @@ export function createConformanceServer() {
 
   // ----- tools -----
 
+  // The tools the 2026-07-28 server-stateless scenario calls. This server speaks 2025, as the stdio
+  // servers behind mcprouter do: the router turns what they do into the stateless era's answers.
+  mcp.registerTool(
+    'test_missing_capability',
+    { description: 'Asks the client for sampling mid-call (a 2026 client that did not declare it gets -32021)', inputSchema: {} },
+    async (_args, extra) => {
+      try {
+        await server.createMessage(
+          { messages: [{ role: 'user', content: text('ping') }], maxTokens: 10 },
+          related(extra),
+        );
+        return { content: [text('Success')] };
+      } catch (e) {
+        return { isError: true, content: [text(`sampling failed: ${errorMessage(e)}`)] };
+      }
+    },
+  );
+
+  mcp.registerTool(
+    'test_streaming_elicitation',
+    { description: 'Reports progress for the request progress token, then answers', inputSchema: {} },
+    async (_args, extra) => {
+      const progressToken = extra._meta?.progressToken;
+      if (progressToken !== undefined) {
+        await extra.sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken, progress: 50, total: 100 },
+        });
+      }
+      return { content: [text('Streaming complete')] };
+    },
+  );
+
+  mcp.registerTool(
+    'test_logging_tool',
+    { description: 'Sends one info log notification, then answers', inputSchema: {} },
+    async (_args, extra) => {
+      await log(extra, 'info', 'Diagnostic trace logging activated');
+      return { content: [text('Logging evaluated')] };
+    },
+  );
+
+  mcp.registerTool(
+    'test_trigger_tool_change',
+    { description: 'Sends notifications/tools/list_changed' },
+    async () => {
+      await server.sendToolListChanged();
+      return { content: [text('Mutation triggered')] };
+    },
+  );
+
+  mcp.registerTool(
+    'test_trigger_prompt_change',
+    { description: 'Sends notifications/prompts/list_changed' },
+    async () => {
+      await server.sendPromptListChanged();
+      return { content: [text('Mutation triggered')] };
+    },
+  );
+
   mcp.registerTool(
     'test_simple_text',
     { description: 'Returns a simple text content block' },

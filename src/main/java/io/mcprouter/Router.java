@@ -132,7 +132,16 @@ public final class Router {
       var routes =
           concat(
               new LegacySseRoutes(registry, directory, settings, system, keys, budget).routes(),
-              new StreamableHttpRoutes(registry, directory, settings, system, keys, budget)
+              new StreamableHttpRoutes(
+                      registry,
+                      directory,
+                      settings,
+                      system,
+                      keys,
+                      budget,
+                      key ->
+                          config.servers().get(key) != null
+                              && config.servers().get(key).shareProcess())
                   .routes(),
               new AdminRoutes(registry, config, settings, system, local).routes(),
               ApiRoutes.HealthRoute.route());

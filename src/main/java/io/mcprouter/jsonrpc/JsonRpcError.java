@@ -34,6 +34,18 @@ public record JsonRpcError(int code, String message, JsonNode data) {
    */
   public static final int REQUEST_CANCELLED = -32800;
 
+  /** MCP 2026-07-28: the request's headers do not match its body, or one is missing. */
+  public static final int HEADER_MISMATCH = -32020;
+
+  /** MCP 2026-07-28: serving the request needs a capability the client did not declare. */
+  public static final int MISSING_CLIENT_CAPABILITY = -32021;
+
+  /** MCP 2026-07-28: the request's protocol version is not one the router serves. */
+  public static final int UNSUPPORTED_PROTOCOL_VERSION = -32022;
+
+  /** Resource not found in MCP 2025-11-25 and earlier (2026-07-28 uses {@link #INVALID_PARAMS}). */
+  public static final int LEGACY_RESOURCE_NOT_FOUND = -32002;
+
   public JsonRpcError(int code, String message) {
     this(code, message, null);
   }

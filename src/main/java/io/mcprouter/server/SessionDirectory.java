@@ -34,7 +34,11 @@ public final class SessionDirectory {
     SSE,
     STREAMABLE,
     /** A REST call's session: no client may address it. */
-    API
+    API,
+    /**
+     * A 2026-07-28 request's session, which lives as long as the request: no client addresses it.
+     */
+    MODERN
   }
 
   /**

@@ -76,7 +76,8 @@ class OpenAfterTimeoutTest {
                             settings,
                             testKit.system(),
                             McpAccess.keysOnly(new KnownKeys(routerConfig.servers().keySet())),
-                            OutputBudget.of(settings, testKit.system()))
+                            OutputBudget.of(settings, testKit.system()),
+                            key -> true)
                         .routes(),
                     new LegacySseRoutes(
                             slowRegistry.getRef(),

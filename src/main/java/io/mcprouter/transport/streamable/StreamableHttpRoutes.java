@@ -39,6 +39,8 @@ import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.jsonrpc.ProtocolVersions;
+import io.mcprouter.modern.EraClassifier;
+import io.mcprouter.modern.ModernProtocol;
 import io.mcprouter.server.ServerInstance;
 import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
@@ -50,6 +52,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 
 /**
  * The Streamable HTTP transport (MCP 2025-03-26 to 2025-11-25) on {@code /mcp/{key}}: POST one
@@ -73,14 +76,20 @@ public final class StreamableHttpRoutes {
   private final ActorSystem<?> system;
   private final McpAccess access;
   private final OutputBudget budget;
+  private final ModernRoutes modern;
 
+  /**
+   * {@code sharedKey}: whether a key's sessions share one child (its modern clients may listen).
+   */
   public StreamableHttpRoutes(
       ActorRef<ServerRegistry.Command> registry,
       SessionDirectory directory,
       RouterSettings settings,
       ActorSystem<?> system,
       McpAccess access,
-      OutputBudget budget) {
+      OutputBudget budget,
+      Predicate<String> sharedKey) {
+    this.modern = new ModernRoutes(registry, directory, settings, system, budget, sharedKey);
     this.access = access;
     this.budget = budget;
     this.registry = registry;
@@ -106,18 +115,6 @@ public final class StreamableHttpRoutes {
 
   private Route postMessage(McpAccess.Grant grant, HttpRequest request) {
     Optional<String> version = header(request, VERSION_HEADER);
-    // checked against the router's revisions, not the session's: each session is answered its own
-    // revision at initialize, and the spec asks only that an unsupported value be refused
-    if (version.isPresent() && !ProtocolVersions.isSupported(version.get())) {
-      return error(
-          StatusCodes.BAD_REQUEST,
-          JsonRpcError.INVALID_REQUEST,
-          "unsupported MCP-Protocol-Version '"
-              + version.get()
-              + "' (supported: "
-              + String.join(", ", ProtocolVersions.SUPPORTED)
-              + ")");
-    }
     boolean sse = accepts(request, MediaTypes.TEXT_EVENT_STREAM.toString());
     if (!sse && !accepts(request, MediaTypes.APPLICATION_JSON.toString())) {
       return error(
@@ -138,6 +135,30 @@ public final class StreamableHttpRoutes {
                             StatusCodes.BAD_REQUEST, failure.id(), failure.error()));
                   }
                   JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
+                  EraClassifier.Era era = ModernRoutes.classify(request, message);
+                  if (era != EraClassifier.Legacy.INSTANCE) {
+                    return modern.serve(
+                        grant,
+                        era,
+                        sse,
+                        accepts(request, MediaTypes.APPLICATION_JSON.toString()),
+                        ClientConnection.of(request));
+                  }
+                  // checked against the router's revisions, not the session's: each session is
+                  // answered its own revision at initialize, and the spec asks only that an
+                  // unsupported value be refused
+                  if (version.isPresent() && !ProtocolVersions.isSupported(version.get())) {
+                    return error(
+                        StatusCodes.BAD_REQUEST,
+                        JsonRpcError.INVALID_REQUEST,
+                        "unsupported MCP-Protocol-Version '"
+                            + version.get()
+                            + "' (supported: "
+                            + String.join(", ", ProtocolVersions.SUPPORTED)
+                            + ", "
+                            + String.join(", ", ModernProtocol.VERSIONS)
+                            + ")");
+                  }
                   if (message instanceof JsonRpcMessage.Request r
                       && "initialize".equals(r.method())) {
                     return initialize(grant, r, sse, ClientConnection.of(request));
@@ -373,7 +394,7 @@ public final class StreamableHttpRoutes {
     return version.map(v -> v.compareTo(PRIMING_SINCE) >= 0).orElse(false);
   }
 
-  private static Optional<String> header(HttpRequest request, String name) {
+  static Optional<String> header(HttpRequest request, String name) {
     return request
         .getHeader(name)
         .map(HttpHeader::value)

@@ -72,7 +72,8 @@ class StreamableDeliveryTimeoutTest {
                         settings,
                         testKit.system(),
                         McpAccess.keysOnly(new KnownKeys(routerConfig.servers().keySet())),
-                        OutputBudget.of(settings, testKit.system()))
+                        OutputBudget.of(settings, testKit.system()),
+                        key -> true)
                     .routes(),
                 ErrorHandling.Style.JSON_RPC,
                 settings,

@@ -1,0 +1,175 @@
+package io.mcprouter.modern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcprouter.jsonrpc.JsonRpcError;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+import java.util.Optional;
+
+/**
+ * What a modern client is answered, made from what a 2025-era child said: results in the 2026-07-28
+ * shape, errors with the era's codes, and the HTTP status each error goes with.
+ */
+public final class ModernAnswers {
+
+  /**
+   * Results are not cached by the router: a shared child's answers may differ per caller (a
+   * filesystem's roots, a tool's state), so a client may not share them across users nor keep them.
+   */
+  private static final int TTL_MS = 0;
+
+  private static final String CACHE_SCOPE = "private";
+
+  private ModernAnswers() {}
+
+  /** The child's answer to {@code request}, with the id the client sent, for a modern client. */
+  public static JsonRpcMessage.Response answer(
+      ModernRequest request, JsonRpcMessage.Response fromChild) {
+    if (fromChild.isError()) {
+      JsonNode error = fromChild.error();
+      if (error.path("code").asInt() == JsonRpcError.LEGACY_RESOURCE_NOT_FOUND
+          && error.isObject()) {
+        ObjectNode mapped = ((ObjectNode) error).deepCopy();
+        mapped.put("code", JsonRpcError.INVALID_PARAMS);
+        JsonNode uri = request.params().get("uri");
+        if (uri != null && uri.isTextual() && !mapped.path("data").has("uri")) {
+          // the 2026 resource-not-found error names the resource in its data
+          JsonNode data = mapped.get("data");
+          (data instanceof ObjectNode object ? object : mapped.putObject("data")).set("uri", uri);
+        }
+        return new JsonRpcMessage.Response(request.id(), null, mapped);
+      }
+      return new JsonRpcMessage.Response(request.id(), null, error);
+    }
+    return JsonRpcMessage.success(request.id(), complete(request.method(), fromChild.result()));
+  }
+
+  /** A result as 2026-07-28 requires it: a result type, and caching hints where it is cacheable. */
+  public static JsonNode complete(String method, JsonNode result) {
+    if (result == null || !result.isObject()) {
+      return result;
+    }
+    ObjectNode stamped = ((ObjectNode) result).deepCopy();
+    if (!stamped.has("resultType")) {
+      stamped.put("resultType", "complete");
+    }
+    if (ModernProtocol.CACHEABLE.contains(method)) {
+      if (!stamped.has("ttlMs")) {
+        stamped.put("ttlMs", TTL_MS);
+      }
+      if (!stamped.has("cacheScope")) {
+        stamped.put("cacheScope", CACHE_SCOPE);
+      }
+    }
+    return stamped;
+  }
+
+  /**
+   * The answer to {@code server/discover}, from the child's initialize result. {@code listens}:
+   * whether the router serves {@code subscriptions/listen} for the key; without it no list-changed
+   * or subscribe capability is advertised, since no client could receive those notifications.
+   */
+  public static JsonNode discover(JsonNode initializeResult, boolean listens) {
+    ObjectNode result = JsonNodeFactory.instance.objectNode();
+    ModernProtocol.VERSIONS.forEach(result.putArray("supportedVersions")::add);
+    result.set("capabilities", capabilities(initializeResult.path("capabilities"), listens));
+    JsonNode instructions = initializeResult.get("instructions");
+    if (instructions != null && instructions.isTextual()) {
+      result.set("instructions", instructions);
+    }
+    JsonNode serverInfo = initializeResult.get("serverInfo");
+    if (serverInfo != null && serverInfo.isObject()) {
+      result.putObject("_meta").set(ModernProtocol.SERVER_INFO, serverInfo.deepCopy());
+    }
+    return complete(ModernProtocol.DISCOVER, result);
+  }
+
+  /**
+   * The capabilities the router serves for the key: the child's, as far as the router honours them.
+   */
+  static ObjectNode capabilities(JsonNode child, boolean listens) {
+    ObjectNode served = JsonNodeFactory.instance.objectNode();
+    for (String feature : new String[] {"tools", "prompts", "resources"}) {
+      JsonNode declared = child.get(feature);
+      if (declared == null || !declared.isObject()) {
+        continue;
+      }
+      ObjectNode capability = served.putObject(feature);
+      if (listens && declared.path("listChanged").asBoolean(false)) {
+        capability.put("listChanged", true);
+      }
+      if (listens && "resources".equals(feature) && declared.path("subscribe").asBoolean(false)) {
+        capability.put("subscribe", true);
+      }
+    }
+    for (String plain : new String[] {"completions", "logging"}) {
+      JsonNode declared = child.get(plain);
+      if (declared != null && declared.isObject()) {
+        served.putObject(plain);
+      }
+    }
+    return served;
+  }
+
+  /**
+   * The error for a request whose serving needs a client capability the request did not declare;
+   * {@code data.requiredCapabilities} is a ClientCapabilities object naming it.
+   */
+  public static JsonRpcError missingCapability(String capability, String childMethod) {
+    ObjectNode data = JsonNodeFactory.instance.objectNode();
+    data.putObject("requiredCapabilities").putObject(capability);
+    return new JsonRpcError(
+        JsonRpcError.MISSING_CLIENT_CAPABILITY,
+        "the server asked for "
+            + childMethod
+            + ", which needs the client capability '"
+            + capability
+            + "' this request did not declare",
+        data);
+  }
+
+  /**
+   * The error for a child's request that needs a capability the request did declare: answering it
+   * needs multi round-trip requests, which this router does not serve yet.
+   */
+  public static JsonRpcError inputNotServed(String capability, String childMethod) {
+    ObjectNode data = JsonNodeFactory.instance.objectNode();
+    data.putObject("requiredCapabilities").putObject(capability);
+    return new JsonRpcError(
+        JsonRpcError.MISSING_CLIENT_CAPABILITY,
+        "the server asked for "
+            + childMethod
+            + " mid-request; the router cannot yet relay it to a 2026-07-28 client",
+        data);
+  }
+
+  /**
+   * The HTTP status a modern error answer goes with: 404 for an unknown method, 400 for the era's
+   * request errors, 200 otherwise (the error is the server's answer, as JSON-RPC carries it).
+   */
+  public static int httpStatus(JsonNode error) {
+    int code = error.path("code").asInt();
+    if (code == JsonRpcError.METHOD_NOT_FOUND) {
+      return 404;
+    }
+    if (code == JsonRpcError.HEADER_MISMATCH
+        || code == JsonRpcError.MISSING_CLIENT_CAPABILITY
+        || code == JsonRpcError.UNSUPPORTED_PROTOCOL_VERSION) {
+      return 400;
+    }
+    return 200;
+  }
+
+  /** Whether a child's log notification is at or above the level the request asked for. */
+  public static boolean logWanted(ModernRequest request, JsonRpcMessage.Notification log) {
+    Optional<String> wanted = request.logLevel();
+    if (wanted.isEmpty()) {
+      return false;
+    }
+    int rank =
+        ModernProtocol.logLevelRank(
+            log.params() == null ? null : log.params().path("level").asText(null));
+    return rank >= ModernProtocol.logLevelRank(wanted.get());
+  }
+}

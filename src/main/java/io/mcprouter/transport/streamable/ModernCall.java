@@ -1,0 +1,383 @@
+package io.mcprouter.transport.streamable;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.mcprouter.jsonrpc.JsonRpcError;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.jsonrpc.ProtocolVersions;
+import io.mcprouter.modern.ListenFilter;
+import io.mcprouter.modern.ModernAnswers;
+import io.mcprouter.modern.ModernProtocol;
+import io.mcprouter.modern.ModernRequest;
+import io.mcprouter.server.ServerInstance;
+import io.mcprouter.server.ServerRegistry;
+import io.mcprouter.server.SessionDirectory;
+import io.mcprouter.server.SessionOpening;
+import java.time.Duration;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One MCP 2026-07-28 request (the IoT tutorial's per-request actor): it opens an ordinary session
+ * on the key, as a 2025 client would (initialize from the request's {@code _meta}, answered from
+ * the shared child's cache or by a child of its own), sends its one request through the normal
+ * delivery, writes what belongs to that request to its HTTP response, and stops. So a modern
+ * request gets the id rewriting, limits, crash handling and stops of a session; and its end closes
+ * the session, which cancels the request at the child if it is still in flight there: that is how
+ * closing a request's stream cancels it.
+ *
+ * <p>{@code subscriptions/listen} is a session that stays open: it receives the child's broadcast
+ * notifications and passes on those its filter accepts.
+ */
+final class ModernCall extends AbstractBehavior<ModernCall.Command> {
+
+  sealed interface Command {}
+
+  private record Opened(ServerInstance.OpenSessionReply reply, Throwable failure)
+      implements Command {}
+
+  /** A message of the session's outbound. */
+  record FromServer(JsonRpcMessage message) implements Command {}
+
+  private record Delivered(ServerInstance.DeliverReply reply, Throwable failure)
+      implements Command {}
+
+  /** The session's outbound ended: the instance closed the session (stop, crash loop, eviction). */
+  enum SessionEnded implements Command {
+    INSTANCE
+  }
+
+  /** The client's response ended or its connection closed. */
+  enum ClientGone implements Command {
+    INSTANCE
+  }
+
+  /** Waiting for the child to finish a call whose client was already answered took too long. */
+  private enum DrainTimeout implements Command {
+    INSTANCE
+  }
+
+  /**
+   * How long a call the router answered early (the child asked its client for something) waits for
+   * the child to finish before it is cancelled there.
+   */
+  static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
+
+  /** What a call needs from the router, shared by all calls. */
+  record Context(
+      ActorRef<ServerRegistry.Command> registry,
+      SessionDirectory directory,
+      Duration askTimeout,
+      ActorSystem<?> system) {}
+
+  private static final Logger log = LoggerFactory.getLogger(ModernCall.class);
+  private static final JsonNode INITIALIZE_ID = TextNode.valueOf("initialize");
+
+  static Behavior<Command> create(
+      Context router,
+      String key,
+      Optional<String> owner,
+      boolean listens,
+      ModernRequest request,
+      ModernResponse response) {
+    return Behaviors.withTimers(
+        timers ->
+            Behaviors.setup(
+                context ->
+                    new ModernCall(
+                        context, timers, router, key, owner, listens, request, response)));
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final Context router;
+  private final String key;
+  private final boolean listens;
+  private final ModernRequest request;
+  private final ModernResponse response;
+  private final ModernOutbound outbound;
+  private String sessionId;
+  private ListenFilter filter;
+  private boolean answered;
+  private boolean initialized;
+
+  /** The initialize answer, when the instance routed it before the opening's reply came back. */
+  private JsonRpcMessage.Response earlyInitialize;
+
+  private ModernCall(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      Context router,
+      String key,
+      Optional<String> owner,
+      boolean listens,
+      ModernRequest request,
+      ModernResponse response) {
+    super(context);
+    this.timers = timers;
+    this.router = router;
+    this.key = key;
+    this.listens = listens;
+    this.request = request;
+    this.response = response;
+    this.outbound = new ModernOutbound(context.getSelf());
+    context.pipeToSelf(outbound.terminated(), (done, failure) -> SessionEnded.INSTANCE);
+    context.pipeToSelf(response.closed(), (done, failure) -> ClientGone.INSTANCE);
+    context.pipeToSelf(
+        SessionOpening.open(
+            router.registry(),
+            key,
+            outbound,
+            Optional.of(
+                new JsonRpcMessage.Request(
+                    INITIALIZE_ID,
+                    "initialize",
+                    request.initializeParams(ProtocolVersions.LATEST))),
+            SessionDirectory.Transport.MODERN,
+            owner,
+            router.askTimeout(),
+            router.system()),
+        Opened::new);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Opened.class, this::onOpened)
+        .onMessage(FromServer.class, this::onFromServer)
+        .onMessage(Delivered.class, this::onDelivered)
+        .onMessageEquals(SessionEnded.INSTANCE, this::onSessionEnded)
+        .onMessageEquals(ClientGone.INSTANCE, Behaviors::stopped)
+        .onSignal(PostStop.class, signal -> onPostStop())
+        .build();
+  }
+
+  private Behavior<Command> onOpened(Opened opened) {
+    if (opened.failure() != null) {
+      return fail(
+          503,
+          new JsonRpcError(JsonRpcError.TIMEOUT, "server '" + key + "' did not answer in time"));
+    }
+    if (opened.reply() instanceof ServerInstance.SessionOpened ok) {
+      sessionId = ok.sessionId();
+      // the instance routes the initialize that came with the opening, maybe ahead of this reply
+      return earlyInitialize == null ? this : onInitialized(earlyInitialize);
+    }
+    SessionOpening.Refusal refusal = SessionOpening.refusal(opened.reply());
+    return fail(refusal.httpStatus(), refusal.error());
+  }
+
+  private Behavior<Command> onFromServer(FromServer from) {
+    outbound.taken();
+    JsonRpcMessage message = from.message();
+    if (message instanceof JsonRpcMessage.Response answer) {
+      if (!initialized && INITIALIZE_ID.equals(answer.id())) {
+        initialized = true;
+        if (sessionId == null) {
+          earlyInitialize = answer;
+          return this;
+        }
+        return onInitialized(answer);
+      }
+      if (request.id().equals(answer.id())) {
+        return answer(ModernAnswers.answer(request, answer));
+      }
+      return this; // the answer to a subscription the listen made
+    }
+    if (message instanceof JsonRpcMessage.Request childRequest) {
+      return onChildRequest(childRequest);
+    }
+    JsonRpcMessage.Notification notification = (JsonRpcMessage.Notification) message;
+    boolean keep =
+        filter != null
+            ? filter.wants(notification)
+            : "notifications/progress".equals(notification.method())
+                ? request.progressToken().isPresent()
+                : "notifications/message".equals(notification.method())
+                    && ModernAnswers.logWanted(request, notification);
+    if (keep
+        && !response.stream(
+            filter != null ? ListenFilter.tagged(notification, request.id()) : notification)) {
+      log.warn(
+          "modern response overflowed key={} session={} method={}: its client is not reading",
+          key,
+          prefix(),
+          request.method());
+      return Behaviors.stopped();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onInitialized(JsonRpcMessage.Response initialize) {
+    if (initialize.isError()) {
+      return answer(ModernAnswers.answer(request, initialize));
+    }
+    if (request.is(ModernProtocol.DISCOVER)) {
+      return answer(
+          JsonRpcMessage.success(
+              request.id(), ModernAnswers.discover(initialize.result(), listens)));
+    }
+    deliver(new JsonRpcMessage.Notification("notifications/initialized", null));
+    if (!request.is(ModernProtocol.LISTEN)) {
+      deliver(request.toChild());
+      return this;
+    }
+    JsonNode capabilities =
+        ModernAnswers.discover(initialize.result(), listens).get("capabilities");
+    filter = ListenFilter.accepted(request.params().path("notifications"), capabilities);
+    response.stream(filter.acknowledgement(request.id()));
+    int subscription = 0;
+    for (String uri : filter.resources()) {
+      deliver(
+          new JsonRpcMessage.Request(
+              TextNode.valueOf("listen-subscribe-" + (++subscription)),
+              "resources/subscribe",
+              JsonNodeFactory.instance.objectNode().put("uri", uri)));
+    }
+    return this;
+  }
+
+  /**
+   * A 2025 child asks its client mid-request. A 2026-07-28 client takes no requests from a server:
+   * the child is answered with an error at once so it does not wait, and the request fails with the
+   * capability it needed.
+   */
+  private Behavior<Command> onChildRequest(JsonRpcMessage.Request childRequest) {
+    if ("ping".equals(childRequest.method())) {
+      deliver(JsonRpcMessage.success(childRequest.id(), JsonNodeFactory.instance.objectNode()));
+      return this;
+    }
+    Optional<String> capability = ModernProtocol.neededCapability(childRequest.method());
+    refuse(childRequest);
+    if (capability.isEmpty() || filter != null) {
+      return this;
+    }
+    log.info(
+        "server request refused key={} session={} method={} reason={}",
+        key,
+        prefix(),
+        childRequest.method(),
+        request.declares(capability.get()) ? "input requests not served" : "capability undeclared");
+    JsonRpcError error =
+        request.declares(capability.get())
+            ? ModernAnswers.inputNotServed(capability.get(), childRequest.method())
+            : ModernAnswers.missingCapability(capability.get(), childRequest.method());
+    answered = true;
+    response.answer(JsonRpcMessage.failure(request.id(), error));
+    return draining();
+  }
+
+  /**
+   * The client has its answer, but the child is still working on the call, now with an error for
+   * what it asked. It is left to finish rather than cancelled: a child need not answer a cancelled
+   * call, and until it answers, the call counts as in flight at a shared child, where its requests
+   * to a client could not be told apart from another session's.
+   */
+  private Behavior<Command> draining() {
+    timers.startSingleTimer(DrainTimeout.INSTANCE, DRAIN_TIMEOUT);
+    return newReceiveBuilder()
+        .onMessage(
+            FromServer.class,
+            from -> {
+              outbound.taken();
+              if (from.message() instanceof JsonRpcMessage.Response done
+                  && request.id().equals(done.id())) {
+                return Behaviors.stopped();
+              }
+              if (from.message() instanceof JsonRpcMessage.Request again) {
+                refuse(again);
+              }
+              return Behaviors.same();
+            })
+        .onMessage(Delivered.class, delivered -> Behaviors.same())
+        .onMessage(Opened.class, opened -> Behaviors.same())
+        .onMessageEquals(DrainTimeout.INSTANCE, Behaviors::stopped)
+        .onMessageEquals(SessionEnded.INSTANCE, Behaviors::stopped)
+        .onMessageEquals(ClientGone.INSTANCE, Behaviors::same)
+        .onSignal(PostStop.class, signal -> onPostStop())
+        .build();
+  }
+
+  private void refuse(JsonRpcMessage.Request childRequest) {
+    deliver(
+        JsonRpcMessage.failure(
+            childRequest.id(),
+            new JsonRpcError(
+                JsonRpcError.METHOD_NOT_FOUND,
+                "the client cannot answer " + childRequest.method() + " in MCP 2026-07-28")));
+  }
+
+  private Behavior<Command> onDelivered(Delivered delivered) {
+    if (delivered.failure() != null) {
+      return fail(
+          503, new JsonRpcError(JsonRpcError.TIMEOUT, "server '" + key + "' is not answering"));
+    }
+    if (delivered.reply() instanceof ServerInstance.Rejected rejected) {
+      return fail(503, rejected.error());
+    }
+    if (delivered.reply() instanceof ServerInstance.SessionNotFound) {
+      return onSessionEnded();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onSessionEnded() {
+    if (filter != null) {
+      // a listen the router ends gracefully: the result names the subscription it closes
+      return answer(JsonRpcMessage.success(request.id(), ListenFilter.closedResult(request.id())));
+    }
+    return fail(
+        503, new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + key + "' ended the request"));
+  }
+
+  private void deliver(JsonRpcMessage message) {
+    if (sessionId == null) {
+      return;
+    }
+    getContext()
+        .pipeToSelf(
+            router
+                .directory()
+                .deliver(sessionId, message, router.askTimeout(), router.system().scheduler()),
+            Delivered::new);
+  }
+
+  private Behavior<Command> fail(int httpStatus, JsonRpcError error) {
+    if (!answered) {
+      answered = true;
+      response.fail(httpStatus, JsonRpcMessage.failure(request.id(), error));
+    }
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> answer(JsonRpcMessage.Response answer) {
+    if (!answered) {
+      answered = true;
+      response.answer(answer);
+    }
+    return Behaviors.stopped();
+  }
+
+  /** Ending the session is what cancels the request at the child if it is still in flight. */
+  private Behavior<Command> onPostStop() {
+    outbound.end();
+    if (!answered) {
+      response.end();
+    }
+    return this;
+  }
+
+  private String prefix() {
+    return sessionId == null ? "-" : sessionId.substring(0, 8);
+  }
+}

@@ -1,0 +1,117 @@
+package io.mcprouter.transport.streamable;
+
+import static akka.http.javadsl.server.Directives.complete;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Props;
+import akka.http.javadsl.model.HttpRequest;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.Route;
+import io.mcprouter.access.McpAccess;
+import io.mcprouter.config.RouterSettings;
+import io.mcprouter.http.ErrorHandling;
+import io.mcprouter.http.FutureResponse;
+import io.mcprouter.http.connection.ClientConnection;
+import io.mcprouter.jsonrpc.JsonRpcError;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.modern.EraClassifier;
+import io.mcprouter.modern.ModernProtocol;
+import io.mcprouter.modern.ModernRequest;
+import io.mcprouter.server.ServerRegistry;
+import io.mcprouter.server.SessionDirectory;
+import io.mcprouter.session.OutputBudget;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+
+/**
+ * MCP 2026-07-28 on {@code /mcp/{key}}: each request is classified by era; a modern one is served
+ * by a {@link ModernCall} of its own and answered on its own response. The legacy path is not
+ * touched.
+ */
+final class ModernRoutes {
+
+  private final ModernCall.Context router;
+  private final RouterSettings settings;
+  private final OutputBudget budget;
+  private final Predicate<String> sharedKey;
+  private final AtomicLong calls = new AtomicLong();
+
+  ModernRoutes(
+      ActorRef<ServerRegistry.Command> registry,
+      SessionDirectory directory,
+      RouterSettings settings,
+      ActorSystem<?> system,
+      OutputBudget budget,
+      Predicate<String> sharedKey) {
+    this.router = new ModernCall.Context(registry, directory, settings.askTimeout(), system);
+    this.settings = settings;
+    this.budget = budget;
+    this.sharedKey = sharedKey;
+  }
+
+  static EraClassifier.Era classify(HttpRequest request, JsonRpcMessage message) {
+    return EraClassifier.classify(
+        new EraClassifier.Headers(
+            StreamableHttpRoutes.header(request, StreamableHttpRoutes.VERSION_HEADER),
+            StreamableHttpRoutes.header(request, ModernProtocol.METHOD_HEADER),
+            StreamableHttpRoutes.header(request, ModernProtocol.NAME_HEADER),
+            StreamableHttpRoutes.header(request, StreamableHttpRoutes.SESSION_HEADER).isPresent()),
+        message);
+  }
+
+  /** Serves a modern message: {@code era} is what {@link #classify} said, other than legacy. */
+  Route serve(
+      McpAccess.Grant grant,
+      EraClassifier.Era era,
+      boolean acceptsSse,
+      boolean acceptsJson,
+      Optional<ClientConnection> connection) {
+    if (era instanceof EraClassifier.Refused refused) {
+      return complete(
+          ErrorHandling.jsonRpcError(
+              StatusCodes.get(refused.httpStatus()), refused.id(), refused.error()));
+    }
+    if (era == EraClassifier.ModernNotification.INSTANCE) {
+      return complete(StatusCodes.ACCEPTED);
+    }
+    ModernRequest request = ((EraClassifier.Modern) era).request();
+    String key = grant.serverKey();
+    boolean listens = sharedKey.test(key);
+    if (request.is(ModernProtocol.LISTEN) && !listens) {
+      // each request of a per-session key has a child of its own: no child outlives a request to
+      // tell a listener what changed
+      return complete(
+          ErrorHandling.jsonRpcError(
+              StatusCodes.NOT_FOUND,
+              request.id(),
+              new JsonRpcError(
+                  JsonRpcError.METHOD_NOT_FOUND,
+                  "subscriptions/listen is served only for keys that share one child")));
+    }
+    ModernResponse response =
+        new ModernResponse(
+            router.system(),
+            acceptsSse,
+            acceptsJson,
+            settings.sessionBufferMessages(),
+            settings.sessionBufferBytes(),
+            settings.sseKeepAlive(),
+            budget);
+    ActorRef<ModernCall.Command> call =
+        router
+            .system()
+            .systemActorOf(
+                ModernCall.create(router, key, grant.owner(), listens, request, response),
+                "modern-" + calls.incrementAndGet(),
+                Props.empty());
+    connection.ifPresent(
+        open -> {
+          ClientConnection.Registration registration =
+              open.onClose(() -> call.tell(ModernCall.ClientGone.INSTANCE));
+          response.closed().thenRun(registration::cancel);
+        });
+    return FutureResponse.complete(response.http());
+  }
+}
