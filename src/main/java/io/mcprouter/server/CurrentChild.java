@@ -1,0 +1,244 @@
+package io.mcprouter.server;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.Behaviors;
+import io.mcprouter.child.ChildProcess;
+import io.mcprouter.jsonrpc.JsonRpcError;
+import io.mcprouter.server.ServerInstance.ChildStopped;
+import io.mcprouter.server.ServerInstance.Command;
+import io.mcprouter.server.ServerInstance.FromChild;
+import io.mcprouter.server.ServerInstance.StdoutAck;
+import io.mcprouter.server.ServerInstance.StdoutEnded;
+import io.mcprouter.server.ServerInstance.StdoutFrames;
+import io.mcprouter.server.ServerInstance.StdoutInit;
+import io.mcprouter.server.ServerInstance.StopMode;
+import io.mcprouter.server.ServerInstance.Tick;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The instance's child process, one generation at a time: its launch (with a start permit for a
+ * per-session child), its start (and the replay of the cached initialize to a restarted one before
+ * anything else reaches it), its stdout and its exit, which {@link StopAndRestart} makes sense of.
+ * Reports and stdout frames of an earlier generation are ignored.
+ */
+final class CurrentChild {
+
+  private final InstanceState state;
+  private final InstancePhases phases;
+  private final StopAndRestart ending;
+  private final ChildLauncher launcher;
+  private final ActorRef<ChildProcess.Report> reports;
+  private final ChildOutput childOutput;
+
+  private int generation;
+  private Instant startedAt;
+  private boolean stdoutEnded;
+
+  /**
+   * An exit reported before the stdout sink delivered the child's last frames: handled after them.
+   */
+  private ChildProcess.Exited pendingExit;
+
+  /** The child was told to end because its stdin is gone (once per generation). */
+  private boolean endingUnreachableChild;
+
+  private boolean childGone;
+
+  CurrentChild(
+      InstanceState state,
+      InstancePhases phases,
+      StopAndRestart ending,
+      ChildLauncher launcher,
+      Runnable toolsChanged) {
+    this.state = state;
+    this.phases = phases;
+    this.ending = ending;
+    this.launcher = launcher;
+    this.reports = state.context.messageAdapter(ChildProcess.Report.class, FromChild::new);
+    this.childOutput =
+        new ChildOutput(
+            state.spec.key(),
+            state.settings.maxLineBytes(),
+            state.context.getLog(),
+            state.routing,
+            state.recipients,
+            toolsChanged);
+  }
+
+  /** The pid, or -1 once the child is gone. */
+  long livePid() {
+    return childGone ? -1 : state.pid;
+  }
+
+  Optional<Instant> startedAt() {
+    return Optional.ofNullable(startedAt);
+  }
+
+  /**
+   * The first child, launched with the instance; {@code permitHandedOver}: the caller holds a start
+   * permit for it.
+   */
+  Behavior<Command> launchAtOnce(boolean permitHandedOver) {
+    state.holdsPermit =
+        !state.spec.shareProcess()
+            && (permitHandedOver || state.permits.tryAcquire(state.spec.key()));
+    return launch();
+  }
+
+  Behavior<Command> launch() {
+    int launched = ++generation;
+    stdoutEnded = false;
+    pendingExit = null;
+    childGone = false;
+    endingUnreachableChild = false;
+    state.stdin = null;
+    state.exitCode = Optional.empty();
+    ChildProcess.StdoutTarget<Command, StdoutAck> target =
+        new ChildProcess.StdoutTarget<>(
+            state.context.getSelf(),
+            (ackTo, frames) -> new StdoutFrames(launched, ackTo, frames),
+            StdoutInit::new,
+            StdoutAck.INSTANCE,
+            new StdoutEnded(launched),
+            failure -> new StdoutEnded(launched));
+    state.child =
+        state.context.spawn(
+            launcher.launch(launched, state.stderrTail, target, reports), "child-" + launched);
+    state.context.watchWith(state.child, new ChildStopped(launched));
+    return phases.starting();
+  }
+
+  /**
+   * The first message of a session whose child was not started yet: start it, if a permit is free.
+   */
+  Behavior<Command> launchFor(Command message, Runnable refused) {
+    if (!state.spec.shareProcess()) {
+      if (!state.permits.tryAcquire(state.spec.key())) {
+        state
+            .context
+            .getLog()
+            .warn(
+                "child start refused key={} reason={}",
+                state.spec.key(),
+                state.permits.refusal(state.spec.key()));
+        refused.run();
+        return Behaviors.same();
+      }
+      state.holdsPermit = true;
+    }
+    state.stash.stash(message);
+    return launch();
+  }
+
+  JsonRpcError refusedStart() {
+    return new JsonRpcError(JsonRpcError.UNAVAILABLE, state.permits.refusal(state.spec.key()));
+  }
+
+  /**
+   * A child that closed its stdin on its own can never be asked again: it is ended, unless a stop
+   * is already ending it.
+   */
+  void endIfUnreachable() {
+    if (!state.stop.begun() && !endingUnreachableChild && state.child != null) {
+      endingUnreachableChild = true;
+      state
+          .context
+          .getLog()
+          .warn("key={} pid={} its stdin is closed; stopping it", state.spec.key(), state.pid);
+      state.child.tell(new ChildProcess.Terminate(ChildProcess.Termination.NOW));
+    }
+  }
+
+  Behavior<Command> routeFrames(StdoutFrames read) {
+    if (read.generation() == generation) {
+      childOutput.handle(read.frames());
+    } // else a crashed predecessor's last words: read, not routed
+    read.ackTo().tell(StdoutAck.INSTANCE);
+    return Behaviors.same();
+  }
+
+  /** MCP: nothing but pings before the server has answered initialize. */
+  Behavior<Command> routeFramesUntilInitialized(StdoutFrames read) {
+    routeFrames(read);
+    return state.routing.replaying() ? Behaviors.same() : state.stash.unstashAll(phases.running());
+  }
+
+  Behavior<Command> onFromChild(FromChild fromChild) {
+    if (fromChild.report() instanceof ChildProcess.Started started) {
+      return started.generation() == generation ? childStarted(started) : Behaviors.same();
+    }
+    ChildProcess.Exited exited = (ChildProcess.Exited) fromChild.report();
+    if (exited.generation() != generation || childGone) {
+      return Behaviors.same();
+    }
+    if (exited.stdoutDrained() && !stdoutEnded && exited.launchFailure().isEmpty()) {
+      pendingExit = exited; // its last answers are still on their way through the stdout sink
+      return Behaviors.same();
+    }
+    return childExited(exited);
+  }
+
+  private Behavior<Command> childStarted(ChildProcess.Started started) {
+    state.pid = started.pid();
+    state.stdin = started.stdin();
+    startedAt = Instant.now();
+    state.timers.startTimerWithFixedDelay(Tick.INSTANCE, state.settings.checkInterval());
+    if (!state.spec.shareProcess() && state.sessions.isEmpty()) {
+      // its session ended (or its open failed) while the child was starting: nobody will use it
+      state
+          .context
+          .getLog()
+          .info(
+              "key={} pid={} its session ended while it started; stopping it",
+              state.spec.key(),
+              state.pid);
+      state.stop.begin(StopMode.GRACEFUL, 0);
+      return state.stash.unstashAll(ending.closeStdin());
+    }
+    if (state.restarts > 0) {
+      state.routing.childReplaced(state.recipients);
+      if (state.routing.replaying()) {
+        // the sessions' messages wait until the replayed initialize is answered
+        return phases.reinitializing();
+      }
+    }
+    return state.stash.unstashAll(phases.running());
+  }
+
+  Behavior<Command> onStdoutEnded(StdoutEnded ended) {
+    if (ended.generation() != generation) {
+      return Behaviors.same();
+    }
+    stdoutEnded = true;
+    if (pendingExit != null) {
+      ChildProcess.Exited exited = pendingExit;
+      pendingExit = null;
+      return childExited(exited);
+    }
+    return Behaviors.same();
+  }
+
+  Behavior<Command> onChildStopped(ChildStopped stopped) {
+    if (stopped.generation() != generation || childGone || pendingExit != null) {
+      return Behaviors.same(); // its exit was reported (and may wait for the last stdout frames)
+    }
+    state
+        .context
+        .getLog()
+        .error(
+            "key={} the actor of child pid={} ended without its exit", state.spec.key(), state.pid);
+    return childExited(
+        new ChildProcess.Exited(generation, Optional.empty(), Optional.empty(), false));
+  }
+
+  private Behavior<Command> childExited(ChildProcess.Exited exited) {
+    childGone = true;
+    state.child = null;
+    state.stdin = null;
+    pendingExit = null;
+    state.timers.cancel(Tick.INSTANCE);
+    return ending.childExited(exited);
+  }
+}
