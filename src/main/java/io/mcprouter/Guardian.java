@@ -3,6 +3,7 @@ package io.mcprouter;
 import akka.Done;
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.BehaviorInterceptor;
 import akka.actor.typed.ChildFailed;
@@ -19,24 +20,25 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.server.ServerRegistry;
+import io.mcprouter.session.OutputBudget;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The actor system's root, above the {@link ServerRegistry}: it holds the supervision policy for
- * what the router cannot serve without, and turns the registry's end, should it come anyway, into a
- * shutdown with a reason ({@link Unplanned}), so that every child is stopped and {@link Main} exits
- * non-zero instead of a router that serves nothing or exits 0.
+ * The actor system's root: it spawns the {@link ServerRegistry} under the supervision policy for
+ * what the router cannot serve without, then binds the {@link HttpPorts} that ask it. It turns the
+ * registry's end, should it come anyway, into a shutdown with a reason ({@link Unplanned}), so that
+ * every child is stopped and {@link Main} exits non-zero instead of a router that serves nothing or
+ * exits 0. It takes no messages (the registry is handed out once, in {@link Started}); it acts only
+ * on its child's end.
  */
-public final class Guardian extends AbstractBehavior<Guardian.Command> {
+public final class Guardian extends AbstractBehavior<Void> {
 
-  public sealed interface Command {}
-
-  /** The registry the routes ask; the one reference to it outside the actors. */
-  public record GetRegistry(ActorRef<ActorRef<ServerRegistry.Command>> replyTo)
-      implements Command {}
+  /** What the guardian started, reported once every port the command asked for is bound. */
+  record Started(
+      ActorRef<ServerRegistry.Command> registry, OutputBudget budget, HttpPorts.Bindings ports) {}
 
   /** Why the router stopped when nobody asked it to; {@link Main} prints it and exits non-zero. */
   public record Unplanned(String reason) implements CoordinatedShutdown.Reason {}
@@ -58,28 +60,35 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
    */
   private final CompletableFuture<Done> registryGone = new CompletableFuture<>();
 
-  public static Behavior<Command> create(
-      Behavior<ServerRegistry.Command> registry, RouterSettings settings) {
-    return Behaviors.setup(context -> new Guardian(context, registry, settings));
+  /**
+   * {@code started} completes with what was started, or fails with the bind's error, after which
+   * the actor system terminates: a router without the ports it was asked for serves nothing.
+   */
+  static Behavior<Void> create(
+      Behavior<ServerRegistry.Command> registry,
+      HttpPorts ports,
+      RouterSettings settings,
+      CompletableFuture<Started> started) {
+    return Behaviors.setup(context -> new Guardian(context, registry, ports, settings, started));
   }
 
   private Guardian(
-      ActorContext<Command> context,
+      ActorContext<Void> context,
       Behavior<ServerRegistry.Command> registryBehavior,
-      RouterSettings settings) {
+      HttpPorts ports,
+      RouterSettings settings,
+      CompletableFuture<Started> started) {
     super(context);
     this.settings = settings;
     this.scheduler = context.getSystem().scheduler();
     // Resume, not restart: the registry's maps are the only index of the running servers and their
     // sessions. A restart would begin with empty maps and, by default, stop every server actor (all
     // children and sessions gone for one bad message); keeping the children
-    // (withStopChildren(false))
-    // would leave them running unindexed, outside the limits, listing and StopAll. Resuming loses
-    // only
-    // the message that failed (its caller gets a timeout). Errors are not resumed: they stop the
-    // registry, and the router with it (below), since the JVM or the code is then in doubt.
-    // (The outer layer only keeps Akka from logging the Error's stack trace: onRegistryGone says it
-    // in one line.)
+    // (withStopChildren(false)) would leave them running unindexed, outside the limits, listing and
+    // StopAll. Resuming loses only the message that failed (its caller gets a timeout). Errors are
+    // not resumed: they stop the registry, and the router with it (below), since the JVM or the
+    // code is then in doubt. (The outer layer only keeps Akka from logging the Error's stack trace:
+    // onRegistryGone says it in one line.)
     Behavior<ServerRegistry.Command> resumed =
         Behaviors.supervise(
                 Behaviors.intercept(() -> new LogFailure<>("server registry"), registryBehavior))
@@ -92,6 +101,25 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
     context.watch(registry);
     CoordinatedShutdown.get(context.getSystem())
         .addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-mcp-servers", this::stopServers);
+    bind(ports, started);
+  }
+
+  /** The callback runs off the actor's thread: it uses only what is captured here. */
+  private void bind(HttpPorts ports, CompletableFuture<Started> started) {
+    ActorSystem<Void> system = getContext().getSystem();
+    ActorRef<ServerRegistry.Command> registry = this.registry;
+    OutputBudget budget = OutputBudget.of(settings, system);
+    ports
+        .bind(registry, budget, system)
+        .whenComplete(
+            (bindings, failure) -> {
+              if (failure != null) {
+                started.completeExceptionally(failure);
+                system.terminate();
+              } else {
+                started.complete(new Started(registry, budget, bindings));
+              }
+            });
   }
 
   /**
@@ -109,9 +137,8 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
   }
 
   @Override
-  public Receive<Command> createReceive() {
+  public Receive<Void> createReceive() {
     return newReceiveBuilder()
-        .onMessage(GetRegistry.class, this::onGetRegistry)
         .onSignal(
             ChildFailed.class, failed -> onRegistryGone("failed: " + describe(failed.getCause())))
         .onSignal(Terminated.class, terminated -> onRegistryGone("stopped"))
@@ -119,12 +146,7 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
         .build();
   }
 
-  private Behavior<Command> onGetRegistry(GetRegistry get) {
-    get.replyTo().tell(registry);
-    return this;
-  }
-
-  private Behavior<Command> onRegistryGone(String how) {
+  private Behavior<Void> onRegistryGone(String how) {
     registryGone.complete(Done.getInstance());
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(getContext().getSystem());
     if (shutdown.getShutdownReason().isEmpty()) {
@@ -135,7 +157,7 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
     return this;
   }
 
-  private Behavior<Command> onPostStop() {
+  private Behavior<Void> onPostStop() {
     registryGone.complete(Done.getInstance());
     return this;
   }

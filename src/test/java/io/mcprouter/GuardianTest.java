@@ -2,9 +2,11 @@ package io.mcprouter;
 
 import static io.mcprouter.testsupport.SseTestClient.toolCall;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.LoggingTestKit;
+import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.BehaviorInterceptor;
 import akka.actor.typed.TypedActorContext;
@@ -14,6 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.mcprouter.cli.CommandLine;
+import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterConfigFiles;
 import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.testsupport.Await;
@@ -22,15 +25,19 @@ import io.mcprouter.testsupport.SseTestClient;
 import io.mcprouter.testsupport.TestRouter;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -206,6 +213,79 @@ class GuardianTest {
         1,
         Main.awaitTermination(
             router, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void aRegistryThatStopsStopsTheRouterWithTheReasonAndMainExitsNonZero() throws Exception {
+    Router router =
+        start(
+            (config, settings, directory) ->
+                Behaviors.intercept(
+                    () ->
+                        new BehaviorInterceptor<ServerRegistry.Command, ServerRegistry.Command>(
+                            ServerRegistry.Command.class) {
+                          @Override
+                          public Behavior<ServerRegistry.Command> aroundReceive(
+                              TypedActorContext<ServerRegistry.Command> context,
+                              ServerRegistry.Command message,
+                              ReceiveTarget<ServerRegistry.Command> target) {
+                            return message instanceof ServerRegistry.ListClients
+                                ? Behaviors.stopped()
+                                : target.apply(context, message);
+                          }
+                        },
+                    ServerRegistry.create(config, settings, directory)));
+    SseTestClient client = SseTestClient.connect(http, router.proxyPort(), "own");
+    client.initialize(1, null);
+    long pid = tool(client, 2, "pid");
+    askForClients(router);
+    Optional<String> reason = router.terminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertEquals(Optional.of("the server registry stopped; every MCP server was stopped"), reason);
+    Await.until(Duration.ofSeconds(5), "the child gone", () -> !Processes.alive(pid));
+    assertEquals(
+        1,
+        Main.awaitTermination(
+            router, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void aPortInUseFailsTheStartWithTheBindErrorAndEndsTheActorSystem() throws Exception {
+    AtomicReference<ActorSystem<?>> system = new AtomicReference<>();
+    Config akka =
+        ConfigFactory.parseString(TestRouter.TEST_SETTINGS)
+            .withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      RouterConfig config =
+          new RouterConfig(
+              Path.of("test"),
+              new RouterConfig.Listen("127.0.0.1", taken.getLocalPort()),
+              new RouterConfig.Listen("127.0.0.1", 0),
+              TestRouter.servers(TestRouter.fake("own", false)),
+              Optional.empty(),
+              "http://127.0.0.1:1");
+      ExecutionException failed =
+          assertThrows(
+              ExecutionException.class,
+              () ->
+                  Router.start(
+                          config,
+                          akka,
+                          CommandLine.Command.SERVE,
+                          (c, settings, directory) ->
+                              Behaviors.setup(
+                                  context -> {
+                                    system.set(context.getSystem());
+                                    return ServerRegistry.create(c, settings, directory);
+                                  }))
+                      .toCompletableFuture()
+                      .get(30, TimeUnit.SECONDS));
+      Throwable root = failed;
+      while (root.getCause() != null) {
+        root = root.getCause();
+      }
+      assertTrue(String.valueOf(root.getMessage()).contains("in use"), root.toString());
+    }
+    system.get().getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
   @Test

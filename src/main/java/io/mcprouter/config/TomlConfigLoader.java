@@ -1,12 +1,12 @@
 package io.mcprouter.config;
 
+import static io.mcprouter.config.TomlValues.nonEmptyString;
+import static io.mcprouter.config.TomlValues.table;
+
 import com.moandjiezana.toml.Toml;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -18,27 +18,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads {@code .env.toml} into a {@link RouterConfig}; every problem is a {@link ConfigException}
- * naming the key.
+ * Reads {@code .env.toml} into a {@link RouterConfig}: the listen tables, the admin token, the
+ * server keys (each {@code [mcp_servers.<key>]} table read by {@link ServerTable}) in file order,
+ * the access keys ({@link AccessKeysLoader}). Every problem is a {@link ConfigException} naming the
+ * key.
  */
 public final class TomlConfigLoader {
 
   private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
-  private static final Set<String> SERVER_FIELDS =
-      Set.of(
-          "command",
-          "share_process",
-          "env",
-          "cwd",
-          "description",
-          "request_timeout",
-          "idle_timeout",
-          "session_idle_timeout",
-          "detached_timeout",
-          "interactive",
-          "roots",
-          "expose_stderr",
-          "inherit_env");
   private static final Set<String> LISTEN_FIELDS = Set.of("host", "port");
   private static final Set<String> API_FIELDS = Set.of("host", "port", "proxy_url");
 
@@ -127,185 +114,12 @@ public final class TomlConfigLoader {
                 + key
                 + "' is defined in both [mcp_server_commands] and [mcp_servers]");
       }
-      servers.put(key, serverSpec(where, key, e.getValue()));
+      servers.put(key, ServerTable.read(where, key, e.getValue()));
     }
     List<AccessKey> accessKeys =
         AccessKeysLoader.load(where, root.get("access_keys"), servers.keySet(), adminToken);
     return new RouterConfig(
         source, proxy, api, servers, adminToken, proxyUrl, accessKeys, List.of());
-  }
-
-  private static ServerSpec serverSpec(String where, String key, Object value) {
-    String path = "mcp_servers." + key;
-    Map<String, Object> fields = table(where, path, value);
-    for (String field : fields.keySet()) {
-      if (!SERVER_FIELDS.contains(field)) {
-        throw new ConfigException(
-            where
-                + ": unknown field '"
-                + path
-                + "."
-                + field
-                + "' (expected one of command, share_process, env, cwd, description, request_timeout, idle_timeout,"
-                + " session_idle_timeout, detached_timeout, interactive, roots, expose_stderr, inherit_env)");
-      }
-    }
-    String command = nonEmptyString(where, path + ".command", fields.get("command"));
-    boolean share = bool(where, path + ".share_process", fields.get("share_process"), true);
-    boolean inheritEnv = bool(where, path + ".inherit_env", fields.get("inherit_env"), true);
-    Map<String, String> env = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> e : table(where, path + ".env", fields.get("env")).entrySet()) {
-      if (!(e.getValue() instanceof String s)) {
-        throw new ConfigException(
-            where + ": '" + path + ".env." + e.getKey() + "' must be a string");
-      }
-      env.put(e.getKey(), s);
-    }
-    Optional<String> cwd = Optional.empty();
-    if (fields.get("cwd") != null) {
-      String dir = nonEmptyString(where, path + ".cwd", fields.get("cwd"));
-      if (!Files.isDirectory(Path.of(dir))) {
-        throw new ConfigException(where + ": '" + path + ".cwd' is not a directory: " + dir);
-      }
-      cwd = Optional.of(dir);
-    }
-    Optional<String> description =
-        fields.get("description") == null
-            ? Optional.empty()
-            : Optional.of(nonEmptyString(where, path + ".description", fields.get("description")));
-    return new ServerSpec(
-            key,
-            command,
-            share,
-            env,
-            cwd,
-            description,
-            duration(where, path + ".request_timeout", fields.get("request_timeout")),
-            duration(where, path + ".idle_timeout", fields.get("idle_timeout")),
-            positive(where, path + ".session_idle_timeout", fields.get("session_idle_timeout")),
-            positive(where, path + ".detached_timeout", fields.get("detached_timeout")))
-        .withIsolation(
-            interactive(where, path + ".interactive", fields.get("interactive")),
-            roots(where, path + ".roots", fields.get("roots")),
-            bool(where, path + ".expose_stderr", fields.get("expose_stderr"), false))
-        .withInheritEnv(inheritEnv);
-  }
-
-  private static ServerSpec.Interactive interactive(String where, String name, Object value) {
-    if (value == null) {
-      return ServerSpec.Interactive.ATTRIBUTE;
-    }
-    if (value instanceof String s) {
-      switch (s) {
-        case "attribute" -> {
-          return ServerSpec.Interactive.ATTRIBUTE;
-        }
-        case "serialize" -> {
-          return ServerSpec.Interactive.SERIALIZE;
-        }
-        default -> {}
-      }
-    }
-    throw new ConfigException(where + ": '" + name + "' must be \"attribute\" or \"serialize\"");
-  }
-
-  /**
-   * MCP roots are file URIs; an absolute path is taken as one. A relative path is refused: relative
-   * to what the router's or the child's working directory is would be a guess.
-   */
-  private static List<String> roots(String where, String name, Object value) {
-    if (value == null) {
-      return List.of();
-    }
-    if (!(value instanceof List<?> list)) {
-      throw new ConfigException(
-          where + ": '" + name + "' must be an array of file URIs or absolute paths");
-    }
-    List<String> uris = new ArrayList<>();
-    for (Object entry : list) {
-      if (!(entry instanceof String s) || s.isBlank()) {
-        throw new ConfigException(
-            where + ": '" + name + "' must be an array of file URIs or absolute paths");
-      }
-      if (s.startsWith("file://")) {
-        try {
-          URI uri = new URI(s);
-          if (uri.getPath() == null || !uri.getPath().startsWith("/")) {
-            throw new URISyntaxException(s, "no absolute path");
-          }
-        } catch (URISyntaxException e) {
-          throw new ConfigException(where + ": '" + name + "' has an invalid file URI: " + s);
-        }
-        uris.add(s);
-      } else if (s.startsWith("/")) {
-        // toUri() ends a directory that exists with '/', one that does not without: the same root
-        // either way
-        String uri = Path.of(s).normalize().toUri().toString();
-        uris.add(
-            uri.endsWith("/") && !uri.equals("file:///")
-                ? uri.substring(0, uri.length() - 1)
-                : uri);
-      } else {
-        throw new ConfigException(
-            where
-                + ": '"
-                + name
-                + "' entries must be file:// URIs or absolute paths, not '"
-                + s
-                + "'");
-      }
-    }
-    return uris;
-  }
-
-  private static boolean bool(String where, String name, Object value, boolean otherwise) {
-    if (value == null) {
-      return otherwise;
-    }
-    if (!(value instanceof Boolean b)) {
-      throw new ConfigException(where + ": '" + name + "' must be true or false");
-    }
-    return b;
-  }
-
-  /**
-   * A session timeout of zero would end every session at once: refused rather than taken as
-   * "never".
-   */
-  private static Optional<Duration> positive(String where, String name, Object value) {
-    Optional<Duration> d = duration(where, name, value);
-    if (d.isPresent() && d.get().isZero()) {
-      throw new ConfigException(where + ": '" + name + "' must be more than zero");
-    }
-    return d;
-  }
-
-  /**
-   * Whole seconds (an integer or a plain number string), or a string such as "500ms", "90s", "10m",
-   * "1h".
-   */
-  private static Optional<Duration> duration(String where, String name, Object value) {
-    if (value == null) {
-      return Optional.empty();
-    }
-    if (value instanceof Long seconds && seconds >= 0) {
-      return Optional.of(Duration.ofSeconds(seconds));
-    }
-    if (value instanceof String text) {
-      Matcher m = Pattern.compile("\\s*(\\d+)\\s*(ms|s|m|h)?\\s*").matcher(text);
-      if (m.matches()) {
-        long amount = Long.parseLong(m.group(1));
-        return Optional.of(
-            switch (m.group(2) == null ? "s" : m.group(2)) {
-              case "ms" -> Duration.ofMillis(amount);
-              case "s" -> Duration.ofSeconds(amount);
-              case "m" -> Duration.ofMinutes(amount);
-              default -> Duration.ofHours(amount);
-            });
-      }
-    }
-    throw new ConfigException(
-        where + ": '" + name + "' must be whole seconds or a duration such as \"90s\" or \"10m\"");
   }
 
   /** toml4j forgets the order of keys; operators expect listings in the order they wrote. */
@@ -352,17 +166,6 @@ public final class TomlConfigLoader {
     return new RouterConfig.Listen(host, port);
   }
 
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> table(String where, String name, Object value) {
-    if (value == null) {
-      return Map.of();
-    }
-    if (!(value instanceof Map)) {
-      throw new ConfigException(where + ": '" + name + "' must be a table");
-    }
-    return (Map<String, Object>) value;
-  }
-
   private static String checkKey(String where, String table, String key) {
     String bare =
         key.length() >= 2 && key.startsWith("\"") && key.endsWith("\"")
@@ -388,13 +191,6 @@ public final class TomlConfigLoader {
               + "]: a key of dots only is a relative path segment, not a name");
     }
     return bare;
-  }
-
-  private static String nonEmptyString(String where, String name, Object value) {
-    if (!(value instanceof String s) || s.isBlank()) {
-      throw new ConfigException(where + ": '" + name + "' must be a non-empty string");
-    }
-    return s;
   }
 
   private static String oneLine(RuntimeException e) {

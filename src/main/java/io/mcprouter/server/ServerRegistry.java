@@ -20,7 +20,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -28,8 +27,9 @@ import java.util.Optional;
 /**
  * One per JVM: maps server keys to running {@link ServerInstance} actors, starts them on first use,
  * admits every session into the {@link SessionDirectory} (the one index of sessions, which it alone
- * writes), and answers what is running. Routes ask it once; it forwards with the caller's {@code
- * replyTo}.
+ * writes), and stops them all at shutdown. The operator's requests (listing, stopping a key) are
+ * answered by its {@link OperatorRequests}. Routes ask it once; it forwards with the caller's
+ * {@code replyTo}.
  */
 public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Command> {
 
@@ -110,9 +110,6 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
 
   public record Client(String sessionId, String key, Instant openedAt) {}
 
-  /** Bound for collecting status answers; a server that cannot answer in this time is left out. */
-  private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(3);
-
   /** Time kept at the end of the shutdown bound for SIGKILL and the exit to be seen. */
   private static final Duration KILL_MARGIN = Duration.ofSeconds(3);
 
@@ -143,6 +140,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   private final Admission admission;
   private final CrashLoopBars crashLoops;
   private final StartPermits permits;
+  private final OperatorRequests operator;
   private final SecureRandom random = new SecureRandom();
   private final List<ActorRef<Done>> stopAllWaiters = new ArrayList<>();
   private long calls;
@@ -170,6 +168,8 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
             context.messageAdapter(ServerInstance.Lifecycle.class, FromServer::new),
             permits,
             ServerTerminated::new);
+    this.operator =
+        new OperatorRequests(context, config, settings, directory, instances, crashLoops);
   }
 
   @Override
@@ -307,62 +307,17 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   }
 
   private Behavior<Command> onListRunning(ListRunning list) {
-    List<ServerInstance.Status> failed =
-        crashLoops.barredKeys().stream()
-            .map(
-                key ->
-                    new ServerInstance.Status(
-                        key,
-                        "failed",
-                        -1,
-                        0,
-                        0,
-                        Optional.empty(),
-                        0,
-                        config.servers().get(key).shareProcess(),
-                        List.of()))
-            .toList();
-    getContext()
-        .spawnAnonymous(
-            Collector.create(
-                instances.all(),
-                ServerInstance.GetStatus::new,
-                ServerInstance.Status.class,
-                STATUS_TIMEOUT,
-                Collector.WhenStopped.SKIP,
-                statuses -> {
-                  List<ServerInstance.Status> all = new ArrayList<>(statuses);
-                  all.addAll(failed);
-                  list.replyTo().tell(new RunningServers(all));
-                }));
+    operator.listRunning(list.replyTo());
     return this;
   }
 
   private Behavior<Command> onStopServer(StopServer stop) {
-    List<ActorRef<ServerInstance.Command>> servers = instances.ofKey(stop.key());
-    boolean wasFailed = crashLoops.clear(stop.key());
-    if (servers.isEmpty()) {
-      stop.replyTo()
-          .tell(wasFailed ? new StopReport(stop.key(), List.of()) : new NotRunning(stop.key()));
-      return this;
-    }
-    getContext()
-        .spawnAnonymous(
-            Collector.create(
-                servers,
-                replyTo -> new ServerInstance.Stop(stop.mode(), replyTo),
-                ServerInstance.Stopped.class,
-                settings.stopBound(),
-                Collector.WhenStopped.AWAIT_ANSWER,
-                stopped -> stop.replyTo().tell(new StopReport(stop.key(), stopped))));
+    operator.stopServer(stop.key(), stop.mode(), stop.replyTo());
     return this;
   }
 
   private Behavior<Command> onListClients(ListClients list) {
-    List<Client> clients = new ArrayList<>();
-    directory.forEach((id, entry) -> clients.add(new Client(id, entry.key(), entry.openedAt())));
-    clients.sort(Comparator.comparing(Client::openedAt));
-    list.replyTo().tell(new Clients(clients));
+    operator.listClients(list.replyTo());
     return this;
   }
 
