@@ -28,6 +28,8 @@ import java.util.Optional;
  * @param inheritEnv the child gets the router's environment (minus {@code MCPROUTER_*} and the deny
  *     list) when true; only {@code PATH}, {@code HOME} and the locale when false; {@code env} on
  *     top either way
+ * @param spareChildren for a per-session key: children kept started ahead of their sessions, so a
+ *     new session does not wait for one to start
  */
 public record ServerSpec(
     String key,
@@ -43,7 +45,8 @@ public record ServerSpec(
     Interactive interactive,
     List<String> roots,
     boolean exposeStderr,
-    boolean inheritEnv) {
+    boolean inheritEnv,
+    int spareChildren) {
 
   /**
    * ATTRIBUTE: a server-to-client request is delivered only when exactly one session has requests
@@ -58,6 +61,39 @@ public record ServerSpec(
   public ServerSpec {
     env = Map.copyOf(env);
     roots = List.copyOf(roots);
+  }
+
+  public ServerSpec(
+      String key,
+      String command,
+      boolean shareProcess,
+      Map<String, String> env,
+      Optional<String> cwd,
+      Optional<String> description,
+      Optional<Duration> requestTimeout,
+      Optional<Duration> idleTimeout,
+      Optional<Duration> sessionIdleTimeout,
+      Optional<Duration> detachedTimeout,
+      Interactive interactive,
+      List<String> roots,
+      boolean exposeStderr,
+      boolean inheritEnv) {
+    this(
+        key,
+        command,
+        shareProcess,
+        env,
+        cwd,
+        description,
+        requestTimeout,
+        idleTimeout,
+        sessionIdleTimeout,
+        detachedTimeout,
+        interactive,
+        roots,
+        exposeStderr,
+        inheritEnv,
+        0);
   }
 
   public ServerSpec(
@@ -156,7 +192,8 @@ public record ServerSpec(
         interactive,
         roots,
         exposeStderr,
-        inheritEnv);
+        inheritEnv,
+        spareChildren);
   }
 
   /** The same server with its environment inherited or not (the loader). */
@@ -175,7 +212,28 @@ public record ServerSpec(
         interactive,
         roots,
         exposeStderr,
-        inherit);
+        inherit,
+        spareChildren);
+  }
+
+  /** The same server with this many spare children (the loader; a shared key has none). */
+  public ServerSpec withSpareChildren(int spares) {
+    return new ServerSpec(
+        key,
+        command,
+        shareProcess,
+        env,
+        cwd,
+        description,
+        requestTimeout,
+        idleTimeout,
+        sessionIdleTimeout,
+        detachedTimeout,
+        interactive,
+        roots,
+        exposeStderr,
+        inheritEnv,
+        spares);
   }
 
   public static ServerSpec ofCommand(String key, String command) {

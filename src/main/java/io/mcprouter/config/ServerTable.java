@@ -38,7 +38,8 @@ final class ServerTable {
           "interactive",
           "roots",
           "expose_stderr",
-          "inherit_env");
+          "inherit_env",
+          "spare_children");
 
   private ServerTable() {}
 
@@ -55,7 +56,8 @@ final class ServerTable {
                 + "."
                 + field
                 + "' (expected one of command, share_process, env, cwd, description, request_timeout, idle_timeout,"
-                + " session_idle_timeout, detached_timeout, interactive, roots, expose_stderr, inherit_env)");
+                + " session_idle_timeout, detached_timeout, interactive, roots, expose_stderr, inherit_env,"
+                + " spare_children)");
       }
     }
     String command = nonEmptyString(where, path + ".command", fields.get("command"));
@@ -96,7 +98,36 @@ final class ServerTable {
             interactive(where, path + ".interactive", fields.get("interactive")),
             roots(where, path + ".roots", fields.get("roots")),
             bool(where, path + ".expose_stderr", fields.get("expose_stderr"), false))
-        .withInheritEnv(inheritEnv);
+        .withInheritEnv(inheritEnv)
+        .withSpareChildren(spareChildren(where, path, share, fields.get("spare_children")));
+  }
+
+  /** At most this many: each spare is a running process nobody uses yet. */
+  static final int MAX_SPARE_CHILDREN = 8;
+
+  private static int spareChildren(String where, String path, boolean share, Object value) {
+    if (value == null) {
+      return 0;
+    }
+    if (!(value instanceof Number number)
+        || number.doubleValue() != Math.rint(number.doubleValue())
+        || number.longValue() < 0
+        || number.longValue() > MAX_SPARE_CHILDREN) {
+      throw new ConfigException(
+          where
+              + ": '"
+              + path
+              + ".spare_children' must be a whole number from 0 to "
+              + MAX_SPARE_CHILDREN);
+    }
+    if (share && number.longValue() > 0) {
+      throw new ConfigException(
+          where
+              + ": '"
+              + path
+              + ".spare_children' needs share_process = false (a shared key has one child already)");
+    }
+    return number.intValue();
   }
 
   private static ServerSpec.Interactive interactive(String where, String name, Object value) {

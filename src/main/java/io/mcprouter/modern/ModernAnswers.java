@@ -28,11 +28,12 @@ public final class ModernAnswers {
       ModernRequest request, JsonRpcMessage.Response fromChild) {
     if (fromChild.isError()) {
       JsonNode error = fromChild.error();
-      if (error.path("code").asInt() == JsonRpcError.LEGACY_RESOURCE_NOT_FOUND
-          && error.isObject()) {
+      int code = error.path("code").asInt();
+      boolean notFound = code == JsonRpcError.LEGACY_RESOURCE_NOT_FOUND;
+      if (error.isObject() && (notFound || code == JsonRpcError.INVALID_PARAMS)) {
         ObjectNode mapped = ((ObjectNode) error).deepCopy();
         mapped.put("code", JsonRpcError.INVALID_PARAMS);
-        JsonNode uri = request.params().get("uri");
+        JsonNode uri = request.is("resources/read") ? request.params().get("uri") : null;
         if (uri != null && uri.isTextual() && !mapped.path("data").has("uri")) {
           // the 2026 resource-not-found error names the resource in its data
           JsonNode data = mapped.get("data");

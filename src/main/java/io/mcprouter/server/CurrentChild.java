@@ -185,7 +185,7 @@ final class CurrentChild {
     state.stdin = started.stdin();
     startedAt = Instant.now();
     state.timers.startTimerWithFixedDelay(Tick.INSTANCE, state.settings.checkInterval());
-    if (!state.spec.shareProcess() && state.sessions.isEmpty()) {
+    if (!state.spec.shareProcess() && state.sessions.isEmpty() && !state.spare) {
       // its session ended (or its open failed) while the child was starting: nobody will use it
       state
           .context
@@ -196,6 +196,9 @@ final class CurrentChild {
               state.pid);
       state.stop.begin(StopMode.GRACEFUL, 0);
       return state.stash.unstashAll(ending.closeStdin());
+    }
+    if (state.spare) {
+      state.releasePermit(); // started: a spare no longer counts against the starting children
     }
     if (state.restarts > 0) {
       state.routing.childReplaced(state.recipients);

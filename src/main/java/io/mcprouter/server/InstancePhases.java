@@ -64,6 +64,11 @@ final class InstancePhases extends AbstractBehavior<Command> {
     return startNow ? child.launchAtOnce(permitHandedOver) : waiting();
   }
 
+  private Behavior<Command> holdAsSpare() {
+    state.spare = state.sessions.isEmpty();
+    return Behaviors.same();
+  }
+
   @Override
   public Receive<Command> createReceive() {
     return waiting(); // not used: begin() picks the first phase
@@ -193,6 +198,7 @@ final class InstancePhases extends AbstractBehavior<Command> {
   /** Handlers every phase has; a phase's own handlers come first and win. */
   private Receive<Command> withCommon(ReceiveBuilder<Command> phase) {
     return phase
+        .onMessageEquals(ServerInstance.HoldAsSpare.INSTANCE, this::holdAsSpare)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessage(GetCachedTools.class, this::onGetCachedTools)
         .onMessage(CacheTools.class, this::onCacheTools)

@@ -57,6 +57,12 @@ final class InstanceState {
    */
   boolean holdsPermit;
 
+  /**
+   * A spare waiting for its session: its child runs without one (see {@link
+   * ServerInstance.HoldAsSpare}).
+   */
+  boolean spare;
+
   InstanceState(ActorContext<Command> context, ServerInstance.InstanceParts parts) {
     this.context = context;
     this.spec = parts.spec();

@@ -8,6 +8,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.ServerSpec;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +31,10 @@ final class Instances<C> {
   private final Function<ActorRef<ServerInstance.Command>, C> onTerminated;
   private final Map<String, ActorRef<ServerInstance.Command>> sharedByKey = new HashMap<>();
   private final Map<ActorRef<ServerInstance.Command>, ServerSpec> running = new LinkedHashMap<>();
+
+  /** Per-session instances started ahead of their session, oldest first, by key. */
+  private final Map<String, ArrayDeque<ActorRef<ServerInstance.Command>>> spares = new HashMap<>();
+
   private long spawned;
 
   /** {@code onTerminated}: what the registry is told when an instance has stopped. */
@@ -91,6 +96,25 @@ final class Instances<C> {
   void terminated(ActorRef<ServerInstance.Command> server) {
     running.remove(server);
     sharedByKey.values().remove(server);
+    spares.values().forEach(keySpares -> keySpares.remove(server));
+  }
+
+  /** Starts a per-session instance with no session yet, for the next session of its key. */
+  void spawnSpare(ServerSpec spec) {
+    ActorRef<ServerInstance.Command> spare = spawn(spec, true);
+    spare.tell(ServerInstance.HoldAsSpare.INSTANCE);
+    spares.computeIfAbsent(spec.key(), key -> new ArrayDeque<>()).add(spare);
+  }
+
+  int spareCount(String key) {
+    ArrayDeque<ActorRef<ServerInstance.Command>> keySpares = spares.get(key);
+    return keySpares == null ? 0 : keySpares.size();
+  }
+
+  /** The oldest spare of the key, now no longer a spare. */
+  Optional<ActorRef<ServerInstance.Command>> takeSpare(String key) {
+    ArrayDeque<ActorRef<ServerInstance.Command>> keySpares = spares.get(key);
+    return keySpares == null ? Optional.empty() : Optional.ofNullable(keySpares.poll());
   }
 
   Optional<ServerSpec> specOf(ActorRef<ServerInstance.Command> server) {

@@ -81,6 +81,14 @@ public final class ServerInstance {
 
   public record Stop(StopMode mode, ActorRef<Stopped> replyTo) implements Command {}
 
+  /**
+   * A per-session instance started ahead of its session (a spare, {@code spare_children}): its
+   * child is kept running without one until the next session of its key takes it.
+   */
+  public enum HoldAsSpare implements Command {
+    INSTANCE
+  }
+
   /** The registry's answer to {@link Crashed}: start a new child after {@code backoff}. */
   public record RestartAfter(Duration backoff) implements Command {}
 

@@ -141,6 +141,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   private final CrashLoopBars crashLoops;
   private final StartPermits permits;
   private final OperatorRequests operator;
+  private final SpareChildren spares;
   private final SecureRandom random = new SecureRandom();
   private final List<ActorRef<Done>> stopAllWaiters = new ArrayList<>();
   private long calls;
@@ -170,6 +171,9 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
             ServerTerminated::new);
     this.operator =
         new OperatorRequests(context, config, settings, directory, instances, crashLoops);
+    this.spares =
+        new SpareChildren(config, instances, admission, crashLoops, permits, context.getLog());
+    spares.fillAll();
   }
 
   @Override
@@ -203,8 +207,11 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       open.replyTo().tell(new ServerInstance.OpenRejected(CrashLoopBars.refusal(failed.get())));
       return this;
     }
+    // a Streamable session brings its initialize, so its child starts now; a legacy GET starts none
+    boolean startNow = spec.shareProcess() || open.first().isPresent();
+    boolean spare = !spec.shareProcess() && startNow && instances.spareCount(spec.key()) > 0;
     Optional<Admission.Refusal> refusal =
-        admission.admit(spec.key(), instances.needsChild(spec), instances.size());
+        admission.admit(spec.key(), instances.needsChild(spec) && !spare, instances.size());
     if (refusal.isPresent()) {
       getContext()
           .getLog()
@@ -216,9 +223,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       open.replyTo().tell(new ServerInstance.OpenRejected(refusal.get().message()));
       return this;
     }
-    // a Streamable session brings its initialize, so its child starts now; a legacy GET starts none
-    boolean startNow = spec.shareProcess() || open.first().isPresent();
-    if (!spec.shareProcess() && startNow && !permits.tryAcquire(spec.key())) {
+    if (!spec.shareProcess() && startNow && !spare && !permits.tryAcquire(spec.key())) {
       getContext()
           .getLog()
           .warn(
@@ -229,7 +234,9 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       return this;
     }
     ActorRef<ServerInstance.Command> server =
-        spec.shareProcess() ? instances.shared(spec) : instances.spawn(spec, startNow);
+        spec.shareProcess()
+            ? instances.shared(spec)
+            : spare ? instances.takeSpare(spec.key()).get() : instances.spawn(spec, startNow);
     String sessionId = newSessionId();
     // counted from now, so a burst of opens cannot overshoot the limits before the sessions start
     directory.put(
@@ -238,6 +245,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
             spec.key(), server, open.transport(), open.owner(), open.outbound()));
     server.tell(
         new ServerInstance.OpenSession(sessionId, open.outbound(), open.first(), open.replyTo()));
+    spares.fill(spec);
     return this;
   }
 

@@ -72,6 +72,7 @@ final class SessionTraffic {
   // ------------------------------------------------------------------ sessions
 
   Behavior<Command> openSession(OpenSession open) {
+    state.spare = false; // a spare's child is this session's now
     ActorRef<ClientSession.Command> session =
         context.spawn(
             ClientSession.create(spec.key(), open.sessionId(), open.outbound(), sessionTimeouts),
