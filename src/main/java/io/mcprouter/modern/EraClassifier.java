@@ -134,13 +134,15 @@ public final class EraClassifier {
     if (member.isPresent()) {
       JsonNode named = params.get(member.get());
       if (named != null && named.isTextual()) {
-        Optional<String> header = headers.name().map(EraClassifier::decodeName);
+        Optional<String> header = headers.name().flatMap(EraClassifier::decodeName);
         if (header.isEmpty() || !header.get().equals(named.asText())) {
           return mismatch(
               id,
               headers.name().isEmpty()
                   ? "the Mcp-Name header is required for " + request.method()
-                  : "the Mcp-Name header does not match params." + member.get());
+                  : header.isEmpty()
+                      ? "the Mcp-Name header is a malformed =?base64?...?= value"
+                      : "the Mcp-Name header does not match params." + member.get());
         }
       }
     }
@@ -176,20 +178,25 @@ public final class EraClassifier {
                 : Optional.of(logLevel.asText())));
   }
 
-  /** {@code Mcp-Name} values that are not plain ASCII come as {@code =?base64?...?=}. */
-  static String decodeName(String header) {
+  /**
+   * {@code Mcp-Name} values that are not plain ASCII come as {@code =?base64?...?=}; empty when a
+   * value in that form is not valid Base64. Such a value is malformed, never a plain one: a client
+   * MUST encode any plain value that matches the sentinel pattern (Streamable HTTP, "Value
+   * Encoding"), so it cannot stand for itself.
+   */
+  static Optional<String> decodeName(String header) {
     if (header.startsWith(BASE64_PREFIX)
         && header.endsWith(BASE64_SUFFIX)
         && header.length() >= BASE64_PREFIX.length() + BASE64_SUFFIX.length()) {
       String encoded =
           header.substring(BASE64_PREFIX.length(), header.length() - BASE64_SUFFIX.length());
       try {
-        return new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
+        return Optional.of(new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8));
       } catch (IllegalArgumentException e) {
-        return header; // not valid Base64: compared as it is, so it mismatches
+        return Optional.empty();
       }
     }
-    return header;
+    return Optional.of(header);
   }
 
   private static JsonNode paramsOf(JsonRpcMessage message) {

@@ -55,7 +55,10 @@ public final class ModernAnswers {
     if (!stamped.has("resultType")) {
       stamped.put("resultType", "complete");
     }
-    if (ModernProtocol.CACHEABLE.contains(method)) {
+    // caching hints go on complete results only: an interim input_required result is not
+    // cacheable and carries none (MCP 2026-07-28, server/utilities/caching, "Cacheable Results")
+    if (ModernProtocol.CACHEABLE.contains(method)
+        && "complete".equals(stamped.path("resultType").asText(null))) {
       if (!stamped.has("ttlMs")) {
         stamped.put("ttlMs", TTL_MS);
       }
