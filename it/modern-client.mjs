@@ -2,14 +2,17 @@
 // MCP 2026-07-28 client for mcprouter integration tests: the official TypeScript SDK v2
 // (@modelcontextprotocol/client, Client + StreamableHTTPClientTransport), pinned in package.json.
 //
-// Usage: node modern-client.mjs <mcpUrl> [echoPrefix] [echoRounds]
+// Usage: node modern-client.mjs <mcpUrl> [echoPrefix] [echoRounds] [pin|auto]
 //
 // Against a /mcp/<key> endpoint that fronts @modelcontextprotocol/server-everything it runs, in
 // order, and prints ONE JSON line per step on stdout ({"step":"<name>","ok":true,...}):
-//   connect    Client with versionNegotiation { pin: "2026-07-28" }: the connect-time
-//              server/discover must offer 2026-07-28, and the SDK then has no fallback to
-//              initialize. Checked: getProtocolEra() is "modern", the negotiated version is
-//              2026-07-28, the server's name.
+//   connect    Client with versionNegotiation { mode: { pin: "2026-07-28" } } (the default,
+//              "pin"): the connect-time server/discover must offer 2026-07-28, and the SDK has
+//              no fallback to initialize; or { mode: "auto" } ("auto", what a user who just
+//              opts in gets): the SDK probes with server/discover and falls back to initialize
+//              unless the answer is definitively modern. Checked either way: getProtocolEra()
+//              is "modern", the negotiated version is 2026-07-28, the server's name (and the
+//              wire step checks that no initialize was sent).
 //   discover   an explicit client.discover(): supportedVersions, capabilities.
 //   tools      listTools(): echo and trigger-long-running-operation are listed.
 //   echo       echoRounds (default 20) concurrent callTool("echo") with messages
@@ -76,8 +79,10 @@ function withTimeout(promise, ms, what) {
 }
 
 async function main() {
-  const [mcpUrl, echoPrefix = "modern", roundsArg = "20"] = process.argv.slice(2);
-  if (!mcpUrl) throw new Error("usage: node modern-client.mjs <mcpUrl> [echoPrefix] [echoRounds]");
+  const [mcpUrl, echoPrefix = "modern", roundsArg = "20", negotiation = "pin"] = process.argv.slice(2);
+  if (!mcpUrl || !["pin", "auto"].includes(negotiation)) {
+    throw new Error("usage: node modern-client.mjs <mcpUrl> [echoPrefix] [echoRounds] [pin|auto]");
+  }
   const echoRounds = Number(roundsArg);
 
   // Every HTTP exchange the transport makes: method, JSON-RPC method(s), protocol header, and
@@ -107,7 +112,7 @@ async function main() {
   const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { fetch: recordingFetch });
   const client = new Client(
     { name: "mcprouter-it-modern-client", version: "0.0.0" },
-    { capabilities: {}, versionNegotiation: { mode: { pin: MODERN } } },
+    { capabilities: {}, versionNegotiation: { mode: negotiation === "auto" ? "auto" : { pin: MODERN } } },
   );
   client.onerror = (err) => log(`client error: ${errorMessage(err)}`);
 
@@ -118,7 +123,7 @@ async function main() {
       const protocolVersion = client.getNegotiatedProtocolVersion();
       if (era !== "modern") throw new Error(`protocol era ${era}, expected modern`);
       if (protocolVersion !== MODERN) throw new Error(`negotiated ${protocolVersion}, expected ${MODERN}`);
-      return { era, protocolVersion, serverName: client.getServerVersion()?.name };
+      return { negotiation, era, protocolVersion, serverName: client.getServerVersion()?.name };
     });
 
     await step("discover", async () => {

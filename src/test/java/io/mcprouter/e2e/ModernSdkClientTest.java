@@ -226,9 +226,30 @@ class ModernSdkClientTest {
   }
 
   @Test
-  void sdkV2ClientRunsEveryStepIn20260728WithoutFallingBackToInitialize() throws Exception {
-    NodeRun run = NodeRun.start("modern-client.mjs", url(), "alone", "10");
-    assertModernRun(steps(run.lines()), "alone", 10);
+  void sdkV2ClientPinnedTo20260728RunsEveryStep() throws Exception {
+    NodeRun run = NodeRun.start("modern-client.mjs", url(), "pinned", "10", "pin");
+    Map<String, JsonNode> steps = steps(run.lines());
+    assertModernRun(steps, "pinned", 10);
+    assertEquals("pin", steps.get("connect").path("negotiation").asText());
+  }
+
+  /**
+   * What a new user gets who opts the v2 client into negotiation ({@code mode: "auto"}, which falls
+   * back to initialize unless the discover answer is definitively modern) and points it at {@code
+   * http://localhost:<port>/mcp/everything}: the modern era, no initialize.
+   */
+  @Test
+  void sdkV2ClientInAutoModeAtLocalhostChoosesTheModernEraWithoutFallingBack() throws Exception {
+    NodeRun run =
+        NodeRun.start(
+            "modern-client.mjs",
+            "http://localhost:" + router.proxyPort() + "/mcp/everything",
+            "auto",
+            "10",
+            "auto");
+    Map<String, JsonNode> steps = steps(run.lines());
+    assertModernRun(steps, "auto", 10);
+    assertEquals("auto", steps.get("connect").path("negotiation").asText());
   }
 
   /**
@@ -244,8 +265,10 @@ class ModernSdkClientTest {
     int modernRounds = 30;
     List<NodeRun> modern =
         List.of(
-            NodeRun.start("modern-client.mjs", url(), "modern-A", String.valueOf(modernRounds)),
-            NodeRun.start("modern-client.mjs", url(), "modern-B", String.valueOf(modernRounds)));
+            NodeRun.start(
+                "modern-client.mjs", url(), "modern-A", String.valueOf(modernRounds), "pin"),
+            NodeRun.start(
+                "modern-client.mjs", url(), "modern-B", String.valueOf(modernRounds), "auto"));
     List<NodeRun> legacy =
         List.of(
             NodeRun.start("legacy-echo-client.mjs", url(), "legacy-A", "10", "5"),
