@@ -22,6 +22,15 @@ public record JsonRpcError(int code, String message, JsonNode data) {
   /** The router will not take the message now (stopping, buffer full, limit reached). */
   public static final int UNAVAILABLE = -32002;
 
+  /**
+   * {@link #UNAVAILABLE} as a 2026-07-28 client is told it: that revision reserves -32002 (its old
+   * resource-not-found) and never reuses it.
+   */
+  public static final int UNAVAILABLE_NOW = -32005;
+
+  /** MCP 2025-11-25: the server needs the client to open a URL (URL elicitation required). */
+  public static final int URL_ELICITATION_REQUIRED = -32042;
+
   /** The server key is not configured. */
   public static final int UNKNOWN_SERVER = -32003;
 

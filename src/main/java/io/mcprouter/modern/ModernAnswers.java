@@ -41,9 +41,31 @@ public final class ModernAnswers {
         }
         return new JsonRpcMessage.Response(request.id(), null, mapped);
       }
+      if (code == JsonRpcError.URL_ELICITATION_REQUIRED) {
+        // 2026-07-28 removed the code: a URL elicitation is an input request, which needs the
+        // client capability the router cannot serve yet
+        ObjectNode data = JsonNodeFactory.instance.objectNode();
+        data.putObject("requiredCapabilities").putObject("elicitation").putObject("url");
+        return JsonRpcMessage.failure(
+            request.id(),
+            new JsonRpcError(
+                JsonRpcError.MISSING_CLIENT_CAPABILITY,
+                "the server needs a URL elicitation: " + error.path("message").asText(""),
+                data));
+      }
       return new JsonRpcMessage.Response(request.id(), null, error);
     }
     return JsonRpcMessage.success(request.id(), complete(request.method(), fromChild.result()));
+  }
+
+  /**
+   * An error the router makes (the server unavailable, gone, not answering), in the codes a modern
+   * client may be sent.
+   */
+  public static JsonRpcError routerError(JsonRpcError error) {
+    return error.code() == JsonRpcError.UNAVAILABLE
+        ? new JsonRpcError(JsonRpcError.UNAVAILABLE_NOW, error.message(), error.data())
+        : error;
   }
 
   /** A result as 2026-07-28 requires it: a result type, and caching hints where it is cacheable. */

@@ -355,7 +355,8 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
   private Behavior<Command> fail(int httpStatus, JsonRpcError error) {
     if (!answered) {
       answered = true;
-      response.fail(httpStatus, JsonRpcMessage.failure(request.id(), error));
+      response.fail(
+          httpStatus, JsonRpcMessage.failure(request.id(), ModernAnswers.routerError(error)));
     }
     return Behaviors.stopped();
   }
