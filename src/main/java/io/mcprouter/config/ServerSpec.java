@@ -30,6 +30,7 @@ import java.util.Optional;
  *     top either way
  * @param spareChildren for a per-session key: children kept started ahead of their sessions, so a
  *     new session does not wait for one to start
+ * @param protocol which MCP era the child speaks: found out at its start, or set
  */
 public record ServerSpec(
     String key,
@@ -46,7 +47,19 @@ public record ServerSpec(
     List<String> roots,
     boolean exposeStderr,
     boolean inheritEnv,
-    int spareChildren) {
+    int spareChildren,
+    ChildProtocol protocol) {
+
+  /**
+   * AUTO: the child is asked {@code server/discover} when it starts; a 2025-era child answers with
+   * an error (or not at all) and is initialized as before. LEGACY: never asked. MODERN: it must
+   * answer discover.
+   */
+  public enum ChildProtocol {
+    AUTO,
+    LEGACY,
+    MODERN
+  }
 
   /**
    * ATTRIBUTE: a server-to-client request is delivered only when exactly one session has requests
@@ -93,7 +106,8 @@ public record ServerSpec(
         roots,
         exposeStderr,
         inheritEnv,
-        0);
+        0,
+        ChildProtocol.AUTO);
   }
 
   public ServerSpec(
@@ -172,7 +186,9 @@ public record ServerSpec(
         interactive,
         roots,
         exposeStderr,
-        inheritEnv);
+        inheritEnv,
+        0,
+        protocol);
   }
 
   /** The same server with these isolation settings (tests and the loader). */
@@ -193,7 +209,8 @@ public record ServerSpec(
         roots,
         exposeStderr,
         inheritEnv,
-        spareChildren);
+        spareChildren,
+        protocol);
   }
 
   /** The same server with its environment inherited or not (the loader). */
@@ -213,7 +230,8 @@ public record ServerSpec(
         roots,
         exposeStderr,
         inherit,
-        spareChildren);
+        spareChildren,
+        protocol);
   }
 
   /** The same server with this many spare children (the loader; a shared key has none). */
@@ -233,7 +251,29 @@ public record ServerSpec(
         roots,
         exposeStderr,
         inheritEnv,
-        spares);
+        spares,
+        protocol);
+  }
+
+  /** The same server with its era set (the loader). */
+  public ServerSpec withProtocol(ChildProtocol era) {
+    return new ServerSpec(
+        key,
+        command,
+        shareProcess,
+        env,
+        cwd,
+        description,
+        requestTimeout,
+        idleTimeout,
+        sessionIdleTimeout,
+        detachedTimeout,
+        interactive,
+        roots,
+        exposeStderr,
+        inheritEnv,
+        spareChildren,
+        era);
   }
 
   public static ServerSpec ofCommand(String key, String command) {

@@ -39,7 +39,8 @@ final class ServerTable {
           "roots",
           "expose_stderr",
           "inherit_env",
-          "spare_children");
+          "spare_children",
+          "protocol");
 
   private ServerTable() {}
 
@@ -57,7 +58,7 @@ final class ServerTable {
                 + field
                 + "' (expected one of command, share_process, env, cwd, description, request_timeout, idle_timeout,"
                 + " session_idle_timeout, detached_timeout, interactive, roots, expose_stderr, inherit_env,"
-                + " spare_children)");
+                + " spare_children, protocol)");
       }
     }
     String command = nonEmptyString(where, path + ".command", fields.get("command"));
@@ -99,7 +100,22 @@ final class ServerTable {
             roots(where, path + ".roots", fields.get("roots")),
             bool(where, path + ".expose_stderr", fields.get("expose_stderr"), false))
         .withInheritEnv(inheritEnv)
-        .withSpareChildren(spareChildren(where, path, share, fields.get("spare_children")));
+        .withSpareChildren(spareChildren(where, path, share, fields.get("spare_children")))
+        .withProtocol(protocol(where, path + ".protocol", fields.get("protocol")));
+  }
+
+  private static ServerSpec.ChildProtocol protocol(String where, String path, Object value) {
+    if (value == null) {
+      return ServerSpec.ChildProtocol.AUTO;
+    }
+    return switch (value instanceof String s ? s : "") {
+      case "auto" -> ServerSpec.ChildProtocol.AUTO;
+      case "legacy" -> ServerSpec.ChildProtocol.LEGACY;
+      case "modern" -> ServerSpec.ChildProtocol.MODERN;
+      default ->
+          throw new ConfigException(
+              where + ": '" + path + "' must be \"auto\", \"legacy\" or \"modern\"");
+    };
   }
 
   /** At most this many: each spare is a running process nobody uses yet. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.jsonrpc.ProtocolVersions;
 import java.util.Optional;
 
 /**
@@ -56,6 +57,62 @@ public final class ModernAnswers {
       return new JsonRpcMessage.Response(request.id(), null, error);
     }
     return JsonRpcMessage.success(request.id(), complete(request.method(), fromChild.result()));
+  }
+
+  /**
+   * The initialize result a 2025-era client (or a {@code ModernCall}) is answered for a child that
+   * speaks 2026-07-28, made from the child's {@code server/discover} result. Its {@code _meta} says
+   * so ({@link ModernProtocol#CHILD_ERA}), so that a modern request sends the child its own {@code
+   * _meta} rather than a legacy session's.
+   */
+  public static ObjectNode initializeFromDiscover(JsonNode discover, String requested) {
+    ObjectNode result = JsonNodeFactory.instance.objectNode();
+    result.put(
+        "protocolVersion",
+        ProtocolVersions.isSupported(requested) ? requested : ProtocolVersions.LATEST);
+    // a 2026 server sends change notifications only on subscriptions/listen streams, which a
+    // 2025 session does not open: it is not promised them
+    result.set("capabilities", capabilities(discover.path("capabilities"), false));
+    JsonNode serverInfo = discover.path("_meta").get(ModernProtocol.SERVER_INFO);
+    if (serverInfo != null && serverInfo.isObject()) {
+      result.set("serverInfo", serverInfo.deepCopy());
+    } else {
+      result.putObject("serverInfo").put("name", "unnamed").put("version", "0");
+    }
+    JsonNode instructions = discover.get("instructions");
+    if (instructions != null && instructions.isTextual()) {
+      result.set("instructions", instructions);
+    }
+    result.putObject("_meta").put(ModernProtocol.CHILD_ERA, ModernProtocol.VERSIONS.get(0));
+    return result;
+  }
+
+  /** Whether an initialize result was made for a child that speaks 2026-07-28. */
+  public static boolean fromModernChild(JsonNode initializeResult) {
+    return initializeResult != null && initializeResult.path("_meta").has(ModernProtocol.CHILD_ERA);
+  }
+
+  /** The {@code server/discover} the router asks a child with at its start, to learn its era. */
+  public static JsonRpcMessage.Request discoverProbe(JsonNode id) {
+    ObjectNode params = JsonNodeFactory.instance.objectNode();
+    ObjectNode meta = params.putObject("_meta");
+    meta.put(ModernProtocol.PROTOCOL_VERSION, ModernProtocol.VERSIONS.get(0));
+    meta.putObject(ModernProtocol.CLIENT_CAPABILITIES);
+    meta.putObject(ModernProtocol.CLIENT_INFO).put("name", "mcprouter").put("version", "1");
+    return new JsonRpcMessage.Request(id, ModernProtocol.DISCOVER, params);
+  }
+
+  /** Whether a probe's answer says the child speaks a revision the router serves. */
+  public static boolean speaksModern(JsonRpcMessage.Response answer) {
+    if (answer.isError() || answer.result() == null) {
+      return false;
+    }
+    for (JsonNode version : answer.result().path("supportedVersions")) {
+      if (ModernProtocol.isVersion(version.asText(null))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

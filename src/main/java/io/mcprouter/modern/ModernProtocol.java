@@ -22,6 +22,9 @@ public final class ModernProtocol {
   public static final String SERVER_INFO = "io.modelcontextprotocol/serverInfo";
   public static final String SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId";
 
+  /** In an initialize result the router made from a 2026-07-28 child's discover. */
+  public static final String CHILD_ERA = "io.mcprouter/childProtocolVersion";
+
   public static final String METHOD_HEADER = "Mcp-Method";
   public static final String NAME_HEADER = "Mcp-Name";
 

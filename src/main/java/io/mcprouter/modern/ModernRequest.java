@@ -36,6 +36,11 @@ public record ModernRequest(
     return Optional.ofNullable(params.path("_meta").get("progressToken"));
   }
 
+  /** The request as the client sent it, for a child that speaks 2026-07-28. */
+  public JsonRpcMessage.Request asSent() {
+    return new JsonRpcMessage.Request(id, method, params);
+  }
+
   /** The request for a 2025-era child. */
   public JsonRpcMessage.Request toChild() {
     ObjectNode forChild = params.deepCopy();

@@ -3,8 +3,14 @@ package io.mcprouter.server;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.mcprouter.child.ChildProcess;
+import io.mcprouter.child.StdoutFrame;
+import io.mcprouter.config.ServerSpec;
 import io.mcprouter.jsonrpc.JsonRpcError;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.modern.ModernAnswers;
 import io.mcprouter.server.ServerInstance.ChildStopped;
 import io.mcprouter.server.ServerInstance.Command;
 import io.mcprouter.server.ServerInstance.FromChild;
@@ -14,7 +20,9 @@ import io.mcprouter.server.ServerInstance.StdoutFrames;
 import io.mcprouter.server.ServerInstance.StdoutInit;
 import io.mcprouter.server.ServerInstance.StopMode;
 import io.mcprouter.server.ServerInstance.Tick;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -33,6 +41,18 @@ final class CurrentChild {
   private final ChildOutput childOutput;
 
   private int generation;
+
+  /** Asked {@code server/discover} and waiting for its answer. */
+  private boolean probing;
+
+  /** A child of this instance did not speak 2026-07-28: its successors are not asked again. */
+  private boolean legacyChild;
+
+  private static final JsonNode PROBE_ID = TextNode.valueOf("mcprouter-discover");
+
+  /** A Node server answers in milliseconds once started; a stuck one is restarted after this. */
+  static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
+
   private Instant startedAt;
   private boolean stdoutEnded;
 
@@ -57,6 +77,17 @@ final class CurrentChild {
     this.ending = ending;
     this.launcher = launcher;
     this.reports = state.context.messageAdapter(ChildProcess.Report.class, FromChild::new);
+    // the bridge's own answers come back as the current child's output, after what caused them
+    state.bridge.answerWith(
+        message ->
+            state
+                .context
+                .getSelf()
+                .tell(
+                    new StdoutFrames(
+                        generation,
+                        state.context.getSystem().ignoreRef(),
+                        List.of(new StdoutFrame.Message(message)))));
     this.childOutput =
         new ChildOutput(
             state.spec.key(),
@@ -200,6 +231,98 @@ final class CurrentChild {
     if (state.spare) {
       state.releasePermit(); // started: a spare no longer counts against the starting children
     }
+    if (state.spec.protocol() != ServerSpec.ChildProtocol.LEGACY
+        && !legacyChild
+        && !state.bridge.bridging()) {
+      return probeEra();
+    }
+    return afterStart();
+  }
+
+  /**
+   * Asks the new child {@code server/discover}: a 2026-07-28 server answers it, a 2025 one answers
+   * an error (or nothing). Until then the sessions' messages wait in the stash.
+   */
+  private Behavior<Command> probeEra() {
+    probing = true;
+    if (!state.stdin.offer(ModernAnswers.discoverProbe(PROBE_ID))) {
+      return legacyAfterProbe("its stdin did not take the probe");
+    }
+    state.timers.startSingleTimer(ServerInstance.Timeout.PROBE, PROBE_TIMEOUT);
+    return Behaviors.same();
+  }
+
+  /** The child's output while its era is asked: only the probe's answer counts. */
+  Behavior<Command> probeFrames(StdoutFrames read) {
+    read.ackTo().tell(StdoutAck.INSTANCE);
+    if (read.generation() != generation || !probing) {
+      return Behaviors.same();
+    }
+    for (StdoutFrame frame : read.frames()) {
+      if (frame instanceof StdoutFrame.Message m
+          && m.message() instanceof JsonRpcMessage.Response answer
+          && PROBE_ID.equals(answer.id())) {
+        probing = false;
+        state.timers.cancel(ServerInstance.Timeout.PROBE);
+        if (!ModernAnswers.speaksModern(answer)) {
+          return legacyAfterProbe("it answered server/discover with an error");
+        }
+        state.bridge.modernChild(answer.result());
+        state
+            .context
+            .getLog()
+            .info("server speaks MCP 2026-07-28 key={} pid={}", state.spec.key(), state.pid);
+        return afterStart();
+      }
+    }
+    return Behaviors.same(); // what a 2025 child writes before it has a client is nobody's
+  }
+
+  /**
+   * No answer: the child may be stuck on a request it did not expect before initialize, so it is
+   * replaced by a fresh one, initialized as a 2025-era server without being asked again.
+   */
+  Behavior<Command> probeTimedOut() {
+    if (!probing) {
+      return Behaviors.same();
+    }
+    probing = false;
+    legacyChild = true;
+    state.lifecycle.tell(
+        new ServerInstance.EraLearned(state.spec.key(), ServerSpec.ChildProtocol.LEGACY));
+    state
+        .context
+        .getLog()
+        .warn(
+            "server did not answer server/discover key={} pid={} within {}; starting it again as"
+                + " a 2025-era server",
+            state.spec.key(),
+            state.pid,
+            PROBE_TIMEOUT);
+    state.child.tell(new ChildProcess.Terminate(ChildProcess.Termination.NOW));
+    return launch();
+  }
+
+  private Behavior<Command> legacyAfterProbe(String why) {
+    probing = false;
+    legacyChild = true;
+    state.lifecycle.tell(
+        new ServerInstance.EraLearned(state.spec.key(), ServerSpec.ChildProtocol.LEGACY));
+    if (state.spec.protocol() == ServerSpec.ChildProtocol.MODERN) {
+      state
+          .context
+          .getLog()
+          .error(
+              "server is not a 2026-07-28 server key={} pid={}: {} (protocol = \"modern\");"
+                  + " serving it as a 2025-era server",
+              state.spec.key(),
+              state.pid,
+              why);
+    }
+    return afterStart();
+  }
+
+  private Behavior<Command> afterStart() {
     if (state.restarts > 0) {
       state.routing.childReplaced(state.recipients);
       if (state.routing.replaying()) {

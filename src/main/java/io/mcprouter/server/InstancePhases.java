@@ -92,6 +92,8 @@ final class InstancePhases extends AbstractBehavior<Command> {
     return withCommon(
         waitingForChild()
             .onMessage(Stop.class, this::stashStop)
+            .onMessage(StdoutFrames.class, child::probeFrames)
+            .onMessageEquals(Timeout.PROBE, child::probeTimedOut)
             .onMessage(SessionEnded.class, traffic::sessionEnded));
   }
 

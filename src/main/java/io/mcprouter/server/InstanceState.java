@@ -12,6 +12,7 @@ import io.mcprouter.child.StdioConnection;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.ServerSpec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.routing.ModernChildBridge;
 import io.mcprouter.routing.Multiplexer;
 import io.mcprouter.routing.Passthrough;
 import io.mcprouter.routing.SessionRouting;
@@ -36,7 +37,11 @@ final class InstanceState {
   final StashBuffer<Command> stash;
   final TimerScheduler<Command> timers;
   final SessionRouting routing;
-  final SessionRouting.Recipients recipients = new ToChildAndSessions();
+
+  /** Between the routing and the child: bridges to a child that speaks MCP 2026-07-28. */
+  final ModernChildBridge bridge = new ModernChildBridge(new ToChildAndSessions());
+
+  final SessionRouting.Recipients recipients = bridge;
   final InstanceSessions sessions;
   final StopProgress stop = new StopProgress();
   final StderrTail stderrTail;

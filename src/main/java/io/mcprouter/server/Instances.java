@@ -32,6 +32,9 @@ final class Instances<C> {
   private final Map<String, ActorRef<ServerInstance.Command>> sharedByKey = new HashMap<>();
   private final Map<ActorRef<ServerInstance.Command>, ServerSpec> running = new LinkedHashMap<>();
 
+  /** What the children of a key turned out to speak, when it was not configured. */
+  private final Map<String, ServerSpec.ChildProtocol> learnedEras = new HashMap<>();
+
   /** Per-session instances started ahead of their session, oldest first, by key. */
   private final Map<String, ArrayDeque<ActorRef<ServerInstance.Command>>> spares = new HashMap<>();
 
@@ -65,7 +68,16 @@ final class Instances<C> {
     return !spec.shareProcess() || !sharedByKey.containsKey(sharedName(spec));
   }
 
-  ActorRef<ServerInstance.Command> spawn(ServerSpec spec, boolean startNow) {
+  void eraLearned(String key, ServerSpec.ChildProtocol protocol) {
+    learnedEras.put(key, protocol);
+  }
+
+  ActorRef<ServerInstance.Command> spawn(ServerSpec configured, boolean startNow) {
+    ServerSpec spec =
+        configured.protocol() == ServerSpec.ChildProtocol.AUTO
+                && learnedEras.containsKey(configured.key())
+            ? configured.withProtocol(learnedEras.get(configured.key()))
+            : configured;
     // An exception inside the actor is a bug, not a server crash (those are handled in its state
     // machine): restart it with backoff; PreRestart has already killed its process tree.
     Behavior<ServerInstance.Command> supervised =

@@ -116,6 +116,8 @@ public final class ServerInstance {
   record StdoutEnded(int generation) implements Command {}
 
   enum Timeout implements Command {
+    /** The child did not answer the {@code server/discover} that asks it its era. */
+    PROBE,
     DRAIN,
     SESSIONS_FLUSH,
     RESTART
@@ -208,6 +210,9 @@ public final class ServerInstance {
 
   /** An announced session was not opened (the server is stopping). */
   public record SessionRefused(String sessionId) implements Lifecycle {}
+
+  /** What a child of the key turned out to speak: its successors are started knowing it. */
+  public record EraLearned(String key, ServerSpec.ChildProtocol protocol) implements Lifecycle {}
 
   /**
    * The session completed the MCP handshake: initialize answered, notifications/initialized

@@ -363,6 +363,8 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       crashLoops.bar(failed);
     } else if (event instanceof ServerInstance.Crashed crashed) {
       crashed.server().tell(crashLoops.crashed(crashed.key(), crashed.error()));
+    } else if (event instanceof ServerInstance.EraLearned learned) {
+      instances.eraLearned(learned.key(), learned.protocol());
     } else if (event instanceof ServerInstance.SessionRefused refused) {
       directory.remove(refused.sessionId());
     } else if (event instanceof ServerInstance.ChildGone gone) {

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -39,6 +40,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code --exit-immediately N}: print "fake-mcp: exiting with N" to stderr and exit with code
  *       N before reading anything.
  *   <li>{@code --no-initialize}: never answer {@code initialize} (no result, no error).
+ *   <li>{@code --silent-before-initialize}: never answer a request that comes before {@code
+ *       initialize} (such as the router's {@code server/discover} probe).
  *   <li>{@code --banner-garbage}: print the line {@code not json banner} to stdout at start.
  *   <li>{@code --tag LABEL}: ignored; a label for finding the process by its command line.
  * </ul>
@@ -85,6 +88,9 @@ public final class FakeMcpServer {
       Executors.newScheduledThreadPool(4, daemonThreads("fake-mcp-timer"));
 
   private static volatile boolean noInitialize = false;
+  private static volatile boolean silentBeforeInitialize = false;
+  private static volatile boolean initializeSeen = false;
+  private static final List<String> BEFORE_INITIALIZE = new CopyOnWriteArrayList<>();
 
   private FakeMcpServer() {}
 
@@ -101,6 +107,9 @@ public final class FakeMcpServer {
           }
         case "--no-initialize":
           noInitialize = true;
+          break;
+        case "--silent-before-initialize": // as a server stuck on what it did not expect
+          silentBeforeInitialize = true;
           break;
         case "--protocol-versions": // only these, newest last; another request gets the newest
           // (lifecycle)
@@ -222,6 +231,14 @@ public final class FakeMcpServer {
   }
 
   private static void handleRequest(JsonNode id, String method, JsonNode params) {
+    if ("initialize".equals(method)) {
+      initializeSeen = true;
+    } else if (!initializeSeen) {
+      BEFORE_INITIALIZE.add(method);
+    }
+    if (!"initialize".equals(method) && silentBeforeInitialize && !initializeSeen) {
+      return; // never answered
+    }
     switch (method) {
       case "initialize":
         handleInitialize(id, params);
@@ -583,6 +600,7 @@ public final class FakeMcpServer {
           s.put("toolsList", TOOLS_LIST_COUNT.get());
           s.put("requestedVersion", REQUESTED_VERSION);
           s.put("negotiatedVersion", NEGOTIATED_VERSION);
+          BEFORE_INITIALIZE.forEach(s.putArray("beforeInitialize")::add);
           ArrayNode c = s.putArray("cancelled");
           synchronized (CANCELLED_IDS) {
             for (JsonNode cid : CANCELLED_IDS) {

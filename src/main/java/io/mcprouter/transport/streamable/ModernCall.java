@@ -225,12 +225,25 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
     if (request.is(ModernProtocol.DISCOVER)) {
       return answer(
           JsonRpcMessage.success(
-              request.id(), ModernAnswers.discover(initialize.result(), listens)));
+              request.id(),
+              ModernAnswers.discover(
+                  initialize.result(),
+                  listens && !ModernAnswers.fromModernChild(initialize.result()))));
     }
+    boolean modernChild = ModernAnswers.fromModernChild(initialize.result());
     deliver(new JsonRpcMessage.Notification("notifications/initialized", null));
     if (!request.is(ModernProtocol.LISTEN)) {
-      deliver(request.toChild());
+      // a 2026 child gets the request as the client sent it, its _meta included
+      deliver(modernChild ? request.asSent() : request.toChild());
       return this;
+    }
+    if (modernChild) {
+      return answer(
+          JsonRpcMessage.failure(
+              request.id(),
+              new JsonRpcError(
+                  JsonRpcError.METHOD_NOT_FOUND,
+                  "subscriptions/listen is not served for a server that speaks MCP 2026-07-28")));
     }
     JsonNode capabilities =
         ModernAnswers.discover(initialize.result(), listens).get("capabilities");
