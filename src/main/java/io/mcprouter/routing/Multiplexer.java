@@ -98,7 +98,12 @@ public final class Multiplexer implements SessionRouting {
   }
 
   private Outcome forwardRequest(String sessionId, JsonRpcMessage.Request request, Recipients out) {
-    subscriptions.track(sessionId, request);
+    if (!subscriptions.forward(sessionId, request)) {
+      // another session already follows the resource (or still does): the child's state stands
+      out.toSession(
+          sessionId, JsonRpcMessage.success(request.id(), JsonNodeFactory.instance.objectNode()));
+      return Outcome.ACCEPTED;
+    }
     long upstreamId = table.nextId();
     JsonNode params = request.params();
     JsonNode clientToken = ProgressTokens.clientToken(params);
@@ -294,7 +299,10 @@ public final class Multiplexer implements SessionRouting {
   @Override
   public void sessionClosed(String sessionId, Recipients out) {
     sessions.remove(sessionId);
-    subscriptions.sessionClosed(sessionId);
+    for (String uri : subscriptions.sessionClosed(sessionId)) {
+      table.sendOwn(
+          "resources/unsubscribe", JsonNodeFactory.instance.objectNode().put("uri", uri), out);
+    }
     initialize.sessionClosed(sessionId);
     // the initialize other sessions wait for is not cancelled: they still get its answer
     List<Long> abandoned = table.abandon(sessionId, initialize.inFlight());

@@ -9,35 +9,62 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The resources each session follows at a shared child, so a child that replaced a crashed one can
- * be subscribed to them again. The child's own subscription state is not tracked: one session's
- * unsubscribe is forwarded like any request.
+ * The resources each session follows at a shared child, counted by URI: the child is subscribed
+ * once, when the first session follows a resource, and unsubscribed when the last one stops (or
+ * ends), so one session's unsubscribe does not end another's updates. A child that replaced a
+ * crashed one is subscribed again to every resource some session follows.
  */
 final class Subscriptions {
 
   private final Map<String, Set<String>> urisBySession = new HashMap<>();
+  private final Map<String, Integer> followers = new HashMap<>();
 
   /**
-   * Notes a {@code resources/subscribe} or {@code resources/unsubscribe} on its way to the child.
+   * A {@code resources/subscribe} or {@code resources/unsubscribe} on its way to the child: whether
+   * the child must get it (the first follower of the URI, or the last one leaving). Any other
+   * request goes to the child.
    */
-  void track(String sessionId, JsonRpcMessage.Request request) {
+  boolean forward(String sessionId, JsonRpcMessage.Request request) {
     boolean subscribe = "resources/subscribe".equals(request.method());
     if (!subscribe && !"resources/unsubscribe".equals(request.method())) {
-      return;
+      return true;
     }
     String uri = request.params() == null ? null : request.params().path("uri").asText(null);
     if (uri == null) {
-      return;
+      return true; // the child answers the invalid request
     }
+    Set<String> uris = urisBySession.computeIfAbsent(sessionId, id -> new HashSet<>());
     if (subscribe) {
-      urisBySession.computeIfAbsent(sessionId, id -> new HashSet<>()).add(uri);
-    } else if (urisBySession.containsKey(sessionId)) {
-      urisBySession.get(sessionId).remove(uri);
+      return uris.add(uri) && followers.merge(uri, 1, Integer::sum) == 1;
     }
+    if (!uris.remove(uri)) {
+      return false; // it did not follow it: nothing changes at the child
+    }
+    return leave(uri);
   }
 
-  void sessionClosed(String sessionId) {
-    urisBySession.remove(sessionId);
+  /** The URIs the session followed alone: the child is to be unsubscribed from them. */
+  Set<String> sessionClosed(String sessionId) {
+    Set<String> uris = urisBySession.remove(sessionId);
+    Set<String> last = new HashSet<>();
+    if (uris != null) {
+      for (String uri : uris) {
+        if (leave(uri)) {
+          last.add(uri);
+        }
+      }
+    }
+    return last;
+  }
+
+  private boolean leave(String uri) {
+    Integer count = followers.get(uri);
+    if (count == null || count <= 1) {
+      followers.remove(uri);
+      return true;
+    }
+    followers.put(uri, count - 1);
+    return false;
   }
 
   /**
@@ -45,9 +72,8 @@ final class Subscriptions {
    * requests.
    */
   void replay(InFlightTable table, Recipients out) {
-    urisBySession.values().stream()
-        .flatMap(Set::stream)
-        .distinct()
+    followers
+        .keySet()
         .forEach(
             uri ->
                 table.sendOwn(

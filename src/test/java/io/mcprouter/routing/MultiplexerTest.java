@@ -634,6 +634,27 @@ class MultiplexerTest {
   }
 
   @Test
+  void theChildIsSubscribedOnceAndUnsubscribedWhenItsLastFollowerEnds() {
+    initialized("{}", "A", "B");
+    String subscribe =
+        "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://one\"}}";
+    client("A", subscribe);
+    assertEquals(1, out.toChild.size(), "the first follower's subscribe reaches the child");
+    child("{\"jsonrpc\":\"2.0\",\"id\":" + lastUpstreamId() + ",\"result\":{}}");
+    client("B", subscribe);
+    assertEquals(1, out.toChild.size(), "the second is answered by the router");
+    assertEquals(List.of("{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{}}"), out.linesTo("B"));
+
+    mux.sessionClosed("A", out);
+    assertEquals(1, out.toChild.size(), "B still follows it");
+    mux.sessionClosed("B", out);
+    JsonRpcMessage.Request unsubscribe =
+        assertInstanceOf(JsonRpcMessage.Request.class, out.lastToChild());
+    assertEquals("resources/unsubscribe", unsubscribe.method());
+    assertEquals("test://one", unsubscribe.params().path("uri").asText());
+  }
+
+  @Test
   void aReplacedChildIsInitializedAsTheFirstWasAndResubscribedWithoutBotheringTheSessions() {
     initialized("{}", "A", "B");
     client(

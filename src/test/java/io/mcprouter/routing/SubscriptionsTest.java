@@ -1,10 +1,13 @@
 package io.mcprouter.routing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class SubscriptionsTest {
@@ -13,8 +16,8 @@ class SubscriptionsTest {
   private final InFlightTable table = new InFlightTable(new ProgressTokens(), System::nanoTime);
   private final RecordingRecipients out = new RecordingRecipients();
 
-  private void request(String session, String method, String uri) throws Exception {
-    subscriptions.track(
+  private boolean request(String session, String method, String uri) throws Exception {
+    return subscriptions.forward(
         session,
         new JsonRpcMessage.Request(
             JsonRpcCodec.MAPPER.readTree("1"),
@@ -59,5 +62,22 @@ class SubscriptionsTest {
 
     subscriptions.sessionClosed("b");
     assertEquals(List.of("file:///y"), replayed());
+  }
+
+  @Test
+  void theChildIsSubscribedByTheFirstFollowerAndUnsubscribedByTheLast() throws Exception {
+    assertTrue(request("a", "resources/subscribe", "file:///x"), "the first follower");
+    assertFalse(request("b", "resources/subscribe", "file:///x"), "already subscribed");
+    assertFalse(request("a", "resources/subscribe", "file:///x"), "a repeat changes nothing");
+    assertFalse(request("a", "resources/unsubscribe", "file:///x"), "b still follows it");
+    assertFalse(request("c", "resources/unsubscribe", "file:///x"), "c never followed it");
+    assertTrue(request("b", "resources/unsubscribe", "file:///x"), "the last follower left");
+    assertTrue(request("b", "tools/call", "file:///x"), "other requests always go");
+
+    request("a", "resources/subscribe", "file:///y");
+    request("b", "resources/subscribe", "file:///y");
+    request("b", "resources/subscribe", "file:///z");
+    assertEquals(Set.of("file:///z"), subscriptions.sessionClosed("b"), "a still follows y");
+    assertEquals(Set.of("file:///y"), subscriptions.sessionClosed("a"));
   }
 }
