@@ -25,13 +25,13 @@ import io.mcprouter.access.Credentials;
 import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.ServerSpec;
-import io.mcprouter.control.RunningServer;
 import io.mcprouter.control.ServerControl;
 import io.mcprouter.control.ServerListing;
 import io.mcprouter.control.StopRequest;
 import io.mcprouter.http.ApiResult;
 import io.mcprouter.logging.LogText;
 import io.mcprouter.server.ApiCall;
+import io.mcprouter.server.ServerInstance;
 import io.mcprouter.server.ServerRegistry;
 import java.util.HashSet;
 import java.util.List;
@@ -286,7 +286,7 @@ public final class ApiRoutes {
                   if (caller.isAdmin() || !(listing instanceof ServerListing.Running running)) {
                     return ControlAnswers.listing(listing, ControlAnswers.Audience.OPERATOR);
                   }
-                  List<RunningServer> mine =
+                  List<ServerInstance.Status> mine =
                       running.servers().stream()
                           .filter(server -> caller.mayUse(server.key()))
                           .toList();

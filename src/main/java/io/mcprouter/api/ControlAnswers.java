@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.control.ControlFailure;
-import io.mcprouter.control.RunningServer;
 import io.mcprouter.control.ServerListing;
 import io.mcprouter.control.StopOutcome;
 import io.mcprouter.http.ApiResult;
+import io.mcprouter.server.ServerInstance;
 
 /**
  * The REST envelopes of the operator actions, the one rendering that {@code /v1} and {@code /admin}
@@ -41,7 +41,7 @@ public final class ControlAnswers {
     ServerListing.Running running = (ServerListing.Running) listing;
     ObjectNode data = JsonNodeFactory.instance.objectNode();
     ArrayNode servers = data.putArray("servers");
-    for (RunningServer server : running.servers()) {
+    for (ServerInstance.Status server : running.servers()) {
       ObjectNode entry = servers.addObject();
       entry.put("server_key", server.key());
       entry.put("status", server.status());

@@ -31,10 +31,7 @@ public final class LocalServerControl implements ServerControl {
   public CompletionStage<ServerListing> listRunning() {
     return AskPattern.<ServerRegistry.Command, ServerRegistry.RunningServers>ask(
             registry, ServerRegistry.ListRunning::new, settings.askTimeout(), system.scheduler())
-        .thenApply(
-            running ->
-                new ServerListing.Running(
-                    running.servers().stream().map(LocalServerControl::running).toList()));
+        .thenApply(running -> new ServerListing.Running(running.servers()));
   }
 
   @Override
@@ -50,19 +47,6 @@ public final class LocalServerControl implements ServerControl {
                 reply instanceof ServerRegistry.StopReport report
                     ? stopped(key, mode, report.stopped())
                     : new StopOutcome.NotRunning(key));
-  }
-
-  private static RunningServer running(ServerInstance.Status status) {
-    return new RunningServer(
-        status.key(),
-        status.status(),
-        status.pid(),
-        status.sessions(),
-        status.inFlight(),
-        status.startedAt(),
-        status.restarts(),
-        status.shareProcess(),
-        status.stderrTail());
   }
 
   private static StopOutcome.Stopped stopped(

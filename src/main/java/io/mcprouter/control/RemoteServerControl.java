@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
+import io.mcprouter.server.ServerInstance;
 import io.mcprouter.server.ServerInstance.StopMode;
 import java.io.IOException;
 import java.time.Duration;
@@ -135,12 +136,12 @@ public final class RemoteServerControl implements ServerControl {
     if (!servers.isArray()) {
       return null;
     }
-    List<RunningServer> running = new ArrayList<>();
+    List<ServerInstance.Status> running = new ArrayList<>();
     for (JsonNode s : servers) {
       List<String> stderr = new ArrayList<>();
       s.path("stderr_tail").forEach(line -> stderr.add(line.asText()));
       running.add(
-          new RunningServer(
+          new ServerInstance.Status(
               s.path("server_key").asText(),
               s.path("status").asText(),
               s.path("pid").asLong(),

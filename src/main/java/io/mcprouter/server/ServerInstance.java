@@ -167,7 +167,9 @@ public final class ServerInstance {
       Duration took) {}
 
   /**
-   * {@code stderrTail}: for operators only (it may hold any user's data), never for a key's users.
+   * One running child as the instance reports it, and as the operator's listing ({@code control})
+   * passes it on. {@code stderrTail}: the child's last stderr lines, for operators only (a shared
+   * child's stderr may hold any of its users' data), never for a key's users.
    */
   public record Status(
       String key,
@@ -178,7 +180,12 @@ public final class ServerInstance {
       Optional<Instant> startedAt,
       int restarts,
       boolean shareProcess,
-      List<String> stderrTail) {}
+      List<String> stderrTail) {
+
+    public Status {
+      stderrTail = List.copyOf(stderrTail);
+    }
+  }
 
   /** What a server reports to whoever keeps the index of sessions and processes. */
   public sealed interface Lifecycle {}

@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.ServerSpec;
-import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.server.SessionDirectory.Transport;
 import io.mcprouter.session.Outbound;
@@ -28,8 +27,8 @@ import java.util.Optional;
  * One per JVM: maps server keys to running {@link ServerInstance} actors, starts them on first use,
  * admits every session into the {@link SessionDirectory} (the one index of sessions, which it alone
  * writes), and stops them all at shutdown. The operator's requests (listing, stopping a key) are
- * answered by its {@link OperatorRequests}. Routes ask it once; it forwards with the caller's
- * {@code replyTo}.
+ * answered by its {@link OperatorRequests}, REST calls admitted by its {@link ApiCallAdmission}.
+ * Routes ask it once; it forwards with the caller's {@code replyTo}.
  */
 public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Command> {
 
@@ -142,9 +141,9 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   private final StartPermits permits;
   private final OperatorRequests operator;
   private final SpareChildren spares;
+  private final ApiCallAdmission<Command> apiCalls;
   private final SecureRandom random = new SecureRandom();
   private final List<ActorRef<Done>> stopAllWaiters = new ArrayList<>();
-  private long calls;
 
   private ServerRegistry(
       ActorContext<Command> context,
@@ -173,6 +172,16 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
         new OperatorRequests(context, config, settings, directory, instances, crashLoops);
     this.spares =
         new SpareChildren(config, instances, admission, crashLoops, permits, context.getLog());
+    this.apiCalls =
+        new ApiCallAdmission<>(
+            context,
+            config,
+            directory,
+            instances,
+            admission,
+            crashLoops,
+            this::newSessionId,
+            SessionTerminated::new);
     spares.fillAll();
   }
 
@@ -250,68 +259,8 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   }
 
   private Behavior<Command> onCall(Call call) {
-    ServerSpec spec = config.servers().get(call.key());
-    if (spec == null || !stopAllWaiters.isEmpty()) {
-      call.replyTo()
-          .tell(
-              unavailable(
-                  spec == null
-                      ? "unknown server key '" + call.key() + "'"
-                      : "the router is shutting down"));
-      return this;
-    }
-    Optional<ServerInstance.KeyFailed> failed = crashLoops.barring(spec.key());
-    if (failed.isPresent()) {
-      call.replyTo()
-          .tell(new ApiCall.CallFailed(ApiCall.CallFailure.SERVER_GONE, failed.get().error()));
-      return this;
-    }
-    ServerSpec apiSpec = spec.withSharedProcess();
-    boolean needsChild = instances.needsChild(apiSpec);
-    // a full router refuses at once: no session is evicted for a call that could not start its
-    // child
-    Optional<Admission.Refusal> refusal =
-        admission
-            .childrenFull(needsChild, instances.size())
-            .or(() -> admission.admit(spec.key(), needsChild, instances.size()));
-    if (refusal.isPresent()) {
-      // a REST call is a short session of its own, so it counts against the same bounds
-      getContext()
-          .getLog()
-          .warn(
-              "REST call refused key={} reason={} setting={}",
-              spec.key(),
-              refusal.get().message(),
-              refusal.get().setting());
-      call.replyTo().tell(unavailable(refusal.get().message()));
-      return this;
-    }
-    // a per-session key still serves API calls from one multiplexed child, never a process per call
-    ActorRef<ServerInstance.Command> server = instances.shared(apiSpec);
-    String sessionId = newSessionId();
-    directory.put(
-        sessionId,
-        SessionDirectory.Entry.opened(spec.key(), server, Transport.API, Optional.empty(), null));
-    ActorRef<ApiCall.Command> apiCall =
-        getContext()
-            .spawn(
-                ApiCall.create(
-                    server,
-                    sessionId,
-                    spec.key(),
-                    call.method(),
-                    call.params(),
-                    call.timeout(),
-                    call.replyTo()),
-                "api-call-" + spec.key() + "-" + (++calls));
-    // a call answered from the cache opens no session: its index entry goes when the call does
-    getContext().watchWith(apiCall, new SessionTerminated(sessionId));
+    apiCalls.start(call, !stopAllWaiters.isEmpty());
     return this;
-  }
-
-  private static ApiCall.CallFailed unavailable(String message) {
-    return new ApiCall.CallFailed(
-        ApiCall.CallFailure.UNAVAILABLE, new JsonRpcError(JsonRpcError.UNAVAILABLE, message));
   }
 
   private Behavior<Command> onListRunning(ListRunning list) {

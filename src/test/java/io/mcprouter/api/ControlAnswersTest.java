@@ -20,11 +20,11 @@ import akka.http.javadsl.server.Route;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.mcprouter.control.ControlFailure;
 import io.mcprouter.control.RemoteServerControl;
-import io.mcprouter.control.RunningServer;
 import io.mcprouter.control.ServerListing;
 import io.mcprouter.control.StopOutcome;
 import io.mcprouter.http.ApiResult;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
+import io.mcprouter.server.ServerInstance;
 import io.mcprouter.server.ServerInstance.StopMode;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,8 +43,8 @@ import org.junit.jupiter.api.Test;
 class ControlAnswersTest {
 
   private static final String TOKEN = "admin-token";
-  private static final RunningServer FETCH =
-      new RunningServer(
+  private static final ServerInstance.Status FETCH =
+      new ServerInstance.Status(
           "fetch",
           "ready",
           4242,
@@ -54,8 +54,9 @@ class ControlAnswersTest {
           3,
           true,
           List.of("warn: a", "user 7 token=abc"));
-  private static final RunningServer SOLO =
-      new RunningServer("solo", "starting", 77, 0, 0, Optional.empty(), 0, false, List.of());
+  private static final ServerInstance.Status SOLO =
+      new ServerInstance.Status(
+          "solo", "starting", 77, 0, 0, Optional.empty(), 0, false, List.of());
   private static final StopOutcome.Stopped STOPPED =
       new StopOutcome.Stopped(
           "fetch",

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import akka.Done;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
@@ -25,15 +24,11 @@ import io.mcprouter.testsupport.Processes;
 import io.mcprouter.testsupport.TestRouter;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,60 +58,40 @@ class ServerInstanceTest {
   }
 
   /**
-   * An Outbound that records what its session offers; it can be made to refuse (a client not
-   * reading).
+   * A client's stream on probes ({@link ProbeOutbound}, refusing after {@code capacity} messages):
+   * responses are awaited by id, other messages kept for later calls.
    */
-  static final class RecordingOutbound implements Outbound {
-    final BlockingQueue<JsonRpcMessage> messages = new LinkedBlockingQueue<>();
-    final CompletableFuture<Done> terminated = new CompletableFuture<>();
-    final AtomicInteger capacity;
-
-    RecordingOutbound(int capacity) {
-      this.capacity = new AtomicInteger(capacity);
-    }
-
-    @Override
-    public OfferResult offer(JsonRpcMessage message) {
-      if (capacity.getAndDecrement() <= 0) {
-        return OfferResult.OVERFLOW;
-      }
-      messages.add(message);
-      return OfferResult.ENQUEUED;
-    }
-
-    @Override
-    public void complete() {
-      terminated.complete(Done.getInstance());
-    }
-
-    @Override
-    public CompletionStage<Done> terminated() {
-      return terminated;
-    }
-
-    @Override
-    public String describeBounds() {
-      return "test";
-    }
-
+  private static final class ProbeClient {
+    private static final Duration RESPONSE_WAIT = Duration.ofSeconds(15);
+    final TestProbe<JsonRpcMessage> messages = testKit.createTestProbe();
+    final TestProbe<String> ends = testKit.createTestProbe();
+    final ProbeOutbound outbound;
     private final List<JsonRpcMessage> unclaimed = new ArrayList<>();
 
+    ProbeClient(int capacity) {
+      outbound = new ProbeOutbound(messages.getRef(), ends.getRef(), capacity);
+    }
+
     /** The response with this id; other messages are kept for later calls. */
-    JsonRpcMessage.Response awaitResponse(long id) throws InterruptedException {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    JsonRpcMessage.Response awaitResponse(long id) {
+      for (Iterator<JsonRpcMessage> it = unclaimed.iterator(); it.hasNext(); ) {
+        if (it.next() instanceof JsonRpcMessage.Response r && r.id().asLong() == id) {
+          it.remove();
+          return r;
+        }
+      }
+      long deadline = System.nanoTime() + RESPONSE_WAIT.toNanos();
       while (true) {
-        for (JsonRpcMessage m : unclaimed) {
-          if (m instanceof JsonRpcMessage.Response r && r.id().asLong() == id) {
-            unclaimed.remove(m);
-            return r;
-          }
+        JsonRpcMessage m;
+        try {
+          m = messages.receiveMessage(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        } catch (AssertionError timedOut) {
+          throw new AssertionError("no response " + id + "; got " + unclaimed, timedOut);
         }
-        JsonRpcMessage m = messages.poll(100, TimeUnit.MILLISECONDS);
-        if (m != null) {
-          unclaimed.add(m);
-        } else if (System.nanoTime() > deadline) {
-          throw new AssertionError("no response " + id + "; got " + unclaimed);
+        if (m instanceof JsonRpcMessage.Response r && r.id().asLong() == id) {
+          return r;
         }
+        unclaimed.add(m);
       }
     }
   }
@@ -159,8 +134,8 @@ class ServerInstanceTest {
   void aRequestOverItsKeysTimeoutIsAnsweredWithAnErrorAndCancelledAtTheChild() throws Exception {
     Started started =
         spawn(fakeWith(Optional.of(Duration.ofMillis(1500)), Optional.empty()), settings);
-    RecordingOutbound outbound = new RecordingOutbound(1000);
-    String session = open(started, outbound);
+    ProbeClient outbound = new ProbeClient(1000);
+    String session = open(started, outbound.outbound);
     // the child answers first, so the timeout below measures the call, not the child JVM's start
     deliver(started, session, toolCall(0, "echo", Map.of("text", "ready")));
     outbound.awaitResponse(0);
@@ -189,8 +164,8 @@ class ServerInstanceTest {
             ConfigFactory.parseString("mcprouter.server-defaults.initialize-timeout = 1s")
                 .withFallback(testKit.system().settings().config()));
     Started started = spawn(fakeWith(Optional.empty(), Optional.empty(), "--no-initialize"), quick);
-    RecordingOutbound outbound = new RecordingOutbound(1000);
-    String session = open(started, outbound);
+    ProbeClient outbound = new ProbeClient(1000);
+    String session = open(started, outbound.outbound);
     long pid = childPid(started);
     ObjectNode params = JsonRpcCodec.MAPPER.createObjectNode().put("protocolVersion", "2025-06-18");
     deliver(started, session, new JsonRpcMessage.Request(IntNode.valueOf(1), "initialize", params));
@@ -260,8 +235,8 @@ class ServerInstanceTest {
   @Test
   void gracefulStopLetsRequestsInFlightFinishThenTheChildExits() throws Exception {
     Started started = spawn(FakeServerCommand.commandLine(), true);
-    RecordingOutbound outbound = new RecordingOutbound(1000);
-    String session = open(started, outbound);
+    ProbeClient outbound = new ProbeClient(1000);
+    String session = open(started, outbound.outbound);
     long pid = childPid(started);
     for (int i = 1; i <= 5; i++) {
       deliver(started, session, toolCall(i, "sleep", Map.of("ms", 300, "text", "slow " + i)));
@@ -320,8 +295,8 @@ class ServerInstanceTest {
   @Test
   void forcedStopFailsRequestsInFlightAtOnceAndKillsTheWholeTree() throws Exception {
     Started started = spawn(FakeServerCommand.commandLine(), true);
-    RecordingOutbound outbound = new RecordingOutbound(1000);
-    String session = open(started, outbound);
+    ProbeClient outbound = new ProbeClient(1000);
+    String session = open(started, outbound.outbound);
     long pid = childPid(started);
     deliver(started, session, toolCall(1, "spawn_child", Map.of()));
     long grandchild = Long.parseLong(text(outbound.awaitResponse(1)));
@@ -355,8 +330,8 @@ class ServerInstanceTest {
                     Optional.empty())
                 .withIsolation(ServerSpec.Interactive.ATTRIBUTE, List.of(), true),
             settings);
-    RecordingOutbound outbound = new RecordingOutbound(1000);
-    String session = open(started, outbound);
+    ProbeClient outbound = new ProbeClient(1000);
+    String session = open(started, outbound.outbound);
     deliver(started, session, toolCall(1, "echo", Map.of()));
     JsonNode error = outbound.awaitResponse(1).error();
     assertTrue(error.path("message").asText().contains("exited with code 127"), error.toString());
@@ -368,10 +343,10 @@ class ServerInstanceTest {
   @Test
   void aClientThatStopsReadingLosesOnlyItsOwnSession() throws Exception {
     Started started = spawn(FakeServerCommand.commandLine(), true);
-    RecordingOutbound stuck = new RecordingOutbound(2);
-    RecordingOutbound healthy = new RecordingOutbound(1000);
-    String stuckSession = open(started, stuck);
-    String healthySession = open(started, healthy);
+    ProbeClient stuck = new ProbeClient(2);
+    ProbeClient healthy = new ProbeClient(1000);
+    String stuckSession = open(started, stuck.outbound);
+    String healthySession = open(started, healthy.outbound);
     for (int i = 1; i <= 5; i++) {
       deliver(started, stuckSession, toolCall(i, "echo", Map.of("text", "x")));
     }

@@ -17,6 +17,7 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.ServerSpec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.session.ClientSession;
+import io.mcprouter.session.Outbound;
 import io.mcprouter.testsupport.Await;
 import io.mcprouter.testsupport.Processes;
 import io.mcprouter.testsupport.TestRouter;
@@ -64,12 +65,19 @@ class ServerRegistryTest {
     testKit.shutdownTestKit();
   }
 
+  /**
+   * A client's stream that no test here reads: it takes {@code capacity} messages, then refuses.
+   */
+  private static Outbound unread(int capacity) {
+    return new ProbeOutbound(testKit.system().ignoreRef(), testKit.system().ignoreRef(), capacity);
+  }
+
   private static ServerInstance.SessionOpened open(String key) {
     TestProbe<ServerInstance.OpenSessionReply> reply = testKit.createTestProbe();
     registry.tell(
         new ServerRegistry.OpenSession(
             key,
-            new ServerInstanceTest.RecordingOutbound(100),
+            unread(100),
             Optional.empty(),
             SessionDirectory.Transport.SSE,
             Optional.empty(),
@@ -100,7 +108,7 @@ class ServerRegistryTest {
     registry.tell(
         new ServerRegistry.OpenSession(
             "nope",
-            new ServerInstanceTest.RecordingOutbound(1),
+            unread(1),
             Optional.empty(),
             SessionDirectory.Transport.SSE,
             Optional.empty(),
@@ -224,7 +232,7 @@ class ServerRegistryTest {
     own.tell(
         new ServerRegistry.OpenSession(
             "healthy",
-            new ServerInstanceTest.RecordingOutbound(10),
+            unread(10),
             Optional.empty(),
             SessionDirectory.Transport.SSE,
             Optional.empty(),

@@ -54,10 +54,10 @@ final class ModernRoutes {
   static EraClassifier.Era classify(HttpRequest request, JsonRpcMessage message) {
     return EraClassifier.classify(
         new EraClassifier.Headers(
-            StreamableHttpRoutes.header(request, StreamableHttpRoutes.VERSION_HEADER),
-            StreamableHttpRoutes.header(request, ModernProtocol.METHOD_HEADER),
-            StreamableHttpRoutes.header(request, ModernProtocol.NAME_HEADER),
-            StreamableHttpRoutes.header(request, StreamableHttpRoutes.SESSION_HEADER).isPresent()),
+            StreamableHttp.header(request, StreamableHttpRoutes.VERSION_HEADER),
+            StreamableHttp.header(request, ModernProtocol.METHOD_HEADER),
+            StreamableHttp.header(request, ModernProtocol.NAME_HEADER),
+            StreamableHttp.header(request, StreamableHttpRoutes.SESSION_HEADER).isPresent()),
         message);
   }
 

@@ -9,6 +9,11 @@ import static akka.http.javadsl.server.Directives.get;
 import static akka.http.javadsl.server.Directives.pathPrefix;
 import static akka.http.javadsl.server.Directives.post;
 import static akka.http.javadsl.server.Directives.withSizeLimit;
+import static io.mcprouter.transport.streamable.StreamableHttp.accepts;
+import static io.mcprouter.transport.streamable.StreamableHttp.error;
+import static io.mcprouter.transport.streamable.StreamableHttp.header;
+import static io.mcprouter.transport.streamable.StreamableHttp.sessionNotFound;
+import static io.mcprouter.transport.streamable.StreamableHttp.sse;
 
 import akka.NotUsed;
 import akka.actor.typed.ActorRef;
@@ -19,10 +24,7 @@ import akka.http.javadsl.model.HttpHeader;
 import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.MediaTypes;
-import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
-import akka.http.javadsl.model.headers.CacheControl;
-import akka.http.javadsl.model.headers.CacheDirectives;
 import akka.http.javadsl.model.headers.RawHeader;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.unmarshalling.Unmarshaller;
@@ -46,9 +48,7 @@ import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
 import io.mcprouter.server.SessionOpening;
 import io.mcprouter.session.OutputBudget;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -378,57 +378,11 @@ public final class StreamableHttpRoutes {
         system.executionContext());
   }
 
-  private HttpResponse sse(Source<ByteString, NotUsed> events, List<HttpHeader> headers) {
-    List<HttpHeader> all = new ArrayList<>(headers);
-    all.add(CacheControl.create(CacheDirectives.NO_CACHE));
-    return HttpResponse.create()
-        .withHeaders(all)
-        .withEntity(HttpEntities.create(ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), events));
-  }
-
   private static JsonNode progressToken(JsonRpcMessage.Request request) {
     return request.params() == null ? null : request.params().path("_meta").get("progressToken");
   }
 
   private static boolean primes(Optional<String> version) {
     return version.map(v -> v.compareTo(PRIMING_SINCE) >= 0).orElse(false);
-  }
-
-  static Optional<String> header(HttpRequest request, String name) {
-    return request
-        .getHeader(name)
-        .map(HttpHeader::value)
-        .map(String::trim)
-        .filter(v -> !v.isEmpty());
-  }
-
-  /**
-   * No Accept header means anything; otherwise the type, its family wildcard or a full wildcard
-   * must be listed.
-   */
-  private static boolean accepts(HttpRequest request, String mediaType) {
-    Optional<String> accept = header(request, "Accept");
-    if (accept.isEmpty()) {
-      return true;
-    }
-    String family = mediaType.substring(0, mediaType.indexOf('/')) + "/*";
-    for (String part : accept.get().split(",")) {
-      String type = part.split(";")[0].trim().toLowerCase(Locale.ROOT);
-      if (type.equals(mediaType) || type.equals(family) || type.equals("*/*")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static Route sessionNotFound(String sessionId) {
-    return error(
-        StatusCodes.NOT_FOUND,
-        JsonRpcError.SESSION_NOT_FOUND,
-        "unknown or ended session: initialize a new one");
-  }
-
-  private static Route error(StatusCode status, int code, String message) {
-    return complete(ErrorHandling.jsonRpcError(status, new JsonRpcError(code, message)));
   }
 }

@@ -12,18 +12,11 @@ import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
-import io.mcprouter.routing.SessionRouting;
 import io.mcprouter.session.Outbound;
 import io.mcprouter.session.OutputBudget;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -34,6 +27,8 @@ import java.util.function.Consumer;
 /**
  * The outbound side of one Streamable HTTP session: which SSE stream each message belongs on, and a
  * bounded buffer of recent events per stream so a client can resume with {@code Last-Event-ID}.
+ * {@link RequestStreams} picks the stream, {@link ResumptionBuffer} keeps the events; this class
+ * connects the streams to their HTTP connections and reports those to the session's watcher.
  *
  * <ul>
  *   <li>Each POSTed request has its own stream: its response ends it; its progress notifications
@@ -55,23 +50,7 @@ import java.util.function.Consumer;
 public final class StreamableSession implements Outbound {
 
   private static final String STANDALONE = "g";
-  private static final int FINISHED_STREAMS_KEPT = 16;
   private static final ByteString RETRY = ByteString.fromString("retry: 1000\n");
-
-  private record Event(long seq, ByteString bytes) {}
-
-  private static final class EventStream {
-    final String id;
-    final ArrayDeque<Event> events = new ArrayDeque<>();
-    SseEventQueue live;
-    CompletableFuture<JsonRpcMessage> jsonAnswer;
-    long deliveredSeq;
-    boolean finished;
-
-    EventStream(String id) {
-      this.id = id;
-    }
-  }
 
   /**
    * How a POSTed request is answered: an SSE stream, or (Accept: application/json only) one JSON
@@ -87,9 +66,8 @@ public final class StreamableSession implements Outbound {
   private final Duration keepAlive;
   private final int maxEvents;
   private final long maxBytes;
-  private final Map<String, EventStream> streams = new LinkedHashMap<>();
-  private final Map<String, EventStream> byRequest = new HashMap<>();
-  private final Map<String, EventStream> byProgressToken = new HashMap<>();
+  private final ResumptionBuffer buffer;
+  private final RequestStreams requests = new RequestStreams();
   private final CompletableFuture<Done> terminated = new CompletableFuture<>();
   private final EventStream standalone = new EventStream(STANDALONE);
   private final OutputBudget.Account account;
@@ -98,9 +76,6 @@ public final class StreamableSession implements Outbound {
   private final Set<SseEventQueue> connections = new HashSet<>();
   private volatile String evicted;
   private long seq;
-  private long streamCounter;
-  private int bufferedEvents;
-  private long bufferedBytes;
   private boolean closed;
   private boolean heldGetStream;
   private Connections reported;
@@ -118,7 +93,8 @@ public final class StreamableSession implements Outbound {
     this.keepAlive = keepAlive;
     this.maxEvents = maxEvents;
     this.maxBytes = maxBytes;
-    streams.put(STANDALONE, standalone);
+    this.buffer = new ResumptionBuffer(maxEvents, maxBytes, account);
+    buffer.add(standalone);
   }
 
   /**
@@ -144,12 +120,8 @@ public final class StreamableSession implements Outbound {
       boolean sse,
       boolean prime,
       Optional<ClientConnection> connection) {
-    EventStream stream = new EventStream("r" + (++streamCounter));
-    streams.put(stream.id, stream);
-    byRequest.put(SessionRouting.idKey(requestId), stream);
-    if (progressToken != null && !progressToken.isNull()) {
-      byProgressToken.put(SessionRouting.idKey(progressToken), stream);
-    }
+    EventStream stream = requests.open(requestId, progressToken);
+    buffer.add(stream);
     if (!sse) {
       stream.jsonAnswer = new CompletableFuture<>();
       return new JsonAnswer(stream.jsonAnswer);
@@ -159,11 +131,11 @@ public final class StreamableSession implements Outbound {
 
   /** The request was not delivered after all: forget its stream. */
   public synchronized void abandonRequest(JsonNode requestId) {
-    EventStream stream = byRequest.remove(SessionRouting.idKey(requestId));
+    EventStream stream = requests.take(requestId);
     if (stream != null) {
-      byProgressToken.values().remove(stream);
+      requests.forgetProgressToken(stream);
       finish(stream);
-      streams.remove(stream.id);
+      buffer.remove(stream);
     }
     report();
   }
@@ -175,7 +147,7 @@ public final class StreamableSession implements Outbound {
    */
   public synchronized void cancelRequest(JsonNode requestId) {
     // no answer will come (a late one is dropped): waiting for it would keep the session connected
-    EventStream stream = byRequest.remove(SessionRouting.idKey(requestId));
+    EventStream stream = requests.take(requestId);
     if (stream == null || stream.finished) {
       report();
       return;
@@ -183,7 +155,7 @@ public final class StreamableSession implements Outbound {
     if (stream.jsonAnswer != null) {
       stream.jsonAnswer.complete(new JsonRpcMessage.Response(requestId, null, CANCELLED));
     }
-    byProgressToken.values().remove(stream);
+    requests.forgetProgressToken(stream);
     finish(stream);
     report();
   }
@@ -201,19 +173,9 @@ public final class StreamableSession implements Outbound {
    */
   public synchronized Source<ByteString, NotUsed> attachGet(
       Optional<String> lastEventId, boolean prime, Optional<ClientConnection> connection) {
-    EventStream stream = standalone;
-    long after = standalone.deliveredSeq;
-    if (lastEventId.isPresent()) {
-      int dot = lastEventId.get().lastIndexOf('.');
-      EventStream named = dot < 0 ? null : streams.get(lastEventId.get().substring(0, dot));
-      if (named != null) {
-        stream = named;
-        after = parseSeq(lastEventId.get().substring(dot + 1));
-      }
-    }
-    long from = after;
-    List<ByteString> replay = new ArrayList<>();
-    stream.events.stream().filter(e -> e.seq() > from).forEach(e -> replay.add(e.bytes()));
+    ResumptionBuffer.Resume resume = buffer.resumeAt(lastEventId, standalone);
+    EventStream stream = resume.stream();
+    List<ByteString> replay = ResumptionBuffer.after(stream, resume.after());
     if (replay.isEmpty() && prime) {
       replay.add(priming(stream));
     }
@@ -231,7 +193,7 @@ public final class StreamableSession implements Outbound {
     if (closed) {
       return OfferResult.CLOSED;
     }
-    EventStream target = streamFor(message);
+    EventStream target = requests.streamFor(message, standalone);
     if (target.jsonAnswer != null) {
       if (message instanceof JsonRpcMessage.Response) {
         target.jsonAnswer.complete(message);
@@ -241,15 +203,12 @@ public final class StreamableSession implements Outbound {
       }
       target = standalone; // a plain JSON answer has no room for related messages
     }
-    Event event =
-        new Event(
+    EventStream.Event event =
+        new EventStream.Event(
             ++seq,
             SseEncoding.jsonEvent(
                 "message", target.id + "." + seq, JsonRpcCodec.encodeBytes(message)));
-    target.events.add(event);
-    bufferedEvents++;
-    bufferedBytes += event.bytes().size();
-    account.add(event.bytes().size());
+    buffer.append(target, event);
     if (target.live != null) {
       if (target.live.offer(event.bytes()) == SseEventQueue.Offered.ENQUEUED) {
         target.deliveredSeq = event.seq();
@@ -268,7 +227,7 @@ public final class StreamableSession implements Outbound {
       finish(target);
       report();
     }
-    return trim() ? OfferResult.ENQUEUED : OfferResult.OVERFLOW;
+    return buffer.trim() ? OfferResult.ENQUEUED : OfferResult.OVERFLOW;
   }
 
   /** Ends the session: its connections complete and its actor sees the client gone. */
@@ -307,8 +266,8 @@ public final class StreamableSession implements Outbound {
     }
     if (!closed) {
       closed = true;
-      streams
-          .values()
+      buffer
+          .streams()
           .forEach(
               stream -> {
                 if (stream.live != null) {
@@ -319,7 +278,7 @@ public final class StreamableSession implements Outbound {
                   stream.jsonAnswer.cancel(false);
                 }
                 // nobody can resume a session that has ended
-                dropEvents(stream, stream.events.size());
+                buffer.dropAll(stream);
               });
       account.done();
       terminated.complete(Done.getInstance());
@@ -359,8 +318,8 @@ public final class StreamableSession implements Outbound {
     if (closed) {
       return;
     }
-    boolean connected = !byRequest.isEmpty();
-    for (EventStream stream : streams.values()) {
+    boolean connected = requests.anyOpen();
+    for (EventStream stream : buffer.streams()) {
       connected |= stream.live != null || stream.jsonAnswer != null;
     }
     Connections now = new Connections(connected, heldGetStream && standalone.live == null);
@@ -376,37 +335,6 @@ public final class StreamableSession implements Outbound {
     if (watcher != null) {
       watcher.accept(now);
     }
-  }
-
-  private EventStream streamFor(JsonRpcMessage message) {
-    if (message instanceof JsonRpcMessage.Response response) {
-      EventStream stream = byRequest.remove(SessionRouting.idKey(response.id()));
-      if (stream != null) {
-        byProgressToken.values().remove(stream);
-        return stream;
-      }
-      return standalone;
-    }
-    if (message instanceof JsonRpcMessage.Notification n
-        && "notifications/progress".equals(n.method())
-        && n.params() != null
-        && n.params().has("progressToken")) {
-      EventStream stream =
-          byProgressToken.get(SessionRouting.idKey(n.params().get("progressToken")));
-      if (stream != null && !stream.finished) {
-        return stream;
-      }
-    }
-    EventStream newest = null;
-    for (EventStream stream : byRequest.values()) {
-      if (!stream.finished
-          && stream.jsonAnswer == null
-          && (newest == null
-              || Long.parseLong(stream.id.substring(1)) > Long.parseLong(newest.id.substring(1)))) {
-        newest = stream;
-      }
-    }
-    return newest != null ? newest : standalone;
   }
 
   private Source<ByteString, NotUsed> connect(
@@ -444,44 +372,7 @@ public final class StreamableSession implements Outbound {
       stream.live = null;
     }
     stream.jsonAnswer = null;
-    long finishedCount = streams.values().stream().filter(s -> s.finished).count();
-    for (Iterator<EventStream> it = streams.values().iterator();
-        it.hasNext() && finishedCount > FINISHED_STREAMS_KEPT; ) {
-      EventStream old = it.next();
-      if (old.finished && old != stream) {
-        dropEvents(old, old.events.size());
-        it.remove();
-        finishedCount--;
-      }
-    }
-  }
-
-  /**
-   * Keeps the buffers bounded: delivered events go first; false when undelivered ones would have
-   * to.
-   */
-  private boolean trim() {
-    for (EventStream stream : streams.values()) {
-      while (overBounds()
-          && !stream.events.isEmpty()
-          && stream.events.getFirst().seq() <= stream.deliveredSeq) {
-        dropEvents(stream, 1);
-      }
-    }
-    return !overBounds();
-  }
-
-  private boolean overBounds() {
-    return bufferedEvents > maxEvents || bufferedBytes > maxBytes;
-  }
-
-  private void dropEvents(EventStream stream, int count) {
-    for (int i = 0; i < count && !stream.events.isEmpty(); i++) {
-      Event dropped = stream.events.removeFirst();
-      bufferedEvents--;
-      bufferedBytes -= dropped.bytes().size();
-      account.release(dropped.bytes().size());
-    }
+    buffer.forgetOldFinished(stream);
   }
 
   /**
@@ -492,13 +383,5 @@ public final class StreamableSession implements Outbound {
     return ByteString.fromString("id: " + stream.id + "." + seq + "\n")
         .concat(RETRY)
         .concat(ByteString.fromString("data: \n\n"));
-  }
-
-  private static long parseSeq(String text) {
-    try {
-      return Long.parseLong(text);
-    } catch (NumberFormatException e) {
-      return 0;
-    }
   }
 }
