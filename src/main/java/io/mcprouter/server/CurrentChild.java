@@ -287,9 +287,7 @@ final class CurrentChild {
       return Behaviors.same();
     }
     probing = false;
-    legacyChild = true;
-    state.lifecycle.tell(
-        new ServerInstance.EraLearned(state.spec.key(), ServerSpec.ChildProtocol.LEGACY));
+    learnedLegacy();
     state
         .context
         .getLog()
@@ -303,11 +301,15 @@ final class CurrentChild {
     return launch();
   }
 
-  private Behavior<Command> legacyAfterProbe(String why) {
-    probing = false;
+  private void learnedLegacy() {
     legacyChild = true;
     state.lifecycle.tell(
         new ServerInstance.EraLearned(state.spec.key(), ServerSpec.ChildProtocol.LEGACY));
+  }
+
+  private Behavior<Command> legacyAfterProbe(String why) {
+    probing = false;
+    learnedLegacy();
     if (state.spec.protocol() == ServerSpec.ChildProtocol.MODERN) {
       state
           .context
@@ -360,6 +362,12 @@ final class CurrentChild {
   }
 
   private Behavior<Command> childExited(ChildProcess.Exited exited) {
+    if (probing) {
+      // ended by the question, maybe: its successor is not asked again, and is initialized
+      probing = false;
+      state.timers.cancel(ServerInstance.Timeout.PROBE);
+      learnedLegacy();
+    }
     childGone = true;
     state.child = null;
     state.stdin = null;

@@ -144,6 +144,23 @@ class ModernChildTest {
   }
 
   @Test
+  void theRestApiServesAModernChild() throws Exception {
+    HttpResponse<String> answer =
+        HTTP.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + router.apiPort() + "/v1/call-tool"))
+                .header("Authorization", "Bearer modern")
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"name\":\"echo\",\"arguments\":{\"message\":\"via REST\"}}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, answer.statusCode(), answer.body());
+    assertTrue(answer.body().contains("echo: via REST"), answer.body());
+  }
+
+  @Test
   void aChildThatDoesNotAnswerTheProbeIsStartedAgainAsA2025Server() throws Exception {
     CompletableFuture<HttpResponse<String>> first =
         CompletableFuture.supplyAsync(

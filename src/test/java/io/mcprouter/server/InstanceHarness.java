@@ -101,19 +101,21 @@ final class InstanceHarness {
 
   /**
    * A spec whose command is never run; {@code requestTimeout} and {@code idleTimeout} as a key may
-   * set them.
+   * set them. Its child is a 2025-era one the router does not ask its era (the probe has tests of
+   * its own), so the test's first line on stdin is what a session sent.
    */
   static ServerSpec spec(
       boolean shared, Optional<Duration> requestTimeout, Optional<Duration> idleTimeout) {
     return new ServerSpec(
-        "probe-" + ids.incrementAndGet(),
-        "not run: the test plays the child",
-        shared,
-        Map.of(),
-        Optional.empty(),
-        Optional.empty(),
-        requestTimeout,
-        idleTimeout);
+            "probe-" + ids.incrementAndGet(),
+            "not run: the test plays the child",
+            shared,
+            Map.of(),
+            Optional.empty(),
+            Optional.empty(),
+            requestTimeout,
+            idleTimeout)
+        .withProtocol(ServerSpec.ChildProtocol.LEGACY);
   }
 
   /** The launcher's next call; the instance spawns its children on its own thread. */

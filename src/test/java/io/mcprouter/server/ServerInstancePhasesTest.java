@@ -13,17 +13,21 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.FishingOutcomes;
 import akka.actor.testkit.typed.javadsl.ManualTime;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.stream.BoundedSourceQueue;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.mcprouter.child.ChildProcess;
 import io.mcprouter.child.StdioConnection;
 import io.mcprouter.config.RouterConfigFiles;
 import io.mcprouter.config.RouterSettings;
+import io.mcprouter.config.ServerSpec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.server.InstanceHarness.Launch;
@@ -112,6 +116,90 @@ class ServerInstancePhasesTest {
         assertInstanceOf(ServerInstance.Rejected.class, reply.receiveMessage());
     assertEquals(JsonRpcError.SERVER_GONE, rejected.error().code(), rejected.toString());
     assertTrue(rejected.error().message().contains("exited with code 9"), rejected.toString());
+  }
+
+  private static InstanceHarness askingItsEra() {
+    return new InstanceHarness(
+        testKit,
+        settings,
+        InstanceHarness.spec(true, Optional.empty(), Optional.empty())
+            .withProtocol(ServerSpec.ChildProtocol.AUTO),
+        true);
+  }
+
+  @Test
+  void aNewChildIsAskedItsEraFirstAndA2025AnswerLetsTheSessionsMessagesThrough() throws Exception {
+    InstanceHarness server = askingItsEra();
+    Launch first = server.awaitLaunch(1);
+    Session session = server.open();
+    server.deliver(session, initialize(1));
+    TestProbe<JsonRpcMessage> stdin = server.started(first, 77);
+    JsonRpcMessage.Request probe = next(stdin, JsonRpcMessage.Request.class);
+    assertEquals("server/discover", probe.method());
+    stdin.expectNoMessage(QUIET); // the session's initialize waits for the answer
+    server.writes(
+        first,
+        JsonRpcMessage.failure(
+            probe.id(), new JsonRpcError(JsonRpcError.METHOD_NOT_FOUND, "no such method")));
+    assertEquals("initialize", next(stdin, JsonRpcMessage.Request.class).method());
+    assertEquals(
+        new ServerInstance.EraLearned(server.key, ServerSpec.ChildProtocol.LEGACY),
+        server
+            .lifecycle
+            .fishForMessage(
+                Duration.ofSeconds(5),
+                m ->
+                    m instanceof ServerInstance.EraLearned
+                        ? FishingOutcomes.complete()
+                        : FishingOutcomes.continueAndIgnore())
+            .get(0));
+  }
+
+  @Test
+  void aChildThatAnswersDiscoverIsBridgedInitializeAnsweredByTheRouterAndMetaAdded()
+      throws Exception {
+    InstanceHarness server = askingItsEra();
+    Launch first = server.awaitLaunch(1);
+    Session session = server.open();
+    server.deliver(session, initialize(1));
+    TestProbe<JsonRpcMessage> stdin = server.started(first, 78);
+    JsonRpcMessage.Request probe = next(stdin, JsonRpcMessage.Request.class);
+    ObjectNode discover = JsonNodeFactory.instance.objectNode();
+    discover.putArray("supportedVersions").add("2026-07-28");
+    discover.putObject("capabilities").putObject("tools");
+    discover
+        .putObject("_meta")
+        .putObject("io.modelcontextprotocol/serverInfo")
+        .put("name", "modern")
+        .put("version", "2");
+    server.writes(first, JsonRpcMessage.success(probe.id(), discover));
+
+    JsonRpcMessage.Response init = response(session, 1);
+    assertEquals("modern", init.result().path("serverInfo").path("name").asText(), init.toString());
+    server.deliver(session, request(2, "tools/list"));
+    JsonRpcMessage.Request toChild = next(stdin, JsonRpcMessage.Request.class);
+    assertEquals("tools/list", toChild.method(), "no initialize reaches a 2026 child");
+    assertEquals(
+        "2026-07-28",
+        toChild.params().path("_meta").path("io.modelcontextprotocol/protocolVersion").asText());
+  }
+
+  @Test
+  void aChildThatDoesNotAnswerDiscoverIsReplacedByOneThatIsNotAsked() throws Exception {
+    InstanceHarness server = askingItsEra();
+    Launch first = server.awaitLaunch(1);
+    Session session = server.open();
+    server.deliver(session, initialize(1));
+    TestProbe<JsonRpcMessage> stdin = server.started(first, 79);
+    assertEquals("server/discover", next(stdin, JsonRpcMessage.Request.class).method());
+    time.timePasses(Duration.ofSeconds(5).plus(STEP));
+    assertEquals(
+        new ChildProcess.Terminate(ChildProcess.Termination.NOW),
+        server.child.receiveMessage(),
+        "the child left in doubt is ended");
+    Launch second = server.awaitLaunch(2);
+    TestProbe<JsonRpcMessage> secondStdin = server.started(second, 80);
+    assertEquals("initialize", next(secondStdin, JsonRpcMessage.Request.class).method());
   }
 
   @Test

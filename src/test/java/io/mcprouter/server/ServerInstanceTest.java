@@ -328,7 +328,10 @@ class ServerInstanceTest {
                     Map.of(),
                     Optional.empty(),
                     Optional.empty())
-                .withIsolation(ServerSpec.Interactive.ATTRIBUTE, List.of(), true),
+                .withIsolation(ServerSpec.Interactive.ATTRIBUTE, List.of(), true)
+                // a shell, not an MCP server: the one line it reads must be the request, not the
+                // router's era probe
+                .withProtocol(ServerSpec.ChildProtocol.LEGACY),
             settings);
     ProbeClient outbound = new ProbeClient(1000);
     String session = open(started, outbound.outbound);

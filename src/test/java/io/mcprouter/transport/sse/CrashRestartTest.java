@@ -45,13 +45,15 @@ class CrashRestartTest {
         TestRouter.start(
             TestRouter.servers(
                 TestRouter.fake("phoenix", true),
+                // a shell that answers its first line as an initialize: not asked its era
                 new ServerSpec(
-                    "looping",
-                    CRASHES_AFTER_INIT,
-                    true,
-                    Map.of(),
-                    Optional.empty(),
-                    Optional.empty()),
+                        "looping",
+                        CRASHES_AFTER_INIT,
+                        true,
+                        Map.of(),
+                        Optional.empty(),
+                        Optional.empty())
+                    .withProtocol(ServerSpec.ChildProtocol.LEGACY),
                 new ServerSpec(
                     "dies-at-once",
                     "echo boom >&2; exit 5",
