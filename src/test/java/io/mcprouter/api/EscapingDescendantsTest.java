@@ -16,21 +16,22 @@ import org.junit.jupiter.api.Test;
  */
 class EscapingDescendantsTest {
 
+  /** The pid a call answers; a failed call fails the test with its answer, not a parse error. */
+  private static long pid(ApiClient api, String call) throws Exception {
+    ApiClient.Answer answer = api.post("/v1/call-tool", "victim", call);
+    assertTrue(answer.text().matches("[0-9]+"), "no pid in " + answer.body());
+    return Long.parseLong(answer.text());
+  }
+
   @Test
   void aForcedStopKillsAStubbornAndADetachedGrandchild() throws Exception {
     try (TestRouter router =
         TestRouter.start(TestRouter.servers(TestRouter.fake("victim", true)))) {
       ApiClient api = new ApiClient(router.apiPort());
       ApiClient admin = new ApiClient(router.proxyPort());
-      long child = Long.parseLong(api.post("/v1/call-tool", "victim", call("pid", "{}")).text());
-      long stubborn =
-          Long.parseLong(
-              api.post("/v1/call-tool", "victim", call("spawn_child", "{\"kind\":\"stubborn\"}"))
-                  .text());
-      long detached =
-          Long.parseLong(
-              api.post("/v1/call-tool", "victim", call("spawn_child", "{\"kind\":\"detached\"}"))
-                  .text());
+      long child = pid(api, call("pid", "{}"));
+      long stubborn = pid(api, call("spawn_child", "{\"kind\":\"stubborn\"}"));
+      long detached = pid(api, call("spawn_child", "{\"kind\":\"detached\"}"));
       assertTrue(Processes.alive(child) && Processes.alive(stubborn) && Processes.alive(detached));
       assertTrue(
           ProcessHandle.of(detached)
