@@ -110,6 +110,109 @@ export function createConformanceServer() {
 
   // The tools the 2026-07-28 server-stateless scenario calls. This server speaks 2025, as the stdio
   // servers behind mcprouter do: the router turns what they do into the stateless era's answers.
+  // The tools of the 2026-07-28 multi round-trip scenarios (input-required-result-*), written as a
+  // 2025 server writes them: it asks its client mid-call and waits. The router turns each ask into
+  // an input request of an input_required result (named by the _meta hint) and the retry's
+  // inputResponses into the answers. The 2025-11-25 scenarios never call them.
+  const KEY = 'mcprouter/inputKey';
+  const ask = (extra, key, message, properties) =>
+    server.elicitInput(
+      {
+        mode: 'form',
+        message,
+        requestedSchema: { type: 'object', properties, required: Object.keys(properties) },
+        _meta: { [KEY]: key },
+      },
+      related(extra),
+    );
+  const sample = (extra, key, prompt, maxTokens) =>
+    server.createMessage(
+      { messages: [{ role: 'user', content: text(prompt) }], maxTokens, _meta: { [KEY]: key } },
+      related(extra),
+    );
+  const roots = (extra, key) => server.listRoots({ _meta: { [KEY]: key } }, related(extra));
+
+  mcp.registerTool(
+    'test_input_required_result_elicitation',
+    { description: 'Asks the user their name (elicitation), then greets them', inputSchema: {} },
+    async (_args, extra) => {
+      const answer = await ask(extra, 'user_name', 'What is your name?', { name: { type: 'string' } });
+      return { content: [text(`Hello, ${answer.content?.name}!`)] };
+    },
+  );
+  mcp.registerTool(
+    'test_input_required_result_sampling',
+    { description: 'Asks the client to sample an answer, then returns it', inputSchema: {} },
+    async (_args, extra) => {
+      const answer = await sample(extra, 'capital_question', 'What is the capital of France?', 100);
+      return { content: [text(answer.content?.text ?? '')] };
+    },
+  );
+  mcp.registerTool(
+    'test_input_required_result_list_roots',
+    { description: "Asks the client's roots, then lists them", inputSchema: {} },
+    async (_args, extra) => {
+      const answer = await roots(extra, 'client_roots');
+      return { content: [text(`Roots: ${answer.roots.map((r) => r.uri).join(', ')}`)] };
+    },
+  );
+  mcp.registerTool(
+    'test_input_required_result_request_state',
+    { description: 'Asks for a confirmation, then answers state-ok', inputSchema: {} },
+    async (_args, extra) => {
+      await ask(extra, 'confirm', 'Please confirm', { ok: { type: 'boolean' } });
+      return { content: [text('state-ok: confirmed')] };
+    },
+  );
+  mcp.registerTool(
+    'test_input_required_result_multiple_inputs',
+    { description: 'Asks an elicitation, a sampling and the roots at once', inputSchema: {} },
+    async (_args, extra) => {
+      const [who, greeting, where] = await Promise.all([
+        ask(extra, 'user_name', 'What is your name?', { name: { type: 'string' } }),
+        sample(extra, 'greeting', 'Generate a greeting', 50),
+        roots(extra, 'client_roots'),
+      ]);
+      return {
+        content: [
+          text(`${greeting.content?.text ?? ''} ${who.content?.name} (${where.roots.length} roots)`),
+        ],
+      };
+    },
+  );
+  mcp.registerTool(
+    'test_input_required_result_multi_round',
+    { description: 'Asks two questions, one after the other', inputSchema: {} },
+    async (_args, extra) => {
+      const name = await ask(extra, 'step1', 'Step 1: What is your name?', { name: { type: 'string' } });
+      const color = await ask(extra, 'step2', 'Step 2: What is your favorite color?', {
+        color: { type: 'string' },
+      });
+      return { content: [text(`${name.content?.name} likes ${color.content?.color}`)] };
+    },
+  );
+  mcp.registerTool(
+    'test_input_required_result_tampered_state',
+    { description: 'Asks for a confirmation, then answers', inputSchema: {} },
+    async (_args, extra) => {
+      await ask(extra, 'confirm', 'Please confirm', { ok: { type: 'boolean' } });
+      return { content: [text('confirmed')] };
+    },
+  );
+  mcp.registerTool(
+    'test_input_required_result_capabilities',
+    { description: 'Asks an elicitation and a sampling; uses what the client could answer', inputSchema: {} },
+    async (_args, extra) => {
+      const [who, greeting] = await Promise.allSettled([
+        ask(extra, 'user_name', 'What is your name?', { name: { type: 'string' } }),
+        sample(extra, 'greeting', 'Generate a greeting', 50),
+      ]);
+      return {
+        content: [text(`elicitation ${who.status}, sampling ${greeting.status}`)],
+      };
+    },
+  );
+
   mcp.registerTool(
     'test_missing_capability',
     { description: 'Asks the client for sampling mid-call (a 2026 client that did not declare it gets -32021)', inputSchema: {} },
@@ -543,6 +646,17 @@ export function createConformanceServer() {
         { role: 'user', content: text('Please process the embedded resource above.') },
       ],
     }),
+  );
+
+  mcp.registerPrompt(
+    'test_input_required_result_prompt',
+    { description: 'A prompt that asks the user for its context first' },
+    async (extra) => {
+      const answer = await ask(extra, 'user_context', 'What context should the prompt use?', {
+        context: { type: 'string' },
+      });
+      return { messages: [{ role: 'user', content: text(`Context: ${answer.content?.context}`) }] };
+    },
   );
 
   mcp.registerPrompt(

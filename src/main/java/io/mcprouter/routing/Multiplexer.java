@@ -297,7 +297,13 @@ public final class Multiplexer implements SessionRouting {
   }
 
   @Override
+  public void sessionParked(String sessionId, boolean parked) {
+    serverRequests.parked(sessionId, parked);
+  }
+
+  @Override
   public void sessionClosed(String sessionId, Recipients out) {
+    serverRequests.parked(sessionId, false);
     sessions.remove(sessionId);
     for (String uri : subscriptions.sessionClosed(sessionId)) {
       table.sendOwn(

@@ -7,6 +7,7 @@ import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.routing.SessionRouting.Outcome;
 import io.mcprouter.routing.SessionRouting.Recipients;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -104,11 +105,29 @@ final class ServerRequests {
    * The one session the child can be working for, or null (its owner may be the router, or gone).
    */
   private String attributed(Set<String> owners) {
-    if (owners.size() != 1) {
+    Set<String> candidates = owners;
+    if (!parked.isEmpty()) {
+      candidates = new HashSet<>(owners);
+      candidates.removeAll(parked);
+    }
+    if (candidates.size() != 1) {
       return null;
     }
-    String owner = owners.iterator().next();
+    String owner = candidates.iterator().next();
     return sessions.containsKey(owner) ? owner : null;
+  }
+
+  /**
+   * Sessions whose calls wait for their client's input: see {@link SessionRouting#sessionParked}.
+   */
+  private final Set<String> parked = new HashSet<>();
+
+  void parked(String sessionId, boolean isParked) {
+    if (isParked) {
+      parked.add(sessionId);
+    } else {
+      parked.remove(sessionId);
+    }
   }
 
   /** A session's answer: to the child if the request was asked of that session, else dropped. */

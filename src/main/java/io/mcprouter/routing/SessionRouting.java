@@ -44,6 +44,13 @@ public interface SessionRouting {
   default void childReplaced(Recipients out) {}
 
   /**
+   * The session's call is parked waiting for its client's input (a 2026-07-28 multi round-trip
+   * request): its call cannot be the cause of a new server-to-client request, so it does not stand
+   * in the way of attributing one to the call that can.
+   */
+  default void sessionParked(String sessionId, boolean parked) {}
+
+  /**
    * True while a replaced child is being initialized again: clients' messages must wait for that.
    */
   default boolean replaying() {

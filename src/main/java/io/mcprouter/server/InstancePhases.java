@@ -201,6 +201,12 @@ final class InstancePhases extends AbstractBehavior<Command> {
   private Receive<Command> withCommon(ReceiveBuilder<Command> phase) {
     return phase
         .onMessageEquals(ServerInstance.HoldAsSpare.INSTANCE, this::holdAsSpare)
+        .onMessage(
+            ServerInstance.SessionParked.class,
+            parked -> {
+              state.routing.sessionParked(parked.sessionId(), parked.parked());
+              return Behaviors.same();
+            })
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessage(GetCachedTools.class, this::onGetCachedTools)
         .onMessage(CacheTools.class, this::onCacheTools)

@@ -81,6 +81,9 @@ public final class ServerInstance {
 
   public record Stop(StopMode mode, ActorRef<Stopped> replyTo) implements Command {}
 
+  /** A session's call waits for its client's input, or no longer does (multi round-trip). */
+  public record SessionParked(String sessionId, boolean parked) implements Command {}
+
   /**
    * A per-session instance started ahead of its session (a spare, {@code spare_children}): its
    * child is kept running without one until the next session of its key takes it.

@@ -634,6 +634,26 @@ class MultiplexerTest {
   }
 
   @Test
+  void aParkedSessionIsNoCandidateForTheChildsNextRequest() {
+    initialized(ALL_CAPS, "A", "B");
+    client("A", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}");
+    client("B", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}");
+    String sample = "{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"method\":\"sampling/createMessage\"}";
+    child(sample);
+    assertTrue(out.linesTo("B").isEmpty(), "two calls in flight: refused, to nobody");
+
+    mux.sessionParked("A", true); // A's call waits for its client's input
+    child(sample.replace("s1", "s2"));
+    assertEquals(1, out.linesTo("B").size(), out.linesTo("B").toString());
+    assertTrue(out.linesTo("B").get(0).contains("sampling/createMessage"));
+    assertTrue(out.linesTo("A").isEmpty());
+
+    mux.sessionParked("A", false);
+    child(sample.replace("s1", "s3"));
+    assertEquals(1, out.linesTo("B").size(), "not parked any more: ambiguous again");
+  }
+
+  @Test
   void theChildIsSubscribedOnceAndUnsubscribedWhenItsLastFollowerEnds() {
     initialized("{}", "A", "B");
     String subscribe =

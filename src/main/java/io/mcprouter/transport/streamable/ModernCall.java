@@ -1,7 +1,5 @@
 package io.mcprouter.transport.streamable;
 
-import akka.actor.typed.ActorRef;
-import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.PostStop;
 import akka.actor.typed.javadsl.AbstractBehavior;
@@ -20,7 +18,6 @@ import io.mcprouter.modern.ModernAnswers;
 import io.mcprouter.modern.ModernProtocol;
 import io.mcprouter.modern.ModernRequest;
 import io.mcprouter.server.ServerInstance;
-import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
 import io.mcprouter.server.SessionOpening;
 import java.time.Duration;
@@ -44,27 +41,37 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
 
   sealed interface Command {}
 
-  private record Opened(ServerInstance.OpenSessionReply reply, Throwable failure)
-      implements Command {}
+  record Opened(ServerInstance.OpenSessionReply reply, Throwable failure) implements Command {}
 
   /** A message of the session's outbound. */
   record FromServer(JsonRpcMessage message) implements Command {}
 
-  private record Delivered(ServerInstance.DeliverReply reply, Throwable failure)
-      implements Command {}
+  record Delivered(ServerInstance.DeliverReply reply, Throwable failure) implements Command {}
 
   /** The session's outbound ended: the instance closed the session (stop, crash loop, eviction). */
   enum SessionEnded implements Command {
     INSTANCE
   }
 
-  /** The client's response ended or its connection closed. */
-  enum ClientGone implements Command {
-    INSTANCE
+  /** The client of this response went away: its stream ended or its connection closed. */
+  record ClientGone(ModernResponse response) implements Command {}
+
+  /**
+   * A retry of a parked call (multi round-trip requests): its {@code inputResponses} answer what
+   * the child asked, and {@code response} is where the call goes on.
+   */
+  record Resume(ModernRequest retry, ModernResponse response) implements Command {}
+
+  /** The timers of a call's input rounds ({@link InputRound}). */
+  enum InputTimer implements Command {
+    /** The child's requests that come together go into one input_required result. */
+    GATHER,
+    /** A parked call whose retry did not come. */
+    PARK
   }
 
   /** Waiting for the child to finish a call whose client was already answered took too long. */
-  private enum DrainTimeout implements Command {
+  enum DrainTimeout implements Command {
     INSTANCE
   }
 
@@ -74,18 +81,11 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
    */
   static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
 
-  /** What a call needs from the router, shared by all calls. */
-  record Context(
-      ActorRef<ServerRegistry.Command> registry,
-      SessionDirectory directory,
-      Duration askTimeout,
-      ActorSystem<?> system) {}
-
-  private static final Logger log = LoggerFactory.getLogger(ModernCall.class);
+  static final Logger log = LoggerFactory.getLogger(ModernCall.class);
   private static final JsonNode INITIALIZE_ID = TextNode.valueOf("initialize");
 
   static Behavior<Command> create(
-      Context router,
+      ModernCallContext router,
       String key,
       Optional<String> owner,
       boolean listens,
@@ -99,16 +99,23 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
                         context, timers, router, key, owner, listens, request, response)));
   }
 
-  private final TimerScheduler<Command> timers;
-  private final Context router;
-  private final String key;
+  final TimerScheduler<Command> timers;
+  final ModernCallContext router;
+  final String key;
   private final boolean listens;
-  private final ModernRequest request;
-  private final ModernResponse response;
-  private final ModernOutbound outbound;
-  private String sessionId;
+  final String owner;
+  final ModernOutbound outbound;
+
+  /** The id the child's call was sent with: a retry has its own id, the child's call does not. */
+  final JsonNode childCallId;
+
+  ModernRequest request;
+  ModernResponse response;
+  final InputRound inputs;
+
+  String sessionId;
   private ListenFilter filter;
-  private boolean answered;
+  boolean answered;
   private boolean initialized;
 
   /** The initialize answer, when the instance routed it before the opening's reply came back. */
@@ -117,7 +124,7 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
   private ModernCall(
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
-      Context router,
+      ModernCallContext router,
       String key,
       Optional<String> owner,
       boolean listens,
@@ -130,9 +137,12 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
     this.listens = listens;
     this.request = request;
     this.response = response;
+    this.owner = owner.orElse("");
+    this.childCallId = request.id();
+    this.inputs = new InputRound(this, timers);
     this.outbound = new ModernOutbound(context.getSelf());
     context.pipeToSelf(outbound.terminated(), (done, failure) -> SessionEnded.INSTANCE);
-    context.pipeToSelf(response.closed(), (done, failure) -> ClientGone.INSTANCE);
+    context.pipeToSelf(response.closed(), (done, failure) -> new ClientGone(response));
     context.pipeToSelf(
         SessionOpening.open(
             router.registry(),
@@ -157,9 +167,16 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
         .onMessage(FromServer.class, this::onFromServer)
         .onMessage(Delivered.class, this::onDelivered)
         .onMessageEquals(SessionEnded.INSTANCE, this::onSessionEnded)
-        .onMessageEquals(ClientGone.INSTANCE, Behaviors::stopped)
+        .onMessage(ClientGone.class, this::onClientGone)
+        .onMessage(Resume.class, inputs::resume)
+        .onMessage(InputTimer.class, inputs::onTimer)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
+  }
+
+  /** Only the current response's client matters; a parked call has none until its retry. */
+  private Behavior<Command> onClientGone(ClientGone gone) {
+    return gone.response() == response && !inputs.parked() ? Behaviors.stopped() : this;
   }
 
   private Behavior<Command> onOpened(Opened opened) {
@@ -189,7 +206,7 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
         }
         return onInitialized(answer);
       }
-      if (request.id().equals(answer.id())) {
+      if (childCallId.equals(answer.id())) {
         return answer(ModernAnswers.answer(request, answer));
       }
       return this; // the answer to a subscription the listen made
@@ -271,10 +288,14 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
       return this;
     }
     Optional<String> capability = ModernProtocol.neededCapability(childRequest.method());
-    refuse(childRequest);
     if (capability.isEmpty() || filter != null) {
+      refuse(childRequest);
       return this;
     }
+    if (inputs.carriesInput()) {
+      return inputs.childAsked(childRequest, capability.get());
+    }
+    refuse(childRequest);
     log.info(
         "server request refused key={} session={} method={} reason={}",
         key,
@@ -287,41 +308,10 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
             : ModernAnswers.missingCapability(capability.get(), childRequest.method());
     answered = true;
     response.answer(JsonRpcMessage.failure(request.id(), error));
-    return draining();
+    return Draining.behavior(this);
   }
 
-  /**
-   * The client has its answer, but the child is still working on the call, now with an error for
-   * what it asked. It is left to finish rather than cancelled: a child need not answer a cancelled
-   * call, and until it answers, the call counts as in flight at a shared child, where its requests
-   * to a client could not be told apart from another session's.
-   */
-  private Behavior<Command> draining() {
-    timers.startSingleTimer(DrainTimeout.INSTANCE, DRAIN_TIMEOUT);
-    return newReceiveBuilder()
-        .onMessage(
-            FromServer.class,
-            from -> {
-              outbound.taken();
-              if (from.message() instanceof JsonRpcMessage.Response done
-                  && request.id().equals(done.id())) {
-                return Behaviors.stopped();
-              }
-              if (from.message() instanceof JsonRpcMessage.Request again) {
-                refuse(again);
-              }
-              return Behaviors.same();
-            })
-        .onMessage(Delivered.class, delivered -> Behaviors.same())
-        .onMessage(Opened.class, opened -> Behaviors.same())
-        .onMessageEquals(DrainTimeout.INSTANCE, Behaviors::stopped)
-        .onMessageEquals(SessionEnded.INSTANCE, Behaviors::stopped)
-        .onMessageEquals(ClientGone.INSTANCE, Behaviors::same)
-        .onSignal(PostStop.class, signal -> onPostStop())
-        .build();
-  }
-
-  private void refuse(JsonRpcMessage.Request childRequest) {
+  void refuse(JsonRpcMessage.Request childRequest) {
     deliver(
         JsonRpcMessage.failure(
             childRequest.id(),
@@ -353,7 +343,7 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
         503, new JsonRpcError(JsonRpcError.SERVER_GONE, "server '" + key + "' ended the request"));
   }
 
-  private void deliver(JsonRpcMessage message) {
+  void deliver(JsonRpcMessage message) {
     if (sessionId == null) {
       return;
     }
@@ -383,7 +373,8 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
   }
 
   /** Ending the session is what cancels the request at the child if it is still in flight. */
-  private Behavior<Command> onPostStop() {
+  Behavior<Command> onPostStop() {
+    inputs.ended();
     outbound.end();
     if (!answered) {
       response.end();
@@ -391,7 +382,7 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
     return this;
   }
 
-  private String prefix() {
+  String prefix() {
     return sessionId == null ? "-" : sessionId.substring(0, 8);
   }
 }

@@ -8,6 +8,8 @@ import akka.actor.typed.Props;
 import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
 import io.mcprouter.access.McpAccess;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.ErrorHandling;
@@ -18,10 +20,14 @@ import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.modern.EraClassifier;
 import io.mcprouter.modern.ModernProtocol;
 import io.mcprouter.modern.ModernRequest;
+import io.mcprouter.modern.RequestState;
 import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
 import io.mcprouter.session.OutputBudget;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
@@ -32,11 +38,14 @@ import java.util.function.Predicate;
  */
 final class ModernRoutes {
 
-  private final ModernCall.Context router;
+  private final ModernCallContext router;
   private final RouterSettings settings;
   private final OutputBudget budget;
   private final Predicate<String> sharedKey;
   private final AtomicLong calls = new AtomicLong();
+
+  private static final Set<String> CARRY_INPUT =
+      Set.of("tools/call", "prompts/get", "resources/read");
 
   ModernRoutes(
       ActorRef<ServerRegistry.Command> registry,
@@ -45,7 +54,19 @@ final class ModernRoutes {
       ActorSystem<?> system,
       OutputBudget budget,
       Predicate<String> sharedKey) {
-    this.router = new ModernCall.Context(registry, directory, settings.askTimeout(), system);
+    Config mrtr = system.settings().config().getConfig("mcprouter.mrtr");
+    String secret = mrtr.getString("secret");
+    this.router =
+        new ModernCallContext(
+            registry,
+            directory,
+            settings.askTimeout(),
+            system,
+            secret.isEmpty()
+                ? RequestState.withRandomSecret()
+                : new RequestState(secret.getBytes(StandardCharsets.UTF_8)),
+            new ConcurrentHashMap<>(),
+            mrtr.getDuration("park-timeout"));
     this.settings = settings;
     this.budget = budget;
     this.sharedKey = sharedKey;
@@ -90,15 +111,11 @@ final class ModernRoutes {
                   JsonRpcError.METHOD_NOT_FOUND,
                   "subscriptions/listen is served only for keys that share one child")));
     }
-    ModernResponse response =
-        new ModernResponse(
-            router.system(),
-            acceptsSse,
-            acceptsJson,
-            settings.sessionBufferMessages(),
-            settings.sessionBufferBytes(),
-            settings.sseKeepAlive(),
-            budget);
+    JsonNode state = request.params().get("requestState");
+    if (state != null && CARRY_INPUT.contains(request.method())) {
+      return resume(grant, request, state, acceptsSse, acceptsJson, connection);
+    }
+    ModernResponse response = response(acceptsSse, acceptsJson);
     ActorRef<ModernCall.Command> call =
         router
             .system()
@@ -106,12 +123,65 @@ final class ModernRoutes {
                 ModernCall.create(router, key, grant.owner(), listens, request, response),
                 "modern-" + calls.incrementAndGet(),
                 Props.empty());
+    watch(connection, call, response);
+    return FutureResponse.complete(response.http());
+  }
+
+  /**
+   * A retry of a parked call: its state must be one this router issued, unexpired, for this key and
+   * credential, naming a call still parked; anything else is -32602 and reaches no child.
+   */
+  private Route resume(
+      McpAccess.Grant grant,
+      ModernRequest request,
+      JsonNode state,
+      boolean acceptsSse,
+      boolean acceptsJson,
+      Optional<ClientConnection> connection) {
+    Optional<ActorRef<ModernCall.Command>> call =
+        router
+            .states()
+            .verify(
+                state.asText(null),
+                grant.serverKey(),
+                grant.owner().orElse(""),
+                System.currentTimeMillis())
+            .map(parked -> router.parkedCalls().get(parked.callId()));
+    if (call.isEmpty() || call.get() == null) {
+      return complete(
+          ErrorHandling.jsonRpcError(
+              StatusCodes.BAD_REQUEST,
+              request.id(),
+              new JsonRpcError(
+                  JsonRpcError.INVALID_PARAMS,
+                  "requestState is not valid: altered, expired, or not from this server")));
+    }
+    ModernResponse response = response(acceptsSse, acceptsJson);
+    call.get().tell(new ModernCall.Resume(request, response));
+    watch(connection, call.get(), response);
+    return FutureResponse.complete(response.http());
+  }
+
+  private void watch(
+      Optional<ClientConnection> connection,
+      ActorRef<ModernCall.Command> call,
+      ModernResponse response) {
     connection.ifPresent(
         open -> {
           ClientConnection.Registration registration =
-              open.onClose(() -> call.tell(ModernCall.ClientGone.INSTANCE));
+              open.onClose(() -> call.tell(new ModernCall.ClientGone(response)));
           response.closed().thenRun(registration::cancel);
         });
-    return FutureResponse.complete(response.http());
+  }
+
+  private ModernResponse response(boolean acceptsSse, boolean acceptsJson) {
+    return new ModernResponse(
+        router.system(),
+        acceptsSse,
+        acceptsJson,
+        settings.sessionBufferMessages(),
+        settings.sessionBufferBytes(),
+        settings.sseKeepAlive(),
+        budget);
   }
 }
