@@ -1,6 +1,5 @@
 package io.mcprouter.server;
 
-import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.PostStop;
@@ -15,12 +14,9 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.jsonrpc.ProtocolVersions;
-import io.mcprouter.session.Outbound;
+import io.mcprouter.session.ActorOutbound;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One REST call (the IoT tutorial's per-request query actor): it opens an ordinary session on its
@@ -95,7 +91,7 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
   private final String method;
   private final JsonNode params;
   private final ActorRef<CallReply> replyTo;
-  private final CallOutbound outbound;
+  private final ActorOutbound<Command> outbound;
   private final ActorRef<ServerInstance.DeliverReply> delivered;
 
   /**
@@ -118,7 +114,8 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
     this.method = method;
     this.params = params;
     this.replyTo = replyTo;
-    this.outbound = new CallOutbound(context.getSelf());
+    this.outbound =
+        new ActorOutbound<>(context.getSelf(), FromServer::new, MAX_UNHANDLED, "the REST call");
     this.delivered = context.messageAdapter(ServerInstance.DeliverReply.class, Delivered::new);
     context.pipeToSelf(outbound.terminated(), (done, failure) -> SessionEnded.INSTANCE);
     if (listsTools()) {
@@ -277,55 +274,5 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
     params.putObject("capabilities");
     params.putObject("clientInfo").put("name", "mcprouter-api").put("version", "1.0.0");
     return params;
-  }
-
-  /** The call's end of its session: what the instance routes to it arrives here as a message. */
-  private static final class CallOutbound implements Outbound {
-    private final ActorRef<Command> call;
-    private final CompletableFuture<Done> terminated = new CompletableFuture<>();
-
-    /**
-     * Offered, not yet handled: a child flooding notifications must not grow the call's mailbox.
-     */
-    private final AtomicInteger unhandled = new AtomicInteger();
-
-    CallOutbound(ActorRef<Command> call) {
-      this.call = call;
-    }
-
-    @Override
-    public OfferResult offer(JsonRpcMessage message) {
-      if (terminated.isDone()) {
-        return OfferResult.CLOSED;
-      }
-      if (unhandled.incrementAndGet() > MAX_UNHANDLED) {
-        return OfferResult.OVERFLOW;
-      }
-      call.tell(new FromServer(message));
-      return OfferResult.ENQUEUED;
-    }
-
-    void taken() {
-      unhandled.decrementAndGet();
-    }
-
-    @Override
-    public void complete() {
-      end();
-    }
-
-    void end() {
-      terminated.complete(Done.getInstance());
-    }
-
-    @Override
-    public CompletionStage<Done> terminated() {
-      return terminated;
-    }
-
-    @Override
-    public String describeBounds() {
-      return MAX_UNHANDLED + " messages not yet handled by the REST call";
-    }
   }
 }

@@ -20,6 +20,7 @@ import io.mcprouter.modern.ModernRequest;
 import io.mcprouter.server.ServerInstance;
 import io.mcprouter.server.SessionDirectory;
 import io.mcprouter.server.SessionOpening;
+import io.mcprouter.session.ActorOutbound;
 import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -104,7 +105,7 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
   final String key;
   private final boolean listens;
   final String owner;
-  final ModernOutbound outbound;
+  final ActorOutbound<Command> outbound;
 
   /** The id the child's call was sent with: a retry has its own id, the child's call does not. */
   final JsonNode childCallId;
@@ -140,7 +141,8 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
     this.owner = owner.orElse("");
     this.childCallId = request.id();
     this.inputs = new InputRound(this, timers);
-    this.outbound = new ModernOutbound(context.getSelf());
+    this.outbound =
+        new ActorOutbound<>(context.getSelf(), FromServer::new, 1024, "the modern request");
     context.pipeToSelf(outbound.terminated(), (done, failure) -> SessionEnded.INSTANCE);
     context.pipeToSelf(response.closed(), (done, failure) -> new ClientGone(response));
     context.pipeToSelf(
