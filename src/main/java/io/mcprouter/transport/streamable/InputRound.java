@@ -35,6 +35,9 @@ final class InputRound {
   private static final Set<String> CARRY_INPUT =
       Set.of("tools/call", "prompts/get", "resources/read");
 
+  /** The undeclared asks held back until the gather window ends; any beyond are refused at once. */
+  private static final int MAX_HELD_REFUSALS = 16;
+
   private final ModernCall call;
   private final TimerScheduler<ModernCall.Command> timers;
   private final InputRequests asks = new InputRequests();
@@ -70,7 +73,11 @@ final class InputRound {
     if (!call.request.declares(capability)) {
       // the child may ask for what was declared next, as a tool with a fallback does
       undeclared = capability;
-      refuseLater.add(childRequest);
+      if (refuseLater.size() < MAX_HELD_REFUSALS) {
+        refuseLater.add(childRequest);
+      } else {
+        call.refuse(childRequest); // a child asking without end is not held
+      }
       gather();
       return Behaviors.same();
     }
