@@ -85,6 +85,9 @@ public record RouterSettings(
    */
   public static RouterSettings fromConfig(Config root) {
     SettingsReader c = new SettingsReader(root, "mcprouter.");
+    // read where they are used (the 2026-07-28 routes); checked here, with every other setting
+    c.positiveDuration("mrtr.park-timeout");
+    c.secret("mrtr.secret", 16);
     SettingsReader.SizeSetting budget =
         c.sizeOrHeapShare("output-budget.max-bytes", Runtime.getRuntime().maxMemory());
     return new RouterSettings(

@@ -1,6 +1,7 @@
 package io.mcprouter.config;
 
 import com.typesafe.config.Config;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
@@ -85,6 +86,22 @@ final class SettingsReader {
   double fraction(String path) {
     double value = read(path, () -> root.getDouble(prefix + path));
     return check(path, value, value >= 0 && value <= 1, "a number from 0 to 1");
+  }
+
+  /** A secret: empty, or at least {@code minBytes} long. Its error never quotes it. */
+  String secret(String path, int minBytes) {
+    String value = read(path, () -> root.getString(prefix + path));
+    if (!value.isEmpty() && value.getBytes(StandardCharsets.UTF_8).length < minBytes) {
+      throw new ConfigException(
+          "invalid setting "
+              + prefix
+              + path
+              + ": must be empty or at least "
+              + minBytes
+              + " bytes"
+              + origin(path));
+    }
+    return value;
   }
 
   List<String> stringList(String path) {
