@@ -25,6 +25,14 @@ public final class ModernProtocol {
   /** In an initialize result the router made from a 2026-07-28 child's discover. */
   public static final String CHILD_ERA = "io.mcprouter/childProtocolVersion";
 
+  /**
+   * In the {@code initialize} the router makes for a 2026-07-28 request: what the request itself
+   * declared of sampling, elicitation and roots (the initialize declares sampling and elicitation
+   * whatever it did). A shared child's routing reads it, and removes it, to know whether the
+   * session can be asked anything ({@code interactive = "serialize"}) and whether it answers roots.
+   */
+  public static final String DECLARED = "io.mcprouter/declared";
+
   public static final String METHOD_HEADER = "Mcp-Method";
   public static final String NAME_HEADER = "Mcp-Name";
 

@@ -75,6 +75,12 @@ public record ModernRequest(
               ? capabilities.get(capability).deepCopy()
               : JsonNodeFactory.instance.objectNode());
     }
+    ObjectNode declared = init.putObject("_meta").putObject(ModernProtocol.DECLARED);
+    for (String capability : new String[] {"sampling", "elicitation", "roots"}) {
+      if (declares(capability)) {
+        declared.putObject(capability);
+      }
+    }
     if (clientInfo.isPresent() && clientInfo.get().isObject()) {
       init.set("clientInfo", clientInfo.get().deepCopy());
     } else {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
  * The requests sent to a shared child and not answered yet, by the router-unique id the child knows
@@ -152,13 +153,16 @@ final class InFlightTable {
     }
   }
 
-  /** The child is working on a request that could ask a client something (anything but a ping). */
-  boolean childBusy() {
+  /**
+   * The child is working on a request (anything but a ping) of an owner that {@code holds}: a
+   * request that could ask a client something.
+   */
+  boolean anyAtChild(Predicate<String> holds) {
     for (Pending p : pending.values()) {
       // a cancelled request may never be answered (the SDKs' servers do not): waiting for it would
       // stall the key for a whole request timeout; attribution still counts it, so nothing is
       // misrouted
-      if (!"ping".equals(p.method()) && !p.cancelled()) {
+      if (!"ping".equals(p.method()) && !p.cancelled() && holds.test(p.sessionId())) {
         return true;
       }
     }

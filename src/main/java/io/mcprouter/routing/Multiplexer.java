@@ -89,15 +89,22 @@ public final class Multiplexer implements SessionRouting {
     if (message instanceof JsonRpcMessage.Request request) {
       return "initialize".equals(request.method())
           ? initialize.request(sessionId, session, request, out)
-          : forwardRequest(sessionId, request, out);
+          : forwardRequest(sessionId, session, request, out);
     }
     if (message instanceof JsonRpcMessage.Notification notification) {
       return forwardNotification(sessionId, notification, out);
     }
-    return serverRequests.reply(sessionId, (JsonRpcMessage.Response) message, out);
+    JsonRpcMessage.Response answer = (JsonRpcMessage.Response) message;
+    List<JsonRpcMessage.Response> held = resuming.get(sessionId);
+    if (held != null) {
+      held.add(answer);
+      return Outcome.ACCEPTED;
+    }
+    return serverRequests.reply(sessionId, answer, out);
   }
 
-  private Outcome forwardRequest(String sessionId, JsonRpcMessage.Request request, Recipients out) {
+  private Outcome forwardRequest(
+      String sessionId, SessionState session, JsonRpcMessage.Request request, Recipients out) {
     if (!subscriptions.forward(sessionId, request)) {
       // another session already follows the resource (or still does): the child's state stands
       out.toSession(
@@ -114,9 +121,10 @@ public final class Multiplexer implements SessionRouting {
     }
     JsonRpcMessage.Request upstream =
         new JsonRpcMessage.Request(LongNode.valueOf(upstreamId), request.method(), params);
+    boolean interactive = session.interactive;
     if (serial != null
         && !"ping".equals(request.method())
-        && (table.childBusy() || !serial.isEmpty())) {
+        && (!serial.isEmpty() || mustWait(interactive))) {
       if (serial.full()) {
         out.toSession(
             sessionId,
@@ -133,7 +141,13 @@ public final class Multiplexer implements SessionRouting {
       }
       serial.add(
           new SerialQueue.Waiting(
-              upstreamId, sessionId, request.id(), upstream, progressKey, table.now()));
+              upstreamId,
+              sessionId,
+              request.id(),
+              upstream,
+              progressKey,
+              interactive,
+              table.now()));
     } else {
       if (!out.toChild(upstream)) {
         return Outcome.CHILD_BUSY;
@@ -147,9 +161,46 @@ public final class Multiplexer implements SessionRouting {
     return Outcome.ACCEPTED;
   }
 
-  /** Serialized: sends the oldest waiting request once the child has nothing else to do. */
+  /**
+   * Serialized: whether a request must wait. An interactive one (its session can be asked
+   * something) waits while the child works on any other call; any request waits while the child
+   * works on an interactive one. Parked calls (waiting for their client's input, however long) and
+   * cancelled ones hold nobody; non-interactive calls may share the child, since nobody could be
+   * asked on their behalf.
+   */
+  private boolean mustWait(boolean interactive) {
+    return table.anyAtChild(
+        owner -> !serverRequests.isParked(owner) && (interactive || interactiveOwner(owner)));
+  }
+
+  /** The router's own requests and those of sessions gone are taken as interactive: they hold. */
+  private boolean interactiveOwner(String sessionId) {
+    SessionState session = sessions.get(sessionId);
+    return session == null || session.interactive;
+  }
+
+  /**
+   * Serialized: a parked call's answers to its child (the retry of a 2026-07-28 request), held
+   * while another interactive call is at the child, so the child's next request still has one
+   * candidate; by session, in arrival order.
+   */
+  private final Map<String, List<JsonRpcMessage.Response>> resuming = new LinkedHashMap<>();
+
+  /**
+   * Serialized: resumes held parked calls, then sends the oldest waiting request, as far as nothing
+   * at the child holds them.
+   */
   private void sendNextQueued(Recipients out) {
-    while (serial != null && !serial.isEmpty() && !table.childBusy()) {
+    if (serial == null) {
+      return;
+    }
+    for (var it = resuming.entrySet().iterator(); it.hasNext() && !mustWait(true); ) {
+      var held = it.next();
+      it.remove();
+      serverRequests.parked(held.getKey(), false);
+      held.getValue().forEach(answer -> serverRequests.reply(held.getKey(), answer, out));
+    }
+    while (!serial.isEmpty() && !mustWait(serial.peek().interactive())) {
       SerialQueue.Waiting next = serial.poll();
       if (out.toChild(next.request())) {
         // the timeout counts from the client's request: queued time is time the client waited too
@@ -197,7 +248,7 @@ public final class Multiplexer implements SessionRouting {
         params.put("requestId", upstreamId);
         out.toChild(new JsonRpcMessage.Notification(notification.method(), params));
         sendNextQueued(
-            out); // the cancelled one no longer holds the child (see InFlightTable.childBusy)
+            out); // the cancelled one no longer holds the child (see InFlightTable.anyAtChild)
         return Outcome.ACCEPTED;
       }
       case "notifications/roots/list_changed" -> {
@@ -297,13 +348,20 @@ public final class Multiplexer implements SessionRouting {
   }
 
   @Override
-  public void sessionParked(String sessionId, boolean parked) {
+  public void sessionParked(String sessionId, boolean parked, Recipients out) {
+    if (!parked && serial != null && mustWait(true)) {
+      // still parked for attribution until the interactive call at the child is done
+      resuming.putIfAbsent(sessionId, new ArrayList<>());
+      return;
+    }
     serverRequests.parked(sessionId, parked);
+    sendNextQueued(out); // a parked call no longer holds the child
   }
 
   @Override
   public void sessionClosed(String sessionId, Recipients out) {
     serverRequests.parked(sessionId, false);
+    resuming.remove(sessionId);
     sessions.remove(sessionId);
     for (String uri : subscriptions.sessionClosed(sessionId)) {
       table.sendOwn(
@@ -322,6 +380,7 @@ public final class Multiplexer implements SessionRouting {
       out.toChild(new JsonRpcMessage.Notification("notifications/cancelled", params));
     }
     serverRequests.sessionClosed(sessionId, out);
+    sendNextQueued(out); // its requests were cancelled: they hold nobody now
   }
 
   /**

@@ -23,6 +23,7 @@ public final class SerialQueue {
       JsonNode clientId,
       JsonRpcMessage.Request request,
       String progressKey,
+      boolean interactive,
       long queuedAtNanos) {}
 
   private final Map<Long, Waiting> waiting = new LinkedHashMap<>();
@@ -54,6 +55,12 @@ public final class SerialQueue {
 
   Waiting remove(long upstreamId) {
     return waiting.remove(upstreamId);
+  }
+
+  /** The oldest waiting request, left on the queue; null when none waits. */
+  Waiting peek() {
+    Iterator<Waiting> it = waiting.values().iterator();
+    return it.hasNext() ? it.next() : null;
   }
 
   /** The oldest waiting request, taken off the queue; null when none waits. */

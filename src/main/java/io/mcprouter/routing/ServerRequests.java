@@ -16,12 +16,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Requests a shared child sends its client, and their answers. The router is that client for a
- * {@code ping} and for {@code roots/list} ({@link SharedRoots}). Any other goes to a session only
- * when attribution is certain: exactly one session has requests in flight at the child (see {@link
- * InFlightTable#owners}). Otherwise the child gets an error: a guess could hand one user's prompt
- * to another and put the other's answer into the first one's result. A {@code _meta} hint is no
- * proof (the child writes it). A session's answer reaches the child only for a request asked of
- * that session.
+ * {@code ping} and for {@code roots/list} ({@link SharedRoots}), except that a 2026-07-28 request
+ * that declared roots answers the {@code roots/list} of its own call when the key configures none.
+ * Any other goes to a session only when attribution is certain: exactly one session has requests in
+ * flight at the child (see {@link InFlightTable#owners}). Otherwise the child gets an error: a
+ * guess could hand one user's prompt to another and put the other's answer into the first one's
+ * result. A {@code _meta} hint is no proof (the child writes it). A session's answer reaches the
+ * child only for a request asked of that session.
  */
 final class ServerRequests {
 
@@ -60,12 +61,19 @@ final class ServerRequests {
       out.toChild(JsonRpcMessage.success(request.id(), JsonNodeFactory.instance.objectNode()));
       return;
     }
-    if ("roots/list".equals(request.method())) {
-      out.toChild(JsonRpcMessage.success(request.id(), roots.listResult()));
-      return;
-    }
     Set<String> owners = table.owners();
     String target = attributed(owners);
+    if ("roots/list".equals(request.method())) {
+      if (roots.configured() || target == null || !sessions.get(target).answersRoots) {
+        out.toChild(JsonRpcMessage.success(request.id(), roots.listResult()));
+        return;
+      }
+      // the one call that can have caused it is a 2026-07-28 request that declared its roots:
+      // they are that request's context, handed over for its own call only
+      asked.put(SessionRouting.idKey(request.id()), new Asked(target, request.id()));
+      out.toSession(target, request);
+      return;
+    }
     if (target == null) {
       log.warn(
           "server request refused key={} method={} reason=cannot attribute it to one client session"
@@ -121,6 +129,10 @@ final class ServerRequests {
    * Sessions whose calls wait for their client's input: see {@link SessionRouting#sessionParked}.
    */
   private final Set<String> parked = new HashSet<>();
+
+  boolean isParked(String sessionId) {
+    return parked.contains(sessionId);
+  }
 
   void parked(String sessionId, boolean isParked) {
     if (isParked) {

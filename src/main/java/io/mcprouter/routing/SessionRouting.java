@@ -48,7 +48,7 @@ public interface SessionRouting {
    * request): its call cannot be the cause of a new server-to-client request, so it does not stand
    * in the way of attributing one to the call that can.
    */
-  default void sessionParked(String sessionId, boolean parked) {}
+  default void sessionParked(String sessionId, boolean parked, Recipients out) {}
 
   /**
    * True while a replaced child is being initialized again: clients' messages must wait for that.

@@ -13,6 +13,18 @@ final class SessionState {
   /** The revision the client asked for: it gets that one back when the router speaks it. */
   String requestedVersion;
 
+  /**
+   * It can be asked something (it declared sampling, elicitation or roots): with {@code interactive
+   * = "serialize"} its requests never share the child with another's.
+   */
+  boolean interactive;
+
+  /**
+   * A 2026-07-28 request that declared roots: a {@code roots/list} its own call caused is its to
+   * answer when the key configures no roots.
+   */
+  boolean answersRoots;
+
   /** Its initialize was answered with success: it gets the child's broadcast notifications. */
   boolean initialized;
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.jsonrpc.ProtocolVersions;
+import io.mcprouter.modern.ModernProtocol;
 import io.mcprouter.routing.SessionRouting.Outcome;
 import io.mcprouter.routing.SessionRouting.Recipients;
 import java.util.ArrayList;
@@ -55,6 +56,7 @@ final class SharedInitialize {
     if (params.get("capabilities") instanceof ObjectNode declared) {
       session.capabilities = declared.deepCopy();
     }
+    declaredBy(session, params);
     session.requestedVersion = params.path("protocolVersion").asText(null);
     if (result != null) {
       session.initialized = true;
@@ -77,6 +79,23 @@ final class SharedInitialize {
     this.params = params;
     table.sent(upstreamId, sessionId, request.id(), "initialize", null, table.now());
     return Outcome.ACCEPTED;
+  }
+
+  /**
+   * What the session can be asked: as a 2026-07-28 request declared it (the router's marker, which
+   * the child never sees), else as the client's capabilities say.
+   */
+  private static void declaredBy(SessionState session, ObjectNode params) {
+    JsonNode declared = null;
+    if (params.get("_meta") instanceof ObjectNode meta) {
+      declared = meta.remove(ModernProtocol.DECLARED);
+      if (meta.isEmpty()) {
+        params.remove("_meta");
+      }
+    }
+    JsonNode asked = declared != null ? declared : session.capabilities;
+    session.interactive = asked.has("sampling") || asked.has("elicitation") || asked.has("roots");
+    session.answersRoots = declared != null && declared.has("roots");
   }
 
   /**

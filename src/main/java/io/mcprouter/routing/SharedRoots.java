@@ -38,6 +38,11 @@ public final class SharedRoots {
     }
   }
 
+  /** The key configures roots: they are the child's, whoever asks. */
+  boolean configured() {
+    return !uris.isEmpty();
+  }
+
   /** The result of {@code roots/list}: the configured roots (none by default). */
   ObjectNode listResult() {
     ObjectNode result = JsonNodeFactory.instance.objectNode();

@@ -204,7 +204,7 @@ final class InstancePhases extends AbstractBehavior<Command> {
         .onMessage(
             ServerInstance.SessionParked.class,
             parked -> {
-              state.routing.sessionParked(parked.sessionId(), parked.parked());
+              state.routing.sessionParked(parked.sessionId(), parked.parked(), state.recipients);
               return Behaviors.same();
             })
         .onMessage(GetStatus.class, this::onGetStatus)

@@ -106,16 +106,6 @@ class ConformanceSuiteTest {
           "input-required-result-ignore-extra-params",
           "input-required-result-validate-input");
 
-  /**
-   * A shared child's roots/list is answered by the router from the key's roots (issue 12: one
-   * client's roots would become every user's), so the two scenarios that ask a client for its roots
-   * are judged on the per-session key only.
-   */
-  static final String SHARED_MULTI_ROUND_TRIP =
-      MULTI_ROUND_TRIP
-          .replace("input-required-result-basic-list-roots ", "")
-          .replace("input-required-result-multiple-input-requests ", "");
-
   private static void runSuite(String key) throws Exception {
     runSuite(key, "2025-11-25");
   }
@@ -156,7 +146,7 @@ class ConformanceSuiteTest {
 
   @Test
   void everyStatelessScenarioPassesThroughASharedChild() throws Exception {
-    runSuite("conformance", "2026-07-28", MODERN_JUDGED + " " + SHARED_MULTI_ROUND_TRIP);
+    runSuite("conformance", "2026-07-28", MODERN_JUDGED + " " + MULTI_ROUND_TRIP);
   }
 
   @Test

@@ -642,13 +642,13 @@ class MultiplexerTest {
     child(sample);
     assertTrue(out.linesTo("B").isEmpty(), "two calls in flight: refused, to nobody");
 
-    mux.sessionParked("A", true); // A's call waits for its client's input
+    mux.sessionParked("A", true, out); // A's call waits for its client's input
     child(sample.replace("s1", "s2"));
     assertEquals(1, out.linesTo("B").size(), out.linesTo("B").toString());
     assertTrue(out.linesTo("B").get(0).contains("sampling/createMessage"));
     assertTrue(out.linesTo("A").isEmpty());
 
-    mux.sessionParked("A", false);
+    mux.sessionParked("A", false, out);
     child(sample.replace("s1", "s3"));
     assertEquals(1, out.linesTo("B").size(), "not parked any more: ambiguous again");
   }
