@@ -14,10 +14,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The cost of {@code interactive = "serialize"} (issue 12): N Streamable HTTP sessions on one
- * shared key call a tool at once, sequentially each, in attribute mode and in serialize mode;
- * prints a markdown table of calls/s. The tool is FakeMcpServer's {@code sleep} (a tool that takes
- * its time without CPU, as one waiting on an API or a user does) or {@code echo} (as fast as the
- * child goes).
+ * shared key call a tool at once, sequentially each, in attribute mode and in serialize mode (for
+ * clients that declare sampling and elicitation, and for clients that declare neither, whose calls
+ * a serialized key lets share the child); prints a markdown table of calls/s. The tool is
+ * FakeMcpServer's {@code sleep} (a tool that takes its time without CPU, as one waiting on an API
+ * or a user does) or {@code echo} (as fast as the child goes).
  *
  * <pre>bench/isolation.sh [calls-per-session] [sleep-ms]</pre>
  */
@@ -35,21 +36,26 @@ public final class SharedKeyModes {
             "mcprouter.limits.max-in-flight-per-session = 1000")) {
       McpHttp http = new McpHttp(router.proxyPort());
       System.out.println(
-          "| tool | sessions | attribute calls/s | serialize calls/s | serialize / attribute |");
-      System.out.println("|---|---:|---:|---:|---:|");
+          "| tool | sessions | attribute calls/s | serialize calls/s, clients that can be asked"
+              + " nothing | serialize calls/s, interactive clients | interactive serialize /"
+              + " attribute |");
+      System.out.println("|---|---:|---:|---:|---:|---:|");
       for (String tool : List.of("echo", "sleep")) {
         for (int sessions : new int[] {1, 5, 20}) {
           Map<String, Object> arguments =
               tool.equals("echo") ? Map.of("text", "x".repeat(64)) : Map.of("ms", sleepMs);
-          run(http, "attribute", tool, arguments, sessions, Math.max(10, calls / 5)); // warm-up
-          run(http, "serialize", tool, arguments, sessions, Math.max(10, calls / 5));
-          double attribute = run(http, "attribute", tool, arguments, sessions, calls);
-          double serialize = run(http, "serialize", tool, arguments, sessions, calls);
+          int warmUp = Math.max(10, calls / 5);
+          run(http, "attribute", tool, arguments, sessions, warmUp, true);
+          run(http, "serialize", tool, arguments, sessions, warmUp, true);
+          double attribute = run(http, "attribute", tool, arguments, sessions, calls, true);
+          double plain = run(http, "serialize", tool, arguments, sessions, calls, false);
+          double serialize = run(http, "serialize", tool, arguments, sessions, calls, true);
           System.out.printf(
-              "| %s | %d | %.0f | %.0f | %.2f |%n",
+              "| %s | %d | %.0f | %.0f | %.0f | %.2f |%n",
               tool.equals("sleep") ? "sleep " + sleepMs + " ms" : tool,
               sessions,
               attribute,
+              plain,
               serialize,
               serialize / attribute);
         }
@@ -59,11 +65,17 @@ public final class SharedKeyModes {
 
   /** Calls per second over all sessions; every answer is checked. */
   private static double run(
-      McpHttp http, String key, String tool, Map<String, Object> arguments, int sessions, int calls)
+      McpHttp http,
+      String key,
+      String tool,
+      Map<String, Object> arguments,
+      int sessions,
+      int calls,
+      boolean interactive)
       throws Exception {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < sessions; i++) {
-      ids.add(http.openSession(key));
+      ids.add(http.openSession(key, interactive));
     }
     ExecutorService pool = Executors.newFixedThreadPool(sessions);
     try {

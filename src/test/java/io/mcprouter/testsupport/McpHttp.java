@@ -68,7 +68,21 @@ public final class McpHttp {
    * id.
    */
   public String openSession(String key) throws Exception {
-    HttpResponse<String> init = initializeOnly(key);
+    return openSession(key, false);
+  }
+
+  /**
+   * {@code interactive}: the client declares sampling and elicitation, so the child may ask it
+   * something.
+   */
+  public String openSession(String key, boolean interactive) throws Exception {
+    ObjectNode initialize = initializeRequest();
+    if (interactive) {
+      ObjectNode capabilities = (ObjectNode) initialize.path("params").path("capabilities");
+      capabilities.putObject("sampling");
+      capabilities.putObject("elicitation");
+    }
+    HttpResponse<String> init = send(post(key, null, initialize));
     assertEquals(200, init.statusCode(), init.body());
     String sessionId = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
     HttpResponse<String> initialized =
