@@ -39,7 +39,9 @@ final class ResumptionBuffer {
   }
 
   /** Forgets a stream; what it still buffers stays counted, as before it was forgotten. */
+  /** Forgets a stream with what it buffers, which then counts against no bound. */
   void remove(EventStream stream) {
+    dropAll(stream);
     streams.remove(stream.id);
   }
 

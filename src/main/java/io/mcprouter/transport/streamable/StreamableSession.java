@@ -134,6 +134,12 @@ public final class StreamableSession implements Outbound {
     EventStream stream = requests.take(requestId);
     if (stream != null) {
       requests.forgetProgressToken(stream);
+      if (stream.live != null) {
+        // its response is an error instead: nobody will read the stream, so what it queued goes
+        // now rather than when the unclaimed stream gives up
+        stream.live.abort();
+        stream.live = null;
+      }
       finish(stream);
       buffer.remove(stream);
     }

@@ -288,6 +288,20 @@ class StreamableSessionTest {
   }
 
   @Test
+  void anAbandonedRequestGivesBackWhatItsStreamHeldToTheOutputBudget() {
+    OutputBudget budget = new OutputBudget(Long.MAX_VALUE, "unlimited", Runnable::run);
+    StreamableSession session =
+        new StreamableSession(testKit.system(), 1000, 1 << 20, QUIET, budget);
+    sse(session, 7, "tok");
+    session.offer(progress("tok", 1));
+    assertTrue(budget.heldBytes() > 0, "the progress event is held for replay");
+
+    session.abandonRequest(IntNode.valueOf(7));
+
+    assertEquals(0, budget.heldBytes(), "an abandoned stream's events are no one's to replay");
+  }
+
+  @Test
   void anAbandonedRequestEndsItsStreamAndTheSessionNoLongerCountsAsConnected() throws Exception {
     StreamableSession session = session();
     LinkedBlockingQueue<Connections> reports = new LinkedBlockingQueue<>();
