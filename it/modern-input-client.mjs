@@ -18,6 +18,13 @@
 //   node modern-input-client.mjs <mcpUrl> bench <n> <repeats>
 //     One Client; `repeats` times, n concurrent trigger-sampling-request calls, timed (wall time
 //     from the first call started to the last settled).
+//   node modern-input-client.mjs <mcpUrl> abandon <echoTimeoutMs>
+//     A Client with inputRequired.autoFulfill false calls trigger-elicitation-request and leaves
+//     the input_required answer unanswered (the call stays parked); then another Client calls
+//     echo with the given timeout: {"ok", "parked", "first", "echo", "echoMs"}.
+//   node modern-input-client.mjs <mcpUrl> slow <thinkMs>
+//     One Client whose elicitation handler takes thinkMs (a user thinking) before it answers;
+//     one trigger-elicitation-request call, judged as in pair.
 // Prints ONE JSON line on stdout, exit 0:
 //   {"ok":<every call complete with its own answer, each handler once per call>,
 //    "clients":[{name, elicitation:{calls,handled,ok}, sampling:{calls,handled,ok}, foreign:[...],
@@ -59,12 +66,13 @@ async function recordingFetch(input, init) {
   return response;
 }
 
-async function connect(mcpUrl, name) {
+async function connect(mcpUrl, name, autoFulfill = true) {
   const client = new Client(
     { name: `mcprouter-it-${name}`, version: "0.0.0" },
     {
       capabilities: { elicitation: { form: {} }, sampling: {} },
       versionNegotiation: { mode: { pin: MODERN } },
+      inputRequired: { autoFulfill },
     },
   );
   client.onerror = (err) => log(`${name}: client error: ${errorMessage(err)}`);
@@ -137,6 +145,51 @@ async function bench(mcpUrl, n, repeats) {
   return { ok: passed(summary), clients: [summary], wire, wallMs };
 }
 
+/**
+ * A client without auto-fulfilment calls trigger-elicitation-request and walks away from the
+ * input_required answer (its call stays parked at the router until the park timeout); then
+ * another client calls echo, timed.
+ */
+async function abandon(mcpUrl, echoTimeoutMs) {
+  const walker = await connect(mcpUrl, "walker", false);
+  const other = await connect(mcpUrl, "other");
+  try {
+    const first = await settle(walker.client.callTool({ name: ELICIT_TOOL, arguments: {} }, { timeout: REQUEST_TIMEOUT_MS }));
+    const parked = first.error?.data?.resultType === "input_required";
+    const started = performance.now();
+    const echo = await settle(
+      other.client.callTool({ name: "echo", arguments: { message: "after an abandoned call" } }, { timeout: echoTimeoutMs }),
+    );
+    const echoMs = Math.round(performance.now() - started);
+    return {
+      ok: parked && echo.result !== undefined,
+      parked,
+      first: first.error !== undefined ? errorMessage(first.error).slice(0, 200) : "complete",
+      echo: echo.result?.content?.[0]?.text ?? errorMessage(echo.error).slice(0, 200),
+      echoMs,
+    };
+  } finally {
+    await Promise.all([walker.client.close().catch(() => {}), other.client.close().catch(() => {})]);
+  }
+}
+
+/** One call whose user takes `thinkMs` to answer the elicitation. */
+async function slow(mcpUrl, thinkMs) {
+  const peer = await connect(mcpUrl, "slow");
+  const answer = peer.answerer.elicit;
+  peer.client.setRequestHandler("elicitation/create", async (request) => {
+    await new Promise((resolve) => setTimeout(resolve, thinkMs));
+    return answer(request);
+  });
+  try {
+    await call(peer, ELICIT_TOOL, "0.0");
+  } finally {
+    await peer.client.close().catch(() => {});
+  }
+  const summary = judge(peer.answerer, peer.calls);
+  return { ok: passed(summary), clients: [summary], wire };
+}
+
 async function main() {
   const [mcpUrl, mode, ...rest] = process.argv.slice(2);
   if (mode === "pair" && rest.length >= 3) {
@@ -145,8 +198,15 @@ async function main() {
   if (mode === "bench" && rest.length === 2) {
     return bench(mcpUrl, Number(rest[0]), Number(rest[1]));
   }
+  if (mode === "slow" && rest.length === 1) {
+    return slow(mcpUrl, Number(rest[0]));
+  }
+  if (mode === "abandon" && rest.length === 1) {
+    return abandon(mcpUrl, Number(rest[0]));
+  }
   throw new Error(
-    "usage: node modern-input-client.mjs <mcpUrl> pair <rounds> <perRound> <name>... | bench <n> <repeats>",
+    "usage: node modern-input-client.mjs <mcpUrl> pair <rounds> <perRound> <name>... | bench <n> <repeats>" +
+      " | abandon <echoTimeoutMs> | slow <thinkMs>",
   );
 }
 
