@@ -192,9 +192,29 @@ final class InFlightTable {
     return pending.size();
   }
 
-  void addTo(List<InFlight> all) {
+  void addTo(List<InFlight> all, Predicate<String> parked) {
     pending.forEach(
-        (id, p) -> all.add(new InFlight(LongNode.valueOf(id), p.method(), p.sentAtNanos())));
+        (id, p) ->
+            all.add(
+                new InFlight(
+                    LongNode.valueOf(id),
+                    p.method(),
+                    p.sentAtNanos(),
+                    parked.test(p.sessionId()))));
+  }
+
+  /**
+   * A parked session's call goes on: its requests' timeouts count from now (its client's think time
+   * is not the child's).
+   */
+  void restartClocks(String sessionId) {
+    long now = now();
+    pending.replaceAll(
+        (id, p) ->
+            p.sessionId().equals(sessionId)
+                ? new Pending(
+                    p.sessionId(), p.clientId(), p.method(), p.progressKey(), now, p.cancelled())
+                : p);
   }
 
   private static String clientKey(String sessionId, JsonNode clientId) {

@@ -198,6 +198,7 @@ public final class Multiplexer implements SessionRouting {
       var held = it.next();
       it.remove();
       serverRequests.parked(held.getKey(), false);
+      table.restartClocks(held.getKey());
       held.getValue().forEach(answer -> serverRequests.reply(held.getKey(), answer, out));
     }
     while (!serial.isEmpty() && !mustWait(serial.peek().interactive())) {
@@ -355,6 +356,9 @@ public final class Multiplexer implements SessionRouting {
       return;
     }
     serverRequests.parked(sessionId, parked);
+    if (!parked) {
+      table.restartClocks(sessionId);
+    }
     sendNextQueued(out); // a parked call no longer holds the child
   }
 
@@ -410,7 +414,7 @@ public final class Multiplexer implements SessionRouting {
                           w.request().method(),
                           w.queuedAtNanos())));
     }
-    table.addTo(all);
+    table.addTo(all, serverRequests::isParked);
     return all;
   }
 

@@ -71,7 +71,23 @@ public final class Passthrough implements SessionRouting {
   public void sessionClosed(String closedId, Recipients out) {
     if (closedId.equals(sessionId)) {
       sessionId = null;
+      parked = false;
       inFlight.clear();
+    }
+  }
+
+  /** Its one session's call waits for its client's input (see {@link SessionRouting.InFlight}). */
+  private boolean parked;
+
+  @Override
+  public void sessionParked(String parkedId, boolean isParked, Recipients out) {
+    if (!parkedId.equals(sessionId)) {
+      return;
+    }
+    parked = isParked;
+    if (!isParked) {
+      long now = clock.getAsLong();
+      inFlight.replaceAll((id, r) -> new InFlight(r.childSideId(), r.method(), now));
     }
   }
 
@@ -82,6 +98,11 @@ public final class Passthrough implements SessionRouting {
 
   @Override
   public List<InFlight> inFlightRequests() {
-    return List.copyOf(inFlight.values());
+    if (!parked) {
+      return List.copyOf(inFlight.values());
+    }
+    return inFlight.values().stream()
+        .map(r -> new InFlight(r.childSideId(), r.method(), r.sentAtNanos(), true))
+        .toList();
   }
 }

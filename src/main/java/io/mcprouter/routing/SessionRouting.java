@@ -59,8 +59,15 @@ public interface SessionRouting {
 
   /**
    * A request the child has not answered yet: its id as the child knows it, and when it was sent.
+   * {@code waitsForClient}: its call is parked for its client's input, which may take as long as
+   * {@code mcprouter.mrtr.park-timeout}; the request timeout counts again from its resumption.
    */
-  record InFlight(JsonNode childSideId, String method, long sentAtNanos) {}
+  record InFlight(JsonNode childSideId, String method, long sentAtNanos, boolean waitsForClient) {
+
+    public InFlight(JsonNode childSideId, String method, long sentAtNanos) {
+      this(childSideId, method, sentAtNanos, false);
+    }
+  }
 
   /**
    * The requests the child has not answered yet. Failing one is routing a synthetic error response

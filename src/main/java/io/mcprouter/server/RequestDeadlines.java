@@ -44,7 +44,7 @@ final class RequestDeadlines {
       if (initialize && waited > initializeLimit.toNanos()) {
         return true;
       }
-      if (!initialize && waited > requestLimit.toNanos()) {
+      if (!initialize && !request.waitsForClient() && waited > requestLimit.toNanos()) {
         timeOut(request, routing, recipients);
       }
     }

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * What a parked 2026-07-28 call must not do (issue 15: "never hold or stall other calls because a
  * call is parked"; a parked call lives until {@code mcprouter.mrtr.park-timeout}), seen with the
  * SDK v2 client against server-everything (it/modern-input-client.mjs, modes abandon and slow).
- * Both fail on main at 90fec91: see /work/notes/mrtsdk.md.
+ * Both failed before parked calls stopped holding a serialized child and stopped counting against
+ * the request timeout.
  */
 class ParkedModernCallTest {
 
@@ -74,8 +75,8 @@ class ParkedModernCallTest {
 
   /**
    * A client that never retries (the conformance suite does this) leaves its call parked at the
-   * child; on a serialized key the parked call keeps the child busy, so every other request of the
-   * key waits behind it until the park timeout (5 min).
+   * child; on a serialized key the parked call must not keep the child busy (every other request of
+   * the key waited behind it until the park timeout, 5 min).
    */
   @Test
   void aCallItsClientWalkedAwayFromDoesNotStallASerializedKey() throws Exception {
@@ -87,8 +88,8 @@ class ParkedModernCallTest {
 
   /**
    * A user who takes longer than the key's request_timeout to answer an elicitation: the parked
-   * call is cancelled at the child by the request timeout (default 60 s) although the park timeout
-   * (5 min) has not passed, and the retry is told its state is invalid.
+   * call must live until the park timeout (the request timeout, default 60 s, cancelled it at the
+   * child, and the retry was told its state was invalid).
    */
   @Test
   void aParkedCallOutlivesTheKeysRequestTimeout() throws Exception {

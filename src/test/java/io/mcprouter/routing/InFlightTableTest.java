@@ -113,7 +113,7 @@ class InFlightTableTest {
     assertEquals(2L, sent.id().longValue());
     assertEquals(Set.of(InFlightTable.ROUTER), table.owners());
     List<SessionRouting.InFlight> all = new ArrayList<>();
-    table.addTo(all);
+    table.addTo(all, session -> false);
     assertEquals(1, all.size());
     assertEquals("resources/subscribe", all.get(0).method());
   }
