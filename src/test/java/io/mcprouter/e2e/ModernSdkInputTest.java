@@ -32,8 +32,6 @@ class ModernSdkInputTest {
 
   private static final String SERIALIZED = "everything-serialized";
   private static final String ATTRIBUTED = "everything-attributed";
-  private static final String PER_SESSION = "everything-per-session";
-  private static final String PER_SESSION_SPARES = "everything-per-session-spares";
   private static final String REFUSAL = "cannot attribute";
   private static TestRouter router;
 
@@ -51,10 +49,7 @@ class ModernSdkInputTest {
         TestRouter.start(
             TestRouter.servers(
                 spec(SERIALIZED, command, true, ServerSpec.Interactive.SERIALIZE),
-                spec(ATTRIBUTED, command, true, ServerSpec.Interactive.ATTRIBUTE),
-                spec(PER_SESSION, command, false, ServerSpec.Interactive.ATTRIBUTE),
-                spec(PER_SESSION_SPARES, command, false, ServerSpec.Interactive.ATTRIBUTE)
-                    .withSpareChildren(8)));
+                spec(ATTRIBUTED, command, true, ServerSpec.Interactive.ATTRIBUTE)));
   }
 
   @AfterAll
@@ -197,37 +192,6 @@ class ModernSdkInputTest {
           client.path("sampling").path("ok").asInt(),
           client.path("sampling").path("calls").asInt(),
           client.path("failures").size());
-    }
-  }
-
-  /**
-   * Wall time of n concurrent interactive calls (trigger-sampling-request, answered at once by the
-   * handler) from one v2 client, per attribution mode, printed for the README's trade-off table. No
-   * timing is asserted; what each mode promises is.
-   */
-  @Test
-  void concurrentInteractiveCallsPerModeArePrintedWithTheirOutcomes() throws Exception {
-    for (String key : List.of(SERIALIZED, ATTRIBUTED, PER_SESSION, PER_SESSION_SPARES)) {
-      for (int n : List.of(2, 4, 8)) {
-        NodeScript bench =
-            NodeScript.start("modern-input-client.mjs", url(key), "bench", String.valueOf(n), "3");
-        JsonNode result = bench.result();
-        JsonNode client = result.path("clients").get(0);
-        assertTrue(client != null, result.toString());
-        JsonNode sampling = client.path("sampling");
-        System.out.printf(
-            "mrtsdk timing: key=%s n=%d wallMs=%s ok=%d/%d%n",
-            key,
-            n,
-            result.path("wallMs"),
-            sampling.path("ok").asInt(),
-            sampling.path("calls").asInt());
-        if (key.equals(ATTRIBUTED)) {
-          assertNeverMisattributed(client);
-        } else {
-          assertOwnAnswers(client, 0, 3 * n);
-        }
-      }
     }
   }
 }
