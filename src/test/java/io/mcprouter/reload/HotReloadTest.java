@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.testsupport.Await;
 import io.mcprouter.testsupport.McpHttp;
@@ -17,8 +21,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +37,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
@@ -184,6 +192,12 @@ class HotReloadTest {
     Path file = dir.resolve(".env.toml");
     String first = ReloadFiles.header() + ReloadFiles.server("first", "");
     ReloadFiles.write(file, first);
+    Logger reloaderLog = (Logger) LoggerFactory.getLogger(ConfigReloader.class);
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    lines.start();
+    Level level = reloaderLog.getLevel();
+    reloaderLog.setLevel(Level.DEBUG);
+    reloaderLog.addAppender(lines);
     try (TestRouter router = ReloadFiles.start(file, "mcprouter.reload.debounce = 100ms")) {
       McpHttp mcp = new McpHttp(router.proxyPort());
       ReloadFiles.write(file, first + ReloadFiles.server("second", ""));
@@ -191,6 +205,22 @@ class HotReloadTest {
           Duration.ofSeconds(30),
           "the watcher reloads the file with the new key",
           () -> initializeStatus(mcp, "second") == 200);
+      int reloadsBefore = count(lines, "config reloaded");
+      Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5)));
+      Await.until(
+          Duration.ofSeconds(30),
+          "the watcher sees the touch and finds the content unchanged",
+          () -> count(lines, "content unchanged") >= 1);
+      assertEquals(reloadsBefore, count(lines, "config reloaded"), "a touch applies nothing");
+    } finally {
+      reloaderLog.detachAppender(lines);
+      reloaderLog.setLevel(level);
+    }
+  }
+
+  private static int count(ListAppender<ILoggingEvent> lines, String text) {
+    synchronized (lines.list) {
+      return (int) lines.list.stream().filter(e -> e.getFormattedMessage().contains(text)).count();
     }
   }
 
