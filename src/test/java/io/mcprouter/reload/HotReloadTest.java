@@ -2,6 +2,7 @@ package io.mcprouter.reload;
 
 import static io.mcprouter.testsupport.SseTestClient.JSON;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -156,6 +157,37 @@ class HotReloadTest {
       loop.get(30, TimeUnit.SECONDS);
       assertEquals(null, firstError.get(), "calls on the unchanged key during the reload");
       assertTrue(calls.get() > 3);
+    }
+  }
+
+  @Test
+  void accessKeysReloadToo() throws Exception {
+    Path file = dir.resolve(".env.toml");
+    String server = ReloadFiles.header() + ReloadFiles.server("guarded", "");
+    ReloadFiles.write(file, server);
+    try (TestRouter router = ReloadFiles.start(file, NO_WATCH)) {
+      McpHttp mcp = new McpHttp(router.proxyPort());
+      assertEquals(200, initializeStatus(mcp, "guarded"), "no credential needed yet");
+      ReloadFiles.write(
+          file,
+          server
+              + "[admin]\ntoken = \"admin-token-0123456789\"\n"
+              + "[access_keys.alice]\nsecret = \"alice-secret-0123456789abcdef\"\n"
+              + "servers = [\"guarded\"]\n");
+      HttpResponse<String> reloaded = ReloadFiles.reload(router.proxyPort());
+      assertEquals(200, reloaded.statusCode(), reloaded.body());
+      assertTrue(reloaded.body().contains("\"access_keys_changed\":true"), reloaded.body());
+      assertFalse(reloaded.body().contains("alice-secret"), reloaded.body());
+      assertEquals(401, initializeStatus(mcp, "guarded"), "a credential is needed now");
+      HttpResponse<String> withKey =
+          mcp.send(
+              mcp.post("guarded", null, McpHttp.initializeRequest())
+                  .header("Authorization", "Bearer alice-secret-0123456789abcdef"));
+      assertEquals(200, withKey.statusCode(), withKey.body());
+      assertEquals(
+          401,
+          ReloadFiles.reload(router.proxyPort()).statusCode(),
+          "/admin now takes the new admin token only");
     }
   }
 
