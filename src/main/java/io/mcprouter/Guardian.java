@@ -19,10 +19,12 @@ import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import io.mcprouter.config.RouterSettings;
+import io.mcprouter.reload.ConfigReloader;
 import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.session.OutputBudget;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +40,10 @@ public final class Guardian extends AbstractBehavior<Void> {
 
   /** What the guardian started, reported once every port the command asked for is bound. */
   record Started(
-      ActorRef<ServerRegistry.Command> registry, OutputBudget budget, HttpPorts.Bindings ports) {}
+      ActorRef<ServerRegistry.Command> registry,
+      ActorRef<ConfigReloader.Command> reloader,
+      OutputBudget budget,
+      HttpPorts.Bindings ports) {}
 
   /** Why the router stopped when nobody asked it to; {@link Main} prints it and exits non-zero. */
   public record Unplanned(String reason) implements CoordinatedShutdown.Reason {}
@@ -46,6 +51,7 @@ public final class Guardian extends AbstractBehavior<Void> {
   private static final Logger log = LoggerFactory.getLogger(Guardian.class);
 
   private final ActorRef<ServerRegistry.Command> registry;
+  private final ActorRef<ConfigReloader.Command> reloader;
   private final RouterSettings settings;
 
   /**
@@ -66,15 +72,18 @@ public final class Guardian extends AbstractBehavior<Void> {
    */
   static Behavior<Void> create(
       Behavior<ServerRegistry.Command> registry,
+      Function<ActorRef<ServerRegistry.Command>, Behavior<ConfigReloader.Command>> reloader,
       HttpPorts ports,
       RouterSettings settings,
       CompletableFuture<Started> started) {
-    return Behaviors.setup(context -> new Guardian(context, registry, ports, settings, started));
+    return Behaviors.setup(
+        context -> new Guardian(context, registry, reloader, ports, settings, started));
   }
 
   private Guardian(
       ActorContext<Void> context,
       Behavior<ServerRegistry.Command> registryBehavior,
+      Function<ActorRef<ServerRegistry.Command>, Behavior<ConfigReloader.Command>> reloader,
       HttpPorts ports,
       RouterSettings settings,
       CompletableFuture<Started> started) {
@@ -99,6 +108,12 @@ public final class Guardian extends AbstractBehavior<Void> {
                 .onFailure(Throwable.class, SupervisorStrategy.stop().withLoggingEnabled(false)),
             "registry");
     context.watch(registry);
+    // not watched: a router whose reloader failed still serves, with the config it has
+    this.reloader =
+        context.spawn(
+            Behaviors.supervise(reloader.apply(registry))
+                .onFailure(Exception.class, SupervisorStrategy.resume()),
+            "config-reloader");
     CoordinatedShutdown.get(context.getSystem())
         .addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-mcp-servers", this::stopServers);
     bind(ports, started);
@@ -108,16 +123,17 @@ public final class Guardian extends AbstractBehavior<Void> {
   private void bind(HttpPorts ports, CompletableFuture<Started> started) {
     ActorSystem<Void> system = getContext().getSystem();
     ActorRef<ServerRegistry.Command> registry = this.registry;
+    ActorRef<ConfigReloader.Command> reloader = this.reloader;
     OutputBudget budget = OutputBudget.of(settings, system);
     ports
-        .bind(registry, budget, system)
+        .bind(registry, reloader, budget, system)
         .whenComplete(
             (bindings, failure) -> {
               if (failure != null) {
                 started.completeExceptionally(failure);
                 system.terminate();
               } else {
-                started.complete(new Started(registry, budget, bindings));
+                started.complete(new Started(registry, reloader, budget, bindings));
               }
             });
   }

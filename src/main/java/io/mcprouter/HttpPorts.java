@@ -9,14 +9,17 @@ import io.mcprouter.access.McpAccess;
 import io.mcprouter.admin.AdminRoutes;
 import io.mcprouter.api.ApiRoutes;
 import io.mcprouter.cli.CommandLine;
+import io.mcprouter.config.LiveConfig;
 import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
+import io.mcprouter.config.ServerSpec;
 import io.mcprouter.control.LocalServerControl;
 import io.mcprouter.control.RemoteServerControl;
 import io.mcprouter.control.ServerControl;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.HttpServer;
 import io.mcprouter.http.connection.Connections;
+import io.mcprouter.reload.ConfigReloader;
 import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
 import io.mcprouter.session.OutputBudget;
@@ -38,13 +41,13 @@ final class HttpPorts {
   /** Where each port listens; empty for a port the command does not run. */
   record Bindings(Optional<ServerBinding> proxy, Optional<ServerBinding> api) {}
 
-  private final RouterConfig config;
+  private final LiveConfig config;
   private final CommandLine.Command command;
   private final RouterSettings settings;
   private final SessionDirectory directory;
 
   HttpPorts(
-      RouterConfig config,
+      LiveConfig config,
       CommandLine.Command command,
       RouterSettings settings,
       SessionDirectory directory) {
@@ -56,7 +59,12 @@ final class HttpPorts {
 
   /** Fails, with the bind's own error, if either port cannot be bound. */
   CompletionStage<Bindings> bind(
-      ActorRef<ServerRegistry.Command> registry, OutputBudget budget, ActorSystem<?> system) {
+      ActorRef<ServerRegistry.Command> registry,
+      ActorRef<ConfigReloader.Command> reloader,
+      OutputBudget budget,
+      ActorSystem<?> system) {
+    // bound once: a reload that changes a listen address says it needs a restart
+    RouterConfig started = config.get();
     CompletableFuture<Optional<ServerBinding>> proxy =
         CompletableFuture.completedFuture(Optional.empty());
     CompletableFuture<Optional<ServerBinding>> api =
@@ -76,16 +84,15 @@ final class HttpPorts {
                       system,
                       keys,
                       budget,
-                      key ->
-                          config.servers().get(key) != null
-                              && config.servers().get(key).shareProcess())
+                      key -> config.get().server(key).map(ServerSpec::shareProcess).orElse(false))
                   .routes(),
-              new AdminRoutes(registry, config, settings, system, local).routes(),
+              new AdminRoutes(registry, config, settings, system, local, Optional.of(reloader))
+                  .routes(),
               ApiRoutes.HealthRoute.route());
       proxy =
           HttpServer.start(
                   "proxy",
-                  config.proxyServer(),
+                  started.proxyServer(),
                   routes,
                   ErrorHandling.Style.JSON_RPC,
                   settings,
@@ -100,11 +107,12 @@ final class HttpPorts {
       ServerControl control =
           command.runsProxy()
               ? local
-              : new RemoteServerControl(config.proxyUrl(), config.adminToken(), system);
+              : new RemoteServerControl(
+                  started.proxyUrl(), () -> config.get().adminToken(), system);
       api =
           HttpServer.start(
                   "api",
-                  config.apiServer(),
+                  started.apiServer(),
                   new ApiRoutes(registry, config, settings, system, control).routes(),
                   ErrorHandling.Style.API_ENVELOPE,
                   settings,

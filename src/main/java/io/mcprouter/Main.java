@@ -19,7 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code java -jar mcprouter.jar <proxy|api|serve> [--config FILE]}. Errors are one line on stderr.
+ * {@code java -jar mcprouter.jar <proxy|api|serve|check> [--config FILE]}. Errors are one line on
+ * stderr.
  */
 public final class Main {
 
@@ -39,6 +40,10 @@ public final class Main {
     }
     if (commandLine.command() == CommandLine.Command.HELP) {
       System.out.print(CommandLine.USAGE);
+      return;
+    }
+    if (commandLine.command() == CommandLine.Command.CHECK) {
+      System.exit(ConfigCheck.run(configFile(commandLine), Path.of(""), System.out, System.err));
       return;
     }
     RouterConfig config;
@@ -72,6 +77,8 @@ public final class Main {
       fail(1, "cannot start: HTTP servers did not bind within 60 s");
       return;
     }
+    // the handler lives as long as the process: it is never closed
+    router.reloadOnHangup();
     log.info(
         "mcprouter running with {} server(s) from {}", config.servers().size(), config.source());
     System.exit(awaitTermination(router, System.err));

@@ -5,14 +5,19 @@ import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.AskPattern;
 import com.typesafe.config.Config;
 import io.mcprouter.cli.CommandLine;
+import io.mcprouter.config.LiveConfig;
 import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.StartupChecks;
+import io.mcprouter.reload.ConfigReloader;
+import io.mcprouter.reload.HangupSignal;
 import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
 import io.mcprouter.session.OutputBudget;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -40,7 +45,7 @@ public final class Router {
   /** Where the registry's behavior comes from; tests put one that fails where the real one goes. */
   interface RegistryFactory {
     Behavior<ServerRegistry.Command> create(
-        RouterConfig config, RouterSettings settings, SessionDirectory directory);
+        LiveConfig config, RouterSettings settings, SessionDirectory directory);
   }
 
   private final ActorSystem<Void> system;
@@ -69,12 +74,20 @@ public final class Router {
     StartupChecks.exposure(config, command.runsProxy(), command.runsApi()).forEach(log::warn);
     settings.json().mapper(); // built here, not on the thread of the first request that parses
     SessionDirectory directory = new SessionDirectory();
+    LiveConfig live = new LiveConfig(config);
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
     ActorSystem<Void> system =
         ActorSystem.create(
             Guardian.create(
-                registryFactory.create(config, settings, directory),
-                new HttpPorts(config, command, settings, directory),
+                registryFactory.create(live, settings, directory),
+                registry ->
+                    ConfigReloader.create(
+                        config.source(),
+                        command.runsProxy(),
+                        command.runsApi(),
+                        registry,
+                        settings),
+                new HttpPorts(live, command, settings, directory),
                 settings,
                 started),
             "mcprouter",
@@ -95,6 +108,26 @@ public final class Router {
 
   ActorRef<ServerRegistry.Command> registry() {
     return started.registry();
+  }
+
+  /** Reads the config file again and applies it, as {@code POST /admin/reload} does. */
+  public CompletionStage<ConfigReloader.Outcome> reload(ConfigReloader.Trigger trigger) {
+    return AskPattern.ask(
+        started.reloader(),
+        replyTo -> new ConfigReloader.Reload(trigger, replyTo),
+        Duration.ofSeconds(40),
+        system.scheduler());
+  }
+
+  /**
+   * SIGHUP reloads the config file from now until the answer is closed (then the JVM's handler,
+   * which exits, is back). For {@link Main}: one router per JVM handles the process's signal.
+   */
+  public HangupSignal reloadOnHangup() {
+    ActorRef<ConfigReloader.Command> reloader = started.reloader();
+    ActorRef<ConfigReloader.Outcome> ignore = system.ignoreRef();
+    return HangupSignal.install(
+        () -> reloader.tell(new ConfigReloader.Reload(ConfigReloader.Trigger.SIGNAL, ignore)));
   }
 
   public RouterSettings settings() {

@@ -5,6 +5,7 @@ import io.mcprouter.config.RouterConfig;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Who a bearer token belongs to: the admin (every key and /admin), an access key (its servers), or,
@@ -58,27 +59,33 @@ public final class Credentials {
     }
   }
 
-  private final RouterConfig config;
+  /** Read on every question: a reload replaces the admin token and the access keys. */
+  private final Supplier<RouterConfig> live;
 
   public Credentials(RouterConfig config) {
-    this.config = config;
+    this(() -> config);
+  }
+
+  public Credentials(Supplier<RouterConfig> live) {
+    this.live = live;
   }
 
   public boolean adminTokenConfigured() {
-    return config.adminToken().isPresent();
+    return live.get().adminToken().isPresent();
   }
 
   public boolean accessKeysConfigured() {
-    return config.accessKeysConfigured();
+    return live.get().accessKeysConfigured();
   }
 
   public Optional<Caller> identify(String token) {
+    RouterConfig config = live.get();
     Optional<Caller> found = Optional.empty();
     if (config.adminToken().isPresent() && equal(token, config.adminToken().get())) {
       found = Optional.of(Caller.ADMIN);
     }
     if (config.accessKeysConfigured()) {
-      Optional<AccessKey> key = accessKey(token);
+      Optional<AccessKey> key = accessKey(config, token);
       return found.isPresent() ? found : key.map(Caller::of);
     }
     for (String key : config.servers().keySet()) {
@@ -91,6 +98,10 @@ public final class Credentials {
 
   /** The access key whose secret this is: one digest of the token, compared against every key's. */
   public Optional<AccessKey> accessKey(String token) {
+    return accessKey(live.get(), token);
+  }
+
+  private static Optional<AccessKey> accessKey(RouterConfig config, String token) {
     byte[] digest = AccessKey.sha256(token);
     AccessKey found = null;
     for (AccessKey key : config.accessKeys()) {
@@ -102,7 +113,7 @@ public final class Credentials {
   }
 
   public boolean isAdminToken(String token) {
-    return config.adminToken().map(admin -> equal(token, admin)).orElse(false);
+    return live.get().adminToken().map(admin -> equal(token, admin)).orElse(false);
   }
 
   private static boolean equal(String given, String secret) {

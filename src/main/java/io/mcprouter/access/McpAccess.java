@@ -3,6 +3,7 @@ package io.mcprouter.access;
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.path;
+import static akka.http.javadsl.server.Directives.reject;
 import static akka.http.javadsl.server.PathMatchers.segment;
 
 import akka.http.javadsl.model.HttpResponse;
@@ -16,8 +17,8 @@ import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.KnownKeys;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Who may reach which server on the MCP endpoints ({@code /sse}, {@code /messages}, {@code /mcp}).
@@ -54,28 +55,32 @@ public final class McpAccess {
 
   private final KnownKeys keys;
   private final Optional<Credentials> credentials;
-  private final Set<String> serverKeys;
 
   public McpAccess(RouterConfig config) {
-    this(
-        new KnownKeys(config.servers().keySet()),
-        config.servers().keySet(),
-        Optional.of(new Credentials(config)));
+    this(() -> config);
   }
 
-  private McpAccess(KnownKeys keys, Set<String> serverKeys, Optional<Credentials> credentials) {
+  /** Keys and credentials are read on every request: a reload replaces them. */
+  public McpAccess(Supplier<RouterConfig> live) {
+    this(new KnownKeys(() -> live.get().servers().keySet()), Optional.of(new Credentials(live)));
+  }
+
+  private McpAccess(KnownKeys keys, Optional<Credentials> credentials) {
     this.keys = keys;
-    this.serverKeys = Set.copyOf(serverKeys);
-    this.credentials = credentials.filter(Credentials::accessKeysConfigured);
+    this.credentials = credentials;
   }
 
   /** The original mcprouter's rule: the path's key is all a request needs. */
   public static McpAccess keysOnly(KnownKeys keys) {
-    return new McpAccess(keys, Set.of(), Optional.empty());
+    return new McpAccess(keys, Optional.empty());
   }
 
+  /**
+   * Whether requests need a credential, asked per request: a reload may configure the first access
+   * key or remove the last.
+   */
   public boolean enabled() {
-    return credentials.isPresent();
+    return credentials.map(Credentials::accessKeysConfigured).orElse(false);
   }
 
   /**
@@ -83,18 +88,19 @@ public final class McpAccess {
    * {secret}/{key}}.
    */
   public Route server(String transport, Function<Grant, Route> inner) {
-    if (!enabled()) {
-      return path(
-          segment(),
-          key ->
-              keys.check(
-                  key, () -> inner.apply(new Grant(key, Optional.empty(), Optional.empty()))));
-    }
     return concat(
-        path(segment(), first -> resolve(transport, first, Optional.empty(), inner)),
+        path(
+            segment(),
+            first ->
+                enabled()
+                    ? resolve(transport, first, Optional.empty(), inner)
+                    : keys.check(
+                        first,
+                        () -> inner.apply(new Grant(first, Optional.empty(), Optional.empty())))),
         path(
             segment().slash(segment()),
-            (first, key) -> resolve(transport, first, Optional.of(key), inner)));
+            (first, key) ->
+                enabled() ? resolve(transport, first, Optional.of(key), inner) : reject()));
   }
 
   /**
@@ -152,7 +158,7 @@ public final class McpAccess {
       String key,
       Optional<String> pathSecret,
       Function<Grant, Route> inner) {
-    if (!serverKeys.contains(key) || !caller.mayUse(key)) {
+    if (!keys.contains(key) || !caller.mayUse(key)) {
       return complete(NOT_YOURS);
     }
     return inner.apply(new Grant(key, Optional.of(caller.displayName()), pathSecret));

@@ -27,8 +27,10 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.control.ServerControl;
 import io.mcprouter.control.StopRequest;
 import io.mcprouter.http.ApiResult;
+import io.mcprouter.reload.ConfigReloader;
 import io.mcprouter.server.ServerRegistry;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -43,11 +45,15 @@ public final class AdminRoutes {
   /** How much of a session id /admin/list-clients shows: as much as a log line. */
   public static final int SESSION_PREFIX = 8;
 
+  /** Reading the file, and the registry's answer, each bounded well within it. */
+  private static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(40);
+
   private final ActorRef<ServerRegistry.Command> registry;
   private final RouterSettings settings;
   private final ActorSystem<?> system;
   private final Credentials credentials;
   private final ServerControl control;
+  private final Optional<ActorRef<ConfigReloader.Command>> reloader;
 
   public AdminRoutes(
       ActorRef<ServerRegistry.Command> registry,
@@ -55,11 +61,23 @@ public final class AdminRoutes {
       RouterSettings settings,
       ActorSystem<?> system,
       ServerControl control) {
+    this(registry, () -> config, settings, system, control, Optional.empty());
+  }
+
+  /** {@code reloader}: what {@code POST /admin/reload} asks; without one it answers 404. */
+  public AdminRoutes(
+      ActorRef<ServerRegistry.Command> registry,
+      Supplier<RouterConfig> config,
+      RouterSettings settings,
+      ActorSystem<?> system,
+      ServerControl control,
+      Optional<ActorRef<ConfigReloader.Command>> reloader) {
     this.registry = registry;
     this.settings = settings;
     this.system = system;
     this.credentials = new Credentials(config);
     this.control = control;
+    this.reloader = reloader;
   }
 
   public Route routes() {
@@ -86,7 +104,8 @@ public final class AdminRoutes {
                                                                 listing,
                                                                 ControlAnswers.Audience
                                                                     .OPERATOR))))),
-                            path("stop-server", () -> post(this::stopServer))))));
+                            path("stop-server", () -> post(this::stopServer)),
+                            path("reload", () -> post(this::reload))))));
   }
 
   private Route admin(Supplier<Route> inner) {
@@ -157,6 +176,23 @@ public final class AdminRoutes {
                   return ApiResult.ok(clients.clients().size() + " clients", data);
                 },
                 system.executionContext()));
+  }
+
+  /**
+   * Reads {@code .env.toml} again and applies it: 200 with what changed, 400 with why the file is
+   * invalid (then nothing changed).
+   */
+  private Route reload() {
+    if (reloader.isEmpty()) {
+      return render(ApiResult.error(StatusCodes.NOT_FOUND, "this router does not reload"));
+    }
+    return render(
+        AskPattern.<ConfigReloader.Command, ConfigReloader.Outcome>ask(
+                reloader.get(),
+                replyTo -> new ConfigReloader.Reload(ConfigReloader.Trigger.REQUEST, replyTo),
+                RELOAD_TIMEOUT,
+                system.scheduler())
+            .thenApplyAsync(ReloadAnswer::of, system.executionContext()));
   }
 
   private Route stopServer() {

@@ -39,6 +39,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,7 +64,10 @@ public final class ApiRoutes {
           "this access key does not authorize that server, or there is no such server");
 
   private final ActorRef<ServerRegistry.Command> registry;
-  private final RouterConfig config;
+
+  /** Read per request: a reload adds and removes keys. */
+  private final Supplier<RouterConfig> config;
+
   private final RouterSettings settings;
   private final ActorSystem<?> system;
   private final Credentials credentials;
@@ -72,6 +76,15 @@ public final class ApiRoutes {
   public ApiRoutes(
       ActorRef<ServerRegistry.Command> registry,
       RouterConfig config,
+      RouterSettings settings,
+      ActorSystem<?> system,
+      ServerControl control) {
+    this(registry, () -> config, settings, system, control);
+  }
+
+  public ApiRoutes(
+      ActorRef<ServerRegistry.Command> registry,
+      Supplier<RouterConfig> config,
       RouterSettings settings,
       ActorSystem<?> system,
       ServerControl control) {
@@ -187,7 +200,7 @@ public final class ApiRoutes {
                   : "this access key may use several servers: name one with \"server\": \"<key>\""));
     }
     if (caller.accessKey().isPresent()
-        && !(caller.mayUse(key) && config.servers().containsKey(key))) {
+        && !(caller.mayUse(key) && config.get().servers().containsKey(key))) {
       return render(NOT_YOURS);
     }
     if (!caller.mayUse(key)) {
@@ -195,7 +208,7 @@ public final class ApiRoutes {
           ApiResult.auth(
               StatusCodes.FORBIDDEN, "this server key does not authorize server '" + key + "'"));
     }
-    if (!config.servers().containsKey(key)) {
+    if (!config.get().servers().containsKey(key)) {
       return render(ApiResult.error(StatusCodes.NOT_FOUND, "unknown server key '" + key + "'"));
     }
     return inner.apply(key);
@@ -245,7 +258,7 @@ public final class ApiRoutes {
     int pageNumber = page.asInt(1);
     int pageSize = limit.asInt(DEFAULT_PAGE_SIZE);
     List<ServerSpec> visible =
-        config.servers().values().stream().filter(spec -> caller.mayUse(spec.key())).toList();
+        config.get().servers().values().stream().filter(spec -> caller.mayUse(spec.key())).toList();
     return render(
         control
             .listRunning()
@@ -303,7 +316,7 @@ public final class ApiRoutes {
     }
     StopRequest stop = StopRequest.from(body);
     if (caller.accessKey().isPresent()) {
-      if (!(caller.mayUse(stop.key()) && config.servers().containsKey(stop.key()))) {
+      if (!(caller.mayUse(stop.key()) && config.get().servers().containsKey(stop.key()))) {
         return render(NOT_YOURS);
       }
       if (!caller.mayStop(stop.key())) {
@@ -318,7 +331,7 @@ public final class ApiRoutes {
               StatusCodes.FORBIDDEN,
               "this server key does not authorize stopping '" + stop.key() + "'"));
     }
-    if (!config.servers().containsKey(stop.key())) {
+    if (!config.get().servers().containsKey(stop.key())) {
       return render(
           ApiResult.error(StatusCodes.NOT_FOUND, "unknown server key '" + stop.key() + "'"));
     }

@@ -4,13 +4,15 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
-/** The parsed command line: {@code mcprouter <proxy|api|serve> [--config FILE]}. */
+/** The parsed command line: {@code mcprouter <proxy|api|serve|check> [--config FILE]}. */
 public record CommandLine(Command command, Optional<Path> configFile) {
 
   public enum Command {
     PROXY,
     API,
     SERVE,
+    /** Validates the config and prints what it would serve; serves nothing. */
+    CHECK,
     HELP;
 
     public boolean runsProxy() {
@@ -37,6 +39,7 @@ public record CommandLine(Command command, Optional<Path> configFile) {
         proxy    serve MCP clients over Streamable HTTP and HTTP+SSE (default port 8025)
         api      serve the REST API (default port 8027)
         serve    both, in one process sharing the running servers
+        check    validate the configuration and print what it would serve (exit 0 valid, 1 not)
 
       options:
         -c, --config FILE   server configuration (default .env.toml, else .env.example.toml)
@@ -71,16 +74,18 @@ public record CommandLine(Command command, Optional<Path> configFile) {
                   case "proxy" -> Command.PROXY;
                   case "api" -> Command.API;
                   case "serve" -> Command.SERVE;
+                  case "check" -> Command.CHECK;
                   default ->
                       throw new UsageException(
-                          "unknown command '" + arg + "': expected proxy, api or serve");
+                          "unknown command '" + arg + "': expected proxy, api, serve or check");
                 };
           }
         }
       }
     }
     if (command == null) {
-      throw new UsageException("no command given: expected proxy, api or serve (see --help)");
+      throw new UsageException(
+          "no command given: expected proxy, api, serve or check (see --help)");
     }
     return new CommandLine(command, config);
   }

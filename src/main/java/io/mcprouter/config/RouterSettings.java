@@ -39,7 +39,14 @@ public record RouterSettings(
     JsonLimits json,
     Connections connections,
     OutputBudget outputBudget,
-    List<String> childEnvDeny) {
+    List<String> childEnvDeny,
+    Reload reload) {
+
+  /**
+   * Hot reload of {@code .env.toml}: {@code watch} the file (a change is applied once no further
+   * change came for {@code debounce}, so an editor's several writes are one reload).
+   */
+  public record Reload(boolean watch, Duration debounce) {}
 
   /**
    * Client connections: a head not completed in {@code headerReadTimeout}, or no request for {@code
@@ -138,6 +145,7 @@ public record RouterSettings(
             c.nonNegativeInt("http.fd-reserve"),
             new SettingsReader(root, "akka.http.server.").positiveInt("max-connections")),
         new OutputBudget(budget.bytes(), budget.description()),
-        c.stringList("child-env.deny"));
+        c.stringList("child-env.deny"),
+        new Reload(c.bool("reload.watch"), c.positiveDuration("reload.debounce")));
   }
 }

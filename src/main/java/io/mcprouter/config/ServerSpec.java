@@ -276,6 +276,30 @@ public record ServerSpec(
         era);
   }
 
+  /**
+   * This server with {@code next}'s settings that a running instance takes in place (see {@link
+   * ConfigDiff}); what it was started with (command, sharing, era, spares) stays.
+   */
+  public ServerSpec withSettingsOf(ServerSpec next) {
+    return new ServerSpec(
+        key,
+        command,
+        shareProcess,
+        env,
+        cwd,
+        next.description,
+        next.requestTimeout,
+        next.idleTimeout,
+        next.sessionIdleTimeout,
+        next.detachedTimeout,
+        interactive,
+        roots,
+        next.exposeStderr,
+        inheritEnv,
+        spareChildren,
+        protocol);
+  }
+
   public static ServerSpec ofCommand(String key, String command) {
     return new ServerSpec(key, command, true, Map.of(), Optional.empty(), Optional.empty());
   }

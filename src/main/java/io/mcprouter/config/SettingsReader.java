@@ -104,6 +104,10 @@ final class SettingsReader {
     return value;
   }
 
+  boolean bool(String path) {
+    return read(path, () -> root.getBoolean(prefix + path));
+  }
+
   List<String> stringList(String path) {
     return read(path, () -> List.copyOf(root.getStringList(prefix + path)));
   }

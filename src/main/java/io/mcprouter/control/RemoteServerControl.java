@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * {@link ServerControl} for {@code api} running on its own: the MCP servers belong to the proxy
@@ -38,10 +39,18 @@ public final class RemoteServerControl implements ServerControl {
   private static final int ENVELOPE_ERROR = -1;
 
   private final String proxyUrl;
-  private final Optional<String> adminToken;
+
+  /** Read per request: a reload may replace the admin token. */
+  private final Supplier<Optional<String>> adminToken;
+
   private final ActorSystem<?> system;
 
   public RemoteServerControl(String proxyUrl, Optional<String> adminToken, ActorSystem<?> system) {
+    this(proxyUrl, () -> adminToken, system);
+  }
+
+  public RemoteServerControl(
+      String proxyUrl, Supplier<Optional<String>> adminToken, ActorSystem<?> system) {
     this.proxyUrl = proxyUrl;
     this.adminToken = adminToken;
     this.system = system;
@@ -82,6 +91,7 @@ public final class RemoteServerControl implements ServerControl {
       HttpRequest request, Function<JsonNode, T> ok, Function<ControlFailure, T> failed) {
     HttpRequest authorized =
         adminToken
+            .get()
             .map(
                 token ->
                     request.addHeader(

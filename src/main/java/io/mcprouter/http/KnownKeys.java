@@ -15,14 +15,24 @@ import java.util.function.Supplier;
  */
 public final class KnownKeys {
 
-  private final Set<String> keys;
+  /** Read on every request: a reload adds and removes keys. */
+  private final Supplier<Set<String>> keys;
 
   public KnownKeys(Set<String> keys) {
-    this.keys = Set.copyOf(keys);
+    Set<String> fixed = Set.copyOf(keys);
+    this.keys = () -> fixed;
+  }
+
+  public KnownKeys(Supplier<Set<String>> keys) {
+    this.keys = keys;
+  }
+
+  public boolean contains(String key) {
+    return keys.get().contains(key);
   }
 
   public Route check(String key, Supplier<Route> inner) {
-    return keys.contains(key)
+    return contains(key)
         ? inner.get()
         : complete(
             ErrorHandling.jsonRpcError(

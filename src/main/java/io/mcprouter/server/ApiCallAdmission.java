@@ -2,7 +2,7 @@ package io.mcprouter.server;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.javadsl.ActorContext;
-import io.mcprouter.config.RouterConfig;
+import io.mcprouter.config.LiveConfig;
 import io.mcprouter.config.ServerSpec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.server.SessionDirectory.Transport;
@@ -19,7 +19,7 @@ import java.util.function.Supplier;
 final class ApiCallAdmission<C> {
 
   private final ActorContext<C> context;
-  private final RouterConfig config;
+  private final LiveConfig config;
   private final SessionDirectory directory;
   private final Instances<C> instances;
   private final Admission admission;
@@ -31,7 +31,7 @@ final class ApiCallAdmission<C> {
   /** {@code onSessionTerminated}: what the registry is told when a call's session has ended. */
   ApiCallAdmission(
       ActorContext<C> context,
-      RouterConfig config,
+      LiveConfig config,
       SessionDirectory directory,
       Instances<C> instances,
       Admission admission,
@@ -50,7 +50,7 @@ final class ApiCallAdmission<C> {
 
   /** Starts the call, or answers its caller with why it cannot run. */
   void start(ServerRegistry.Call call, boolean shuttingDown) {
-    ServerSpec spec = config.servers().get(call.key());
+    ServerSpec spec = config.get().servers().get(call.key());
     if (spec == null || shuttingDown) {
       call.replyTo()
           .tell(

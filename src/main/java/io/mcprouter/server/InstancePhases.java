@@ -121,7 +121,8 @@ final class InstancePhases extends AbstractBehavior<Command> {
             .onMessage(StdoutFrames.class, child::routeFrames)
             .onMessageEquals(
                 Tick.INSTANCE, () -> ending.checkTimeouts().orElseGet(traffic::idleCheck))
-            .onMessage(SessionEnded.class, traffic::sessionEndedRunning));
+            .onMessage(SessionEnded.class, traffic::sessionEndedRunning)
+            .onMessageEquals(ServerInstance.Retire.INSTANCE, traffic::retireRunning));
   }
 
   /** A graceful stop: no new requests; those in flight get until the drain timeout to finish. */
@@ -201,6 +202,9 @@ final class InstancePhases extends AbstractBehavior<Command> {
   private Receive<Command> withCommon(ReceiveBuilder<Command> phase) {
     return phase
         .onMessageEquals(ServerInstance.HoldAsSpare.INSTANCE, this::holdAsSpare)
+        // in the other phases only noted: running checks it on every tick and session end
+        .onMessageEquals(ServerInstance.Retire.INSTANCE, this::retire)
+        .onMessage(ServerInstance.UpdateSettings.class, this::updateSettings)
         .onMessage(
             ServerInstance.SessionParked.class,
             parked -> {
@@ -232,6 +236,17 @@ final class InstancePhases extends AbstractBehavior<Command> {
         .onSignal(PostStop.class, this::onEnd)
         .onSignal(PreRestart.class, this::onEnd)
         .build();
+  }
+
+  private Behavior<Command> retire() {
+    state.retired = true;
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> updateSettings(ServerInstance.UpdateSettings update) {
+    state.spec = state.spec.withSettingsOf(update.next());
+    ending.settingsChanged();
+    return Behaviors.same();
   }
 
   private Behavior<Command> stashStop(Stop stopCommand) {

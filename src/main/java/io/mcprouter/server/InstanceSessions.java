@@ -52,6 +52,11 @@ final class InstanceSessions {
     sessions.values().forEach(session -> session.actor().tell(new ClientSession.Close(reason)));
   }
 
+  /** The same message to every session, routed or not (the router's own notice). */
+  void deliverToAll(JsonRpcMessage message) {
+    sessions.values().forEach(session -> session.deliver(message));
+  }
+
   /** Notes the client's step in the handshake before its message is routed. */
   void clientSent(String sessionId, JsonRpcMessage message) {
     AttachedSession session = sessions.get(sessionId);

@@ -29,7 +29,12 @@ import java.util.function.LongSupplier;
 final class InstanceState {
 
   final ActorContext<Command> context;
-  final ServerSpec spec;
+
+  /**
+   * What it runs; a reload changes the settings taken in place ({@link ServerSpec#withSettingsOf}).
+   */
+  ServerSpec spec;
+
   final RouterSettings settings;
   final ActorRef<Lifecycle> lifecycle;
   final StartPermits permits;
@@ -67,6 +72,12 @@ final class InstanceState {
    * ServerInstance.HoldAsSpare}).
    */
   boolean spare;
+
+  /**
+   * A reload changed how the key is launched: this instance takes no new sessions (the registry
+   * sends them to a new one) and ends once its last session has.
+   */
+  boolean retired;
 
   InstanceState(ActorContext<Command> context, ServerInstance.InstanceParts parts) {
     this.context = context;

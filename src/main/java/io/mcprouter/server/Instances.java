@@ -5,7 +5,7 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
-import io.mcprouter.config.RouterConfig;
+import io.mcprouter.config.LiveConfig;
 import io.mcprouter.config.ServerSpec;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -24,7 +24,7 @@ import java.util.function.Function;
 final class Instances<C> {
 
   private final ActorContext<C> context;
-  private final RouterConfig config;
+  private final LiveConfig config;
   private final InstanceFactory factory;
   private final ActorRef<ServerInstance.Lifecycle> lifecycle;
   private final StartPermits permits;
@@ -43,7 +43,7 @@ final class Instances<C> {
   /** {@code onTerminated}: what the registry is told when an instance has stopped. */
   Instances(
       ActorContext<C> context,
-      RouterConfig config,
+      LiveConfig config,
       InstanceFactory factory,
       ActorRef<ServerInstance.Lifecycle> lifecycle,
       StartPermits permits,
@@ -88,8 +88,7 @@ final class Instances<C> {
                     .withMaxRestarts(5));
     // the REST calls' instance of a per-session key (shared name "key#api"; '#' is not allowed in
     // an actor name)
-    String role =
-        spec.shareProcess() && !config.servers().get(spec.key()).shareProcess() ? "-api-" : "-";
+    String role = spec.shareProcess() && perSessionKey(spec.key()) ? "-api-" : "-";
     ActorRef<ServerInstance.Command> server =
         context.spawn(supervised, "server-" + spec.key() + role + (++spawned));
     context.watchWith(server, onTerminated.apply(server));
@@ -129,6 +128,12 @@ final class Instances<C> {
     return keySpares == null ? Optional.empty() : Optional.ofNullable(keySpares.poll());
   }
 
+  /** The newest spare of the key, now no longer a spare (to stop it: fewer are configured). */
+  Optional<ActorRef<ServerInstance.Command>> takeNewestSpare(String key) {
+    ArrayDeque<ActorRef<ServerInstance.Command>> keySpares = spares.get(key);
+    return keySpares == null ? Optional.empty() : Optional.ofNullable(keySpares.pollLast());
+  }
+
   Optional<ServerSpec> specOf(ActorRef<ServerInstance.Command> server) {
     return Optional.ofNullable(running.get(server));
   }
@@ -154,6 +159,29 @@ final class Instances<C> {
 
   /** The shared instance of a key; a per-session key has one too, for REST calls. */
   private String sharedName(ServerSpec spec) {
-    return spec.key() + (config.servers().get(spec.key()).shareProcess() ? "" : "#api");
+    return spec.key() + (perSessionKey(spec.key()) ? "#api" : "");
+  }
+
+  private boolean perSessionKey(String key) {
+    ServerSpec configured = config.get().servers().get(key);
+    return configured != null && !configured.shareProcess();
+  }
+
+  /**
+   * A reload removed the key or changed how it is launched: its next session starts a new instance
+   * (of the spec configured then), not one of these; its spares leave the pool and are returned
+   * (the caller stops them), and what its children spoke is learned again.
+   */
+  List<ActorRef<ServerInstance.Command>> retireKey(String key) {
+    sharedByKey.remove(key);
+    sharedByKey.remove(key + "#api");
+    learnedEras.remove(key);
+    ArrayDeque<ActorRef<ServerInstance.Command>> keySpares = spares.remove(key);
+    return keySpares == null ? List.of() : List.copyOf(keySpares);
+  }
+
+  /** A reload changed settings the running instances of the key take in place. */
+  void settingsChanged(String key, ServerSpec next) {
+    running.replaceAll((server, spec) -> spec.key().equals(key) ? spec.withSettingsOf(next) : spec);
   }
 }

@@ -2,8 +2,9 @@ package io.mcprouter.server;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.javadsl.ActorContext;
-import io.mcprouter.config.RouterConfig;
+import io.mcprouter.config.LiveConfig;
 import io.mcprouter.config.RouterSettings;
+import io.mcprouter.config.ServerSpec;
 import io.mcprouter.server.ServerRegistry.Client;
 import io.mcprouter.server.ServerRegistry.Clients;
 import io.mcprouter.server.ServerRegistry.NotRunning;
@@ -28,7 +29,7 @@ final class OperatorRequests {
   private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(3);
 
   private final ActorContext<?> context;
-  private final RouterConfig config;
+  private final LiveConfig config;
   private final RouterSettings settings;
   private final SessionDirectory directory;
   private final Instances<?> instances;
@@ -36,7 +37,7 @@ final class OperatorRequests {
 
   OperatorRequests(
       ActorContext<?> context,
-      RouterConfig config,
+      LiveConfig config,
       RouterSettings settings,
       SessionDirectory directory,
       Instances<?> instances,
@@ -63,7 +64,7 @@ final class OperatorRequests {
                         0,
                         Optional.empty(),
                         0,
-                        config.servers().get(key).shareProcess(),
+                        config.get().server(key).map(ServerSpec::shareProcess).orElse(true),
                         List.of()))
             .toList();
     context.spawnAnonymous(

@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 final class RequestDeadlines {
 
   private final String key;
-  private final Duration requestLimit;
+  private Duration requestLimit;
   private final Duration initializeLimit;
   private final LongSupplier clock;
   private final Logger log;
@@ -29,6 +29,11 @@ final class RequestDeadlines {
     this.requestLimit = requestLimit;
     this.initializeLimit = initializeLimit;
     this.log = log;
+  }
+
+  /** A reload changed the key's request timeout: requests in flight are measured against it too. */
+  void requestLimit(Duration limit) {
+    requestLimit = limit;
   }
 
   Duration initializeLimit() {

@@ -79,7 +79,30 @@ public final class ServerInstance {
     FORCE
   }
 
-  public record Stop(StopMode mode, ActorRef<Stopped> replyTo) implements Command {}
+  /**
+   * {@code reason}: what the sessions and the requests still in flight are told, in place of "was
+   * stopped" (a reload that removed the key says so).
+   */
+  public record Stop(StopMode mode, Optional<String> reason, ActorRef<Stopped> replyTo)
+      implements Command {
+    public Stop(StopMode mode, ActorRef<Stopped> replyTo) {
+      this(mode, Optional.empty(), replyTo);
+    }
+  }
+
+  /**
+   * A reload changed the key's settings that a running instance takes in place (timeouts,
+   * description, expose_stderr); what it was launched with stays.
+   */
+  record UpdateSettings(ServerSpec next) implements Command {}
+
+  /**
+   * A reload changed how the key's children are launched: the registry sends new sessions to a new
+   * instance; this one lets its sessions finish on its child, then stops.
+   */
+  enum Retire implements Command {
+    INSTANCE
+  }
 
   /** A session's call waits for its client's input, or no longer does (multi round-trip). */
   public record SessionParked(String sessionId, boolean parked) implements Command {}

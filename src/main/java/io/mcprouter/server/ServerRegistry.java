@@ -8,7 +8,10 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
+import akka.pattern.StatusReply;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mcprouter.config.ConfigDiff;
+import io.mcprouter.config.LiveConfig;
 import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.ServerSpec;
@@ -72,6 +75,13 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
    */
   public record StopAll(ActorRef<Done> replyTo) implements Command {}
 
+  /**
+   * A reload: {@code next} (already validated) is applied as a diff to the running servers and then
+   * published to the routes; the answer says what changed.
+   */
+  public record ApplyConfig(RouterConfig next, ActorRef<StatusReply<ConfigDiff>> replyTo)
+      implements Command {}
+
   private record FromServer(ServerInstance.Lifecycle event) implements Command {}
 
   /** Router shutdown is bounded: whatever has not stopped gracefully by now is killed. */
@@ -115,12 +125,26 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   /** The router's registry, whose instances run real child processes. */
   public static Behavior<Command> create(
       RouterConfig config, RouterSettings settings, SessionDirectory directory) {
+    return create(new LiveConfig(config), settings, directory, InstanceFactory.real(settings));
+  }
+
+  /** The router's registry, which alone replaces {@code config} (on {@link ApplyConfig}). */
+  public static Behavior<Command> create(
+      LiveConfig config, RouterSettings settings, SessionDirectory directory) {
     return create(config, settings, directory, InstanceFactory.real(settings));
+  }
+
+  public static Behavior<Command> create(
+      RouterConfig config,
+      RouterSettings settings,
+      SessionDirectory directory,
+      InstanceFactory factory) {
+    return create(new LiveConfig(config), settings, directory, factory);
   }
 
   /** {@code directory} is kept up to date with every session this registry opens and sees end. */
   public static Behavior<Command> create(
-      RouterConfig config,
+      LiveConfig config,
       RouterSettings settings,
       SessionDirectory directory,
       InstanceFactory factory) {
@@ -131,7 +155,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
                     new ServerRegistry(context, timers, config, settings, directory, factory)));
   }
 
-  private final RouterConfig config;
+  private final LiveConfig config;
   private final RouterSettings settings;
   private final SessionDirectory directory;
   private final TimerScheduler<Command> timers;
@@ -142,13 +166,14 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   private final OperatorRequests operator;
   private final SpareChildren spares;
   private final ApiCallAdmission<Command> apiCalls;
+  private final ConfigChanges changes;
   private final SecureRandom random = new SecureRandom();
   private final List<ActorRef<Done>> stopAllWaiters = new ArrayList<>();
 
   private ServerRegistry(
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
-      RouterConfig config,
+      LiveConfig config,
       RouterSettings settings,
       SessionDirectory directory,
       InstanceFactory factory) {
@@ -182,6 +207,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
             crashLoops,
             this::newSessionId,
             SessionTerminated::new);
+    this.changes = new ConfigChanges(context, config, instances, spares, crashLoops);
     spares.fillAll();
   }
 
@@ -194,6 +220,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
         .onMessage(StopServer.class, this::onStopServer)
         .onMessage(ListClients.class, this::onListClients)
         .onMessage(StopAll.class, this::onStopAll)
+        .onMessage(ApplyConfig.class, this::onApplyConfig)
         .onMessageEquals(ForceRemaining.INSTANCE, this::onForceRemaining)
         .onMessage(FromServer.class, this::onFromServer)
         .onMessage(ServerTerminated.class, this::onServerTerminated)
@@ -202,7 +229,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   }
 
   private Behavior<Command> onOpenSession(OpenSession open) {
-    ServerSpec spec = config.servers().get(open.key());
+    ServerSpec spec = config.get().servers().get(open.key());
     if (spec == null) {
       open.replyTo().tell(new ServerInstance.UnknownServer(open.key()));
       return this;
@@ -288,6 +315,16 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     Duration graceful = settings.shutdownTimeout().minus(KILL_MARGIN);
     timers.startSingleTimer(
         ForceRemaining.INSTANCE, graceful.isNegative() ? Duration.ZERO : graceful);
+    return this;
+  }
+
+  private Behavior<Command> onApplyConfig(ApplyConfig apply) {
+    if (!stopAllWaiters.isEmpty()) {
+      // every server is stopping: starting or retiring any now would race the shutdown
+      apply.replyTo().tell(StatusReply.error("the router is shutting down"));
+      return this;
+    }
+    apply.replyTo().tell(StatusReply.success(changes.apply(apply.next())));
     return this;
   }
 

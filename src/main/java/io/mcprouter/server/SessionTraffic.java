@@ -38,7 +38,6 @@ final class SessionTraffic {
   private final StopAndRestart ending;
 
   // the state's parts a client's message uses, in fields of their own (the per-message path)
-  private final ServerSpec spec;
   private final RouterSettings settings;
   private final LongSupplier clock;
   private final SessionRouting routing;
@@ -46,7 +45,6 @@ final class SessionTraffic {
   private final InstanceSessions sessions;
 
   private final ActorContext<Command> context;
-  private final ClientSession.Timeouts sessionTimeouts;
   private long lastActivityNanos;
   private long sessionsSpawned;
 
@@ -54,7 +52,6 @@ final class SessionTraffic {
     this.state = state;
     this.child = child;
     this.ending = ending;
-    this.spec = state.spec;
     this.settings = state.settings;
     this.clock = state.clock;
     this.routing = state.routing;
@@ -62,11 +59,15 @@ final class SessionTraffic {
     this.sessions = state.sessions;
     this.context = state.context;
     this.lastActivityNanos = clock.getAsLong();
-    this.sessionTimeouts =
-        new ClientSession.Timeouts(
-            settings.handshakeTimeout(),
-            spec.sessionIdleTimeout().orElse(settings.streamableIdleTimeout()),
-            spec.detachedTimeout().orElse(settings.streamableDetachedTimeout()));
+  }
+
+  /** Read at each open: a reload may have changed them since the instance started. */
+  private ClientSession.Timeouts sessionTimeouts() {
+    ServerSpec spec = state.spec;
+    return new ClientSession.Timeouts(
+        settings.handshakeTimeout(),
+        spec.sessionIdleTimeout().orElse(settings.streamableIdleTimeout()),
+        spec.detachedTimeout().orElse(settings.streamableDetachedTimeout()));
   }
 
   // ------------------------------------------------------------------ sessions
@@ -75,7 +76,8 @@ final class SessionTraffic {
     state.spare = false; // a spare's child is this session's now
     ActorRef<ClientSession.Command> session =
         context.spawn(
-            ClientSession.create(spec.key(), open.sessionId(), open.outbound(), sessionTimeouts),
+            ClientSession.create(
+                state.spec.key(), open.sessionId(), open.outbound(), sessionTimeouts()),
             // the full id is the client's credential for its session: it would show in every
             // actor path logged
             "session-"
@@ -96,7 +98,7 @@ final class SessionTraffic {
 
   Behavior<Command> refuseOpen(OpenSession open) {
     state.lifecycle.tell(new SessionRefused(open.sessionId()));
-    open.replyTo().tell(new OpenRejected("server '" + spec.key() + "' is stopping"));
+    open.replyTo().tell(new OpenRejected("server '" + state.spec.key() + "' is stopping"));
     return Behaviors.same();
   }
 
@@ -108,7 +110,7 @@ final class SessionTraffic {
 
   Behavior<Command> sessionEnded(SessionEnded ended) {
     removeSession(ended.sessionId());
-    if (!spec.shareProcess() && sessions.isEmpty()) {
+    if (!state.spec.shareProcess() && sessions.isEmpty()) {
       state.releasePermit();
     }
     return Behaviors.same();
@@ -125,11 +127,34 @@ final class SessionTraffic {
 
   Behavior<Command> sessionEndedRunning(SessionEnded ended) {
     sessionEnded(ended);
-    if (!spec.shareProcess() && sessions.isEmpty()) {
+    if (!state.spec.shareProcess() && sessions.isEmpty()) {
       state.stop.begin(StopMode.GRACEFUL, routing.inFlight());
       return ending.closeStdin(); // its only client is gone: nobody is waiting for answers
     }
-    return Behaviors.same();
+    return state.retired ? stopIfUnused() : Behaviors.same();
+  }
+
+  /**
+   * A reload changed how this key's children are launched: its new sessions go to a new instance,
+   * this one ends once its own have (see {@link ServerInstance.Retire}).
+   */
+  Behavior<Command> retireRunning() {
+    state.retired = true;
+    return stopIfUnused();
+  }
+
+  private Behavior<Command> stopIfUnused() {
+    if (!sessions.isEmpty() || routing.inFlight() > 0) {
+      return Behaviors.same();
+    }
+    context
+        .getLog()
+        .info(
+            "server retired key={} pid={}: its configuration changed and its last session ended",
+            state.spec.key(),
+            state.pid);
+    state.stop.begin(StopMode.GRACEFUL, 0);
+    return ending.closeStdin();
   }
 
   Behavior<Command> sessionEndedGone(SessionEnded ended) {
@@ -139,15 +164,22 @@ final class SessionTraffic {
 
   /** A shared child that served nobody for its idle timeout is stopped. */
   Behavior<Command> idleCheck() {
-    Duration idleLimit = spec.idleTimeout().orElse(settings.idleTimeout());
-    if (spec.shareProcess()
+    if (state.retired) {
+      return stopIfUnused();
+    }
+    Duration idleLimit = state.spec.idleTimeout().orElse(settings.idleTimeout());
+    if (state.spec.shareProcess()
         && !idleLimit.isZero()
         && sessions.isEmpty()
         && routing.inFlight() == 0
         && clock.getAsLong() - lastActivityNanos > idleLimit.toNanos()) {
       context
           .getLog()
-          .info("server idle key={} pid={} for {}; stopping it", spec.key(), state.pid, idleLimit);
+          .info(
+              "server idle key={} pid={} for {}; stopping it",
+              state.spec.key(),
+              state.pid,
+              idleLimit);
       state.stop.begin(StopMode.GRACEFUL, 0);
       return ending.closeStdin();
     }
@@ -169,7 +201,8 @@ final class SessionTraffic {
       return notFound(deliver);
     }
     sessions.clientSent(deliver.sessionId(), deliver.message());
-    return state.stashOr(deliver, () -> reject(deliver, ServerErrors.tooManyQueued(spec.key())));
+    return state.stashOr(
+        deliver, () -> reject(deliver, ServerErrors.tooManyQueued(state.spec.key())));
   }
 
   Behavior<Command> deliverRunning(Deliver deliver) {
@@ -196,7 +229,7 @@ final class SessionTraffic {
     }
     sessions.clientSent(deliver.sessionId(), deliver.message());
     if (deliver.message() instanceof JsonRpcMessage.Request) {
-      return reject(deliver, ServerErrors.stopping(spec.key()));
+      return reject(deliver, ServerErrors.stopping(state.spec.key()));
     }
     return route(deliver);
   }
@@ -214,8 +247,8 @@ final class SessionTraffic {
       return accept(deliver);
     }
     return state.stdinGone()
-        ? heldForExit(deliver, () -> reject(deliver, ServerErrors.stdinFull(spec.key())))
-        : reject(deliver, ServerErrors.stdinFull(spec.key()));
+        ? heldForExit(deliver, () -> reject(deliver, ServerErrors.stdinFull(state.spec.key())))
+        : reject(deliver, ServerErrors.stdinFull(state.spec.key()));
   }
 
   // ------------------------------------------------------------------ a session's opening message
@@ -228,7 +261,7 @@ final class SessionTraffic {
   Behavior<Command> deliverFirstQueued(DeliverFirst first) {
     sessions.clientSent(first.sessionId(), first.message());
     return state.stashOr(
-        first, () -> refuseOnStream(first, ServerErrors.tooManyQueued(spec.key())));
+        first, () -> refuseOnStream(first, ServerErrors.tooManyQueued(state.spec.key())));
   }
 
   Behavior<Command> deliverFirstRunning(DeliverFirst first) {
@@ -239,14 +272,15 @@ final class SessionTraffic {
       return Behaviors.same();
     }
     if (state.stdinGone()) {
-      return heldForExit(first, () -> refuseOnStream(first, ServerErrors.stdinFull(spec.key())));
+      return heldForExit(
+          first, () -> refuseOnStream(first, ServerErrors.stdinFull(state.spec.key())));
     }
-    refuseOnStream(first, ServerErrors.stdinFull(spec.key()));
+    refuseOnStream(first, ServerErrors.stdinFull(state.spec.key()));
     return Behaviors.same();
   }
 
   Behavior<Command> deliverFirstStopping(DeliverFirst first) {
-    refuseOnStream(first, ServerErrors.stopping(spec.key()));
+    refuseOnStream(first, ServerErrors.stopping(state.spec.key()));
     return Behaviors.same();
   }
 

@@ -1,6 +1,6 @@
 package io.mcprouter.server;
 
-import io.mcprouter.config.RouterConfig;
+import io.mcprouter.config.LiveConfig;
 import io.mcprouter.config.ServerSpec;
 import org.slf4j.Logger;
 
@@ -15,7 +15,7 @@ import org.slf4j.Logger;
  */
 final class SpareChildren {
 
-  private final RouterConfig config;
+  private final LiveConfig config;
   private final Instances<?> instances;
   private final Admission admission;
   private final CrashLoopBars crashLoops;
@@ -23,7 +23,7 @@ final class SpareChildren {
   private final Logger log;
 
   SpareChildren(
-      RouterConfig config,
+      LiveConfig config,
       Instances<?> instances,
       Admission admission,
       CrashLoopBars crashLoops,
@@ -38,7 +38,7 @@ final class SpareChildren {
   }
 
   void fillAll() {
-    config.servers().values().forEach(this::fill);
+    config.get().servers().values().forEach(this::fill);
   }
 
   /**

@@ -3,6 +3,7 @@ package io.mcprouter.server;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.child.ChildProcess;
 import io.mcprouter.jsonrpc.JsonRpcError;
@@ -41,6 +42,9 @@ final class StopAndRestart {
 
   private String goneReason;
 
+  /** Why it was stopped, when the stop said (a reload that removed the key). */
+  private String stopReason;
+
   StopAndRestart(InstanceState state, InstancePhases phases) {
     this.state = state;
     this.phases = phases;
@@ -60,6 +64,7 @@ final class StopAndRestart {
    * No child runs (none started yet, or between a crash and its restart): the stop is immediate.
    */
   Behavior<Command> stopWithoutChild(Stop stopCommand) {
+    stopCommand.reason().ifPresent(reason -> stopReason = reason);
     stop.begin(stopCommand.mode(), 0);
     stop.await(stopCommand.replyTo());
     return gone();
@@ -78,6 +83,7 @@ final class StopAndRestart {
    * A stop while one runs: a forced one overtakes a graceful one; either way the asker is answered.
    */
   Behavior<Command> stopAgain(Stop stopCommand) {
+    stopCommand.reason().ifPresent(reason -> stopReason = reason);
     stop.await(stopCommand.replyTo());
     if (stop.begin(stopCommand.mode(), state.routing.inFlight())) {
       state
@@ -91,7 +97,7 @@ final class StopAndRestart {
               state.routing.inFlight());
     }
     if (stopCommand.mode() == StopMode.FORCE) {
-      failInFlight(ServerErrors.gone(state.spec.key(), "was force-stopped"));
+      failInFlight(ServerErrors.gone(state.spec.key(), stopped("was force-stopped")));
       state.child.tell(new ChildProcess.Terminate(ChildProcess.Termination.NOW));
       return phases.closing();
     }
@@ -241,9 +247,9 @@ final class StopAndRestart {
     if (goneReason == null) {
       goneReason =
           stop.forced()
-              ? "was force-stopped"
+              ? stopped("was force-stopped")
               : stop.begun()
-                  ? "was stopped"
+                  ? stopped("was stopped")
                   : "exited with code " + state.exitCode.map(String::valueOf).orElse("unknown");
     }
     JsonRpcError gone = goneError();
@@ -255,12 +261,34 @@ final class StopAndRestart {
       state.stash.unstashAll(exited);
     }
     stop.answer(stopReport());
+    if (stopReason != null) {
+      // a session with nothing in flight would otherwise see only its stream end
+      state.sessions.deliverToAll(closeNotice(goneError().message()));
+    }
     state.sessions.closeAll("server " + goneReason);
     if (state.sessions.isEmpty()) {
       return Behaviors.stopped();
     }
     state.timers.startSingleTimer(Timeout.SESSIONS_FLUSH, SESSIONS_FLUSH_LIMIT);
     return exited;
+  }
+
+  /** An MCP log message, the one notification every client shows or logs. */
+  private static JsonRpcMessage closeNotice(String reason) {
+    ObjectNode params = JsonNodeFactory.instance.objectNode();
+    params.put("level", "warning");
+    params.put("logger", "mcprouter");
+    params.put("data", reason + "; this session is closed");
+    return new JsonRpcMessage.Notification("notifications/message", params);
+  }
+
+  private String stopped(String how) {
+    return stopReason == null ? how : stopReason;
+  }
+
+  /** The request timeout may have changed (a reload): requests in flight are held to it too. */
+  void settingsChanged() {
+    deadlines.requestLimit(state.spec.requestTimeout().orElse(state.settings.requestTimeout()));
   }
 
   JsonRpcError goneError() {

@@ -87,7 +87,8 @@ class CommandLineTest {
 
   @Test
   void unknownCommandIsAUsageErrorNamingIt() {
-    assertEquals("unknown command 'start': expected proxy, api or serve", usageError("start"));
+    assertEquals(
+        "unknown command 'start': expected proxy, api, serve or check", usageError("start"));
   }
 
   @Test
@@ -118,8 +119,10 @@ class CommandLineTest {
 
   @Test
   void noCommandIsAUsageError() {
-    assertEquals("no command given: expected proxy, api or serve (see --help)", usageError());
     assertEquals(
-        "no command given: expected proxy, api or serve (see --help)", usageError("-c", "x.toml"));
+        "no command given: expected proxy, api, serve or check (see --help)", usageError());
+    assertEquals(
+        "no command given: expected proxy, api, serve or check (see --help)",
+        usageError("-c", "x.toml"));
   }
 }

@@ -92,6 +92,8 @@ public final class FakeMcpServer {
   private static volatile boolean initializeSeen = false;
   private static final List<String> BEFORE_INITIALIZE = new CopyOnWriteArrayList<>();
 
+  private static String serverVersion = "1.0.0";
+
   private FakeMcpServer() {}
 
   public static void main(String[] args) {
@@ -117,6 +119,9 @@ public final class FakeMcpServer {
           break;
         case "--banner-garbage":
           bannerGarbage = true;
+          break;
+        case "--server-version": // serverInfo.version: tells a test which command a child runs
+          serverVersion = i + 1 < args.length ? args[++i] : serverVersion;
           break;
         case "--tag":
           // a label only: lets a test tell its children apart in /proc/<pid>/cmdline
@@ -281,7 +286,7 @@ public final class FakeMcpServer {
     caps.putObject("resources").put("subscribe", true);
     ObjectNode info = result.putObject("serverInfo");
     info.put("name", "fake-mcp");
-    info.put("version", "1.0.0");
+    info.put("version", serverVersion);
     result.put("instructions", "pid=" + ProcessHandle.current().pid());
     sendResult(id, result);
   }

@@ -10,6 +10,7 @@ import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathEndOrSingleSlash;
 import static akka.http.javadsl.server.Directives.pathPrefix;
 import static akka.http.javadsl.server.Directives.post;
+import static akka.http.javadsl.server.Directives.reject;
 import static akka.http.javadsl.server.Directives.withSizeLimit;
 import static akka.http.javadsl.server.PathMatchers.segment;
 
@@ -90,15 +91,8 @@ public final class LegacySseRoutes {
                 access.server(
                     "sse",
                     grant -> get(() -> extractRequest(request -> openSession(grant, request)))));
-    if (!access.enabled()) {
-      return concat(
-          sse,
-          path(
-              "messages",
-              () -> pathEndOrSingleSlash(() -> post(() -> postMessage(Optional.empty())))));
-    }
     // a client that cannot set headers opened /sse/<secret>: its endpoint carries the secret the
-    // same way
+    // same way. Whether access keys are on is asked per request (a reload may switch it).
     return concat(
         sse,
         pathPrefix(
@@ -109,17 +103,21 @@ public final class LegacySseRoutes {
                         () ->
                             post(
                                 () ->
-                                    access.owner(
-                                        Optional.empty(),
-                                        owner -> postMessage(Optional.of(owner))))),
+                                    access.enabled()
+                                        ? access.owner(
+                                            Optional.empty(),
+                                            owner -> postMessage(Optional.of(owner)))
+                                        : postMessage(Optional.empty()))),
                     path(
                         segment(),
                         secret ->
-                            post(
-                                () ->
-                                    access.owner(
-                                        Optional.of(secret),
-                                        owner -> postMessage(Optional.of(owner))))))));
+                            access.enabled()
+                                ? post(
+                                    () ->
+                                        access.owner(
+                                            Optional.of(secret),
+                                            owner -> postMessage(Optional.of(owner))))
+                                : reject()))));
   }
 
   private Route openSession(McpAccess.Grant grant, HttpRequest request) {
