@@ -44,6 +44,16 @@ public final class RequestState {
     return new RequestState(secret);
   }
 
+  /**
+   * The states of {@code mcprouter.mrtr.secret}: that secret's (shared by the routers given it),
+   * or, when it is empty, this router's own random one.
+   */
+  public static RequestState forSecret(String secret) {
+    return secret.isEmpty()
+        ? withRandomSecret()
+        : new RequestState(secret.getBytes(StandardCharsets.UTF_8));
+  }
+
   public String issue(Parked parked) {
     ObjectNode payload = JSON.createObjectNode();
     payload.put("k", parked.key());
