@@ -26,11 +26,16 @@ public final class ParkedCalls<R> {
 
   private final Map<String, Entry<R>> calls = new ConcurrentHashMap<>();
 
-  /** Registers a call made with request {@code requestId}; returns the id its states name. */
+  /**
+   * Registers a call made with request {@code requestId} (null: a call no cancellation names, a
+   * REST call); returns the id its states name.
+   */
   public String register(String key, String owner, R call, JsonNode requestId) {
     String id = UUID.randomUUID().toString();
     Deque<JsonNode> ids = new ArrayDeque<>();
-    ids.add(requestId);
+    if (requestId != null) {
+      ids.add(requestId);
+    }
     calls.put(id, new Entry<>(key, owner, call, ids));
     return id;
   }
