@@ -75,7 +75,7 @@ final class ToolCalls {
     JsonNode responses = present(body.get("inputResponses"));
     JsonNode state = present(body.get("requestState"));
     if (state != null) {
-      return resume(caller, key, params, capabilities, responses, state.asText());
+      return resume(caller, key, params, responses, state.asText());
     }
     return call(
         key,
@@ -103,12 +103,7 @@ final class ToolCalls {
    * naming a call still parked; anything else is a 400 saying which, and reaches no child.
    */
   private Route resume(
-      Credentials.Caller caller,
-      String key,
-      JsonNode params,
-      JsonNode capabilities,
-      JsonNode responses,
-      String state) {
+      Credentials.Caller caller, String key, JsonNode params, JsonNode responses, String state) {
     String owner = owner(caller);
     long now = System.currentTimeMillis();
     Optional<String> problem = rounds.states().problem(state, key, owner, now);
@@ -129,7 +124,7 @@ final class ToolCalls {
     CompletionStage<ApiCall.CallReply> reply =
         AskPattern.ask(
             parked.get(),
-            replyTo -> new ApiCall.Resume(params, responses, capabilities, replyTo),
+            replyTo -> new ApiCall.Resume(params, responses, replyTo),
             settings.callTimeout().plus(settings.askTimeout()),
             system.scheduler());
     return render(reply.thenApplyAsync(ToolCalls::envelope, system.executionContext()));

@@ -49,11 +49,11 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
   }
 
   /**
-   * The retry of a call that answered {@link CallInputRequired}: the same tool and arguments, the
-   * caller's {@code inputResponses}, and its {@code capabilities} (null: those of the call).
+   * The retry of a call that answered {@link CallInputRequired}: the same tool and arguments, and
+   * the caller's {@code inputResponses}. The call's capabilities stay those of its first call: its
+   * session declared them to the child.
    */
-  public record Resume(
-      JsonNode params, JsonNode inputResponses, JsonNode capabilities, ActorRef<CallReply> replyTo)
+  public record Resume(JsonNode params, JsonNode inputResponses, ActorRef<CallReply> replyTo)
       implements Command {}
 
   /** The timers of a call's input rounds ({@link ApiInputRound}). */
@@ -128,6 +128,9 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
   /** Present when the caller opted in to answering the child's asks. */
   private final Optional<ApiInputRound> inputs;
 
+  /** What the session declares at initialize: what the caller opted in to answer. */
+  private final ObjectNode capabilities;
+
   private final ActorOutbound<Command> outbound;
   private final ActorRef<ServerInstance.DeliverReply> delivered;
 
@@ -157,6 +160,7 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
     this.timeout = timeout;
     this.replyTo = replyTo;
     this.inputs = input.map(given -> new ApiInputRound(this, given));
+    this.capabilities = ApiInputRound.declared(input);
     this.outbound =
         new ActorOutbound<>(context.getSelf(), FromServer::new, MAX_UNHANDLED, "the REST call");
     this.delivered = context.messageAdapter(ServerInstance.DeliverReply.class, Delivered::new);
@@ -180,7 +184,8 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
             sessionId,
             outbound,
             Optional.of(
-                new JsonRpcMessage.Request(INITIALIZE_ID, "initialize", initializeParams())),
+                new JsonRpcMessage.Request(
+                    INITIALIZE_ID, "initialize", initializeParams(capabilities))),
             getContext().messageAdapter(ServerInstance.OpenSessionReply.class, Opened::new)));
   }
 
@@ -344,10 +349,10 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
         error.get("data"));
   }
 
-  private static ObjectNode initializeParams() {
+  private static ObjectNode initializeParams(ObjectNode capabilities) {
     ObjectNode params = JsonNodeFactory.instance.objectNode();
     params.put("protocolVersion", ProtocolVersions.LATEST);
-    params.putObject("capabilities");
+    params.set("capabilities", capabilities);
     params.putObject("clientInfo").put("name", "mcprouter-api").put("version", "1.0.0");
     return params;
   }

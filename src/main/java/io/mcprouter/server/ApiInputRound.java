@@ -3,10 +3,13 @@ package io.mcprouter.server;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.modern.InputGathering;
 import io.mcprouter.modern.InputRequests;
 import io.mcprouter.modern.ModernProtocol;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,10 +25,13 @@ final class ApiInputRound {
 
   private static final Logger log = LoggerFactory.getLogger(ApiInputRound.class);
 
+  /** The client capabilities a REST caller may answer for. */
+  private static final List<String> ANSWERABLE = List.of("elicitation", "sampling", "roots");
+
   private final ApiCall call;
   private final ApiInput input;
   private final InputGathering gathering;
-  private JsonNode capabilities;
+  private final JsonNode capabilities;
   private JsonNode given;
   private boolean parked;
 
@@ -47,6 +53,23 @@ final class ApiInputRound {
                 call.refuse(asked);
               }
             });
+  }
+
+  /**
+   * The client capabilities a call's session declares to the child: those of the names a caller may
+   * answer that it declared (the child would refuse to ask an undeclared one).
+   */
+  static ObjectNode declared(Optional<ApiInput> input) {
+    ObjectNode declared = JsonNodeFactory.instance.objectNode();
+    input.ifPresent(
+        given ->
+            ANSWERABLE.forEach(
+                name -> {
+                  if (given.capabilities().path(name).isObject()) {
+                    declared.set(name, given.capabilities().get(name).deepCopy());
+                  }
+                }));
+    return declared;
   }
 
   /**
@@ -117,9 +140,6 @@ final class ApiInputRound {
     parked = false;
     call.replyTo = resume.replyTo();
     given = resume.inputResponses();
-    if (resume.capabilities() != null) {
-      capabilities = resume.capabilities();
-    }
     call.timers.cancel(ApiCall.InputTimer.PARK);
     call.timers.startSingleTimer(ApiCall.CallTimeout.INSTANCE, call.timeout);
     call.instance.tell(new ServerInstance.SessionParked(call.sessionId, false));
