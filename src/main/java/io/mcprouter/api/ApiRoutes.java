@@ -11,10 +11,8 @@ import static io.mcprouter.api.ApiDirectives.render;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
-import akka.actor.typed.javadsl.AskPattern;
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpEntities;
-import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,14 +28,12 @@ import io.mcprouter.control.ServerListing;
 import io.mcprouter.control.StopRequest;
 import io.mcprouter.http.ApiResult;
 import io.mcprouter.logging.LogText;
-import io.mcprouter.server.ApiCall;
 import io.mcprouter.server.ServerInstance;
 import io.mcprouter.server.ServerRegistry;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -72,6 +68,7 @@ public final class ApiRoutes {
   private final ActorSystem<?> system;
   private final Credentials credentials;
   private final ServerControl control;
+  private final ToolCalls toolCalls;
 
   public ApiRoutes(
       ActorRef<ServerRegistry.Command> registry,
@@ -94,6 +91,7 @@ public final class ApiRoutes {
     this.system = system;
     this.credentials = new Credentials(config);
     this.control = control;
+    this.toolCalls = new ToolCalls(registry, settings, system);
   }
 
   public Route routes() {
@@ -142,7 +140,8 @@ public final class ApiRoutes {
   }
 
   private Route listTools(Credentials.Caller caller, JsonNode body) {
-    return withServer(caller, body, key -> call(key, "tools/list", null));
+    return withServer(
+        caller, body, key -> toolCalls.call(key, "tools/list", null, Optional.empty()));
   }
 
   private Route callTool(Credentials.Caller caller, JsonNode body) {
@@ -155,6 +154,10 @@ public final class ApiRoutes {
     }
     if (arguments != null && !arguments.isNull() && !arguments.isObject()) {
       return render(ApiResult.error(StatusCodes.BAD_REQUEST, "'arguments' must be a JSON object"));
+    }
+    Optional<String> problem = ToolCalls.problem(body);
+    if (problem.isPresent()) {
+      return render(ApiResult.error(StatusCodes.BAD_REQUEST, problem.get()));
     }
     ObjectNode params = JsonNodeFactory.instance.objectNode().put("name", name.asText());
     params.set(
@@ -175,7 +178,7 @@ public final class ApiRoutes {
                           key,
                           LogText.safe(name.asText()),
                           a.name()));
-          return call(key, "tools/call", params);
+          return toolCalls.callTool(caller, key, params, body);
         });
   }
 
@@ -212,34 +215,6 @@ public final class ApiRoutes {
       return render(ApiResult.error(StatusCodes.NOT_FOUND, "unknown server key '" + key + "'"));
     }
     return inner.apply(key);
-  }
-
-  private Route call(String key, String method, JsonNode params) {
-    CompletionStage<ApiCall.CallReply> reply =
-        AskPattern.ask(
-            registry,
-            replyTo ->
-                new ServerRegistry.Call(key, method, params, settings.callTimeout(), replyTo),
-            settings.callTimeout().plus(settings.askTimeout()),
-            system.scheduler());
-    return render(
-        reply.thenApplyAsync(
-            answer -> {
-              if (answer instanceof ApiCall.CallResult result) {
-                return ApiResult.ok("ok", result.result());
-              }
-              ApiCall.CallFailed failed = (ApiCall.CallFailed) answer;
-              StatusCode status =
-                  switch (failed.kind()) {
-                    case SERVER_ERROR, SERVER_GONE -> StatusCodes.BAD_GATEWAY;
-                    case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
-                    case TIMEOUT -> StatusCodes.GATEWAY_TIMEOUT;
-                  };
-              ApiResult error = ApiResult.error(status, failed.error().message());
-              return new ApiResult(
-                  error.status(), error.code(), error.message(), failed.error().toJson());
-            },
-            system.executionContext()));
   }
 
   private Route listServers(Credentials.Caller caller, JsonNode body) {

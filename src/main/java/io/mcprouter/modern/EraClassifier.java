@@ -39,12 +39,11 @@ public final class EraClassifier {
   public record Modern(ModernRequest request) implements Era {}
 
   /**
-   * A modern notification: this revision defines none from client to server over HTTP, so it is
-   * accepted and has no effect.
+   * A modern notification: this revision defines none from client to server over HTTP (closing a
+   * request's stream cancels it), so it is accepted; only {@code notifications/cancelled} has an
+   * effect, on a call parked for input, which has no stream to close.
    */
-  public enum ModernNotification implements Era {
-    INSTANCE
-  }
+  public record ModernNotification(JsonRpcMessage.Notification notification) implements Era {}
 
   /** A modern message refused: the HTTP status and the error, answered with the request's id. */
   public record Refused(int httpStatus, JsonNode id, JsonRpcError error) implements Era {}
@@ -63,8 +62,8 @@ public final class EraClassifier {
     if (!modernHeader && !(modernMeta && !headers.hasSession())) {
       return Legacy.INSTANCE;
     }
-    if (message instanceof JsonRpcMessage.Notification) {
-      return ModernNotification.INSTANCE;
+    if (message instanceof JsonRpcMessage.Notification notification) {
+      return new ModernNotification(notification);
     }
     if (message instanceof JsonRpcMessage.Response) {
       return new Refused(

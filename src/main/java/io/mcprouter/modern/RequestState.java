@@ -3,6 +3,7 @@ package io.mcprouter.modern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -44,6 +45,16 @@ public final class RequestState {
     return new RequestState(secret);
   }
 
+  /**
+   * The states of {@code mcprouter.mrtr.secret}: that secret's (shared by the routers given it),
+   * or, when it is empty, this router's own random one.
+   */
+  public static RequestState forSecret(String secret) {
+    return secret.isEmpty()
+        ? withRandomSecret()
+        : new RequestState(secret.getBytes(StandardCharsets.UTF_8));
+  }
+
   public String issue(Parked parked) {
     ObjectNode payload = JSON.createObjectNode();
     payload.put("k", parked.key());
@@ -61,18 +72,39 @@ public final class RequestState {
    * it (the client is told only that the state is invalid).
    */
   public Optional<Parked> verify(String state, String key, String owner, long nowMillis) {
+    return check(state, key, owner, nowMillis) instanceof Parked parked
+        ? Optional.of(parked)
+        : Optional.empty();
+  }
+
+  /**
+   * What is wrong with a state, said to its presenter (a REST caller, whose own state it was), or
+   * empty when it is good: not one this router issued (altered, or made up), expired, or issued for
+   * another server or credential. Nothing it names is a secret: a caller learns only what it
+   * presented.
+   */
+  public Optional<String> problem(String state, String key, String owner, long nowMillis) {
+    return check(state, key, owner, nowMillis) instanceof String problem
+        ? Optional.of(problem)
+        : Optional.empty();
+  }
+
+  private static final String NOT_ISSUED = "was not issued by this server (altered or made up)";
+
+  /** The {@link Parked} a good state names, or what is wrong with it. */
+  private Object check(String state, String key, String owner, long nowMillis) {
     if (state == null || state.length() > MAX_LENGTH) {
-      return Optional.empty();
+      return NOT_ISSUED;
     }
     int dot = state.indexOf('.');
     if (dot <= 0 || dot != state.lastIndexOf('.')) {
-      return Optional.empty();
+      return NOT_ISSUED;
     }
     String body = state.substring(0, dot);
     try {
       byte[] presented = B64D.decode(state.substring(dot + 1));
       if (!MessageDigest.isEqual(presented, mac(body))) {
-        return Optional.empty();
+        return NOT_ISSUED;
       }
       JsonNode payload = JSON.readTree(B64D.decode(body));
       Parked parked =
@@ -82,15 +114,18 @@ public final class RequestState {
               payload.path("c").asText(""),
               payload.path("r").asInt(0),
               payload.path("e").asLong(0));
-      if (!parked.key().equals(key)
-          || !parked.owner().equals(owner)
-          || parked.expiresAtMillis() < nowMillis
-          || parked.callId().isEmpty()) {
-        return Optional.empty();
+      if (parked.callId().isEmpty()) {
+        return NOT_ISSUED;
       }
-      return Optional.of(parked);
-    } catch (IllegalArgumentException | java.io.IOException e) {
-      return Optional.empty();
+      if (!parked.key().equals(key) || !parked.owner().equals(owner)) {
+        return "was issued for another server or credential";
+      }
+      if (parked.expiresAtMillis() < nowMillis) {
+        return "has expired";
+      }
+      return parked;
+    } catch (IllegalArgumentException | IOException e) {
+      return NOT_ISSUED;
     }
   }
 

@@ -7,6 +7,7 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -43,13 +44,38 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
     INSTANCE
   }
 
-  private enum CallTimeout implements Command {
+  enum CallTimeout implements Command {
     INSTANCE
+  }
+
+  /**
+   * The retry of a call that answered {@link CallInputRequired}: the same tool and arguments, and
+   * the caller's {@code inputResponses}. The call's capabilities stay those of its first call: its
+   * session declared them to the child.
+   */
+  public record Resume(JsonNode params, JsonNode inputResponses, ActorRef<CallReply> replyTo)
+      implements Command {}
+
+  /** The timers of a call's input rounds ({@link ApiInputRound}). */
+  enum InputTimer implements Command {
+    /** The child's requests that come together go into one input_required answer. */
+    GATHER,
+    /** A parked call whose retry did not come. */
+    PARK
   }
 
   public sealed interface CallReply {}
 
   public record CallResult(JsonNode result) implements CallReply {}
+
+  /**
+   * The child asked what the caller opted in to answer: {@code result} is the {@code
+   * input_required} result (its input requests and the state its retry must echo).
+   */
+  public record CallInputRequired(JsonNode result) implements CallReply {}
+
+  /** A retry that cannot be taken (nothing reached the child): why, for a 400. */
+  public record RetryRefused(String reason) implements CallReply {}
 
   /**
    * {@code kind} says who failed: the MCP server answered an error, or the router could not get an
@@ -75,22 +101,36 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
       String method,
       JsonNode params,
       Duration timeout,
+      Optional<ApiInput> input,
       ActorRef<CallReply> replyTo) {
     return Behaviors.withTimers(
         timers ->
             Behaviors.setup(
                 context -> {
                   timers.startSingleTimer(CallTimeout.INSTANCE, timeout);
-                  return new ApiCall(context, instance, sessionId, key, method, params, replyTo);
+                  return new ApiCall(
+                      context, timers, instance, sessionId, key, method, params, timeout, input,
+                      replyTo);
                 }));
   }
 
-  private final ActorRef<ServerInstance.Command> instance;
-  private final String sessionId;
-  private final String key;
+  final ActorRef<ServerInstance.Command> instance;
+  final String sessionId;
+  final String key;
   private final String method;
-  private final JsonNode params;
-  private final ActorRef<CallReply> replyTo;
+  final JsonNode params;
+  final Duration timeout;
+  final TimerScheduler<Command> timers;
+
+  /** Who hears the answer; none while the call is parked for its caller's input. */
+  ActorRef<CallReply> replyTo;
+
+  /** Present when the caller opted in to answering the child's asks. */
+  private final Optional<ApiInputRound> inputs;
+
+  /** What the session declares at initialize: what the caller opted in to answer. */
+  private final ObjectNode capabilities;
+
   private final ActorOutbound<Command> outbound;
   private final ActorRef<ServerInstance.DeliverReply> delivered;
 
@@ -101,19 +141,26 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
 
   private ApiCall(
       ActorContext<Command> context,
+      TimerScheduler<Command> timers,
       ActorRef<ServerInstance.Command> instance,
       String sessionId,
       String key,
       String method,
       JsonNode params,
+      Duration timeout,
+      Optional<ApiInput> input,
       ActorRef<CallReply> replyTo) {
     super(context);
+    this.timers = timers;
     this.instance = instance;
     this.sessionId = sessionId;
     this.key = key;
     this.method = method;
     this.params = params;
+    this.timeout = timeout;
     this.replyTo = replyTo;
+    this.inputs = input.map(given -> new ApiInputRound(this, given));
+    this.capabilities = ApiInputRound.declared(input);
     this.outbound =
         new ActorOutbound<>(context.getSelf(), FromServer::new, MAX_UNHANDLED, "the REST call");
     this.delivered = context.messageAdapter(ServerInstance.DeliverReply.class, Delivered::new);
@@ -137,7 +184,8 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
             sessionId,
             outbound,
             Optional.of(
-                new JsonRpcMessage.Request(INITIALIZE_ID, "initialize", initializeParams())),
+                new JsonRpcMessage.Request(
+                    INITIALIZE_ID, "initialize", initializeParams(capabilities))),
             getContext().messageAdapter(ServerInstance.OpenSessionReply.class, Opened::new)));
   }
 
@@ -153,13 +201,15 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
             () -> fail(CallFailure.SERVER_GONE, ServerErrors.gone(key, "ended the call's session")))
         .onMessageEquals(
             CallTimeout.INSTANCE, () -> fail(CallFailure.TIMEOUT, ServerErrors.callTimeout(key)))
+        .onMessage(InputTimer.class, this::onInputTimer)
+        .onMessage(Resume.class, this::onResume)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
 
   private Behavior<Command> onFromCache(FromCache fromCache) {
     if (fromCache.cached().tools().isPresent()) {
-      replyTo.tell(new CallResult(fromCache.cached().tools().get()));
+      reply(new CallResult(fromCache.cached().tools().get()));
       return Behaviors.stopped();
     }
     toolsVersion = fromCache.cached().version();
@@ -195,24 +245,34 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
           if (listsTools()) {
             instance.tell(new ServerInstance.CacheTools(response.result(), toolsVersion));
           }
-          replyTo.tell(new CallResult(response.result()));
+          reply(new CallResult(response.result()));
           return Behaviors.stopped();
         }
         JsonRpcError error = toError(response.error());
         return fail(madeByRouter(error) ? kindOf(error) : CallFailure.SERVER_ERROR, error);
       }
     } else if (message instanceof JsonRpcMessage.Request request) {
-      // a REST caller has no user to ask: pings are answered, anything else is declined at once
-      deliver(
-          "ping".equals(request.method())
-              ? JsonRpcMessage.success(request.id(), JsonNodeFactory.instance.objectNode())
-              : JsonRpcMessage.failure(
-                  request.id(),
-                  new JsonRpcError(
-                      JsonRpcError.METHOD_NOT_FOUND,
-                      "a REST API call cannot answer " + request.method())));
+      if (inputs.isPresent() && inputs.get().childAsked(request)) {
+        return this; // asked of a caller that opted in
+      }
+      // a REST caller that did not opt in has no user to ask: pings are answered, anything else
+      // is declined at once
+      if ("ping".equals(request.method())) {
+        deliver(JsonRpcMessage.success(request.id(), JsonNodeFactory.instance.objectNode()));
+      } else {
+        refuse(request);
+      }
     }
     return this;
+  }
+
+  void refuse(JsonRpcMessage.Request request) {
+    deliver(
+        JsonRpcMessage.failure(
+            request.id(),
+            new JsonRpcError(
+                JsonRpcError.METHOD_NOT_FOUND,
+                "a REST API call cannot answer " + request.method())));
   }
 
   private Behavior<Command> onDelivered(Delivered delivered) {
@@ -230,17 +290,38 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
     return this;
   }
 
-  private void deliver(JsonRpcMessage message) {
+  private Behavior<Command> onInputTimer(InputTimer timer) {
+    return inputs.isPresent() ? inputs.get().onTimer(timer) : this;
+  }
+
+  private Behavior<Command> onResume(Resume resume) {
+    if (inputs.isEmpty()) {
+      resume.replyTo().tell(new RetryRefused("the call is not waiting for input"));
+      return this;
+    }
+    return inputs.get().resume(resume);
+  }
+
+  void deliver(JsonRpcMessage message) {
     instance.tell(new ServerInstance.Deliver(sessionId, message, delivered));
   }
 
+  /** Tells the caller waiting, if one is (a parked call has none until its retry). */
+  void reply(CallReply reply) {
+    if (replyTo != null) {
+      replyTo.tell(reply);
+      replyTo = null;
+    }
+  }
+
   private Behavior<Command> fail(CallFailure kind, JsonRpcError error) {
-    replyTo.tell(new CallFailed(kind, error));
+    reply(new CallFailed(kind, error));
     return Behaviors.stopped();
   }
 
   /** Ending the session is what cancels the call at the child if it is still in flight there. */
   private Behavior<Command> onPostStop() {
+    inputs.ifPresent(ApiInputRound::ended);
     outbound.end();
     return this;
   }
@@ -268,10 +349,10 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
         error.get("data"));
   }
 
-  private static ObjectNode initializeParams() {
+  private static ObjectNode initializeParams(ObjectNode capabilities) {
     ObjectNode params = JsonNodeFactory.instance.objectNode();
     params.put("protocolVersion", ProtocolVersions.LATEST);
-    params.putObject("capabilities");
+    params.set("capabilities", capabilities);
     params.putObject("clientInfo").put("name", "mcprouter-api").put("version", "1.0.0");
     return params;
   }

@@ -101,6 +101,7 @@ final class ApiCallAdmission<C> {
                 call.method(),
                 call.params(),
                 call.timeout(),
+                call.input(),
                 call.replyTo()),
             "api-call-" + spec.key() + "-" + (++calls));
     // a call answered from the cache opens no session: its index entry goes when the call does

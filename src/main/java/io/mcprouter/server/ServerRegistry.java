@@ -51,15 +51,27 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       implements Command {}
 
   /**
-   * A request made by the router itself (REST API) on the key's shared child, started if needed.
+   * A request made by the router itself (REST API) on the key's shared child, started if needed;
+   * {@code input}: the caller opted in to answering the child's asks (multi round-trip calls).
    */
   public record Call(
       String key,
       String method,
       JsonNode params,
       Duration timeout,
+      Optional<ApiInput> input,
       ActorRef<ApiCall.CallReply> replyTo)
-      implements Command {}
+      implements Command {
+
+    public Call(
+        String key,
+        String method,
+        JsonNode params,
+        Duration timeout,
+        ActorRef<ApiCall.CallReply> replyTo) {
+      this(key, method, params, timeout, Optional.empty(), replyTo);
+    }
+  }
 
   public record ListRunning(ActorRef<RunningServers> replyTo) implements Command {}
 

@@ -55,4 +55,20 @@ class RequestStateTest {
         states.issue(new RequestState.Parked("everything", "alice", "call-1", 2, 10_000)));
     assertThrows(IllegalArgumentException.class, () -> new RequestState(new byte[8]));
   }
+
+  @Test
+  void theProblemWithAStateIsNamedForItsPresenter() {
+    String state = states.issue(parked);
+    assertEquals(Optional.empty(), states.problem(state, "everything", "alice", 5_000));
+    assertTrue(states.problem(state, "everything", "alice", 20_000).get().contains("expired"));
+    assertTrue(states.problem(state, "everything", "bob", 5_000).get().contains("another server"));
+    assertTrue(states.problem(state, "other", "alice", 5_000).get().contains("another server"));
+    String altered = state.substring(0, state.length() - 2) + "xx";
+    assertTrue(states.problem(altered, "everything", "alice", 5_000).get().contains("not issued"));
+    assertTrue(
+        RequestState.withRandomSecret()
+            .problem(state, "everything", "alice", 5_000)
+            .get()
+            .contains("not issued"));
+  }
 }

@@ -330,6 +330,14 @@ public final class FakeMcpServer {
                 + " with {wait_for, wait_ms}: first wait until wait_for sample calls arrived or wait_ms passed",
             prop("prompt", "string", "prompt (default 'hi')")));
     tools.add(
+        tool(
+            "elicit",
+            "Send elicitation/create to the client rounds times, one after the other (the next once"
+                + " the last is answered), and answer with each answer's action and content,"
+                + " separated by ';'",
+            prop("rounds", "integer", "how many elicitations (default 1)"),
+            prop("key", "string", "the mcprouter/inputKey hint of the first (default none)")));
+    tools.add(
         tool("roots", "Send roots/list to the client and answer with the JSON of its result"));
     tools.add(tool("pid", "Answer with the server's process id"));
     tools.add(
@@ -553,6 +561,9 @@ public final class FakeMcpServer {
           sampleWhenReady(id, p, waitFor, deadline);
           break;
         }
+      case "elicit":
+        elicit(id, (int) number(args, "rounds", 1), 1, args.path("key").asText(null), "");
+        break;
       case "roots":
         serverRequest("roots/list", null)
             .thenAccept(
@@ -618,6 +629,34 @@ public final class FakeMcpServer {
       default:
         sendError(id, -32602, "unknown tool: " + name);
     }
+  }
+
+  private static void elicit(JsonNode id, int rounds, int round, String key, String answers) {
+    ObjectNode p = NF.objectNode();
+    p.put("message", "question " + round);
+    ObjectNode schema = p.putObject("requestedSchema");
+    schema.put("type", "object");
+    schema.putObject("properties").putObject("answer").put("type", "string");
+    if (key != null && round == 1) {
+      p.putObject("_meta").put("mcprouter/inputKey", key);
+    }
+    serverRequest("elicitation/create", p)
+        .thenAccept(
+            resp -> {
+              JsonNode err = resp.get("error");
+              String answer =
+                  err != null && !err.isNull()
+                      ? "error " + text(err, "message", "")
+                      : text(resp.get("result"), "action", "")
+                          + " "
+                          + toJson(resp.path("result").path("content"));
+              String all = answers.isEmpty() ? answer : answers + ";" + answer;
+              if (round >= rounds || err != null && !err.isNull()) {
+                sendText(id, all);
+              } else {
+                elicit(id, rounds, round + 1, key, all);
+              }
+            });
   }
 
   private static void sampleWhenReady(JsonNode id, ObjectNode params, int waitFor, long deadline) {

@@ -38,6 +38,8 @@ final class Draining {
         .onMessage(ModernCall.ClientGone.class, gone -> Behaviors.same())
         .onMessage(ModernCall.Resume.class, call.inputs::resume)
         .onMessage(ModernCall.InputTimer.class, timer -> Behaviors.same())
+        // its client has its answer; the child is left to finish, as above
+        .onMessage(ModernCall.Cancel.class, cancel -> Behaviors.same())
         .onSignal(
             PostStop.class,
             signal -> {

@@ -63,6 +63,14 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
    */
   record Resume(ModernRequest retry, ModernResponse response) implements Command {}
 
+  /**
+   * The client cancelled the call, parked or resumed: {@code notifications/cancelled} naming its
+   * request's id or a retry's, found for the same key and owner only ({@code ModernRoutes}).
+   */
+  enum Cancel implements Command {
+    INSTANCE
+  }
+
   /** The timers of a call's input rounds ({@link InputRound}). */
   enum InputTimer implements Command {
     /** The child's requests that come together go into one input_required result. */
@@ -172,6 +180,7 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
         .onMessage(ClientGone.class, this::onClientGone)
         .onMessage(Resume.class, inputs::resume)
         .onMessage(InputTimer.class, inputs::onTimer)
+        .onMessage(Cancel.class, inputs::cancelled)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
@@ -214,7 +223,7 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
       return this; // the answer to a subscription the listen made
     }
     if (message instanceof JsonRpcMessage.Request childRequest) {
-      return onChildRequest(childRequest);
+      return inputs.onChildRequest(childRequest, filter != null);
     }
     JsonRpcMessage.Notification notification = (JsonRpcMessage.Notification) message;
     boolean keep =
@@ -277,40 +286,6 @@ final class ModernCall extends AbstractBehavior<ModernCall.Command> {
               JsonNodeFactory.instance.objectNode().put("uri", uri)));
     }
     return this;
-  }
-
-  /**
-   * A 2025 child asks its client mid-request. A 2026-07-28 client takes no requests from a server:
-   * the child is answered with an error at once so it does not wait, and the request fails with the
-   * capability it needed.
-   */
-  private Behavior<Command> onChildRequest(JsonRpcMessage.Request childRequest) {
-    if ("ping".equals(childRequest.method())) {
-      deliver(JsonRpcMessage.success(childRequest.id(), JsonNodeFactory.instance.objectNode()));
-      return this;
-    }
-    Optional<String> capability = ModernProtocol.neededCapability(childRequest.method());
-    if (capability.isEmpty() || filter != null) {
-      refuse(childRequest);
-      return this;
-    }
-    if (inputs.carriesInput()) {
-      return inputs.childAsked(childRequest, capability.get());
-    }
-    refuse(childRequest);
-    log.info(
-        "server request refused key={} session={} method={} reason={}",
-        key,
-        prefix(),
-        childRequest.method(),
-        request.declares(capability.get()) ? "input requests not served" : "capability undeclared");
-    JsonRpcError error =
-        request.declares(capability.get())
-            ? ModernAnswers.inputNotServed(capability.get(), childRequest.method())
-            : ModernAnswers.missingCapability(capability.get(), childRequest.method());
-    answered = true;
-    response.answer(JsonRpcMessage.failure(request.id(), error));
-    return Draining.behavior(this);
   }
 
   void refuse(JsonRpcMessage.Request childRequest) {

@@ -2,15 +2,15 @@ package io.mcprouter.transport.streamable;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
+import io.mcprouter.modern.ParkedCalls;
 import io.mcprouter.modern.RequestState;
 import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
 import java.time.Duration;
-import java.util.Map;
 
 /**
- * What every {@link ModernCall} needs from the router; {@code parkedCalls}: the calls waiting for
- * their client's input, by the id their request state names.
+ * What every {@link ModernCall} needs from the router; {@code parkedCalls}: the calls that waited
+ * for their client's input, by the id their request state names.
  */
 record ModernCallContext(
     ActorRef<ServerRegistry.Command> registry,
@@ -18,5 +18,5 @@ record ModernCallContext(
     Duration askTimeout,
     ActorSystem<?> system,
     RequestState states,
-    Map<String, ActorRef<ModernCall.Command>> parkedCalls,
+    ParkedCalls<ActorRef<ModernCall.Command>> parkedCalls,
     Duration parkTimeout) {}

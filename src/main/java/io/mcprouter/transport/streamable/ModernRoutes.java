@@ -18,16 +18,15 @@ import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.modern.EraClassifier;
+import io.mcprouter.modern.InputGathering;
 import io.mcprouter.modern.ModernProtocol;
 import io.mcprouter.modern.ModernRequest;
+import io.mcprouter.modern.ParkedCalls;
 import io.mcprouter.modern.RequestState;
 import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
 import io.mcprouter.session.OutputBudget;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
@@ -44,9 +43,6 @@ final class ModernRoutes {
   private final Predicate<String> sharedKey;
   private final AtomicLong calls = new AtomicLong();
 
-  private static final Set<String> CARRY_INPUT =
-      Set.of("tools/call", "prompts/get", "resources/read");
-
   ModernRoutes(
       ActorRef<ServerRegistry.Command> registry,
       SessionDirectory directory,
@@ -55,17 +51,14 @@ final class ModernRoutes {
       OutputBudget budget,
       Predicate<String> sharedKey) {
     Config mrtr = system.settings().config().getConfig("mcprouter.mrtr");
-    String secret = mrtr.getString("secret");
     this.router =
         new ModernCallContext(
             registry,
             directory,
             settings.askTimeout(),
             system,
-            secret.isEmpty()
-                ? RequestState.withRandomSecret()
-                : new RequestState(secret.getBytes(StandardCharsets.UTF_8)),
-            new ConcurrentHashMap<>(),
+            RequestState.forSecret(mrtr.getString("secret")),
+            new ParkedCalls<>(),
             mrtr.getDuration("park-timeout"));
     this.settings = settings;
     this.budget = budget;
@@ -94,7 +87,8 @@ final class ModernRoutes {
           ErrorHandling.jsonRpcError(
               StatusCodes.get(refused.httpStatus()), refused.id(), refused.error()));
     }
-    if (era == EraClassifier.ModernNotification.INSTANCE) {
+    if (era instanceof EraClassifier.ModernNotification notification) {
+      cancel(grant, notification.notification());
       return complete(StatusCodes.ACCEPTED);
     }
     ModernRequest request = ((EraClassifier.Modern) era).request();
@@ -112,7 +106,7 @@ final class ModernRoutes {
                   "subscriptions/listen is served only for keys that share one child")));
     }
     JsonNode state = request.params().get("requestState");
-    if (state != null && CARRY_INPUT.contains(request.method())) {
+    if (state != null && InputGathering.CARRY_INPUT.contains(request.method())) {
       return resume(grant, request, state, acceptsSse, acceptsJson, connection);
     }
     ModernResponse response = response(acceptsSse, acceptsJson);
@@ -146,8 +140,12 @@ final class ModernRoutes {
                 grant.serverKey(),
                 grant.owner().orElse(""),
                 System.currentTimeMillis())
-            .map(parked -> router.parkedCalls().get(parked.callId()));
-    if (call.isEmpty() || call.get() == null) {
+            .flatMap(
+                parked ->
+                    router
+                        .parkedCalls()
+                        .find(parked.callId(), grant.serverKey(), grant.owner().orElse("")));
+    if (call.isEmpty()) {
       return complete(
           ErrorHandling.jsonRpcError(
               StatusCodes.BAD_REQUEST,
@@ -160,6 +158,22 @@ final class ModernRoutes {
     call.get().tell(new ModernCall.Resume(request, response));
     watch(connection, call.get(), response);
     return FutureResponse.complete(response.http());
+  }
+
+  /**
+   * A stateless {@code notifications/cancelled} names a request id and no session: it reaches only
+   * a call that parked for input under this key and credential, so another user's cancel with the
+   * same id does nothing. Answered 202 whatever it found (a notification has no answer), so it
+   * tells nobody which ids are in use.
+   */
+  private void cancel(McpAccess.Grant grant, JsonRpcMessage.Notification notification) {
+    if (!"notifications/cancelled".equals(notification.method()) || notification.params() == null) {
+      return;
+    }
+    router
+        .parkedCalls()
+        .named(grant.serverKey(), grant.owner().orElse(""), notification.params().get("requestId"))
+        .ifPresent(call -> call.tell(ModernCall.Cancel.INSTANCE));
   }
 
   private void watch(
