@@ -39,7 +39,20 @@ public record RouterSettings(
     JsonLimits json,
     Connections connections,
     OutputBudget outputBudget,
-    List<String> childEnvDeny) {
+    List<String> childEnvDeny,
+    Observe observe) {
+
+  /**
+   * {@code GET /metrics} and the access log: {@code metricsEnabled} serves and keeps the metrics;
+   * {@code metricsRequireAdmin} protects them as {@code /admin} is (loopback or the admin token);
+   * {@code maxToolsPerKey} caps the tool names that become label values; {@code accessLogPerSecond}
+   * bounds the refusal lines per reason.
+   */
+  public record Observe(
+      boolean metricsEnabled,
+      boolean metricsRequireAdmin,
+      int maxToolsPerKey,
+      int accessLogPerSecond) {}
 
   /**
    * Client connections: a head not completed in {@code headerReadTimeout}, or no request for {@code
@@ -138,6 +151,11 @@ public record RouterSettings(
             c.nonNegativeInt("http.fd-reserve"),
             new SettingsReader(root, "akka.http.server.").positiveInt("max-connections")),
         new OutputBudget(budget.bytes(), budget.description()),
-        c.stringList("child-env.deny"));
+        c.stringList("child-env.deny"),
+        new Observe(
+            c.bool("metrics.enabled"),
+            c.bool("metrics.require-admin"),
+            c.positiveInt("metrics.max-tools-per-key"),
+            c.positiveInt("access-log.lines-per-second")));
   }
 }

@@ -2,6 +2,7 @@ package io.mcprouter.routing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.Call;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -23,7 +24,20 @@ public final class SerialQueue {
       JsonNode clientId,
       JsonRpcMessage.Request request,
       String progressKey,
-      long queuedAtNanos) {}
+      long queuedAtNanos,
+      Call call) {
+
+    /** One nobody observes (tests). */
+    Waiting(
+        long upstreamId,
+        String sessionId,
+        JsonNode clientId,
+        JsonRpcMessage.Request request,
+        String progressKey,
+        long queuedAtNanos) {
+      this(upstreamId, sessionId, clientId, request, progressKey, queuedAtNanos, null);
+    }
+  }
 
   private final Map<Long, Waiting> waiting = new LinkedHashMap<>();
   private final int limit;

@@ -138,6 +138,7 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
             outbound,
             Optional.of(
                 new JsonRpcMessage.Request(INITIALIZE_ID, "initialize", initializeParams())),
+            SessionDirectory.Transport.API,
             getContext().messageAdapter(ServerInstance.OpenSessionReply.class, Opened::new)));
   }
 
