@@ -97,7 +97,9 @@ class ObservabilityTest {
     return answer.body();
   }
 
-  /** The value of the sample whose name and labels contain every one of {@code parts}; 0 if none. */
+  /**
+   * The value of the sample whose name and labels contain every one of {@code parts}; 0 if none.
+   */
   private static double sample(String exposition, String name, String... parts) {
     double sum = 0;
     for (String line : exposition.split("\n")) {
@@ -171,8 +173,7 @@ class ObservabilityTest {
     assertTrue(sample(text, "mcprouter_child_starts_total", "key=\"obs\"") >= 1, text);
     assertEquals(1, sample(text, "mcprouter_children_running", "key=\"obs\""), text);
     assertTrue(
-        sample(text, "mcprouter_refusals_total", "setting=\"mcprouter.http.allowed-origins\"")
-            >= 1,
+        sample(text, "mcprouter_refusals_total", "setting=\"mcprouter.http.allowed-origins\"") >= 1,
         text);
     assertTrue(sample(text, "mcprouter_http_responses_total", "status_class=\"4xx\"") >= 1, text);
     assertTrue(
@@ -222,7 +223,8 @@ class ObservabilityTest {
     String text = scrape(router.proxyPort());
     Set<String> tools = new HashSet<>();
     Matcher m =
-        Pattern.compile("key=\"many\"[^}]*gen_ai_tool_name=\"([^\"]*)\"|gen_ai_tool_name=\"([^\"]*)\"[^}]*key=\"many\"")
+        Pattern.compile(
+                "key=\"many\"[^}]*gen_ai_tool_name=\"([^\"]*)\"|gen_ai_tool_name=\"([^\"]*)\"[^}]*key=\"many\"")
             .matcher(text);
     while (m.find()) {
       tools.add(m.group(1) != null ? m.group(1) : m.group(2));
@@ -305,7 +307,8 @@ class ObservabilityTest {
     assertEquals("java-test", obs.path("client_name").asText());
     assertEquals("ok", obs.path("outcome").asText());
     assertEquals(session.substring(0, 8), obs.path("session").asText());
-    assertFalse(callLines("obs").toString().contains("hush-hush"), "no payload without the key's say");
+    assertFalse(
+        callLines("obs").toString().contains("hush-hush"), "no payload without the key's say");
     assertFalse(callLines("obs").toString().contains(session), "no full session id");
     assertTrue(callLines("secret").toString().contains("shown-here"), "log_payloads = true");
   }
