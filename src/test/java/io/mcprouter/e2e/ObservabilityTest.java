@@ -62,7 +62,8 @@ class ObservabilityTest {
                 TestRouter.fake("secret", true).withLogPayloads(true),
                 TestRouter.fake("crashy", true),
                 TestRouter.fake("many", true, "--extra-tools", "10000")),
-            "mcprouter.access-log.lines-per-second = 5");
+            "mcprouter.access-log.lines-per-second = 5\nmcprouter.stdio.max-line-bytes = 4MiB\n"
+                + "mcprouter.session.buffer-bytes = 16MiB");
     mcp = new McpHttp(router.proxyPort());
   }
 
