@@ -287,6 +287,9 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
         new ServerInstance.OpenSession(
             sessionId, open.outbound(), open.first(), open.transport(), open.replyTo()));
     spares.fill(spec);
+    if (metrics != null) {
+      metrics.sessionOpened(spec.key(), open.transport().observed());
+    }
     return this;
   }
 

@@ -182,6 +182,9 @@ class ObservabilityTest {
             >= 1,
         text);
     assertTrue(sample(text, "mcprouter_child_bytes_total", "key=\"obs\"") > 0, text);
+    assertTrue(
+        sample(text, "mcprouter_sessions_opened_total", "key=\"crashy\"", "streamable_http") >= 1,
+        text);
     assertTrue(sample(text, "mcprouter_child_initialize_seconds_count", "key=\"obs\"") >= 1, text);
     assertTrue(text.contains("jvm_memory_used_bytes"), "JVM metrics");
     assertFalse(text.contains(session), "no session id in the metrics");
