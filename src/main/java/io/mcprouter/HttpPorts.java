@@ -4,9 +4,12 @@ import static akka.http.javadsl.server.Directives.concat;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
 import akka.http.javadsl.ServerBinding;
+import akka.http.javadsl.server.Route;
 import io.mcprouter.access.McpAccess;
 import io.mcprouter.admin.AdminRoutes;
+import io.mcprouter.admin.MetricsRoutes;
 import io.mcprouter.api.ApiRoutes;
 import io.mcprouter.cli.CommandLine;
 import io.mcprouter.config.LiveConfig;
@@ -19,6 +22,7 @@ import io.mcprouter.control.ServerControl;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.HttpServer;
 import io.mcprouter.http.connection.Connections;
+import io.mcprouter.observe.Observability;
 import io.mcprouter.reload.ConfigReloader;
 import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
@@ -45,12 +49,15 @@ final class HttpPorts {
   private final CommandLine.Command command;
   private final RouterSettings settings;
   private final SessionDirectory directory;
+  private final Observability observability;
 
   HttpPorts(
       LiveConfig config,
       CommandLine.Command command,
       RouterSettings settings,
-      SessionDirectory directory) {
+      SessionDirectory directory,
+      Observability observability) {
+    this.observability = observability;
     this.config = config;
     this.command = command;
     this.settings = settings;
@@ -72,6 +79,15 @@ final class HttpPorts {
     ServerControl local = new LocalServerControl(registry, settings, system);
     // one file-descriptor table for the whole process: both servers count against one limit
     Connections connections = Connections.of(settings, system);
+    Route metrics =
+        new MetricsRoutes(
+                observability,
+                config,
+                settings,
+                system
+                    .dispatchers()
+                    .lookup(DispatcherSelector.fromConfig(settings.blockingDispatcher())))
+            .routes();
     if (command.runsProxy()) {
       McpAccess keys = new McpAccess(config);
       var routes =
@@ -88,6 +104,7 @@ final class HttpPorts {
                   .routes(),
               new AdminRoutes(registry, config, settings, system, local, Optional.of(reloader))
                   .routes(),
+              metrics,
               ApiRoutes.HealthRoute.route());
       proxy =
           HttpServer.start(
@@ -98,7 +115,8 @@ final class HttpPorts {
                   settings,
                   UNBIND_DRAIN,
                   connections,
-                  system)
+                  system,
+                  observability)
               .thenApply(Optional::of)
               .toCompletableFuture();
     }
@@ -113,12 +131,14 @@ final class HttpPorts {
           HttpServer.start(
                   "api",
                   started.apiServer(),
-                  new ApiRoutes(registry, config, settings, system, control).routes(),
+                  concat(
+                      metrics, new ApiRoutes(registry, config, settings, system, control).routes()),
                   ErrorHandling.Style.API_ENVELOPE,
                   settings,
                   UNBIND_DRAIN,
                   connections,
-                  system)
+                  system,
+                  observability)
               .thenApply(Optional::of)
               .toCompletableFuture();
     }

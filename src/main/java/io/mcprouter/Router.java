@@ -12,12 +12,17 @@ import io.mcprouter.config.LiveConfig;
 import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.StartupChecks;
+import io.mcprouter.observe.CallTransport;
+import io.mcprouter.observe.Observability;
 import io.mcprouter.reload.ConfigReloader;
 import io.mcprouter.reload.HangupSignal;
 import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
 import io.mcprouter.session.OutputBudget;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -45,7 +50,10 @@ public final class Router {
   /** Where the registry's behavior comes from; tests put one that fails where the real one goes. */
   interface RegistryFactory {
     Behavior<ServerRegistry.Command> create(
-        LiveConfig config, RouterSettings settings, SessionDirectory directory);
+        LiveConfig config,
+        RouterSettings settings,
+        SessionDirectory directory,
+        Observability observability);
   }
 
   private final ActorSystem<Void> system;
@@ -75,11 +83,12 @@ public final class Router {
     settings.json().mapper(); // built here, not on the thread of the first request that parses
     SessionDirectory directory = new SessionDirectory();
     LiveConfig live = new LiveConfig(config);
+    Observability observability = observability(settings, directory);
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
     ActorSystem<Void> system =
         ActorSystem.create(
             Guardian.create(
-                registryFactory.create(live, settings, directory),
+                registryFactory.create(live, settings, directory, observability),
                 registry ->
                     ConfigReloader.create(
                         config.source(),
@@ -87,7 +96,7 @@ public final class Router {
                         command.runsApi(),
                         registry,
                         settings),
-                new HttpPorts(live, command, settings, directory),
+                new HttpPorts(live, command, settings, directory, observability),
                 settings,
                 started),
             "mcprouter",
@@ -100,6 +109,32 @@ public final class Router {
                 started.completeExceptionally(
                     new IllegalStateException("the actor system terminated during start-up")));
     return started.thenApply(ports -> new Router(system, settings, ports));
+  }
+
+  /**
+   * The router's metrics and logs; the open sessions are counted from the directory at a scrape.
+   */
+  private static Observability observability(RouterSettings settings, SessionDirectory directory) {
+    RouterSettings.Observe observe = settings.observe();
+    Observability observability =
+        Observability.create(
+            new Observability.Settings(
+                observe.metricsEnabled(), observe.maxToolsPerKey(), observe.accessLogPerSecond()));
+    if (observability.metrics() != null) {
+      observability
+          .metrics()
+          .sessionsOpen(
+              () -> {
+                Map<String, Map<CallTransport, Integer>> counts = new HashMap<>();
+                directory.forEachEntry(
+                    entry ->
+                        counts
+                            .computeIfAbsent(entry.key(), k -> new EnumMap<>(CallTransport.class))
+                            .merge(entry.transport().observed(), 1, Integer::sum));
+                return counts;
+              });
+    }
+    return observability;
   }
 
   public ActorSystem<?> system() {

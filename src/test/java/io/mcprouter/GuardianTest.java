@@ -53,7 +53,7 @@ class GuardianTest {
 
   /** Throws whatever {@code next} holds (once) when the registry is asked for its clients. */
   private static Router.RegistryFactory failingOnListClients(AtomicReference<Throwable> next) {
-    return (config, settings, directory) ->
+    return (config, settings, directory, observability) ->
         Behaviors.intercept(
             () ->
                 new BehaviorInterceptor<ServerRegistry.Command, ServerRegistry.Command>(
@@ -219,7 +219,7 @@ class GuardianTest {
   void aRegistryThatStopsStopsTheRouterWithTheReasonAndMainExitsNonZero() throws Exception {
     Router router =
         start(
-            (config, settings, directory) ->
+            (config, settings, directory, observability) ->
                 Behaviors.intercept(
                     () ->
                         new BehaviorInterceptor<ServerRegistry.Command, ServerRegistry.Command>(
@@ -271,7 +271,7 @@ class GuardianTest {
                           config,
                           akka,
                           CommandLine.Command.SERVE,
-                          (c, settings, directory) ->
+                          (c, settings, directory, observability) ->
                               Behaviors.setup(
                                   context -> {
                                     system.set(context.getSystem());

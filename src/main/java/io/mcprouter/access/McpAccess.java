@@ -15,6 +15,7 @@ import io.mcprouter.config.RouterConfig;
 import io.mcprouter.http.BearerToken;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.KnownKeys;
+import io.mcprouter.http.ObservedResponses;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import java.util.Optional;
 import java.util.function.Function;
@@ -45,7 +46,9 @@ public final class McpAccess {
                   JsonRpcError.INVALID_REQUEST,
                   "an access key is required: send 'Authorization: Bearer <secret>'"
                       + " or put the secret in the path (/mcp/<secret>, /sse/<secret>)"))
-          .addHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"mcprouter\""));
+          .addHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"mcprouter\""))
+          .addAttribute(
+              ObservedResponses.REFUSAL, new ObservedResponses.Refusal("no credential", "auth"));
   private static final HttpResponse NOT_YOURS =
       ErrorHandling.jsonRpcError(
           StatusCodes.NOT_FOUND,

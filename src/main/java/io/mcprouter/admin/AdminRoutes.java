@@ -84,7 +84,9 @@ public final class AdminRoutes {
     return pathPrefix(
         "admin",
         () ->
-            admin(
+            operatorOnly(
+                credentials,
+                "/admin",
                 () ->
                     clientInfo(
                         settings.json(),
@@ -108,7 +110,11 @@ public final class AdminRoutes {
                             path("reload", () -> post(this::reload))))));
   }
 
-  private Route admin(Supplier<Route> inner) {
+  /**
+   * {@code inner} for the operator only: the admin token when one is configured, else a loopback
+   * peer (never once access keys are configured); {@code what} names the path in the refusals.
+   */
+  static Route operatorOnly(Credentials credentials, String what, Supplier<Route> inner) {
     if (credentials.adminTokenConfigured()) {
       return bearer(
           token -> {
@@ -128,7 +134,7 @@ public final class AdminRoutes {
       return render(
           ApiResult.auth(
               StatusCodes.FORBIDDEN,
-              "/admin needs an admin token when access keys are configured, and none is"));
+              what + " needs an admin token when access keys are configured, and none is"));
     }
     return optionalAttribute(
         AttributeKeys.remoteAddress,
@@ -139,7 +145,7 @@ public final class AdminRoutes {
               : render(
                   ApiResult.auth(
                       StatusCodes.FORBIDDEN,
-                      "/admin answers only loopback callers unless an admin token is configured"));
+                      what + " answers only loopback callers unless an admin token is configured"));
         });
   }
 

@@ -41,7 +41,7 @@ public final class StdoutDecoder {
     LineSplitter.Complete complete = (LineSplitter.Complete) line;
     JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(complete.bytes(), limits);
     if (parsed instanceof JsonRpcCodec.Ok ok) {
-      return new StdoutFrame.Message(ok.message());
+      return new StdoutFrame.Message(ok.message(), complete.bytes().size());
     }
     JsonRpcCodec.Failure failure = (JsonRpcCodec.Failure) parsed;
     if (failure.overLimit() != null) {

@@ -9,7 +9,13 @@ import io.mcprouter.jsonrpc.JsonRpcMessage;
  */
 public sealed interface StdoutFrame {
 
-  record Message(JsonRpcMessage message) implements StdoutFrame {}
+  /** {@code bytes}: the line's length, without its newline. */
+  record Message(JsonRpcMessage message, int bytes) implements StdoutFrame {
+
+    public Message(JsonRpcMessage message) {
+      this(message, 0);
+    }
+  }
 
   /**
    * A line that is not a JSON-RPC message (a banner, a stray print); {@code preview} is shortened.

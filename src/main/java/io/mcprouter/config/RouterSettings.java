@@ -40,13 +40,26 @@ public record RouterSettings(
     Connections connections,
     OutputBudget outputBudget,
     List<String> childEnvDeny,
-    Reload reload) {
+    Reload reload,
+    Observe observe) {
 
   /**
    * Hot reload of {@code .env.toml}: {@code watch} the file (a change is applied once no further
    * change came for {@code debounce}, so an editor's several writes are one reload).
    */
   public record Reload(boolean watch, Duration debounce) {}
+
+  /**
+   * {@code GET /metrics} and the access log: {@code metricsEnabled} serves and keeps the metrics;
+   * {@code metricsRequireAdmin} protects them as {@code /admin} is (loopback or the admin token);
+   * {@code maxToolsPerKey} caps the tool names that become label values; {@code accessLogPerSecond}
+   * bounds the refusal lines per reason.
+   */
+  public record Observe(
+      boolean metricsEnabled,
+      boolean metricsRequireAdmin,
+      int maxToolsPerKey,
+      int accessLogPerSecond) {}
 
   /**
    * Client connections: a head not completed in {@code headerReadTimeout}, or no request for {@code
@@ -146,6 +159,11 @@ public record RouterSettings(
             new SettingsReader(root, "akka.http.server.").positiveInt("max-connections")),
         new OutputBudget(budget.bytes(), budget.description()),
         c.stringList("child-env.deny"),
-        new Reload(c.bool("reload.watch"), c.positiveDuration("reload.debounce")));
+        new Reload(c.bool("reload.watch"), c.positiveDuration("reload.debounce")),
+        new Observe(
+            c.bool("metrics.enabled"),
+            c.bool("metrics.require-admin"),
+            c.positiveInt("metrics.max-tools-per-key"),
+            c.positiveInt("access-log.lines-per-second")));
   }
 }

@@ -31,6 +31,8 @@ import java.util.Optional;
  * @param spareChildren for a per-session key: children kept started ahead of their sessions, so a
  *     new session does not wait for one to start
  * @param protocol which MCP era the child speaks: found out at its start, or set
+ * @param logPayloads the call log may write this key's arguments and results (they may hold its
+ *     users' secrets: off unless the operator sets it)
  */
 public record ServerSpec(
     String key,
@@ -48,7 +50,8 @@ public record ServerSpec(
     boolean exposeStderr,
     boolean inheritEnv,
     int spareChildren,
-    ChildProtocol protocol) {
+    ChildProtocol protocol,
+    boolean logPayloads) {
 
   /**
    * AUTO: the child is asked {@code server/discover} when it starts; a 2025-era child answers with
@@ -74,6 +77,43 @@ public record ServerSpec(
   public ServerSpec {
     env = Map.copyOf(env);
     roots = List.copyOf(roots);
+  }
+
+  public ServerSpec(
+      String key,
+      String command,
+      boolean shareProcess,
+      Map<String, String> env,
+      Optional<String> cwd,
+      Optional<String> description,
+      Optional<Duration> requestTimeout,
+      Optional<Duration> idleTimeout,
+      Optional<Duration> sessionIdleTimeout,
+      Optional<Duration> detachedTimeout,
+      Interactive interactive,
+      List<String> roots,
+      boolean exposeStderr,
+      boolean inheritEnv,
+      int spareChildren,
+      ChildProtocol protocol) {
+    this(
+        key,
+        command,
+        shareProcess,
+        env,
+        cwd,
+        description,
+        requestTimeout,
+        idleTimeout,
+        sessionIdleTimeout,
+        detachedTimeout,
+        interactive,
+        roots,
+        exposeStderr,
+        inheritEnv,
+        spareChildren,
+        protocol,
+        false);
   }
 
   public ServerSpec(
@@ -188,7 +228,8 @@ public record ServerSpec(
         exposeStderr,
         inheritEnv,
         0,
-        protocol);
+        protocol,
+        logPayloads);
   }
 
   /** The same server with these isolation settings (tests and the loader). */
@@ -210,7 +251,8 @@ public record ServerSpec(
         exposeStderr,
         inheritEnv,
         spareChildren,
-        protocol);
+        protocol,
+        logPayloads);
   }
 
   /** The same server with its environment inherited or not (the loader). */
@@ -231,7 +273,8 @@ public record ServerSpec(
         exposeStderr,
         inherit,
         spareChildren,
-        protocol);
+        protocol,
+        logPayloads);
   }
 
   /** The same server with this many spare children (the loader; a shared key has none). */
@@ -252,7 +295,8 @@ public record ServerSpec(
         exposeStderr,
         inheritEnv,
         spares,
-        protocol);
+        protocol,
+        logPayloads);
   }
 
   /** The same server with its era set (the loader). */
@@ -273,7 +317,30 @@ public record ServerSpec(
         exposeStderr,
         inheritEnv,
         spareChildren,
-        era);
+        era,
+        logPayloads);
+  }
+
+  /** The same server with its call-log payloads on or off (the loader). */
+  public ServerSpec withLogPayloads(boolean log) {
+    return new ServerSpec(
+        key,
+        command,
+        shareProcess,
+        env,
+        cwd,
+        description,
+        requestTimeout,
+        idleTimeout,
+        sessionIdleTimeout,
+        detachedTimeout,
+        interactive,
+        roots,
+        exposeStderr,
+        inheritEnv,
+        spareChildren,
+        protocol,
+        log);
   }
 
   /**

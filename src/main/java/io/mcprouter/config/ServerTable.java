@@ -40,7 +40,8 @@ final class ServerTable {
           "expose_stderr",
           "inherit_env",
           "spare_children",
-          "protocol");
+          "protocol",
+          "log_payloads");
 
   private ServerTable() {}
 
@@ -58,7 +59,7 @@ final class ServerTable {
                 + field
                 + "' (expected one of command, share_process, env, cwd, description, request_timeout, idle_timeout,"
                 + " session_idle_timeout, detached_timeout, interactive, roots, expose_stderr, inherit_env,"
-                + " spare_children, protocol)");
+                + " spare_children, protocol, log_payloads)");
       }
     }
     String command = nonEmptyString(where, path + ".command", fields.get("command"));
@@ -101,7 +102,8 @@ final class ServerTable {
             bool(where, path + ".expose_stderr", fields.get("expose_stderr"), false))
         .withInheritEnv(inheritEnv)
         .withSpareChildren(spareChildren(where, path, share, fields.get("spare_children")))
-        .withProtocol(protocol(where, path + ".protocol", fields.get("protocol")));
+        .withProtocol(protocol(where, path + ".protocol", fields.get("protocol")))
+        .withLogPayloads(bool(where, path + ".log_payloads", fields.get("log_payloads"), false));
   }
 
   private static ServerSpec.ChildProtocol protocol(String where, String path, Object value) {

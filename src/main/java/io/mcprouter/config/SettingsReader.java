@@ -83,6 +83,10 @@ final class SettingsReader {
     return check(path, value, value >= 0, "0 or more");
   }
 
+  boolean bool(String path) {
+    return read(path, () -> root.getBoolean(prefix + path));
+  }
+
   double fraction(String path) {
     double value = read(path, () -> root.getDouble(prefix + path));
     return check(path, value, value >= 0 && value <= 1, "a number from 0 to 1");
@@ -102,10 +106,6 @@ final class SettingsReader {
               + origin(path));
     }
     return value;
-  }
-
-  boolean bool(String path) {
-    return read(path, () -> root.getBoolean(prefix + path));
   }
 
   List<String> stringList(String path) {

@@ -7,6 +7,7 @@ import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.http.connection.ConnectionServer;
 import io.mcprouter.http.connection.Connections;
+import io.mcprouter.observe.Observability;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
@@ -31,6 +32,21 @@ public final class HttpServer {
       Duration drain,
       Connections connections,
       ActorSystem<?> system) {
+    return start(
+        name, listen, route, errors, settings, drain, connections, system, Observability.off());
+  }
+
+  /** {@code observability}: each response is counted, and each 4xx written to the access log. */
+  public static CompletionStage<ServerBinding> start(
+      String name,
+      RouterConfig.Listen listen,
+      Route route,
+      ErrorHandling.Style errors,
+      RouterSettings settings,
+      Duration drain,
+      Connections connections,
+      ActorSystem<?> system,
+      Observability observability) {
     RequestGuard guard =
         new RequestGuard(
             new OriginGuard(listen.host(), settings.allowedOrigins(), settings.allowedHosts()),
@@ -38,7 +54,8 @@ public final class HttpServer {
     return ConnectionServer.bind(
             listen.host(),
             listen.port(),
-            ErrorHandling.wrap(guard.wrap(route), errors),
+            ObservedResponses.wrap(
+                name, observability, ErrorHandling.wrap(guard.wrap(route), errors)),
             connections,
             system)
         .thenApply(

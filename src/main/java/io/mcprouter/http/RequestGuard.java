@@ -51,7 +51,12 @@ public final class RequestGuard {
                 "request refused path={} reason={}",
                 firstSegment(request.getUri().path()),
                 refused.get().log());
-            return complete(error(request, StatusCodes.FORBIDDEN, refused.get().client(), true));
+            boolean host = refused.get().log().contains("allowed-hosts");
+            return complete(
+                ObservedResponses.refused(
+                    error(request, StatusCodes.FORBIDDEN, refused.get().client(), true),
+                    host ? "Host not allowed" : "Origin not allowed",
+                    host ? "mcprouter.http.allowed-hosts" : "mcprouter.http.allowed-origins"));
           }
           Optional<String> badType = badContentType(request.entity());
           if (badType.isPresent()) {

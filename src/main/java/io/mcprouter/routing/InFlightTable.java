@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.Call;
+import io.mcprouter.observe.InstanceObservation;
 import io.mcprouter.routing.SessionRouting.InFlight;
 import io.mcprouter.routing.SessionRouting.Recipients;
 import java.util.ArrayList;
@@ -31,7 +33,9 @@ final class InFlightTable {
 
   /**
    * {@code cancelled}: the client cancelled it or its session closed; kept until the child answers
-   * (the answer is dropped) or it times out, because the child may still be working on it.
+   * (the answer is dropped) or it times out, because the child may still be working on it. {@code
+   * call}: its observation, ended when it is answered or cancelled (null for the router's own, and
+   * once cancelled).
    */
   record Pending(
       String sessionId,
@@ -39,16 +43,18 @@ final class InFlightTable {
       String method,
       String progressKey,
       long sentAtNanos,
-      boolean cancelled) {
+      boolean cancelled,
+      Call call) {
 
     Pending asCancelled() {
-      return new Pending(sessionId, clientId, method, progressKey, sentAtNanos, true);
+      return new Pending(sessionId, clientId, method, progressKey, sentAtNanos, true, null);
     }
   }
 
   private final Map<Long, Pending> pending = new HashMap<>();
   private final Map<String, Long> upstreamIdByClientId = new HashMap<>();
   private final ProgressTokens progress;
+  private final InstanceObservation observation;
   private long nextUpstreamId = 1;
 
   /**
@@ -61,13 +67,29 @@ final class InFlightTable {
   }
 
   InFlightTable(ProgressTokens progress, LongSupplier clock) {
+    this(progress, clock, InstanceObservation.OFF);
+  }
+
+  InFlightTable(ProgressTokens progress, LongSupplier clock, InstanceObservation observation) {
     this.clock = clock;
+    this.observation = observation;
     this.progress = progress;
   }
 
   /** A fresh id for a request to the child; spent even when the child's stdin then refuses it. */
   long nextId() {
     return nextUpstreamId++;
+  }
+
+  /** One nobody observes (tests). */
+  void sent(
+      long upstreamId,
+      String sessionId,
+      JsonNode clientId,
+      String method,
+      String progressKey,
+      long sentAtNanos) {
+    sent(upstreamId, sessionId, clientId, method, progressKey, sentAtNanos, null);
   }
 
   /** The request went to the child; {@code sentAtNanos} starts its timeout. */
@@ -77,9 +99,11 @@ final class InFlightTable {
       JsonNode clientId,
       String method,
       String progressKey,
-      long sentAtNanos) {
+      long sentAtNanos,
+      Call call) {
     pending.put(
-        upstreamId, new Pending(sessionId, clientId, method, progressKey, sentAtNanos, false));
+        upstreamId,
+        new Pending(sessionId, clientId, method, progressKey, sentAtNanos, false, call));
   }
 
   /** So a client's {@code notifications/cancelled} finds it, whether it was sent or is queued. */
@@ -99,7 +123,7 @@ final class InFlightTable {
     if (!out.toChild(new JsonRpcMessage.Request(id, method, params))) {
       return null;
     }
-    sent(upstreamId, ROUTER, id, method, null, clock.getAsLong());
+    sent(upstreamId, ROUTER, id, method, null, clock.getAsLong(), null);
     return upstreamId;
   }
 
@@ -121,6 +145,7 @@ final class InFlightTable {
   void cancel(long upstreamId) {
     Pending p = answered(upstreamId);
     if (p != null) {
+      observation.cancelled(p.call());
       pending.put(upstreamId, p.asCancelled());
     }
   }
@@ -213,7 +238,13 @@ final class InFlightTable {
         (id, p) ->
             p.sessionId().equals(sessionId)
                 ? new Pending(
-                    p.sessionId(), p.clientId(), p.method(), p.progressKey(), now, p.cancelled())
+                    p.sessionId(),
+                    p.clientId(),
+                    p.method(),
+                    p.progressKey(),
+                    now,
+                    p.cancelled(),
+                    p.call())
                 : p);
   }
 

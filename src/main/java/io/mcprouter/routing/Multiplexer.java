@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.config.ServerSpec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.CallSite;
+import io.mcprouter.observe.InstanceObservation;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,6 +47,7 @@ public final class Multiplexer implements SessionRouting {
   private final SharedInitialize initialize;
   private final ServerRequests serverRequests;
   private final String key;
+  private final InstanceObservation observation;
 
   /** Null unless {@code interactive = "serialize"}. */
   private final SerialQueue serial;
@@ -69,8 +72,20 @@ public final class Multiplexer implements SessionRouting {
       List<String> roots,
       int queueLimit,
       LongSupplier clock) {
+    this(key, interactive, roots, queueLimit, clock, InstanceObservation.OFF);
+  }
+
+  /** {@code observation}: told of every client request routed and of its answer. */
+  public Multiplexer(
+      String key,
+      ServerSpec.Interactive interactive,
+      List<String> roots,
+      int queueLimit,
+      LongSupplier clock,
+      InstanceObservation observation) {
     this.key = key;
-    this.table = new InFlightTable(progress, clock);
+    this.observation = observation;
+    this.table = new InFlightTable(progress, clock, observation);
     SharedRoots sharedRoots = new SharedRoots(roots);
     this.initialize = new SharedInitialize(table, sharedRoots, sessions);
     this.serverRequests = new ServerRequests(key, sharedRoots, table, sessions);
@@ -80,16 +95,23 @@ public final class Multiplexer implements SessionRouting {
 
   @Override
   public void sessionOpened(String sessionId) {
-    sessions.putIfAbsent(sessionId, new SessionState());
+    sessionOpened(sessionId, null);
+  }
+
+  @Override
+  public void sessionOpened(String sessionId, CallSite site) {
+    sessions.putIfAbsent(sessionId, new SessionState(site));
   }
 
   @Override
   public Outcome fromClient(String sessionId, JsonRpcMessage message, Recipients out) {
-    SessionState session = sessions.computeIfAbsent(sessionId, id -> new SessionState());
+    SessionState session = sessions.computeIfAbsent(sessionId, id -> new SessionState(null));
     if (message instanceof JsonRpcMessage.Request request) {
-      return "initialize".equals(request.method())
-          ? initialize.request(sessionId, session, request, out)
-          : forwardRequest(sessionId, session, request, out);
+      if ("initialize".equals(request.method())) {
+        observation.initialize(session.site, request.params());
+        return initialize.request(sessionId, session, request, out);
+      }
+      return forwardRequest(sessionId, session, request, out);
     }
     if (message instanceof JsonRpcMessage.Notification notification) {
       return forwardNotification(sessionId, notification, out);
@@ -105,6 +127,7 @@ public final class Multiplexer implements SessionRouting {
 
   private Outcome forwardRequest(
       String sessionId, SessionState session, JsonRpcMessage.Request request, Recipients out) {
+    CallSite site = session.site;
     if (!subscriptions.forward(sessionId, request)) {
       // another session already follows the resource (or still does): the child's state stands
       out.toSession(
@@ -126,17 +149,16 @@ public final class Multiplexer implements SessionRouting {
         && !"ping".equals(request.method())
         && (!serial.isEmpty() || mustWait(interactive))) {
       if (serial.full()) {
-        out.toSession(
-            sessionId,
-            JsonRpcMessage.failure(
-                request.id(),
-                new JsonRpcError(
-                    JsonRpcError.UNAVAILABLE,
-                    "server '"
-                        + key
-                        + "' takes one request at a time and "
-                        + serial.limit()
-                        + " requests are already waiting; retry later")));
+        JsonRpcError full =
+            new JsonRpcError(
+                JsonRpcError.UNAVAILABLE,
+                "server '"
+                    + key
+                    + "' takes one request at a time and "
+                    + serial.limit()
+                    + " requests are already waiting; retry later");
+        observation.refused(site, request, full);
+        out.toSession(sessionId, JsonRpcMessage.failure(request.id(), full));
         return Outcome.ACCEPTED;
       }
       serial.add(
@@ -147,12 +169,20 @@ public final class Multiplexer implements SessionRouting {
               upstream,
               progressKey,
               interactive,
-              table.now()));
+              table.now(),
+              observation.requestSent(site, request)));
     } else {
       if (!out.toChild(upstream)) {
         return Outcome.CHILD_BUSY;
       }
-      table.sent(upstreamId, sessionId, request.id(), request.method(), progressKey, table.now());
+      table.sent(
+          upstreamId,
+          sessionId,
+          request.id(),
+          request.method(),
+          progressKey,
+          table.now(),
+          observation.requestSent(site, request));
     }
     table.mapClientId(sessionId, request.id(), upstreamId);
     if (progressKey != null) {
@@ -211,16 +241,18 @@ public final class Multiplexer implements SessionRouting {
             next.clientId(),
             next.request().method(),
             next.progressKey(),
-            next.queuedAtNanos());
+            next.queuedAtNanos(),
+            next.call());
       } else {
         table.forgetQueued(next);
-        out.toSession(
-            next.sessionId(),
+        JsonRpcMessage.Response busy =
             JsonRpcMessage.failure(
                 next.clientId(),
                 new JsonRpcError(
                     JsonRpcError.UNAVAILABLE,
-                    "server '" + key + "' is busy: its stdin buffer is full, retry later")));
+                    "server '" + key + "' is busy: its stdin buffer is full, retry later"));
+        observation.overflowed(next.call(), busy);
+        out.toSession(next.sessionId(), busy);
       }
     }
   }
@@ -242,6 +274,7 @@ public final class Multiplexer implements SessionRouting {
         if (queued != null) {
           table.forgetQueued(
               queued); // the child never saw it; MCP: a cancelled request gets no answer
+          observation.cancelled(queued.call());
           return Outcome.ACCEPTED;
         }
         table.cancel(upstreamId);
@@ -307,9 +340,10 @@ public final class Multiplexer implements SessionRouting {
       }
       // only the router fails a queued request (a timeout, a crash): the child never saw its id
       table.forgetQueued(queued);
-      out.toSession(
-          queued.sessionId(),
-          new JsonRpcMessage.Response(queued.clientId(), response.result(), response.error()));
+      JsonRpcMessage.Response answer =
+          new JsonRpcMessage.Response(queued.clientId(), response.result(), response.error());
+      observation.answered(queued.call(), answer);
+      out.toSession(queued.sessionId(), answer);
       return true;
     }
     if (origin.cancelled()) {
@@ -326,9 +360,12 @@ public final class Multiplexer implements SessionRouting {
       return true;
     }
     if (sessions.containsKey(origin.sessionId())) {
-      out.toSession(
-          origin.sessionId(),
-          new JsonRpcMessage.Response(origin.clientId(), response.result(), response.error()));
+      JsonRpcMessage.Response answer =
+          new JsonRpcMessage.Response(origin.clientId(), response.result(), response.error());
+      observation.answered(origin.call(), answer);
+      out.toSession(origin.sessionId(), answer);
+    } else {
+      observation.cancelled(origin.call());
     }
     return true;
   }
@@ -375,7 +412,10 @@ public final class Multiplexer implements SessionRouting {
     // the initialize other sessions wait for is not cancelled: they still get its answer
     List<Long> abandoned = table.abandon(sessionId, initialize.inFlight());
     if (serial != null) {
-      serial.removeSession(sessionId).forEach(table::forgetQueued);
+      for (SerialQueue.Waiting queued : serial.removeSession(sessionId)) {
+        table.forgetQueued(queued);
+        observation.cancelled(queued.call());
+      }
     }
     for (Long upstreamId : abandoned) {
       ObjectNode params = JsonNodeFactory.instance.objectNode();

@@ -1,6 +1,9 @@
 package io.mcprouter.routing;
 
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.Call;
+import io.mcprouter.observe.CallSite;
+import io.mcprouter.observe.InstanceObservation;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +16,12 @@ import java.util.function.LongSupplier;
 public final class Passthrough implements SessionRouting {
 
   private String sessionId;
-  private final Map<String, InFlight> inFlight = new LinkedHashMap<>();
+  private CallSite site;
+  private final Map<String, Sent> inFlight = new LinkedHashMap<>();
+  private final InstanceObservation observation;
+
+  /** A request at the child, and its observation (null when nothing observes). */
+  private record Sent(InFlight request, Call call) {}
 
   /**
    * When a request was sent, in {@link System#nanoTime} units (a test's virtual clock stands in).
@@ -25,12 +33,23 @@ public final class Passthrough implements SessionRouting {
   }
 
   public Passthrough(LongSupplier clock) {
+    this(clock, InstanceObservation.OFF);
+  }
+
+  public Passthrough(LongSupplier clock, InstanceObservation observation) {
     this.clock = clock;
+    this.observation = observation;
   }
 
   @Override
   public void sessionOpened(String sessionId) {
+    sessionOpened(sessionId, null);
+  }
+
+  @Override
+  public void sessionOpened(String sessionId, CallSite site) {
     this.sessionId = sessionId;
+    this.site = site;
   }
 
   @Override
@@ -39,13 +58,23 @@ public final class Passthrough implements SessionRouting {
       return Outcome.CHILD_BUSY;
     }
     if (message instanceof JsonRpcMessage.Request r) {
+      Call call = null;
+      if ("initialize".equals(r.method())) {
+        observation.initialize(site, r.params());
+      } else {
+        call = observation.requestSent(site, r);
+      }
       inFlight.put(
-          SessionRouting.idKey(r.id()), new InFlight(r.id(), r.method(), clock.getAsLong()));
+          SessionRouting.idKey(r.id()),
+          new Sent(new InFlight(r.id(), r.method(), clock.getAsLong()), call));
     } else if (message instanceof JsonRpcMessage.Notification n
         && "notifications/cancelled".equals(n.method())
         && n.params() != null
         && n.params().hasNonNull("requestId")) {
-      inFlight.remove(SessionRouting.idKey(n.params().get("requestId")));
+      Sent cancelled = inFlight.remove(SessionRouting.idKey(n.params().get("requestId")));
+      if (cancelled != null) {
+        observation.cancelled(cancelled.call());
+      }
     }
     return Outcome.ACCEPTED;
   }
@@ -56,9 +85,12 @@ public final class Passthrough implements SessionRouting {
     // gets
     // no second answer: JSON-RPC gives each request exactly one, and the child's late one is
     // dropped
-    if (message instanceof JsonRpcMessage.Response r
-        && inFlight.remove(SessionRouting.idKey(r.id())) == null) {
-      return false;
+    if (message instanceof JsonRpcMessage.Response r) {
+      Sent sent = inFlight.remove(SessionRouting.idKey(r.id()));
+      if (sent == null) {
+        return false;
+      }
+      observation.answered(sent.call(), r);
     }
     if (sessionId == null) {
       return false;
@@ -72,6 +104,7 @@ public final class Passthrough implements SessionRouting {
     if (closedId.equals(sessionId)) {
       sessionId = null;
       parked = false;
+      inFlight.values().forEach(sent -> observation.cancelled(sent.call()));
       inFlight.clear();
     }
   }
@@ -87,7 +120,11 @@ public final class Passthrough implements SessionRouting {
     parked = isParked;
     if (!isParked) {
       long now = clock.getAsLong();
-      inFlight.replaceAll((id, r) -> new InFlight(r.childSideId(), r.method(), now));
+      inFlight.replaceAll(
+          (id, sent) ->
+              new Sent(
+                  new InFlight(sent.request().childSideId(), sent.request().method(), now),
+                  sent.call()));
     }
   }
 
@@ -99,9 +136,10 @@ public final class Passthrough implements SessionRouting {
   @Override
   public List<InFlight> inFlightRequests() {
     if (!parked) {
-      return List.copyOf(inFlight.values());
+      return inFlight.values().stream().map(Sent::request).toList();
     }
     return inFlight.values().stream()
+        .map(Sent::request)
         .map(r -> new InFlight(r.childSideId(), r.method(), r.sentAtNanos(), true))
         .toList();
   }

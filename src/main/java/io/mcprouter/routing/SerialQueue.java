@@ -2,6 +2,7 @@ package io.mcprouter.routing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.Call;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -24,7 +25,21 @@ public final class SerialQueue {
       JsonRpcMessage.Request request,
       String progressKey,
       boolean interactive,
-      long queuedAtNanos) {}
+      long queuedAtNanos,
+      Call call) {
+
+    /** One nobody observes (tests). */
+    Waiting(
+        long upstreamId,
+        String sessionId,
+        JsonNode clientId,
+        JsonRpcMessage.Request request,
+        String progressKey,
+        boolean interactive,
+        long queuedAtNanos) {
+      this(upstreamId, sessionId, clientId, request, progressKey, interactive, queuedAtNanos, null);
+    }
+  }
 
   private final Map<Long, Waiting> waiting = new LinkedHashMap<>();
   private final int limit;

@@ -2,6 +2,7 @@ package io.mcprouter.routing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.CallSite;
 import java.util.List;
 
 /**
@@ -30,6 +31,14 @@ public interface SessionRouting {
   }
 
   void sessionOpened(String sessionId);
+
+  /**
+   * A session opened; {@code site} is what its requests are observed with (null when nothing
+   * observes), kept with the session so that a request costs no lookup for it.
+   */
+  default void sessionOpened(String sessionId, CallSite site) {
+    sessionOpened(sessionId);
+  }
 
   Outcome fromClient(String sessionId, JsonRpcMessage message, Recipients out);
 

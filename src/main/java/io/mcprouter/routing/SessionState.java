@@ -2,11 +2,23 @@ package io.mcprouter.routing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.mcprouter.observe.CallSite;
 
 /**
  * What a shared child's routing knows of one client session: what its client said at initialize.
  */
 final class SessionState {
+  /** What its requests are observed with; null when nothing observes. */
+  final CallSite site;
+
+  SessionState() {
+    this(null);
+  }
+
+  SessionState(CallSite site) {
+    this.site = site;
+  }
+
   /** As the client declared them: what the router may forward to it (sampling, elicitation). */
   JsonNode capabilities = JsonNodeFactory.instance.objectNode();
 

@@ -77,7 +77,7 @@ final class SharedInitialize {
     }
     inFlight = upstreamId;
     this.params = params;
-    table.sent(upstreamId, sessionId, request.id(), "initialize", null, table.now());
+    table.sent(upstreamId, sessionId, request.id(), "initialize", null, table.now(), null);
     return Outcome.ACCEPTED;
   }
 

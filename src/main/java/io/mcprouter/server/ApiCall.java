@@ -186,6 +186,7 @@ public final class ApiCall extends AbstractBehavior<ApiCall.Command> {
             Optional.of(
                 new JsonRpcMessage.Request(
                     INITIALIZE_ID, "initialize", initializeParams(capabilities))),
+            SessionDirectory.Transport.API,
             getContext().messageAdapter(ServerInstance.OpenSessionReply.class, Opened::new)));
   }
 

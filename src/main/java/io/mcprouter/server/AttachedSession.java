@@ -3,6 +3,7 @@ package io.mcprouter.server;
 import akka.actor.typed.ActorRef;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.CallSite;
 import io.mcprouter.routing.SessionRouting;
 import io.mcprouter.session.ClientSession;
 import io.mcprouter.session.Outbound;
@@ -14,6 +15,10 @@ import io.mcprouter.session.Outbound;
 public final class AttachedSession {
   private final ActorRef<ClientSession.Command> actor;
   private final Outbound outbound;
+
+  /** What its requests are observed with; null when nothing observes. */
+  private final CallSite site;
+
   private boolean overflowed;
 
   /** Handshake state; once ready, delivering costs one boolean test more than before. */
@@ -23,9 +28,18 @@ public final class AttachedSession {
   private boolean answered;
   private boolean initializedReceived;
 
-  AttachedSession(ActorRef<ClientSession.Command> actor, Outbound outbound) {
+  AttachedSession(ActorRef<ClientSession.Command> actor, Outbound outbound, CallSite site) {
     this.actor = actor;
     this.outbound = outbound;
+    this.site = site;
+  }
+
+  AttachedSession(ActorRef<ClientSession.Command> actor, Outbound outbound) {
+    this(actor, outbound, null);
+  }
+
+  CallSite site() {
+    return site;
   }
 
   ActorRef<ClientSession.Command> actor() {

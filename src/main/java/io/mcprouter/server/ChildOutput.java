@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.mcprouter.child.StdoutFrame;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.InstanceObservation;
+import io.mcprouter.observe.Outcome;
 import io.mcprouter.routing.SessionRouting;
 import java.util.List;
 import org.slf4j.Logger;
@@ -21,6 +23,7 @@ final class ChildOutput {
   private final SessionRouting routing;
   private final SessionRouting.Recipients recipients;
   private final Runnable toolsChanged;
+  private final InstanceObservation observation;
 
   ChildOutput(
       String key,
@@ -28,7 +31,9 @@ final class ChildOutput {
       Logger log,
       SessionRouting routing,
       SessionRouting.Recipients recipients,
-      Runnable toolsChanged) {
+      Runnable toolsChanged,
+      InstanceObservation observation) {
+    this.observation = observation;
     this.key = key;
     this.maxLineBytes = maxLineBytes;
     this.log = log;
@@ -43,6 +48,7 @@ final class ChildOutput {
 
   private void handle(StdoutFrame frame) {
     if (frame instanceof StdoutFrame.Message m) {
+      observation.childLine(m.bytes());
       if (m.message() instanceof JsonRpcMessage.Notification n
           && "notifications/tools/list_changed".equals(n.method())) {
         toolsChanged.run();
@@ -76,12 +82,14 @@ final class ChildOutput {
   /** A skipped line that was an answer: its request gets an error instead of waiting for ever. */
   private void answerSkipped(JsonNode id, String what) {
     if (id != null) {
+      observation.failing(Outcome.TOO_LARGE);
       routing.fromChild(
           JsonRpcMessage.failure(
               id,
               new JsonRpcError(
                   JsonRpcError.INTERNAL_ERROR, "the answer of server '" + key + "' " + what)),
           recipients);
+      observation.doneFailing();
     }
   }
 }

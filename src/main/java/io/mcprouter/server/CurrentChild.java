@@ -61,6 +61,9 @@ final class CurrentChild {
    */
   private ChildProcess.Exited pendingExit;
 
+  /** This generation counts in mcprouter_children_running. */
+  private boolean runningCounted;
+
   /** The child was told to end because its stdin is gone (once per generation). */
   private boolean endingUnreachableChild;
 
@@ -95,7 +98,8 @@ final class CurrentChild {
             state.context.getLog(),
             state.routing,
             state.recipients,
-            toolsChanged);
+            toolsChanged,
+            state.observation);
   }
 
   /** The pid, or -1 once the child is gone. */
@@ -215,6 +219,12 @@ final class CurrentChild {
     state.pid = started.pid();
     state.stdin = started.stdin();
     startedAt = Instant.now();
+    state.startedNanos = state.clock.getAsLong();
+    state.observation.childPid(started.pid());
+    if (state.metrics != null) {
+      state.metrics.childStarted(state.spec.key());
+      runningCounted = true;
+    }
     state.timers.startTimerWithFixedDelay(Tick.INSTANCE, state.settings.checkInterval());
     if (!state.spec.shareProcess() && state.sessions.isEmpty() && !state.spare) {
       // its session ended (or its open failed) while the child was starting: nobody will use it
@@ -368,6 +378,15 @@ final class CurrentChild {
       state.timers.cancel(ServerInstance.Timeout.PROBE);
       learnedLegacy();
     }
+    if (state.metrics != null) {
+      String cause =
+          exited.launchFailure().isPresent()
+              ? "launch_failed"
+              : state.stop.begun() ? "stopped" : "crashed";
+      state.metrics.childExited(state.spec.key(), cause, runningCounted);
+      runningCounted = false;
+    }
+    state.startedNanos = -1;
     childGone = true;
     state.child = null;
     state.stdin = null;

@@ -4,6 +4,7 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.ServerSpec;
+import io.mcprouter.observe.Observability;
 
 /**
  * Where the registry's instances come from: {@link #real} in the router; in a test, a probe-backed
@@ -22,7 +23,19 @@ public interface InstanceFactory {
       boolean startNow);
 
   static InstanceFactory real(RouterSettings settings) {
+    return real(settings, Observability.off());
+  }
+
+  static InstanceFactory real(RouterSettings settings, Observability observability) {
     return (spec, lifecycle, permits, startNow) ->
-        ServerInstance.create(spec, settings, lifecycle, permits, startNow);
+        ServerInstance.create(
+            spec,
+            settings,
+            lifecycle,
+            permits,
+            startNow,
+            ChildLauncher.processes(spec, settings),
+            System::nanoTime,
+            observability);
   }
 }

@@ -2,6 +2,7 @@ package io.mcprouter.server;
 
 import akka.actor.typed.ActorRef;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.CallSite;
 import io.mcprouter.session.ClientSession;
 import java.util.HashMap;
 import java.util.Map;
@@ -33,6 +34,12 @@ final class InstanceSessions {
 
   void remove(String sessionId) {
     sessions.remove(sessionId);
+  }
+
+  /** The session's call site; null when nothing observes or it is gone. */
+  CallSite site(String sessionId) {
+    AttachedSession session = sessions.get(sessionId);
+    return session == null ? null : session.site();
   }
 
   boolean contains(String sessionId) {

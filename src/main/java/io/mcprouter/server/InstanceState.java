@@ -12,6 +12,9 @@ import io.mcprouter.child.StdioConnection;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.ServerSpec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.InstanceObservation;
+import io.mcprouter.observe.McpMetrics;
+import io.mcprouter.observe.Observability;
 import io.mcprouter.routing.ModernChildBridge;
 import io.mcprouter.routing.Multiplexer;
 import io.mcprouter.routing.Passthrough;
@@ -42,6 +45,15 @@ final class InstanceState {
   final StashBuffer<Command> stash;
   final TimerScheduler<Command> timers;
   final SessionRouting routing;
+
+  /** Told of every client request routed and answered (metrics, call log, tracer). */
+  final InstanceObservation observation;
+
+  /** The router's metrics; null when they are off. */
+  final McpMetrics metrics;
+
+  /** When the current child started, until it answered its first initialize; else -1. */
+  long startedNanos = -1;
 
   /** Between the routing and the child: bridges to a child that speaks MCP 2026-07-28. */
   final ModernChildBridge bridge = new ModernChildBridge(new ToChildAndSessions());
@@ -88,13 +100,30 @@ final class InstanceState {
     this.clock = parts.clock();
     this.stash = parts.stash();
     this.timers = parts.timers();
+    Observability observability = parts.observability();
+    this.metrics = observability.metrics();
+    this.observation = observability.forInstance(spec.key(), spec.logPayloads(), clock);
     this.routing =
         spec.shareProcess()
             ? new Multiplexer(
-                spec.key(), spec.interactive(), spec.roots(), settings.stdinBufferMessages(), clock)
-            : new Passthrough(clock);
+                spec.key(),
+                spec.interactive(),
+                spec.roots(),
+                settings.stdinBufferMessages(),
+                clock,
+                observation)
+            : new Passthrough(clock, observation);
     this.stderrTail = new StderrTail(settings.stderrTailLines());
-    this.sessions = new InstanceSessions(lifecycle, this::releasePermit);
+    this.sessions = new InstanceSessions(lifecycle, this::childAnswered);
+  }
+
+  /** A session's initialize was answered: the child is up. */
+  private void childAnswered() {
+    releasePermit();
+    if (startedNanos >= 0 && metrics != null) {
+      metrics.initialized(spec.key(), clock.getAsLong() - startedNanos);
+    }
+    startedNanos = -1;
   }
 
   void releasePermit() {

@@ -3,6 +3,8 @@ package io.mcprouter.server;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.InstanceObservation;
+import io.mcprouter.observe.Outcome;
 import io.mcprouter.routing.SessionRouting;
 import java.time.Duration;
 import java.util.function.LongSupplier;
@@ -22,8 +24,16 @@ final class RequestDeadlines {
   private final LongSupplier clock;
   private final Logger log;
 
+  private final InstanceObservation observation;
+
   RequestDeadlines(
-      String key, Duration requestLimit, Duration initializeLimit, LongSupplier clock, Logger log) {
+      String key,
+      Duration requestLimit,
+      Duration initializeLimit,
+      LongSupplier clock,
+      Logger log,
+      InstanceObservation observation) {
+    this.observation = observation;
     this.clock = clock;
     this.key = key;
     this.requestLimit = requestLimit;
@@ -67,11 +77,13 @@ final class RequestDeadlines {
         request.childSideId(),
         request.method(),
         requestLimit);
+    observation.failing(Outcome.TIMEOUT);
     routing.fromChild(
         JsonRpcMessage.failure(
             request.childSideId(),
             ServerErrors.requestTimeout(key, request.method(), requestLimit.toMillis())),
         recipients);
+    observation.doneFailing();
     ObjectNode params = JsonNodeFactory.instance.objectNode();
     params.set("requestId", request.childSideId());
     params.put("reason", "mcprouter request timeout");

@@ -12,6 +12,7 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.ServerSpec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.Observability;
 import io.mcprouter.session.ClientSession;
 import io.mcprouter.session.Outbound;
 import java.time.Duration;
@@ -54,8 +55,19 @@ public final class ServerInstance {
       String sessionId,
       Outbound outbound,
       Optional<JsonRpcMessage> first,
+      SessionDirectory.Transport transport,
       ActorRef<OpenSessionReply> replyTo)
-      implements Command {}
+      implements Command {
+
+    /** A Streamable HTTP session's (tests). */
+    public OpenSession(
+        String sessionId,
+        Outbound outbound,
+        Optional<JsonRpcMessage> first,
+        ActorRef<OpenSessionReply> replyTo) {
+      this(sessionId, outbound, first, SessionDirectory.Transport.STREAMABLE, replyTo);
+    }
+  }
 
   /** A message from the client of {@code sessionId}; its answer travels on the session's stream. */
   public record Deliver(String sessionId, JsonRpcMessage message, ActorRef<DeliverReply> replyTo)
@@ -298,6 +310,20 @@ public final class ServerInstance {
       boolean startNow,
       ChildLauncher launcher,
       LongSupplier clock) {
+    return create(
+        spec, settings, lifecycle, permits, startNow, launcher, clock, Observability.off());
+  }
+
+  /** {@code observability}: the router's metrics, call log and tracer, told of every request. */
+  public static Behavior<Command> create(
+      ServerSpec spec,
+      RouterSettings settings,
+      ActorRef<Lifecycle> lifecycle,
+      StartPermits permits,
+      boolean startNow,
+      ChildLauncher launcher,
+      LongSupplier clock,
+      Observability observability) {
     // the caller's permit goes to the first instance only; one restarted after a bug takes its own
     AtomicBoolean handedOver = new AtomicBoolean(startNow);
     return Behaviors.withStash(
@@ -309,8 +335,15 @@ public final class ServerInstance {
                         context -> {
                           InstanceParts parts =
                               new InstanceParts(
-                                  spec, settings, lifecycle, permits, launcher, clock, stash,
-                                  timers);
+                                  spec,
+                                  settings,
+                                  lifecycle,
+                                  permits,
+                                  launcher,
+                                  clock,
+                                  stash,
+                                  timers,
+                                  observability);
                           return new InstancePhases(context, parts)
                               .begin(startNow, handedOver.getAndSet(false));
                         })));
@@ -325,7 +358,8 @@ public final class ServerInstance {
       ChildLauncher launcher,
       LongSupplier clock,
       StashBuffer<Command> stash,
-      TimerScheduler<Command> timers) {}
+      TimerScheduler<Command> timers,
+      Observability observability) {}
 
   private ServerInstance() {}
 }

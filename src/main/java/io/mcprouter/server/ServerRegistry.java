@@ -16,6 +16,8 @@ import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.ServerSpec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.McpMetrics;
+import io.mcprouter.observe.Observability;
 import io.mcprouter.server.SessionDirectory.Transport;
 import io.mcprouter.session.Outbound;
 import java.security.SecureRandom;
@@ -137,13 +139,31 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   /** The router's registry, whose instances run real child processes. */
   public static Behavior<Command> create(
       RouterConfig config, RouterSettings settings, SessionDirectory directory) {
-    return create(new LiveConfig(config), settings, directory, InstanceFactory.real(settings));
+    return create(new LiveConfig(config), settings, directory, Observability.off());
   }
 
   /** The router's registry, which alone replaces {@code config} (on {@link ApplyConfig}). */
   public static Behavior<Command> create(
       LiveConfig config, RouterSettings settings, SessionDirectory directory) {
-    return create(config, settings, directory, InstanceFactory.real(settings));
+    return create(config, settings, directory, Observability.off());
+  }
+
+  /** {@code observability}: the router's metrics (sessions, children, refusals) and call hooks. */
+  public static Behavior<Command> create(
+      LiveConfig config,
+      RouterSettings settings,
+      SessionDirectory directory,
+      Observability observability) {
+    return create(
+        config, settings, directory, InstanceFactory.real(settings, observability), observability);
+  }
+
+  public static Behavior<Command> create(
+      RouterConfig config,
+      RouterSettings settings,
+      SessionDirectory directory,
+      Observability observability) {
+    return create(new LiveConfig(config), settings, directory, observability);
   }
 
   public static Behavior<Command> create(
@@ -151,7 +171,15 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       RouterSettings settings,
       SessionDirectory directory,
       InstanceFactory factory) {
-    return create(new LiveConfig(config), settings, directory, factory);
+    return create(new LiveConfig(config), settings, directory, factory, Observability.off());
+  }
+
+  public static Behavior<Command> create(
+      LiveConfig config,
+      RouterSettings settings,
+      SessionDirectory directory,
+      InstanceFactory factory) {
+    return create(config, settings, directory, factory, Observability.off());
   }
 
   /** {@code directory} is kept up to date with every session this registry opens and sees end. */
@@ -159,12 +187,14 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       LiveConfig config,
       RouterSettings settings,
       SessionDirectory directory,
-      InstanceFactory factory) {
+      InstanceFactory factory,
+      Observability observability) {
     return Behaviors.withTimers(
         timers ->
             Behaviors.setup(
                 context ->
-                    new ServerRegistry(context, timers, config, settings, directory, factory)));
+                    new ServerRegistry(
+                        context, timers, config, settings, directory, factory, observability)));
   }
 
   private final LiveConfig config;
@@ -179,6 +209,10 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   private final SpareChildren spares;
   private final ApiCallAdmission<Command> apiCalls;
   private final ConfigChanges changes;
+
+  /** Null when metrics are off. */
+  private final McpMetrics metrics;
+
   private final SecureRandom random = new SecureRandom();
   private final List<ActorRef<Done>> stopAllWaiters = new ArrayList<>();
 
@@ -188,8 +222,10 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
       LiveConfig config,
       RouterSettings settings,
       SessionDirectory directory,
-      InstanceFactory factory) {
+      InstanceFactory factory,
+      Observability observability) {
     super(context);
+    this.metrics = observability.metrics();
     this.timers = timers;
     this.config = config;
     this.settings = settings;
@@ -252,6 +288,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
     }
     Optional<ServerInstance.KeyFailed> failed = crashLoops.barring(spec.key());
     if (failed.isPresent()) {
+      refused("crash-loop");
       open.replyTo().tell(new ServerInstance.OpenRejected(CrashLoopBars.refusal(failed.get())));
       return this;
     }
@@ -268,6 +305,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
               spec.key(),
               refusal.get().message(),
               refusal.get().setting());
+      refused(refusal.get().setting());
       open.replyTo().tell(new ServerInstance.OpenRejected(refusal.get().message()));
       return this;
     }
@@ -278,6 +316,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
               "session refused key={} reason={} setting=mcprouter.limits.max-starting-children-per-key",
               spec.key(),
               permits.refusal(spec.key()));
+      refused("mcprouter.limits.max-starting-children-per-key");
       open.replyTo().tell(new ServerInstance.OpenRejected(permits.refusal(spec.key())));
       return this;
     }
@@ -292,9 +331,19 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
         SessionDirectory.Entry.opened(
             spec.key(), server, open.transport(), open.owner(), open.outbound()));
     server.tell(
-        new ServerInstance.OpenSession(sessionId, open.outbound(), open.first(), open.replyTo()));
+        new ServerInstance.OpenSession(
+            sessionId, open.outbound(), open.first(), open.transport(), open.replyTo()));
     spares.fill(spec);
+    if (metrics != null) {
+      metrics.sessionOpened(spec.key(), open.transport().observed());
+    }
     return this;
+  }
+
+  private void refused(String setting) {
+    if (metrics != null) {
+      metrics.refused(setting);
+    }
   }
 
   private Behavior<Command> onCall(Call call) {

@@ -4,6 +4,7 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.Scheduler;
 import akka.actor.typed.javadsl.AskPattern;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.CallTransport;
 import io.mcprouter.session.ClientSession;
 import io.mcprouter.session.Outbound;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * The one index of open sessions: for each session id, what the registry decides admission and
@@ -38,7 +40,17 @@ public final class SessionDirectory {
     /**
      * A 2026-07-28 request's session, which lives as long as the request: no client addresses it.
      */
-    MODERN
+    MODERN;
+
+    /** As the observation labels it. */
+    public CallTransport observed() {
+      return switch (this) {
+        case SSE -> CallTransport.SSE;
+        case STREAMABLE -> CallTransport.STREAMABLE;
+        case API -> CallTransport.REST;
+        case MODERN -> CallTransport.MODERN;
+      };
+    }
   }
 
   /**
@@ -134,6 +146,11 @@ public final class SessionDirectory {
             remove(id);
           }
         });
+  }
+
+  /** Every open session's entry, as the directory holds it now (a scrape counts them). */
+  public void forEachEntry(Consumer<Entry> visit) {
+    sessions.values().forEach(visit);
   }
 
   public Optional<Entry> lookup(String sessionId) {

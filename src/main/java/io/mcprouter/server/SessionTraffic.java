@@ -8,6 +8,8 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.ServerSpec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.CallSite;
+import io.mcprouter.observe.InstanceObservation;
 import io.mcprouter.routing.SessionRouting;
 import io.mcprouter.server.ServerInstance.Accepted;
 import io.mcprouter.server.ServerInstance.Command;
@@ -43,6 +45,7 @@ final class SessionTraffic {
   private final SessionRouting routing;
   private final SessionRouting.Recipients recipients;
   private final InstanceSessions sessions;
+  private final InstanceObservation observation;
 
   private final ActorContext<Command> context;
   private long lastActivityNanos;
@@ -57,6 +60,7 @@ final class SessionTraffic {
     this.routing = state.routing;
     this.recipients = state.recipients;
     this.sessions = state.sessions;
+    this.observation = state.observation;
     this.context = state.context;
     this.lastActivityNanos = clock.getAsLong();
   }
@@ -85,8 +89,9 @@ final class SessionTraffic {
                 + "-"
                 + (++sessionsSpawned));
     context.watchWith(session, new SessionEnded(open.sessionId()));
-    sessions.add(open.sessionId(), new AttachedSession(session, open.outbound()));
-    routing.sessionOpened(open.sessionId());
+    CallSite site = observation.site(open.sessionId(), open.transport().observed());
+    sessions.add(open.sessionId(), new AttachedSession(session, open.outbound(), site));
+    routing.sessionOpened(open.sessionId(), site);
     state.lifecycle.tell(new SessionStarted(open.sessionId(), context.getSelf(), session));
     // before the reply: the client learns its session id from it, so its next message comes after
     // this one
@@ -247,8 +252,8 @@ final class SessionTraffic {
       return accept(deliver);
     }
     return state.stdinGone()
-        ? heldForExit(deliver, () -> reject(deliver, ServerErrors.stdinFull(state.spec.key())))
-        : reject(deliver, ServerErrors.stdinFull(state.spec.key()));
+        ? heldForExit(deliver, () -> rejectFull(deliver))
+        : rejectFull(deliver);
   }
 
   // ------------------------------------------------------------------ a session's opening message
@@ -306,7 +311,16 @@ final class SessionTraffic {
     return Behaviors.same();
   }
 
+  private Behavior<Command> rejectFull(Deliver deliver) {
+    JsonRpcError full = ServerErrors.stdinFull(state.spec.key());
+    observation.overflow(sessions.site(deliver.sessionId()), deliver.message(), full);
+    sessions.notTaken(deliver.sessionId(), deliver.message());
+    deliver.replyTo().tell(new Rejected(full));
+    return Behaviors.same();
+  }
+
   private Behavior<Command> reject(Deliver deliver, JsonRpcError error) {
+    observation.refused(sessions.site(deliver.sessionId()), deliver.message(), error);
     sessions.notTaken(deliver.sessionId(), deliver.message());
     deliver.replyTo().tell(new Rejected(error));
     return Behaviors.same();
@@ -318,6 +332,7 @@ final class SessionTraffic {
   }
 
   private void refuseOnStream(DeliverFirst first, JsonRpcError error) {
+    observation.refused(sessions.site(first.sessionId()), first.message(), error);
     sessions.notTaken(first.sessionId(), first.message());
     if (first.message() instanceof JsonRpcMessage.Request request) {
       recipients.toSession(first.sessionId(), JsonRpcMessage.failure(request.id(), error));

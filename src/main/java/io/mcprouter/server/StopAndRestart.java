@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.child.ChildProcess;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.Outcome;
 import io.mcprouter.server.ServerInstance.ChildGone;
 import io.mcprouter.server.ServerInstance.Command;
 import io.mcprouter.server.ServerInstance.Crashed;
@@ -55,7 +56,8 @@ final class StopAndRestart {
             state.spec.requestTimeout().orElse(state.settings.requestTimeout()),
             state.settings.initializeTimeout(),
             state.clock,
-            state.context.getLog());
+            state.context.getLog(),
+            state.observation);
   }
 
   // ------------------------------------------------------------------ stopping
@@ -142,7 +144,10 @@ final class StopAndRestart {
   private void failInFlight(JsonRpcError error) {
     List<JsonNode> ids = state.routing.inFlightIds();
     stop.failed(ids.size());
+    // the router answers for the child: a timeout has its own place (RequestDeadlines)
+    state.observation.failing(Outcome.CHILD_GONE);
     ids.forEach(id -> state.routing.fromChild(JsonRpcMessage.failure(id, error), state.recipients));
+    state.observation.doneFailing();
   }
 
   // ------------------------------------------------------------------ timeouts
@@ -216,6 +221,9 @@ final class StopAndRestart {
 
   Behavior<Command> restartAfter(RestartAfter decision) {
     state.restarts++;
+    if (state.metrics != null) {
+      state.metrics.restarted(state.spec.key());
+    }
     state
         .context
         .getLog()

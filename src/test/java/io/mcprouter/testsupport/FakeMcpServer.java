@@ -123,6 +123,9 @@ public final class FakeMcpServer {
         case "--server-version": // serverInfo.version: tells a test which command a child runs
           serverVersion = i + 1 < args.length ? args[++i] : serverVersion;
           break;
+        case "--extra-tools": // this many more tools, named tool-0 .. tool-<n-1> (label bounds)
+          extraTools = Integer.parseInt(args[++i]);
+          break;
         case "--tag":
           // a label only: lets a test tell its children apart in /proc/<pid>/cmdline
           i++;
@@ -293,8 +296,13 @@ public final class FakeMcpServer {
 
   // ------------------------------------------------------------------ tools
 
+  private static int extraTools;
+
   private static ArrayNode toolList() {
     ArrayNode tools = NF.arrayNode();
+    for (int i = 0; i < extraTools; i++) {
+      tools.add(tool("tool-" + i, "One of many"));
+    }
     tools.add(tool("echo", "Echo the text argument back", prop("text", "string", "text to echo")));
     tools.add(
         tool(

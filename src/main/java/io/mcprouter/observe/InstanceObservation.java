@@ -1,0 +1,181 @@
+package io.mcprouter.observe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mcprouter.jsonrpc.JsonRpcCodec;
+import io.mcprouter.jsonrpc.JsonRpcError;
+import io.mcprouter.jsonrpc.JsonRpcMessage;
+import java.util.function.LongSupplier;
+
+/**
+ * The observation hook of one server instance, called by its routing and by the instance itself on
+ * the instance's thread: {@link #requestSent} when a client's request is routed to the child (its
+ * {@link Call} is kept with the request in flight), {@link #answered} when its answer, or the
+ * router's failure of it, is routed back. With every consumer off ({@link #OFF}) nothing is
+ * allocated and each call is one null test.
+ *
+ * <p>What the routing cannot see is set here by the instance around the routing call: the byte
+ * length of the child's line being routed ({@link #childLine}) and, while the router fails requests
+ * itself (a crash, a timeout), why ({@link #failing}).
+ */
+public final class InstanceObservation {
+
+  /** No consumer: no call sites, no calls. */
+  public static final InstanceObservation OFF = new InstanceObservation(null, null, false, null);
+
+  private final KeyObservation key;
+  private final CallObserver observer;
+  private final boolean wantsBytesIn;
+  private final LongSupplier clock;
+
+  private long lineBytes;
+  private Outcome routerFailure;
+  private long pid = -1;
+
+  InstanceObservation(
+      KeyObservation key, CallObserver observer, boolean wantsBytesIn, LongSupplier clock) {
+    this.key = key;
+    this.observer = observer;
+    this.wantsBytesIn = wantsBytesIn;
+    this.clock = clock;
+  }
+
+  public boolean active() {
+    return observer != null;
+  }
+
+  /** The per-session record, built when a session opens; null when nothing observes. */
+  public CallSite site(String sessionId, CallTransport transport) {
+    return observer == null ? null : new CallSite(key, sessionId, transport);
+  }
+
+  /** The session's client introduced itself ({@code initialize}'s params). */
+  public void initialize(CallSite site, JsonNode params) {
+    if (site == null || params == null) {
+      return;
+    }
+    JsonNode info = params.path("clientInfo");
+    site.client(
+        info.path("name").asText(""),
+        info.path("version").asText(""),
+        params.path("protocolVersion").asText(""));
+  }
+
+  /** A client's request went to the child; the returned call is kept with it (null when off). */
+  public Call requestSent(CallSite site, JsonRpcMessage.Request request) {
+    if (observer == null || site == null) {
+      return null;
+    }
+    JsonNode params = request.params();
+    String tool = null;
+    if ("tools/call".equals(request.method()) && params != null) {
+      tool = Labels.bounded(params.path("name").asText(null), 128);
+    }
+    Call call =
+        new Call(
+            site,
+            request.method(),
+            tool,
+            clock.getAsLong(),
+            System.currentTimeMillis(),
+            wantsBytesIn ? JsonRpcCodec.encodeLine(request).size() : -1,
+            key.logPayloads() ? params : null,
+            pid);
+    observer.started(call);
+    return call;
+  }
+
+  /** The answer to {@code call} was routed to its client (from the child, or the router's). */
+  public void answered(Call call, JsonRpcMessage.Response response) {
+    if (call == null) {
+      return;
+    }
+    Outcome outcome;
+    int code = 0;
+    if (response.isError()) {
+      code = response.error().path("code").asInt(0);
+      outcome = routerFailure != null ? routerFailure : Outcome.ERROR;
+    } else {
+      JsonNode result = response.result();
+      if ("tools/list".equals(call.method())) {
+        key.learnTools(result);
+      }
+      outcome =
+          "tools/call".equals(call.method()) && result.path("isError").asBoolean(false)
+              ? Outcome.TOOL_ERROR
+              : Outcome.OK;
+    }
+    observer.answered(
+        call,
+        outcome,
+        code,
+        response,
+        routerFailure == null ? lineBytes : 0,
+        clock.getAsLong() - call.startNanos());
+  }
+
+  /** Nobody waits for the answer any more (the client cancelled, its session closed). */
+  public void cancelled(Call call) {
+    if (call != null) {
+      observer.answered(call, Outcome.CANCELLED, 0, null, 0, clock.getAsLong() - call.startNanos());
+    }
+  }
+
+  /** A request refused by a limit or a stop, answered with {@code error} and never sent. */
+  public void refused(CallSite site, JsonRpcMessage message, JsonRpcError error) {
+    refused(site, message, Outcome.REFUSED, error);
+  }
+
+  /** A request the child's full stdin buffer refused. */
+  public void overflow(CallSite site, JsonRpcMessage message, JsonRpcError error) {
+    refused(site, message, Outcome.OVERFLOW, error);
+  }
+
+  /** A queued request whose turn came while the child's stdin was full. */
+  public void overflowed(Call call, JsonRpcMessage.Response busy) {
+    if (call != null) {
+      failing(Outcome.OVERFLOW);
+      answered(call, busy);
+      doneFailing();
+    }
+  }
+
+  private void refused(CallSite site, JsonRpcMessage message, Outcome outcome, JsonRpcError error) {
+    if (observer == null || site == null || !(message instanceof JsonRpcMessage.Request r)) {
+      return;
+    }
+    Call call = requestSent(site, r);
+    observer.answered(call, outcome, error.code(), JsonRpcMessage.failure(r.id(), error), 0, 0);
+  }
+
+  /** A new child runs: the calls sent from now on go to {@code pid}. */
+  public void childPid(long pid) {
+    this.pid = pid;
+  }
+
+  /** The child's line about to be routed was {@code bytes} long. */
+  public void childLine(long bytes) {
+    lineBytes = bytes;
+    if (key != null && key.bytesFromChild != null) {
+      key.bytesFromChild.inc(bytes);
+    }
+  }
+
+  /** Bytes the child's stdin took since last told. */
+  public void toChild(long bytes) {
+    if (bytes > 0 && key != null && key.bytesToChild != null) {
+      key.bytesToChild.inc(bytes);
+    }
+  }
+
+  /**
+   * The router is failing requests itself, for {@code why}, until {@link #doneFailing}: the answers
+   * routed meanwhile are its own, not the child's.
+   */
+  public void failing(Outcome why) {
+    routerFailure = why;
+  }
+
+  public void doneFailing() {
+    routerFailure = null;
+  }
+}
