@@ -5,15 +5,19 @@ import static akka.http.javadsl.server.Directives.concat;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.http.javadsl.ServerBinding;
+import io.mcprouter.access.Credentials;
 import io.mcprouter.access.McpAccess;
 import io.mcprouter.admin.AdminRoutes;
 import io.mcprouter.api.ApiRoutes;
+import io.mcprouter.api.OpenApiDocument;
 import io.mcprouter.cli.CommandLine;
 import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.control.LocalServerControl;
 import io.mcprouter.control.RemoteServerControl;
 import io.mcprouter.control.ServerControl;
+import io.mcprouter.health.HealthRoutes;
+import io.mcprouter.health.Readiness;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.HttpServer;
 import io.mcprouter.http.connection.Connections;
@@ -42,7 +46,9 @@ final class HttpPorts {
   private final CommandLine.Command command;
   private final RouterSettings settings;
   private final SessionDirectory directory;
+  private final OpenApiDocument openApi;
 
+  /** Constructed on the thread that starts the router, which reads the OpenAPI document. */
   HttpPorts(
       RouterConfig config,
       CommandLine.Command command,
@@ -52,6 +58,7 @@ final class HttpPorts {
     this.command = command;
     this.settings = settings;
     this.directory = directory;
+    this.openApi = OpenApiDocument.load();
   }
 
   /** Fails, with the bind's own error, if either port cannot be bound. */
@@ -64,6 +71,10 @@ final class HttpPorts {
     ServerControl local = new LocalServerControl(registry, settings, system);
     // one file-descriptor table for the whole process: both servers count against one limit
     Connections connections = Connections.of(settings, system);
+    Readiness readiness = new Readiness();
+    HealthRoutes health =
+        new HealthRoutes(
+            registry, new Credentials(config), settings.healthTimeout(), system, readiness);
     if (command.runsProxy()) {
       McpAccess keys = new McpAccess(config);
       var routes =
@@ -81,7 +92,7 @@ final class HttpPorts {
                               && config.servers().get(key).shareProcess())
                   .routes(),
               new AdminRoutes(registry, config, settings, system, local).routes(),
-              ApiRoutes.HealthRoute.route());
+              health.routes());
       proxy =
           HttpServer.start(
                   "proxy",
@@ -105,7 +116,9 @@ final class HttpPorts {
           HttpServer.start(
                   "api",
                   config.apiServer(),
-                  new ApiRoutes(registry, config, settings, system, control).routes(),
+                  concat(
+                      health.routes(),
+                      new ApiRoutes(registry, config, settings, system, control, openApi).routes()),
                   ErrorHandling.Style.API_ENVELOPE,
                   settings,
                   UNBIND_DRAIN,
@@ -117,6 +130,10 @@ final class HttpPorts {
     CompletableFuture<Optional<ServerBinding>> proxyBinding = proxy;
     CompletableFuture<Optional<ServerBinding>> apiBinding = api;
     return CompletableFuture.allOf(proxy, api)
-        .thenApply(done -> new Bindings(proxyBinding.join(), apiBinding.join()));
+        .thenApply(
+            done -> {
+              readiness.portsBound();
+              return new Bindings(proxyBinding.join(), apiBinding.join());
+            });
   }
 }

@@ -1,35 +1,30 @@
 package io.mcprouter.admin;
 
 import static akka.http.javadsl.server.Directives.concat;
-import static akka.http.javadsl.server.Directives.get;
-import static akka.http.javadsl.server.Directives.optionalAttribute;
-import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathPrefix;
-import static akka.http.javadsl.server.Directives.post;
 import static io.mcprouter.api.ApiDirectives.clientInfo;
 import static io.mcprouter.api.ApiDirectives.jsonObjectBody;
 import static io.mcprouter.api.ApiDirectives.render;
-import static io.mcprouter.http.BearerToken.bearer;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
-import akka.http.javadsl.model.AttributeKeys;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.access.Credentials;
+import io.mcprouter.access.OperatorAccess;
 import io.mcprouter.api.ControlAnswers;
 import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.control.ServerControl;
 import io.mcprouter.control.StopRequest;
 import io.mcprouter.http.ApiResult;
+import io.mcprouter.http.Endpoint;
 import io.mcprouter.server.ServerRegistry;
-import java.net.InetAddress;
-import java.util.Optional;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -62,66 +57,63 @@ public final class AdminRoutes {
     this.control = control;
   }
 
+  static final Endpoint LIST_CLIENTS = Endpoint.get(Endpoint.ADMIN, "list-clients");
+  static final Endpoint LIST_RUNNING_SERVERS = Endpoint.get(Endpoint.ADMIN, "list-running-servers");
+  static final Endpoint STOP_SERVER = Endpoint.post(Endpoint.ADMIN, "stop-server");
+
+  /** Every endpoint under /admin, as openapi.json documents them. */
+  public static final List<Endpoint> ENDPOINTS =
+      List.of(LIST_CLIENTS, LIST_RUNNING_SERVERS, STOP_SERVER);
+
   public Route routes() {
     return pathPrefix(
-        "admin",
+        Endpoint.ADMIN,
         () ->
             admin(
                 () ->
                     clientInfo(
                         settings.json(),
                         concat(
-                            path("list-clients", () -> get(this::listClients)),
-                            path(
-                                "list-running-servers",
+                            LIST_CLIENTS.route(this::listClients),
+                            LIST_RUNNING_SERVERS.route(
                                 () ->
-                                    get(
-                                        () ->
-                                            render(
-                                                control
-                                                    .listRunning()
-                                                    .thenApply(
-                                                        listing ->
-                                                            ControlAnswers.listing(
-                                                                listing,
-                                                                ControlAnswers.Audience
-                                                                    .OPERATOR))))),
-                            path("stop-server", () -> post(this::stopServer))))));
+                                    render(
+                                        control
+                                            .listRunning()
+                                            .thenApply(
+                                                listing ->
+                                                    ControlAnswers.listing(
+                                                        listing,
+                                                        ControlAnswers.Audience.OPERATOR)))),
+                            STOP_SERVER.route(this::stopServer)))));
   }
 
   private Route admin(Supplier<Route> inner) {
-    if (credentials.adminTokenConfigured()) {
-      return bearer(
-          token -> {
-            if (token.isEmpty()) {
-              return render(
-                  ApiResult.auth(
-                      StatusCodes.UNAUTHORIZED,
-                      "missing 'Authorization: Bearer <admin token>' header"));
-            }
-            return credentials.isAdminToken(token.get())
-                ? inner.get()
-                : render(ApiResult.auth(StatusCodes.FORBIDDEN, "invalid admin token"));
-          });
-    }
-    if (credentials.accessKeysConfigured()) {
-      // with several users on the host (why access keys exist), a loopback caller is anyone of them
-      return render(
-          ApiResult.auth(
-              StatusCodes.FORBIDDEN,
-              "/admin needs an admin token when access keys are configured, and none is"));
-    }
-    return optionalAttribute(
-        AttributeKeys.remoteAddress,
-        remote -> {
-          Optional<InetAddress> address = remote.flatMap(r -> r.getAddress());
-          return address.map(InetAddress::isLoopbackAddress).orElse(false)
-              ? inner.get()
-              : render(
-                  ApiResult.auth(
-                      StatusCodes.FORBIDDEN,
-                      "/admin answers only loopback callers unless an admin token is configured"));
-        });
+    return OperatorAccess.verdict(
+        credentials,
+        verdict ->
+            switch (verdict) {
+              case OPERATOR -> inner.get();
+              case MISSING_TOKEN ->
+                  render(
+                      ApiResult.auth(
+                          StatusCodes.UNAUTHORIZED,
+                          "missing 'Authorization: Bearer <admin token>' header"));
+              case INVALID_TOKEN ->
+                  render(ApiResult.auth(StatusCodes.FORBIDDEN, "invalid admin token"));
+              // with several users on the host (why access keys exist), a loopback caller is
+              // anyone of them
+              case CLOSED_BY_ACCESS_KEYS ->
+                  render(
+                      ApiResult.auth(
+                          StatusCodes.FORBIDDEN,
+                          "/admin needs an admin token when access keys are configured, and none is"));
+              case NOT_LOOPBACK ->
+                  render(
+                      ApiResult.auth(
+                          StatusCodes.FORBIDDEN,
+                          "/admin answers only loopback callers unless an admin token is configured"));
+            });
   }
 
   private Route listClients() {

@@ -39,7 +39,8 @@ public record RouterSettings(
     JsonLimits json,
     Connections connections,
     OutputBudget outputBudget,
-    List<String> childEnvDeny) {
+    List<String> childEnvDeny,
+    Duration healthTimeout) {
 
   /**
    * Client connections: a head not completed in {@code headerReadTimeout}, or no request for {@code
@@ -138,6 +139,7 @@ public record RouterSettings(
             c.nonNegativeInt("http.fd-reserve"),
             new SettingsReader(root, "akka.http.server.").positiveInt("max-connections")),
         new OutputBudget(budget.bytes(), budget.description()),
-        c.stringList("child-env.deny"));
+        c.stringList("child-env.deny"),
+        c.positiveDuration("health.timeout"));
   }
 }
