@@ -7,10 +7,12 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
 import akka.http.javadsl.ServerBinding;
 import akka.http.javadsl.server.Route;
+import io.mcprouter.access.Credentials;
 import io.mcprouter.access.McpAccess;
 import io.mcprouter.admin.AdminRoutes;
 import io.mcprouter.admin.MetricsRoutes;
 import io.mcprouter.api.ApiRoutes;
+import io.mcprouter.api.OpenApiDocument;
 import io.mcprouter.cli.CommandLine;
 import io.mcprouter.config.LiveConfig;
 import io.mcprouter.config.RouterConfig;
@@ -19,6 +21,8 @@ import io.mcprouter.config.ServerSpec;
 import io.mcprouter.control.LocalServerControl;
 import io.mcprouter.control.RemoteServerControl;
 import io.mcprouter.control.ServerControl;
+import io.mcprouter.health.HealthRoutes;
+import io.mcprouter.health.Readiness;
 import io.mcprouter.http.ErrorHandling;
 import io.mcprouter.http.HttpServer;
 import io.mcprouter.http.connection.Connections;
@@ -50,7 +54,9 @@ final class HttpPorts {
   private final RouterSettings settings;
   private final SessionDirectory directory;
   private final Observability observability;
+  private final OpenApiDocument openApi;
 
+  /** Constructed on the thread that starts the router, which reads the OpenAPI document. */
   HttpPorts(
       LiveConfig config,
       CommandLine.Command command,
@@ -62,6 +68,7 @@ final class HttpPorts {
     this.command = command;
     this.settings = settings;
     this.directory = directory;
+    this.openApi = OpenApiDocument.load();
   }
 
   /** Fails, with the bind's own error, if either port cannot be bound. */
@@ -79,6 +86,10 @@ final class HttpPorts {
     ServerControl local = new LocalServerControl(registry, settings, system);
     // one file-descriptor table for the whole process: both servers count against one limit
     Connections connections = Connections.of(settings, system);
+    Readiness readiness = new Readiness();
+    HealthRoutes health =
+        new HealthRoutes(
+            registry, new Credentials(config), settings.healthTimeout(), system, readiness);
     Route metrics =
         new MetricsRoutes(
                 observability,
@@ -105,7 +116,7 @@ final class HttpPorts {
               new AdminRoutes(registry, config, settings, system, local, Optional.of(reloader))
                   .routes(),
               metrics,
-              ApiRoutes.HealthRoute.route());
+              health.routes());
       proxy =
           HttpServer.start(
                   "proxy",
@@ -132,7 +143,9 @@ final class HttpPorts {
                   "api",
                   started.apiServer(),
                   concat(
-                      metrics, new ApiRoutes(registry, config, settings, system, control).routes()),
+                      metrics,
+                      health.routes(),
+                      new ApiRoutes(registry, config, settings, system, control, openApi).routes()),
                   ErrorHandling.Style.API_ENVELOPE,
                   settings,
                   UNBIND_DRAIN,
@@ -145,6 +158,10 @@ final class HttpPorts {
     CompletableFuture<Optional<ServerBinding>> proxyBinding = proxy;
     CompletableFuture<Optional<ServerBinding>> apiBinding = api;
     return CompletableFuture.allOf(proxy, api)
-        .thenApply(done -> new Bindings(proxyBinding.join(), apiBinding.join()));
+        .thenApply(
+            done -> {
+              readiness.portsBound();
+              return new Bindings(proxyBinding.join(), apiBinding.join());
+            });
   }
 }

@@ -1,36 +1,32 @@
 package io.mcprouter.admin;
 
 import static akka.http.javadsl.server.Directives.concat;
-import static akka.http.javadsl.server.Directives.get;
-import static akka.http.javadsl.server.Directives.optionalAttribute;
-import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathPrefix;
-import static akka.http.javadsl.server.Directives.post;
 import static io.mcprouter.api.ApiDirectives.clientInfo;
 import static io.mcprouter.api.ApiDirectives.jsonObjectBody;
 import static io.mcprouter.api.ApiDirectives.render;
-import static io.mcprouter.http.BearerToken.bearer;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
-import akka.http.javadsl.model.AttributeKeys;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.access.Credentials;
+import io.mcprouter.access.OperatorAccess;
 import io.mcprouter.api.ControlAnswers;
 import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.control.ServerControl;
 import io.mcprouter.control.StopRequest;
 import io.mcprouter.http.ApiResult;
+import io.mcprouter.http.Endpoint;
 import io.mcprouter.reload.ConfigReloader;
 import io.mcprouter.server.ServerRegistry;
-import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -45,15 +41,15 @@ public final class AdminRoutes {
   /** How much of a session id /admin/list-clients shows: as much as a log line. */
   public static final int SESSION_PREFIX = 8;
 
-  /** Reading the file, and the registry's answer, each bounded well within it. */
-  private static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(40);
-
   private final ActorRef<ServerRegistry.Command> registry;
   private final RouterSettings settings;
   private final ActorSystem<?> system;
   private final Credentials credentials;
   private final ServerControl control;
   private final Optional<ActorRef<ConfigReloader.Command>> reloader;
+
+  /** Reading the file, and the registry's answer, each bounded well within it. */
+  private static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(40);
 
   public AdminRoutes(
       ActorRef<ServerRegistry.Command> registry,
@@ -80,73 +76,77 @@ public final class AdminRoutes {
     this.reloader = reloader;
   }
 
+  static final Endpoint LIST_CLIENTS = Endpoint.get(Endpoint.ADMIN, "list-clients");
+  static final Endpoint LIST_RUNNING_SERVERS = Endpoint.get(Endpoint.ADMIN, "list-running-servers");
+  static final Endpoint STOP_SERVER = Endpoint.post(Endpoint.ADMIN, "stop-server");
+  static final Endpoint RELOAD = Endpoint.post(Endpoint.ADMIN, "reload");
+
+  /** Every endpoint under /admin, as openapi.json documents them. */
+  public static final List<Endpoint> ENDPOINTS =
+      List.of(LIST_CLIENTS, LIST_RUNNING_SERVERS, STOP_SERVER, RELOAD);
+
   public Route routes() {
     return pathPrefix(
-        "admin",
+        Endpoint.ADMIN,
         () ->
-            operatorOnly(
-                credentials,
-                "/admin",
+            admin(
                 () ->
                     clientInfo(
                         settings.json(),
                         concat(
-                            path("list-clients", () -> get(this::listClients)),
-                            path(
-                                "list-running-servers",
+                            LIST_CLIENTS.route(this::listClients),
+                            LIST_RUNNING_SERVERS.route(
                                 () ->
-                                    get(
-                                        () ->
-                                            render(
-                                                control
-                                                    .listRunning()
-                                                    .thenApply(
-                                                        listing ->
-                                                            ControlAnswers.listing(
-                                                                listing,
-                                                                ControlAnswers.Audience
-                                                                    .OPERATOR))))),
-                            path("stop-server", () -> post(this::stopServer)),
-                            path("reload", () -> post(this::reload))))));
+                                    render(
+                                        control
+                                            .listRunning()
+                                            .thenApply(
+                                                listing ->
+                                                    ControlAnswers.listing(
+                                                        listing,
+                                                        ControlAnswers.Audience.OPERATOR)))),
+                            STOP_SERVER.route(this::stopServer),
+                            RELOAD.route(this::reload)))));
+  }
+
+  private Route admin(Supplier<Route> inner) {
+    return operatorOnly(credentials, "/admin", inner);
   }
 
   /**
-   * {@code inner} for the operator only: the admin token when one is configured, else a loopback
-   * peer (never once access keys are configured); {@code what} names the path in the refusals.
+   * {@code inner} for the operator only ({@link OperatorAccess}); {@code what} names the path in
+   * the refusals.
    */
   static Route operatorOnly(Credentials credentials, String what, Supplier<Route> inner) {
-    if (credentials.adminTokenConfigured()) {
-      return bearer(
-          token -> {
-            if (token.isEmpty()) {
-              return render(
-                  ApiResult.auth(
-                      StatusCodes.UNAUTHORIZED,
-                      "missing 'Authorization: Bearer <admin token>' header"));
-            }
-            return credentials.isAdminToken(token.get())
-                ? inner.get()
-                : render(ApiResult.auth(StatusCodes.FORBIDDEN, "invalid admin token"));
-          });
-    }
-    if (credentials.accessKeysConfigured()) {
-      // with several users on the host (why access keys exist), a loopback caller is anyone of them
-      return render(
-          ApiResult.auth(
-              StatusCodes.FORBIDDEN,
-              what + " needs an admin token when access keys are configured, and none is"));
-    }
-    return optionalAttribute(
-        AttributeKeys.remoteAddress,
-        remote -> {
-          Optional<InetAddress> address = remote.flatMap(r -> r.getAddress());
-          return address.map(InetAddress::isLoopbackAddress).orElse(false)
-              ? inner.get()
-              : render(
-                  ApiResult.auth(
-                      StatusCodes.FORBIDDEN,
-                      what + " answers only loopback callers unless an admin token is configured"));
-        });
+    return OperatorAccess.verdict(
+        credentials,
+        verdict ->
+            switch (verdict) {
+              case OPERATOR -> inner.get();
+              case MISSING_TOKEN ->
+                  render(
+                      ApiResult.auth(
+                          StatusCodes.UNAUTHORIZED,
+                          "missing 'Authorization: Bearer <admin token>' header"));
+              case INVALID_TOKEN ->
+                  render(ApiResult.auth(StatusCodes.FORBIDDEN, "invalid admin token"));
+              // with several users on the host (why access keys exist), a loopback caller is
+              // anyone of them
+              case CLOSED_BY_ACCESS_KEYS ->
+                  render(
+                      ApiResult.auth(
+                          StatusCodes.FORBIDDEN,
+                          what
+                              + " needs an admin token when access keys are configured, and none"
+                              + " is"));
+              case NOT_LOOPBACK ->
+                  render(
+                      ApiResult.auth(
+                          StatusCodes.FORBIDDEN,
+                          what
+                              + " answers only loopback callers unless an admin token is"
+                              + " configured"));
+            });
   }
 
   private Route listClients() {
@@ -184,10 +184,6 @@ public final class AdminRoutes {
                 system.executionContext()));
   }
 
-  /**
-   * Reads {@code .env.toml} again and applies it: 200 with what changed, 400 with why the file is
-   * invalid (then nothing changed).
-   */
   private Route reload() {
     if (reloader.isEmpty()) {
       return render(ApiResult.error(StatusCodes.NOT_FOUND, "this router does not reload"));

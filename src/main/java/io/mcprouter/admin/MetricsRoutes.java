@@ -1,8 +1,5 @@
 package io.mcprouter.admin;
 
-import static akka.http.javadsl.server.Directives.get;
-import static akka.http.javadsl.server.Directives.path;
-
 import akka.http.javadsl.model.ContentType;
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpEntities;
@@ -13,7 +10,9 @@ import akka.http.javadsl.server.Route;
 import io.mcprouter.access.Credentials;
 import io.mcprouter.config.LiveConfig;
 import io.mcprouter.config.RouterSettings;
+import io.mcprouter.http.Endpoint;
 import io.mcprouter.observe.Observability;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -41,18 +40,20 @@ public final class MetricsRoutes {
     this.blocking = blocking;
   }
 
+  static final Endpoint METRICS = Endpoint.get(Endpoint.TOP, "metrics");
+
+  /** What this class serves, as openapi.json documents it. */
+  public static final List<Endpoint> ENDPOINTS = List.of(METRICS);
+
   public Route routes() {
     if (!observability.metricsEnabled()) {
       return Directives.reject();
     }
-    return path(
-        "metrics",
+    return METRICS.route(
         () ->
-            get(
-                () ->
-                    requireAdmin
-                        ? AdminRoutes.operatorOnly(credentials, "/metrics", this::scrape)
-                        : scrape()));
+            requireAdmin
+                ? AdminRoutes.operatorOnly(credentials, "/metrics", this::scrape)
+                : scrape());
   }
 
   private Route scrape() {

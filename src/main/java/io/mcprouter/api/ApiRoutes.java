@@ -2,17 +2,12 @@ package io.mcprouter.api;
 
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
-import static akka.http.javadsl.server.Directives.get;
-import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathPrefix;
-import static akka.http.javadsl.server.Directives.post;
 import static io.mcprouter.api.ApiDirectives.callerAndBody;
 import static io.mcprouter.api.ApiDirectives.render;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
-import akka.http.javadsl.model.ContentTypes;
-import akka.http.javadsl.model.HttpEntities;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,6 +22,7 @@ import io.mcprouter.control.ServerControl;
 import io.mcprouter.control.ServerListing;
 import io.mcprouter.control.StopRequest;
 import io.mcprouter.http.ApiResult;
+import io.mcprouter.http.Endpoint;
 import io.mcprouter.logging.LogText;
 import io.mcprouter.server.ServerInstance;
 import io.mcprouter.server.ServerRegistry;
@@ -69,14 +65,16 @@ public final class ApiRoutes {
   private final Credentials credentials;
   private final ServerControl control;
   private final ToolCalls toolCalls;
+  private final OpenApiDocument openApi;
 
   public ApiRoutes(
       ActorRef<ServerRegistry.Command> registry,
       RouterConfig config,
       RouterSettings settings,
       ActorSystem<?> system,
-      ServerControl control) {
-    this(registry, () -> config, settings, system, control);
+      ServerControl control,
+      OpenApiDocument openApi) {
+    this(registry, () -> config, settings, system, control, openApi);
   }
 
   public ApiRoutes(
@@ -84,7 +82,8 @@ public final class ApiRoutes {
       Supplier<RouterConfig> config,
       RouterSettings settings,
       ActorSystem<?> system,
-      ServerControl control) {
+      ServerControl control,
+      OpenApiDocument openApi) {
     this.registry = registry;
     this.config = config;
     this.settings = settings;
@@ -92,51 +91,38 @@ public final class ApiRoutes {
     this.credentials = new Credentials(config);
     this.control = control;
     this.toolCalls = new ToolCalls(registry, settings, system);
+    this.openApi = openApi;
   }
+
+  static final Endpoint LIST_TOOLS = Endpoint.post(Endpoint.V1, "list-tools");
+  static final Endpoint CALL_TOOL = Endpoint.post(Endpoint.V1, "call-tool");
+  static final Endpoint LIST_SERVERS = Endpoint.post(Endpoint.V1, "list-servers");
+  static final Endpoint LIST_RUNNING_SERVERS = Endpoint.get(Endpoint.V1, "list-running-servers");
+  static final Endpoint STOP_SERVER = Endpoint.post(Endpoint.V1, "stop-server");
+  static final Endpoint OPENAPI = Endpoint.get(Endpoint.V1, "openapi.json");
+
+  /** Every endpoint under /v1, as openapi.json documents them. */
+  public static final List<Endpoint> ENDPOINTS =
+      List.of(LIST_TOOLS, CALL_TOOL, LIST_SERVERS, LIST_RUNNING_SERVERS, STOP_SERVER, OPENAPI);
 
   public Route routes() {
     long max = settings.maxBodyBytes();
-    return concat(
-        HealthRoute.route(),
-        pathPrefix(
-            "v1",
-            () ->
-                concat(
-                    path(
-                        "list-tools",
-                        () ->
-                            post(
-                                () ->
-                                    callerAndBody(
-                                        credentials, max, settings.json(), this::listTools))),
-                    path(
-                        "call-tool",
-                        () ->
-                            post(
-                                () ->
-                                    callerAndBody(
-                                        credentials, max, settings.json(), this::callTool))),
-                    path(
-                        "list-servers",
-                        () ->
-                            post(
-                                () ->
-                                    callerAndBody(
-                                        credentials, max, settings.json(), this::listServers))),
-                    path(
-                        "list-running-servers",
-                        () ->
-                            get(
-                                () ->
-                                    callerAndBody(
-                                        credentials, max, settings.json(), this::listRunning))),
-                    path(
-                        "stop-server",
-                        () ->
-                            post(
-                                () ->
-                                    callerAndBody(
-                                        credentials, max, settings.json(), this::stopServer))))));
+    return pathPrefix(
+        Endpoint.V1,
+        () ->
+            concat(
+                LIST_TOOLS.route(
+                    () -> callerAndBody(credentials, max, settings.json(), this::listTools)),
+                CALL_TOOL.route(
+                    () -> callerAndBody(credentials, max, settings.json(), this::callTool)),
+                LIST_SERVERS.route(
+                    () -> callerAndBody(credentials, max, settings.json(), this::listServers)),
+                LIST_RUNNING_SERVERS.route(
+                    () -> callerAndBody(credentials, max, settings.json(), this::listRunning)),
+                STOP_SERVER.route(
+                    () -> callerAndBody(credentials, max, settings.json(), this::stopServer)),
+                // a description of the API holds no secret: no credential, like /healthz
+                OPENAPI.route(() -> complete(openApi.response()))));
   }
 
   private Route listTools(Credentials.Caller caller, JsonNode body) {
@@ -312,22 +298,5 @@ public final class ApiRoutes {
     }
     log.info("stop-server key={} force={} by={}", stop.key(), stop.force(), caller.displayName());
     return render(control.stop(stop.key(), stop.mode()).thenApply(ControlAnswers::stop));
-  }
-
-  /** {@code GET /health}: the process is up and serving HTTP. */
-  public static final class HealthRoute {
-    private HealthRoute() {}
-
-    public static Route route() {
-      return path(
-          "health",
-          () ->
-              get(
-                  () ->
-                      complete(
-                          StatusCodes.OK,
-                          HttpEntities.create(
-                              ContentTypes.APPLICATION_JSON, "{\"status\":\"ok\"}"))));
-    }
   }
 }

@@ -41,7 +41,8 @@ public record RouterSettings(
     OutputBudget outputBudget,
     List<String> childEnvDeny,
     Reload reload,
-    Observe observe) {
+    Observe observe,
+    Duration healthTimeout) {
 
   /**
    * Hot reload of {@code .env.toml}: {@code watch} the file (a change is applied once no further
@@ -164,6 +165,7 @@ public record RouterSettings(
             c.bool("metrics.enabled"),
             c.bool("metrics.require-admin"),
             c.positiveInt("metrics.max-tools-per-key"),
-            c.positiveInt("access-log.lines-per-second")));
+            c.positiveInt("access-log.lines-per-second")),
+        c.positiveDuration("health.timeout"));
   }
 }

@@ -10,10 +10,12 @@ import io.mcprouter.config.ServerSpec;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -147,6 +149,13 @@ final class Instances<C> {
         .filter(e -> e.getValue().key().equals(key))
         .map(Map.Entry::getKey)
         .toList();
+  }
+
+  /** The keys with at least one instance alive. */
+  Set<String> keysRunning() {
+    Set<String> keys = new HashSet<>();
+    running.values().forEach(spec -> keys.add(spec.key()));
+    return keys;
   }
 
   int size() {

@@ -7,6 +7,8 @@ import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.ServerSpec;
 import io.mcprouter.server.ServerRegistry.Client;
 import io.mcprouter.server.ServerRegistry.Clients;
+import io.mcprouter.server.ServerRegistry.KeyState;
+import io.mcprouter.server.ServerRegistry.KeyStates;
 import io.mcprouter.server.ServerRegistry.NotRunning;
 import io.mcprouter.server.ServerRegistry.RunningServers;
 import io.mcprouter.server.ServerRegistry.StopReport;
@@ -16,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The registry's answers to the operator (/v1 and /admin): what runs, who is connected, and
@@ -97,6 +100,25 @@ final class OperatorRequests {
             settings.stopBound(),
             Collector.WhenStopped.AWAIT_ANSWER,
             stopped -> replyTo.tell(new StopReport(key, stopped))));
+  }
+
+  /** Each configured key: failed (barred), running (a child alive) or idle. */
+  void keyStates(ActorRef<KeyStates> replyTo) {
+    Set<String> running = instances.keysRunning();
+    List<KeyState> states = new ArrayList<>();
+    for (String key : config.get().servers().keySet()) {
+      Optional<ServerInstance.KeyFailed> failed = crashLoops.barring(key);
+      states.add(
+          failed.isPresent()
+              // the message alone, which every client of the key is refused with; never the stderr
+              ? new KeyState(
+                  key, KeyState.State.FAILED, Optional.of(failed.get().error().message()))
+              : new KeyState(
+                  key,
+                  running.contains(key) ? KeyState.State.RUNNING : KeyState.State.IDLE,
+                  Optional.empty()));
+    }
+    replyTo.tell(new KeyStates(states));
   }
 
   /** Every session in the directory, oldest first. */

@@ -84,6 +84,12 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   public record ListClients(ActorRef<Clients> replyTo) implements Command {}
 
   /**
+   * Each configured key's state, answered from the registry's own maps (no instance is asked), so
+   * that a health probe costs one message.
+   */
+  public record GetKeyStates(ActorRef<KeyStates> replyTo) implements Command {}
+
+  /**
    * Stops every server gracefully (escalating to signals on their timers); answers when all are
    * gone.
    */
@@ -132,6 +138,26 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
   }
 
   public record Client(String sessionId, String key, Instant openedAt) {}
+
+  /** In the order of the config. */
+  public record KeyStates(List<KeyState> keys) {
+    public KeyStates {
+      keys = List.copyOf(keys);
+    }
+  }
+
+  /**
+   * {@code RUNNING}: at least one child of the key is alive (a spare counts); {@code IDLE}: none;
+   * {@code FAILED}: barred after a crash loop, {@code reason} the refusal's text without the
+   * child's stderr.
+   */
+  public record KeyState(String key, State state, Optional<String> reason) {
+    public enum State {
+      RUNNING,
+      IDLE,
+      FAILED
+    }
+  }
 
   /** Time kept at the end of the shutdown bound for SIGKILL and the exit to be seen. */
   private static final Duration KILL_MARGIN = Duration.ofSeconds(3);
@@ -267,6 +293,7 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
         .onMessage(ListRunning.class, this::onListRunning)
         .onMessage(StopServer.class, this::onStopServer)
         .onMessage(ListClients.class, this::onListClients)
+        .onMessage(GetKeyStates.class, this::onGetKeyStates)
         .onMessage(StopAll.class, this::onStopAll)
         .onMessage(ApplyConfig.class, this::onApplyConfig)
         .onMessageEquals(ForceRemaining.INSTANCE, this::onForceRemaining)
@@ -363,6 +390,11 @@ public final class ServerRegistry extends AbstractBehavior<ServerRegistry.Comman
 
   private Behavior<Command> onListClients(ListClients list) {
     operator.listClients(list.replyTo());
+    return this;
+  }
+
+  private Behavior<Command> onGetKeyStates(GetKeyStates get) {
+    operator.keyStates(get.replyTo());
     return this;
   }
 

@@ -99,6 +99,8 @@ class BrowserGuardTest {
         new Target(false, "GET", "/admin/list-running-servers", null),
         new Target(false, "POST", "/admin/stop-server", STOP),
         new Target(false, "GET", "/health", null),
+        new Target(false, "GET", "/healthz", null),
+        new Target(false, "GET", "/readyz?verbose", null),
         new Target(false, "GET", "/metrics", null),
         new Target(true, "POST", "/v1/list-tools", ""),
         new Target(
@@ -107,6 +109,9 @@ class BrowserGuardTest {
         new Target(true, "GET", "/v1/list-running-servers", null),
         new Target(true, "POST", "/v1/stop-server", STOP),
         new Target(true, "GET", "/health", null),
+        new Target(true, "GET", "/healthz", null),
+        new Target(true, "GET", "/readyz?verbose", null),
+        new Target(true, "GET", "/v1/openapi.json", null),
         new Target(true, "GET", "/metrics", null));
   }
 
@@ -443,7 +448,8 @@ class BrowserGuardTest {
   @Test
   void noServerHeaderOnEitherPort() throws Exception {
     for (int port : new int[] {router.proxyPort(), router.apiPort()}) {
-      for (String path : List.of("/health", "/nothing-here")) {
+      for (String path :
+          List.of("/health", "/healthz", "/readyz?verbose", "/v1/openapi.json", "/nothing-here")) {
         RawExchange.Answer answer = RawExchange.send(port, "GET", path, headers(), null);
         assertNull(answer.header("Server"), port + path + " " + answer.headers());
       }
