@@ -24,6 +24,7 @@ import io.mcprouter.observe.Observability;
 import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
 import io.mcprouter.session.OutputBudget;
+import io.mcprouter.trace.TraceHeaders;
 import io.mcprouter.transport.sse.LegacySseRoutes;
 import io.mcprouter.transport.streamable.StreamableHttpRoutes;
 import java.time.Duration;
@@ -47,14 +48,17 @@ final class HttpPorts {
   private final RouterSettings settings;
   private final SessionDirectory directory;
   private final Observability observability;
+  private final TraceHeaders traceHeaders;
 
   HttpPorts(
       RouterConfig config,
       CommandLine.Command command,
       RouterSettings settings,
       SessionDirectory directory,
-      Observability observability) {
+      Observability observability,
+      TraceHeaders traceHeaders) {
     this.observability = observability;
+    this.traceHeaders = traceHeaders;
     this.config = config;
     this.command = command;
     this.settings = settings;
@@ -84,7 +88,8 @@ final class HttpPorts {
       McpAccess keys = new McpAccess(config);
       var routes =
           concat(
-              new LegacySseRoutes(registry, directory, settings, system, keys, budget).routes(),
+              new LegacySseRoutes(registry, directory, settings, system, keys, budget, traceHeaders)
+                  .routes(),
               new StreamableHttpRoutes(
                       registry,
                       directory,
@@ -94,7 +99,8 @@ final class HttpPorts {
                       budget,
                       key ->
                           config.servers().get(key) != null
-                              && config.servers().get(key).shareProcess())
+                              && config.servers().get(key).shareProcess(),
+                      traceHeaders)
                   .routes(),
               new AdminRoutes(registry, config, settings, system, local).routes(),
               metrics,
@@ -124,7 +130,9 @@ final class HttpPorts {
                   "api",
                   config.apiServer(),
                   concat(
-                      metrics, new ApiRoutes(registry, config, settings, system, control).routes()),
+                      metrics,
+                      new ApiRoutes(registry, config, settings, system, control, traceHeaders)
+                          .routes()),
                   ErrorHandling.Style.API_ENVELOPE,
                   settings,
                   UNBIND_DRAIN,

@@ -2,6 +2,7 @@ package io.mcprouter.api;
 
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
+import static akka.http.javadsl.server.Directives.extractRequest;
 import static akka.http.javadsl.server.Directives.get;
 import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathPrefix;
@@ -33,6 +34,7 @@ import io.mcprouter.logging.LogText;
 import io.mcprouter.server.ApiCall;
 import io.mcprouter.server.ServerInstance;
 import io.mcprouter.server.ServerRegistry;
+import io.mcprouter.trace.TraceHeaders;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -68,6 +70,7 @@ public final class ApiRoutes {
   private final ActorSystem<?> system;
   private final Credentials credentials;
   private final ServerControl control;
+  private final TraceHeaders traceHeaders;
 
   public ApiRoutes(
       ActorRef<ServerRegistry.Command> registry,
@@ -75,6 +78,18 @@ public final class ApiRoutes {
       RouterSettings settings,
       ActorSystem<?> system,
       ServerControl control) {
+    this(registry, config, settings, system, control, TraceHeaders.OFF);
+  }
+
+  /** {@code traceHeaders}: carries a call's trace headers to the child's request. */
+  public ApiRoutes(
+      ActorRef<ServerRegistry.Command> registry,
+      RouterConfig config,
+      RouterSettings settings,
+      ActorSystem<?> system,
+      ServerControl control,
+      TraceHeaders traceHeaders) {
+    this.traceHeaders = traceHeaders;
     this.registry = registry;
     this.config = config;
     this.settings = settings;
@@ -201,7 +216,11 @@ public final class ApiRoutes {
     return inner.apply(key);
   }
 
-  private Route call(String key, String method, JsonNode params) {
+  private Route call(String key, String method, ObjectNode params) {
+    return extractRequest(http -> ask(key, method, traceHeaders.intoParams(params, http)));
+  }
+
+  private Route ask(String key, String method, ObjectNode params) {
     CompletionStage<ApiCall.CallReply> reply =
         AskPattern.ask(
             registry,
