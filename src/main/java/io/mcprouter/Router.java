@@ -65,7 +65,13 @@ public final class Router {
   /** Traced as the {@code OTEL_*} environment variables say (off without them). */
   public static CompletionStage<Router> start(
       RouterConfig config, Config akkaConfig, CommandLine.Command command) {
-    return start(config, akkaConfig, command, ServerRegistry::create, Tracing.fromEnvironment());
+    Tracing tracing;
+    try {
+      tracing = Tracing.fromEnvironment();
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return start(config, akkaConfig, command, ServerRegistry::create, tracing);
   }
 
   /** Traced by {@code tracing} (tests give one with an in-memory exporter). */

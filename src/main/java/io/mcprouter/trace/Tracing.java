@@ -4,6 +4,7 @@ import io.mcprouter.observe.CallObserver;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -48,19 +49,26 @@ public final class Tracing {
     if (!configured(setting)) {
       return OFF;
     }
-    OpenTelemetrySdk sdk =
-        AutoConfiguredOpenTelemetrySdk.builder()
-            // defaults under the operator's variables: the router's metrics are Prometheus, its
-            // logs
-            // Logback, so only traces go to OpenTelemetry unless asked otherwise
-            .addPropertiesSupplier(
-                () ->
-                    Map.of(
-                        "otel.service.name", "mcprouter",
-                        "otel.metrics.exporter", "none",
-                        "otel.logs.exporter", "none"))
-            .build()
-            .getOpenTelemetrySdk();
+    OpenTelemetrySdk sdk;
+    try {
+      sdk =
+          AutoConfiguredOpenTelemetrySdk.builder()
+              // defaults under the operator's variables: the router's metrics are Prometheus, its
+              // logs Logback, so only traces go to OpenTelemetry unless asked otherwise; OTLP over
+              // HTTP, the one sender in the jar (the JDK's HttpClient: no gRPC sender is bundled)
+              .addPropertiesSupplier(
+                  () ->
+                      Map.of(
+                          "otel.service.name", "mcprouter",
+                          "otel.metrics.exporter", "none",
+                          "otel.logs.exporter", "none",
+                          "otel.exporter.otlp.protocol", "http/protobuf"))
+              .build()
+              .getOpenTelemetrySdk();
+    } catch (ConfigurationException e) {
+      throw new IllegalArgumentException(
+          "invalid OTEL_* tracing configuration: " + rootMessage(e), e);
+    }
     return new Tracing(new McpSpans(sdk.getTracer(SCOPE)), sdk);
   }
 
@@ -78,6 +86,14 @@ public final class Tracing {
     }
     return trimmed(setting.apply("OTEL_EXPORTER_OTLP_ENDPOINT")) != null
         || trimmed(setting.apply("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) != null;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return root.getMessage();
   }
 
   private static String trimmed(String value) {
