@@ -31,6 +31,7 @@ import io.mcprouter.reload.ConfigReloader;
 import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
 import io.mcprouter.session.OutputBudget;
+import io.mcprouter.trace.TraceHeaders;
 import io.mcprouter.transport.sse.LegacySseRoutes;
 import io.mcprouter.transport.streamable.StreamableHttpRoutes;
 import java.time.Duration;
@@ -55,6 +56,7 @@ final class HttpPorts {
   private final SessionDirectory directory;
   private final Observability observability;
   private final OpenApiDocument openApi;
+  private final TraceHeaders traceHeaders;
 
   /** Constructed on the thread that starts the router, which reads the OpenAPI document. */
   HttpPorts(
@@ -62,8 +64,10 @@ final class HttpPorts {
       CommandLine.Command command,
       RouterSettings settings,
       SessionDirectory directory,
-      Observability observability) {
+      Observability observability,
+      TraceHeaders traceHeaders) {
     this.observability = observability;
+    this.traceHeaders = traceHeaders;
     this.config = config;
     this.command = command;
     this.settings = settings;
@@ -103,7 +107,8 @@ final class HttpPorts {
       McpAccess keys = new McpAccess(config);
       var routes =
           concat(
-              new LegacySseRoutes(registry, directory, settings, system, keys, budget).routes(),
+              new LegacySseRoutes(registry, directory, settings, system, keys, budget, traceHeaders)
+                  .routes(),
               new StreamableHttpRoutes(
                       registry,
                       directory,
@@ -111,7 +116,8 @@ final class HttpPorts {
                       system,
                       keys,
                       budget,
-                      key -> config.get().server(key).map(ServerSpec::shareProcess).orElse(false))
+                      key -> config.get().server(key).map(ServerSpec::shareProcess).orElse(false),
+                      traceHeaders)
                   .routes(),
               new AdminRoutes(registry, config, settings, system, local, Optional.of(reloader))
                   .routes(),
@@ -145,7 +151,9 @@ final class HttpPorts {
                   concat(
                       metrics,
                       health.routes(),
-                      new ApiRoutes(registry, config, settings, system, control, openApi).routes()),
+                      new ApiRoutes(
+                              registry, config, settings, system, control, openApi, traceHeaders)
+                          .routes()),
                   ErrorHandling.Style.API_ENVELOPE,
                   settings,
                   UNBIND_DRAIN,

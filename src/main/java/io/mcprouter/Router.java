@@ -19,6 +19,7 @@ import io.mcprouter.reload.HangupSignal;
 import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
 import io.mcprouter.session.OutputBudget;
+import io.mcprouter.trace.Tracing;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -66,9 +67,30 @@ public final class Router {
     this.started = started;
   }
 
+  /** Traced as the {@code OTEL_*} environment variables say (off without them). */
   public static CompletionStage<Router> start(
       RouterConfig config, Config akkaConfig, CommandLine.Command command) {
-    return start(config, akkaConfig, command, ServerRegistry::create);
+    Tracing tracing;
+    try {
+      tracing = Tracing.fromEnvironment();
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return start(config, akkaConfig, command, ServerRegistry::create, tracing);
+  }
+
+  /** Traced by {@code tracing} (tests give one with an in-memory exporter). */
+  public static CompletionStage<Router> start(
+      RouterConfig config, Config akkaConfig, CommandLine.Command command, Tracing tracing) {
+    return start(config, akkaConfig, command, ServerRegistry::create, tracing);
+  }
+
+  static CompletionStage<Router> start(
+      RouterConfig config,
+      Config akkaConfig,
+      CommandLine.Command command,
+      RegistryFactory registryFactory) {
+    return start(config, akkaConfig, command, registryFactory, Tracing.OFF);
   }
 
   /** Fails if a port cannot be bound (with the bind's error) or the system ends before it is. */
@@ -76,7 +98,8 @@ public final class Router {
       RouterConfig config,
       Config akkaConfig,
       CommandLine.Command command,
-      RegistryFactory registryFactory) {
+      RegistryFactory registryFactory,
+      Tracing tracing) {
     RouterSettings settings = RouterSettings.fromConfig(akkaConfig);
     config.loadWarnings().forEach(log::warn);
     StartupChecks.exposure(config, command.runsProxy(), command.runsApi()).forEach(log::warn);
@@ -84,6 +107,10 @@ public final class Router {
     SessionDirectory directory = new SessionDirectory();
     LiveConfig live = new LiveConfig(config);
     Observability observability = observability(settings, directory);
+    if (tracing.active()) {
+      // first, so that the call log after it sees each call's trace id
+      observability.addObserver(tracing.observer());
+    }
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
     ActorSystem<Void> system =
         ActorSystem.create(
@@ -96,11 +123,17 @@ public final class Router {
                         command.runsApi(),
                         registry,
                         settings),
-                new HttpPorts(live, command, settings, directory, observability),
+                new HttpPorts(live, command, settings, directory, observability, tracing.headers()),
                 settings,
                 started),
             "mcprouter",
             akkaConfig);
+    // the spans still buffered are exported before the system ends
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+            "tracing-shutdown",
+            () -> tracing.shutdown().thenApply(done -> Done.getInstance()));
     // a no-op once started; else start-up fails rather than waits for ports that never come
     system
         .getWhenTerminated()

@@ -2,6 +2,7 @@ package io.mcprouter.api;
 
 import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
+import static akka.http.javadsl.server.Directives.extractRequest;
 import static akka.http.javadsl.server.Directives.pathPrefix;
 import static io.mcprouter.api.ApiDirectives.callerAndBody;
 import static io.mcprouter.api.ApiDirectives.render;
@@ -26,6 +27,7 @@ import io.mcprouter.http.Endpoint;
 import io.mcprouter.logging.LogText;
 import io.mcprouter.server.ServerInstance;
 import io.mcprouter.server.ServerRegistry;
+import io.mcprouter.trace.TraceHeaders;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -66,6 +68,7 @@ public final class ApiRoutes {
   private final ServerControl control;
   private final ToolCalls toolCalls;
   private final OpenApiDocument openApi;
+  private final TraceHeaders traceHeaders;
 
   public ApiRoutes(
       ActorRef<ServerRegistry.Command> registry,
@@ -74,16 +77,19 @@ public final class ApiRoutes {
       ActorSystem<?> system,
       ServerControl control,
       OpenApiDocument openApi) {
-    this(registry, () -> config, settings, system, control, openApi);
+    this(registry, () -> config, settings, system, control, openApi, TraceHeaders.OFF);
   }
 
+  /** {@code traceHeaders}: carries a call's trace headers to the child's request. */
   public ApiRoutes(
       ActorRef<ServerRegistry.Command> registry,
       Supplier<RouterConfig> config,
       RouterSettings settings,
       ActorSystem<?> system,
       ServerControl control,
-      OpenApiDocument openApi) {
+      OpenApiDocument openApi,
+      TraceHeaders traceHeaders) {
+    this.traceHeaders = traceHeaders;
     this.registry = registry;
     this.config = config;
     this.settings = settings;
@@ -127,7 +133,13 @@ public final class ApiRoutes {
 
   private Route listTools(Credentials.Caller caller, JsonNode body) {
     return withServer(
-        caller, body, key -> toolCalls.call(key, "tools/list", null, Optional.empty()));
+        caller,
+        body,
+        key ->
+            extractRequest(
+                http ->
+                    toolCalls.call(
+                        key, "tools/list", traceHeaders.intoParams(null, http), Optional.empty())));
   }
 
   private Route callTool(Credentials.Caller caller, JsonNode body) {
@@ -164,7 +176,8 @@ public final class ApiRoutes {
                           key,
                           LogText.safe(name.asText()),
                           a.name()));
-          return toolCalls.callTool(caller, key, params, body);
+          return extractRequest(
+              http -> toolCalls.callTool(caller, key, traceHeaders.intoParams(params, http), body));
         });
   }
 

@@ -24,6 +24,15 @@ public final class Call {
   /** The W3C trace id this call belongs to, when a tracer knows one: the call log writes it. */
   public String traceId;
 
+  /**
+   * The trace context the child gets in {@code params._meta} ({@code traceparent}, {@code
+   * tracestate}), set by a tracer in {@link CallObserver#started}: the tracer's span is the child's
+   * parent. Null: the request reaches the child as the client sent it.
+   */
+  public String traceparent;
+
+  public String tracestate;
+
   Call(
       CallSite site,
       String method,

@@ -13,6 +13,15 @@ public interface CallObserver {
   void started(Call call);
 
   /**
+   * {@link #started} with the request itself, for a consumer that reads more of it than the call
+   * keeps (a tracer: its {@code _meta} trace context). Called before the request is written to the
+   * child, so what the consumer sets on the call ({@link Call#traceparent}) is in what it gets.
+   */
+  default void started(Call call, JsonRpcMessage.Request request) {
+    started(call);
+  }
+
+  /**
    * The answer was routed back to the client, or the router ended the request. {@code response}:
    * what the client got (null when it got nothing: cancelled); {@code errorCode}: its JSON-RPC
    * error code, 0 when none; {@code bytesOut}: the child's answer line, 0 when the router wrote the

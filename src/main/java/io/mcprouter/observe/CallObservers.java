@@ -31,6 +31,13 @@ final class CallObservers implements CallObserver {
   }
 
   @Override
+  public void started(Call call, JsonRpcMessage.Request request) {
+    for (CallObserver o : observers) {
+      o.started(call, request);
+    }
+  }
+
+  @Override
   public void answered(
       Call call,
       Outcome outcome,

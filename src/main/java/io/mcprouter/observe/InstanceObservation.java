@@ -1,6 +1,8 @@
 package io.mcprouter.observe;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
@@ -30,6 +32,7 @@ public final class InstanceObservation {
   private long lineBytes;
   private Outcome routerFailure;
   private long pid = -1;
+  private Call unsent;
 
   InstanceObservation(
       KeyObservation key, CallObserver observer, boolean wantsBytesIn, LongSupplier clock) {
@@ -60,11 +63,16 @@ public final class InstanceObservation {
         params.path("protocolVersion").asText(""));
   }
 
-  /** A client's request went to the child; the returned call is kept with it (null when off). */
+  /**
+   * A client's request is routed to the child; the returned call is kept with it (null when off).
+   * Called before the write: what the child gets is {@link #forChild}, and a write its stdin
+   * refuses is {@link #unsent}.
+   */
   public Call requestSent(CallSite site, JsonRpcMessage.Request request) {
     if (observer == null || site == null) {
       return null;
     }
+    endUnsent();
     JsonNode params = request.params();
     String tool = null;
     if ("tools/call".equals(request.method()) && params != null) {
@@ -80,8 +88,65 @@ public final class InstanceObservation {
             wantsBytesIn ? JsonRpcCodec.encodeLine(request).size() : -1,
             key.logPayloads() ? params : null,
             pid);
-    observer.started(call);
+    observer.started(call, request);
     return call;
+  }
+
+  /**
+   * {@code upstream} (the request as routing writes it to the child) with the trace context a
+   * tracer set on {@code call} in its {@code params._meta}, replacing the client's: the router's
+   * span is the child's parent. Unchanged when no tracer set one.
+   */
+  public JsonRpcMessage.Request forChild(Call call, JsonRpcMessage.Request upstream) {
+    if (call == null || call.traceparent == null) {
+      return upstream;
+    }
+    JsonNode params = upstream.params();
+    if (params != null && !params.isObject()) {
+      return upstream; // by-position params have no _meta to carry it
+    }
+    // shallow: the arguments are shared, only the objects on the way to _meta are new
+    ObjectNode withMeta = JsonNodeFactory.instance.objectNode();
+    if (params != null) {
+      withMeta.setAll((ObjectNode) params);
+    }
+    JsonNode meta = withMeta.get("_meta");
+    ObjectNode metaCopy = JsonNodeFactory.instance.objectNode();
+    if (meta instanceof ObjectNode m) {
+      metaCopy.setAll(m);
+    }
+    metaCopy.put("traceparent", call.traceparent);
+    if (call.tracestate != null) {
+      metaCopy.put("tracestate", call.tracestate);
+    } else {
+      metaCopy.remove("tracestate");
+    }
+    withMeta.set("_meta", metaCopy);
+    return new JsonRpcMessage.Request(upstream.id(), upstream.method(), withMeta);
+  }
+
+  /**
+   * The child's stdin refused {@code call}'s write: the router's refusal that follows ({@link
+   * #overflow}) ends this call rather than making a second one.
+   */
+  public void unsent(Call call) {
+    endUnsent();
+    unsent = call;
+  }
+
+  /** An unsent call whose refusal never came (it was held for the child's exit): ended here. */
+  private void endUnsent() {
+    if (unsent != null) {
+      Call call = unsent;
+      unsent = null;
+      observer.answered(
+          call,
+          Outcome.OVERFLOW,
+          JsonRpcError.UNAVAILABLE,
+          null,
+          0,
+          clock.getAsLong() - call.startNanos());
+    }
   }
 
   /** The answer to {@code call} was routed to its client (from the child, or the router's). */
@@ -143,8 +208,17 @@ public final class InstanceObservation {
     if (observer == null || site == null || !(message instanceof JsonRpcMessage.Request r)) {
       return;
     }
-    Call call = requestSent(site, r);
-    observer.answered(call, outcome, error.code(), JsonRpcMessage.failure(r.id(), error), 0, 0);
+    Call call;
+    long duration = 0;
+    if (unsent != null && outcome == Outcome.OVERFLOW) {
+      call = unsent;
+      unsent = null;
+      duration = clock.getAsLong() - call.startNanos();
+    } else {
+      call = requestSent(site, r);
+    }
+    observer.answered(
+        call, outcome, error.code(), JsonRpcMessage.failure(r.id(), error), 0, duration);
   }
 
   /** A new child runs: the calls sent from now on go to {@code pid}. */

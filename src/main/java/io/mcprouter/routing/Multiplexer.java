@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.config.ServerSpec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.Call;
 import io.mcprouter.observe.CallSite;
 import io.mcprouter.observe.InstanceObservation;
 import java.util.ArrayList;
@@ -161,28 +162,26 @@ public final class Multiplexer implements SessionRouting {
         out.toSession(sessionId, JsonRpcMessage.failure(request.id(), full));
         return Outcome.ACCEPTED;
       }
+      Call call = observation.requestSent(site, request);
       serial.add(
           new SerialQueue.Waiting(
               upstreamId,
               sessionId,
               request.id(),
-              upstream,
+              observation.forChild(call, upstream),
               progressKey,
               interactive,
               table.now(),
-              observation.requestSent(site, request)));
+              call));
     } else {
-      if (!out.toChild(upstream)) {
+      // observed before the write: a tracer's context must be in the line the child reads
+      Call call = observation.requestSent(site, request);
+      if (!out.toChild(observation.forChild(call, upstream))) {
+        observation.unsent(call);
         return Outcome.CHILD_BUSY;
       }
       table.sent(
-          upstreamId,
-          sessionId,
-          request.id(),
-          request.method(),
-          progressKey,
-          table.now(),
-          observation.requestSent(site, request));
+          upstreamId, sessionId, request.id(), request.method(), progressKey, table.now(), call);
     }
     table.mapClientId(sessionId, request.id(), upstreamId);
     if (progressKey != null) {

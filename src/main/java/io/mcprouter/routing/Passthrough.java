@@ -54,15 +54,20 @@ public final class Passthrough implements SessionRouting {
 
   @Override
   public Outcome fromClient(String sessionId, JsonRpcMessage message, Recipients out) {
-    if (!out.toChild(message)) {
+    Call call = null;
+    JsonRpcMessage toChild = message;
+    if (message instanceof JsonRpcMessage.Request r && !"initialize".equals(r.method())) {
+      // observed before the write: a tracer's context must be in the line the child reads
+      call = observation.requestSent(site, r);
+      toChild = observation.forChild(call, r);
+    }
+    if (!out.toChild(toChild)) {
+      observation.unsent(call);
       return Outcome.CHILD_BUSY;
     }
     if (message instanceof JsonRpcMessage.Request r) {
-      Call call = null;
       if ("initialize".equals(r.method())) {
         observation.initialize(site, r.params());
-      } else {
-        call = observation.requestSent(site, r);
       }
       inFlight.put(
           SessionRouting.idKey(r.id()),

@@ -591,6 +591,12 @@ public final class FakeMcpServer {
       case "pid":
         sendText(id, Long.toString(ProcessHandle.current().pid()));
         break;
+      case "meta": // unlisted: answers the request's params._meta as it arrived ("null": none)
+        {
+          JsonNode meta = params == null ? null : params.get("_meta");
+          sendText(id, meta == null ? "null" : toJson(meta));
+          break;
+        }
       case "spawn_child":
         {
           String kind = text(args, "kind", "plain");

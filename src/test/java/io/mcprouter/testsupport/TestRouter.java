@@ -7,6 +7,7 @@ import io.mcprouter.cli.CommandLine;
 import io.mcprouter.config.RouterConfig;
 import io.mcprouter.config.RouterConfigFiles;
 import io.mcprouter.config.ServerSpec;
+import io.mcprouter.trace.Tracing;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -57,12 +58,30 @@ public final class TestRouter implements AutoCloseable {
 
   public static TestRouter start(
       RouterConfig config, CommandLine.Command command, String extraSettings) throws Exception {
+    return start(config, command, extraSettings, Tracing.OFF);
+  }
+
+  /** Traced by {@code tracing} (one on an SDK with an in-memory exporter), not by the env. */
+  public static TestRouter start(Map<String, ServerSpec> servers, Tracing tracing)
+      throws Exception {
+    return start(
+        config(servers, Optional.empty(), "http://127.0.0.1:1"),
+        CommandLine.Command.SERVE,
+        "",
+        tracing);
+  }
+
+  public static TestRouter start(
+      RouterConfig config, CommandLine.Command command, String extraSettings, Tracing tracing)
+      throws Exception {
     Config akka =
         ConfigFactory.parseString(extraSettings)
             .withFallback(ConfigFactory.parseString(TEST_SETTINGS))
             .withFallback(RouterConfigFiles.load(ConfigFactory.empty()));
     return new TestRouter(
-        Router.start(config, akka, command).toCompletableFuture().get(30, TimeUnit.SECONDS));
+        Router.start(config, akka, command, tracing)
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS));
   }
 
   public static ServerSpec fake(String key, boolean shared, String... args) {

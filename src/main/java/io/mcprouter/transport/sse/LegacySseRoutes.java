@@ -4,7 +4,6 @@ import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.entity;
 import static akka.http.javadsl.server.Directives.extractRequest;
-import static akka.http.javadsl.server.Directives.extractUri;
 import static akka.http.javadsl.server.Directives.get;
 import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathEndOrSingleSlash;
@@ -45,6 +44,7 @@ import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
 import io.mcprouter.server.SessionOpening;
 import io.mcprouter.session.OutputBudget;
+import io.mcprouter.trace.TraceHeaders;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -67,6 +67,7 @@ public final class LegacySseRoutes {
   private final ActorSystem<?> system;
   private final McpAccess access;
   private final OutputBudget budget;
+  private final TraceHeaders traceHeaders;
 
   public LegacySseRoutes(
       ActorRef<ServerRegistry.Command> registry,
@@ -75,6 +76,19 @@ public final class LegacySseRoutes {
       ActorSystem<?> system,
       McpAccess access,
       OutputBudget budget) {
+    this(registry, directory, settings, system, access, budget, TraceHeaders.OFF);
+  }
+
+  /** {@code traceHeaders}: carries a POSTed message's trace headers into its {@code _meta}. */
+  public LegacySseRoutes(
+      ActorRef<ServerRegistry.Command> registry,
+      SessionDirectory directory,
+      RouterSettings settings,
+      ActorSystem<?> system,
+      McpAccess access,
+      OutputBudget budget,
+      TraceHeaders traceHeaders) {
+    this.traceHeaders = traceHeaders;
     this.access = access;
     this.budget = budget;
     this.registry = registry;
@@ -163,9 +177,12 @@ public final class LegacySseRoutes {
 
   /** {@code owner}: with access keys, the credential of the request, which must own the session. */
   private Route postMessage(Optional<String> owner) {
-    return extractUri(
-        uri -> {
-          Query query = uri.query(); // parsed once: each parameter directive would parse it again
+    return extractRequest(
+        request -> {
+          Query query =
+              request
+                  .getUri()
+                  .query(); // parsed once: each parameter directive would parse it again
           Optional<String> sessionId = query.get("sessionid").or(() -> query.get("sessionId"));
           if (sessionId.isEmpty()) {
             return complete(
@@ -180,17 +197,18 @@ public final class LegacySseRoutes {
               () ->
                   entity(
                       Unmarshaller.entityToByteString(),
-                      body -> deliver(sessionId.get(), owner, body)));
+                      body -> deliver(sessionId.get(), owner, body, request)));
         });
   }
 
-  private Route deliver(String sessionId, Optional<String> owner, ByteString body) {
+  private Route deliver(
+      String sessionId, Optional<String> owner, ByteString body, HttpRequest http) {
     JsonRpcCodec.Parsed parsed = JsonRpcCodec.parse(body, settings.json());
     if (parsed instanceof JsonRpcCodec.Failure failure) {
       return complete(
           ErrorHandling.jsonRpcError(StatusCodes.BAD_REQUEST, failure.id(), failure.error()));
     }
-    JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
+    JsonRpcMessage message = traceHeaders.intoMeta(((JsonRpcCodec.Ok) parsed).message(), http);
     JsonNode requestId =
         message instanceof JsonRpcMessage.Request request ? request.id() : NullNode.getInstance();
     if (!servesHere(sessionId, owner)) {

@@ -48,6 +48,7 @@ import io.mcprouter.server.ServerRegistry;
 import io.mcprouter.server.SessionDirectory;
 import io.mcprouter.server.SessionOpening;
 import io.mcprouter.session.OutputBudget;
+import io.mcprouter.trace.TraceHeaders;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -77,6 +78,7 @@ public final class StreamableHttpRoutes {
   private final McpAccess access;
   private final OutputBudget budget;
   private final ModernRoutes modern;
+  private final TraceHeaders traceHeaders;
 
   /**
    * {@code sharedKey}: whether a key's sessions share one child (its modern clients may listen).
@@ -89,6 +91,20 @@ public final class StreamableHttpRoutes {
       McpAccess access,
       OutputBudget budget,
       Predicate<String> sharedKey) {
+    this(registry, directory, settings, system, access, budget, sharedKey, TraceHeaders.OFF);
+  }
+
+  /** {@code traceHeaders}: carries a POSTed message's trace headers into its {@code _meta}. */
+  public StreamableHttpRoutes(
+      ActorRef<ServerRegistry.Command> registry,
+      SessionDirectory directory,
+      RouterSettings settings,
+      ActorSystem<?> system,
+      McpAccess access,
+      OutputBudget budget,
+      Predicate<String> sharedKey,
+      TraceHeaders traceHeaders) {
+    this.traceHeaders = traceHeaders;
     this.modern = new ModernRoutes(registry, directory, settings, system, budget, sharedKey);
     this.access = access;
     this.budget = budget;
@@ -134,7 +150,8 @@ public final class StreamableHttpRoutes {
                         ErrorHandling.jsonRpcError(
                             StatusCodes.BAD_REQUEST, failure.id(), failure.error()));
                   }
-                  JsonRpcMessage message = ((JsonRpcCodec.Ok) parsed).message();
+                  JsonRpcMessage message =
+                      traceHeaders.intoMeta(((JsonRpcCodec.Ok) parsed).message(), request);
                   EraClassifier.Era era = ModernRoutes.classify(request, message);
                   if (era != EraClassifier.Legacy.INSTANCE) {
                     return modern.serve(
