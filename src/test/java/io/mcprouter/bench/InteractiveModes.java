@@ -54,20 +54,7 @@ public final class InteractiveModes {
 
   private static ServerSpec spec(
       String key, String command, boolean shared, ServerSpec.Interactive interactive) {
-    return new ServerSpec(
-        key,
-        command,
-        shared,
-        Map.of(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        interactive,
-        List.of(),
-        false,
-        true);
+    return new ServerSpec(key, command, shared, Map.of(), Optional.empty(), Optional.empty())
+        .withIsolation(interactive, List.of(), false);
   }
 }

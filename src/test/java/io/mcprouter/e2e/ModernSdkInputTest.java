@@ -59,21 +59,8 @@ class ModernSdkInputTest {
 
   private static ServerSpec spec(
       String key, String command, boolean shared, ServerSpec.Interactive interactive) {
-    return new ServerSpec(
-        key,
-        command,
-        shared,
-        Map.of(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        interactive,
-        List.of(),
-        false,
-        true);
+    return new ServerSpec(key, command, shared, Map.of(), Optional.empty(), Optional.empty())
+        .withIsolation(interactive, List.of(), false);
   }
 
   private static String url(String key) {
