@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
 
 /**
  * One operating-system process of a server (one generation): launched off-thread, its stdio wired,
@@ -104,6 +105,7 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
       int generation,
       StderrTail stderrTail,
       StdoutTarget<?, ?> stdout,
+      LongConsumer stdinBytes,
       ActorRef<Report> instance) {
     return Behaviors.withTimers(
         timers ->
@@ -117,6 +119,7 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
                         generation,
                         stderrTail,
                         stdout,
+                        stdinBytes,
                         instance)));
   }
 
@@ -126,6 +129,7 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
   private final int generation;
   private final StderrTail stderrTail;
   private final StdoutTarget<?, ?> stdout;
+  private final LongConsumer stdinBytes;
   private final ActorRef<Report> instance;
   private final Executor blocking;
 
@@ -159,6 +163,7 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
       int generation,
       StderrTail stderrTail,
       StdoutTarget<?, ?> stdout,
+      LongConsumer stdinBytes,
       ActorRef<Report> instance) {
     super(context);
     this.timers = timers;
@@ -167,6 +172,7 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
     this.generation = generation;
     this.stderrTail = stderrTail;
     this.stdout = stdout;
+    this.stdinBytes = stdinBytes;
     this.instance = instance;
     this.blocking =
         context
@@ -231,6 +237,7 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
             target.ack(),
             target.completed(),
             target.failed(),
+            stdinBytes,
             stderrTail,
             getContext().getLog(),
             "key=" + spec.key() + " pid=" + process.pid());

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 
 /**
@@ -88,6 +89,11 @@ public final class StdioConnection {
       return false;
     }
 
+    /** Messages offered and not yet taken by the stream that writes stdin (approximate). */
+    public int queued() {
+      return stdin.size();
+    }
+
     /**
      * True once stdin takes nothing more (closed by the router, or its pipe broke): a refused
      * message then says the child is going, not that it is busy.
@@ -115,7 +121,8 @@ public final class StdioConnection {
 
   /**
    * Runs the three streams; {@code ackFrame}, {@code init}, {@code completed} and {@code failed}
-   * build the messages of the actor's private stdout protocol.
+   * build the messages of the actor's private stdout protocol; {@code stdinBytes} is told each
+   * line's length as it goes to stdin (on the stream's thread).
    */
   public static <M, A> Handle start(
       Process process,
@@ -127,6 +134,7 @@ public final class StdioConnection {
       A ack,
       M completed,
       Function<Throwable, M> failed,
+      LongConsumer stdinBytes,
       StderrTail stderrTail,
       Logger log,
       String logPrefix) {
@@ -148,7 +156,12 @@ public final class StdioConnection {
 
     BoundedSourceQueue<JsonRpcMessage> stdin =
         Source.<JsonRpcMessage>queue(settings.stdinBufferMessages())
-            .map(JsonRpcCodec::encodeLine)
+            .map(
+                message -> {
+                  ByteString line = JsonRpcCodec.encodeLine(message);
+                  stdinBytes.accept(line.size());
+                  return line;
+                })
             .to(
                 StreamConverters.fromOutputStream(process::getOutputStream, true)
                     .withAttributes(blocking))

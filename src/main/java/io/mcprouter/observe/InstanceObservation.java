@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -33,6 +34,7 @@ public final class InstanceObservation {
   private Outcome routerFailure;
   private long pid = -1;
   private Call unsent;
+  private IntSupplier stdinQueue;
 
   InstanceObservation(
       KeyObservation key, CallObserver observer, boolean wantsBytesIn, LongSupplier clock) {
@@ -49,6 +51,13 @@ public final class InstanceObservation {
   /** The per-session record, built when a session opens; null when nothing observes. */
   public CallSite site(String sessionId, CallTransport transport) {
     return observer == null ? null : new CallSite(key, sessionId, transport);
+  }
+
+  /** A session of this instance ended, on {@code transport}, for {@code why}. Thread-safe. */
+  public void sessionEnded(CallTransport transport, SessionEnd why) {
+    if (key != null && key.metrics != null) {
+      key.metrics.sessionEnded(key.key(), transport, why);
+    }
   }
 
   /** The session's client introduced itself ({@code initialize}'s params). */
@@ -226,6 +235,23 @@ public final class InstanceObservation {
     this.pid = pid;
   }
 
+  /**
+   * The running child's stdin queue ({@code queued} says how many messages wait in it), read at
+   * scrape time; null when the child is gone.
+   */
+  public void stdin(IntSupplier queued) {
+    if (key == null || key.metrics == null) {
+      return;
+    }
+    if (stdinQueue != null) {
+      key.stdinClosed(stdinQueue);
+    }
+    stdinQueue = queued;
+    if (queued != null) {
+      key.stdinOpened(queued);
+    }
+  }
+
   /** The child's line about to be routed was {@code bytes} long. */
   public void childLine(long bytes) {
     lineBytes = bytes;
@@ -234,7 +260,7 @@ public final class InstanceObservation {
     }
   }
 
-  /** Bytes the child's stdin took since last told. */
+  /** A line of {@code bytes} went to the child's stdin; called on the stdin stream's thread. */
   public void toChild(long bytes) {
     if (bytes > 0 && key != null && key.bytesToChild != null) {
       key.bytesToChild.inc(bytes);

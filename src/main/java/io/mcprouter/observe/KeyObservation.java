@@ -5,6 +5,7 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
 
 /**
  * What the observation keeps per server key, shared by every instance of the key (a per-session key
@@ -19,7 +20,11 @@ public final class KeyObservation {
   private final int maxTools;
   private final Set<String> tools = ConcurrentHashMap.newKeySet();
 
+  /** The stdin queue of each running child of the key, read at scrape time. */
+  private final Set<IntSupplier> stdinQueues = ConcurrentHashMap.newKeySet();
+
   // null when metrics are off
+  final McpMetrics metrics;
   final GaugeDataPoint inFlight;
   final CounterDataPoint bytesToChild;
   final CounterDataPoint bytesFromChild;
@@ -28,6 +33,7 @@ public final class KeyObservation {
     this.key = key;
     this.logPayloads = logPayloads;
     this.maxTools = maxTools;
+    this.metrics = metrics;
     this.inFlight = metrics == null ? null : metrics.inFlight.labelValues(key);
     this.bytesToChild = metrics == null ? null : metrics.bytes.labelValues(key, "to_child");
     this.bytesFromChild = metrics == null ? null : metrics.bytes.labelValues(key, "from_child");
@@ -50,6 +56,23 @@ public final class KeyObservation {
       return "";
     }
     return tools.contains(tool) ? tool : Labels.OTHER;
+  }
+
+  void stdinOpened(IntSupplier queued) {
+    stdinQueues.add(queued);
+  }
+
+  void stdinClosed(IntSupplier queued) {
+    stdinQueues.remove(queued);
+  }
+
+  /** Messages waiting for the stdin of the key's children, summed over its running children. */
+  int stdinQueued() {
+    int sum = 0;
+    for (IntSupplier queue : stdinQueues) {
+      sum += queue.getAsInt();
+    }
+    return sum;
   }
 
   int knownTools() {

@@ -158,6 +158,21 @@ public final class McpMetrics {
         .register(registry);
   }
 
+  /**
+   * {@code mcprouter_child_stdin_queued_messages}, read at scrape time from {@code queued} (per
+   * key), which must not block.
+   */
+  void stdinQueued(Supplier<Map<String, Integer>> queued) {
+    GaugeWithCallback.builder()
+        .name("mcprouter_child_stdin_queued_messages")
+        .help(
+            "Messages routed to a child and waiting for its stdin (bounded by"
+                + " mcprouter.stdio.stdin-buffer-messages)")
+        .labelNames("key")
+        .callback(callback -> queued.get().forEach((key, n) -> callback.call(n, key)))
+        .register(registry);
+  }
+
   public void sessionOpened(String key, CallTransport transport) {
     sessionsOpened.labelValues(key, transport.label()).inc();
   }

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
@@ -38,6 +39,7 @@ public final class Observability {
     this.metrics = registry == null ? null : new McpMetrics(registry);
     if (registry != null) {
       JvmMetrics.builder().register(registry);
+      metrics.stdinQueued(this::stdinQueued);
     }
     this.callLog = callLog;
     this.accessLog = AccessLog.of(settings.accessLogPerSecond());
@@ -88,6 +90,12 @@ public final class Observability {
         keys.computeIfAbsent(
             key, k -> new KeyObservation(k, logPayloads, settings.maxToolsPerKey(), metrics));
     return new InstanceObservation(keyObservation, consumers, callLog != null, clock);
+  }
+
+  private Map<String, Integer> stdinQueued() {
+    Map<String, Integer> queued = new TreeMap<>();
+    keys.forEach((key, observation) -> queued.put(key, observation.stdinQueued()));
+    return queued;
   }
 
   private synchronized CallObserver consumers() {

@@ -1,6 +1,7 @@
 package io.mcprouter.server;
 
 import io.mcprouter.config.RouterSettings;
+import io.mcprouter.observe.SessionEnd;
 import io.mcprouter.session.ClientSession;
 import java.util.Map;
 import java.util.Optional;
@@ -141,7 +142,7 @@ final class Admission {
             + "); it had nothing open"
             + (victim.handshakeCompleted() ? "" : " and had not completed the handshake");
     if (victim.session() != null) {
-      victim.session().tell(new ClientSession.Close(reason));
+      victim.session().tell(new ClientSession.Close(SessionEnd.LIMIT, reason));
     } else {
       log.info(
           "session closed key={} session={} reason={}",

@@ -6,6 +6,7 @@ import io.mcprouter.child.ChildProcess;
 import io.mcprouter.child.StderrTail;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.ServerSpec;
+import java.util.function.LongConsumer;
 
 /**
  * What an instance spawns for each generation of its OS process. The real one is a {@link
@@ -15,14 +16,16 @@ import io.mcprouter.config.ServerSpec;
 @FunctionalInterface
 public interface ChildLauncher {
 
+  /** {@code stdinBytes} is told the length of each line written to the child's stdin. */
   Behavior<ChildProcess.Command> launch(
       int generation,
       StderrTail stderrTail,
       ChildProcess.StdoutTarget<?, ?> stdout,
+      LongConsumer stdinBytes,
       ActorRef<ChildProcess.Report> reports);
 
   static ChildLauncher processes(ServerSpec spec, RouterSettings settings) {
-    return (generation, stderrTail, stdout, reports) ->
-        ChildProcess.create(spec, settings, generation, stderrTail, stdout, reports);
+    return (generation, stderrTail, stdout, stdinBytes, reports) ->
+        ChildProcess.create(spec, settings, generation, stderrTail, stdout, stdinBytes, reports);
   }
 }

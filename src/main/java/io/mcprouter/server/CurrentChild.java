@@ -140,7 +140,9 @@ final class CurrentChild {
             failure -> new StdoutEnded(launched));
     state.child =
         state.context.spawn(
-            launcher.launch(launched, state.stderrTail, target, reports), "child-" + launched);
+            launcher.launch(
+                launched, state.stderrTail, target, state.observation::toChild, reports),
+            "child-" + launched);
     state.context.watchWith(state.child, new ChildStopped(launched));
     return phases.starting();
   }
@@ -221,6 +223,7 @@ final class CurrentChild {
     startedAt = Instant.now();
     state.startedNanos = state.clock.getAsLong();
     state.observation.childPid(started.pid());
+    state.observation.stdin(started.stdin()::queued);
     if (state.metrics != null) {
       state.metrics.childStarted(state.spec.key());
       runningCounted = true;
@@ -390,6 +393,7 @@ final class CurrentChild {
     childGone = true;
     state.child = null;
     state.stdin = null;
+    state.observation.stdin(null);
     pendingExit = null;
     state.timers.cancel(Tick.INSTANCE);
     return ending.childExited(exited);

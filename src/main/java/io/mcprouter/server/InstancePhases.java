@@ -292,6 +292,7 @@ final class InstancePhases extends AbstractBehavior<Command> {
    */
   private Behavior<Command> onEnd(Object signal) {
     state.releasePermit();
+    state.observation.stdin(null);
     return Behaviors.same();
   }
 }

@@ -3,6 +3,7 @@ package io.mcprouter.server;
 import akka.actor.typed.ActorRef;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.observe.CallSite;
+import io.mcprouter.observe.SessionEnd;
 import io.mcprouter.session.ClientSession;
 import java.util.HashMap;
 import java.util.Map;
@@ -54,9 +55,14 @@ final class InstanceSessions {
     return sessions.size();
   }
 
-  /** Tells every session to close with {@code reason}; each flushes what it holds first. */
+  /**
+   * Tells every session its server stopped, with {@code reason}; each flushes what it holds first.
+   */
   void closeAll(String reason) {
-    sessions.values().forEach(session -> session.actor().tell(new ClientSession.Close(reason)));
+    sessions
+        .values()
+        .forEach(
+            session -> session.actor().tell(new ClientSession.Close(SessionEnd.STOPPED, reason)));
   }
 
   /** The same message to every session, routed or not (the router's own notice). */

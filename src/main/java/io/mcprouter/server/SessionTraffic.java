@@ -9,7 +9,9 @@ import io.mcprouter.config.ServerSpec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.observe.CallSite;
+import io.mcprouter.observe.CallTransport;
 import io.mcprouter.observe.InstanceObservation;
+import io.mcprouter.observe.SessionEnd;
 import io.mcprouter.routing.SessionRouting;
 import io.mcprouter.server.ServerInstance.Accepted;
 import io.mcprouter.server.ServerInstance.Command;
@@ -78,10 +80,16 @@ final class SessionTraffic {
 
   Behavior<Command> openSession(OpenSession open) {
     state.spare = false; // a spare's child is this session's now
+    CallTransport transport = open.transport().observed();
+    InstanceObservation observed = observation;
     ActorRef<ClientSession.Command> session =
         context.spawn(
             ClientSession.create(
-                state.spec.key(), open.sessionId(), open.outbound(), sessionTimeouts()),
+                state.spec.key(),
+                open.sessionId(),
+                open.outbound(),
+                sessionTimeouts(),
+                why -> observed.sessionEnded(transport, why)),
             // the full id is the client's credential for its session: it would show in every
             // actor path logged
             "session-"
@@ -89,7 +97,7 @@ final class SessionTraffic {
                 + "-"
                 + (++sessionsSpawned));
     context.watchWith(session, new SessionEnded(open.sessionId()));
-    CallSite site = observation.site(open.sessionId(), open.transport().observed());
+    CallSite site = observation.site(open.sessionId(), transport);
     sessions.add(open.sessionId(), new AttachedSession(session, open.outbound(), site));
     routing.sessionOpened(open.sessionId(), site);
     state.lifecycle.tell(new SessionStarted(open.sessionId(), context.getSelf(), session));
@@ -102,6 +110,8 @@ final class SessionTraffic {
   }
 
   Behavior<Command> refuseOpen(OpenSession open) {
+    // counted as opened by the registry, which could not know the server was stopping
+    observation.sessionEnded(open.transport().observed(), SessionEnd.STOPPED);
     state.lifecycle.tell(new SessionRefused(open.sessionId()));
     open.replyTo().tell(new OpenRejected("server '" + state.spec.key() + "' is stopping"));
     return Behaviors.same();

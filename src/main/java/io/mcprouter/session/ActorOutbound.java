@@ -59,6 +59,12 @@ public final class ActorOutbound<C> implements Outbound {
     terminated.complete(Done.getInstance());
   }
 
+  /** Its holder ends it when the call or request it served is over: the client's own end. */
+  @Override
+  public boolean closedByClient() {
+    return true;
+  }
+
   @Override
   public CompletionStage<Done> terminated() {
     return terminated;

@@ -8,8 +8,10 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
+import io.mcprouter.observe.SessionEnd;
 import java.time.Duration;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +32,11 @@ public final class ClientSession extends AbstractBehavior<ClientSession.Command>
     INSTANCE
   }
 
-  /** The server is going away (or the session must end): finish the stream and stop. */
-  public record Close(String reason) implements Command {}
+  /**
+   * The server is going away (or the session must end): finish the stream and stop. {@code why}
+   * classifies it for the metrics, {@code reason} says it in the log line.
+   */
+  public record Close(SessionEnd why, String reason) implements Command {}
 
   /**
    * MCP lifecycle progress, from the server actor that routes it. The handshake clock runs while
@@ -67,13 +72,19 @@ public final class ClientSession extends AbstractBehavior<ClientSession.Command>
   // every line names the key and session anyway
   private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
 
+  /** {@code ended} is told once, when the session has stopped, why it ended. */
   public static Behavior<Command> create(
-      String serverKey, String sessionId, Outbound outbound, Timeouts timeouts) {
+      String serverKey,
+      String sessionId,
+      Outbound outbound,
+      Timeouts timeouts,
+      Consumer<SessionEnd> ended) {
     return Behaviors.withTimers(
         timers ->
             Behaviors.setup(
                 context ->
-                    new ClientSession(context, timers, serverKey, sessionId, outbound, timeouts)));
+                    new ClientSession(
+                        context, timers, serverKey, sessionId, outbound, timeouts, ended)));
   }
 
   private final TimerScheduler<Command> timers;
@@ -84,6 +95,11 @@ public final class ClientSession extends AbstractBehavior<ClientSession.Command>
 
   private final Outbound outbound;
   private final Timeouts timeouts;
+  private final Consumer<SessionEnd> ended;
+
+  /** Why it ends, once known; a session stopped with its server has no message saying so. */
+  private SessionEnd end = SessionEnd.STOPPED;
+
   private boolean handshakeDone;
   private boolean getStreamClosed;
 
@@ -93,8 +109,10 @@ public final class ClientSession extends AbstractBehavior<ClientSession.Command>
       String serverKey,
       String sessionId,
       Outbound outbound,
-      Timeouts timeouts) {
+      Timeouts timeouts,
+      Consumer<SessionEnd> ended) {
     super(context);
+    this.ended = ended;
     this.timers = timers;
     this.serverKey = serverKey;
     this.session = sessionId.substring(0, Math.min(8, sessionId.length()));
@@ -111,7 +129,7 @@ public final class ClientSession extends AbstractBehavior<ClientSession.Command>
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessageEquals(Overflowed.INSTANCE, this::onOverflowed)
-        .onMessage(Close.class, close -> close(close.reason()))
+        .onMessage(Close.class, close -> close(close.why(), close.reason()))
         .onMessageEquals(ClientGone.INSTANCE, this::onClientGone)
         .onMessage(Handshake.class, this::onHandshake)
         .onMessage(ConnectionsChanged.class, this::onConnectionsChanged)
@@ -127,18 +145,25 @@ public final class ClientSession extends AbstractBehavior<ClientSession.Command>
         serverKey,
         session,
         outbound.describeBounds());
+    end = SessionEnd.OVERFLOW;
     outbound.abort(); // what it holds is what it did not read: kept, it would stay held while the
     // connection lasts
     return Behaviors.stopped();
   }
 
-  private Behavior<Command> close(String reason) {
+  private Behavior<Command> close(SessionEnd why, String reason) {
+    end = why;
     log.info("session closed key={} session={} reason={}", serverKey, session, reason);
     outbound.complete();
     return Behaviors.stopped();
   }
 
   private Behavior<Command> onClientGone() {
+    // the output budget's eviction is the router's end for a client that stopped reading
+    end =
+        outbound.endReason().isPresent()
+            ? SessionEnd.OVERFLOW
+            : outbound.closedByClient() ? SessionEnd.CLIENT_CLOSED : SessionEnd.VANISHED;
     outbound
         .endReason()
         .ifPresentOrElse(
@@ -146,9 +171,12 @@ public final class ClientSession extends AbstractBehavior<ClientSession.Command>
                 log.warn("session closed key={} session={} reason={}", serverKey, session, reason),
             () ->
                 log.info(
-                    "session closed key={} session={} reason=client disconnected",
+                    "session closed key={} session={} reason={}",
                     serverKey,
-                    session));
+                    session,
+                    end == SessionEnd.CLIENT_CLOSED
+                        ? "closed by its client"
+                        : "client disconnected"));
     return Behaviors.stopped();
   }
 
@@ -171,6 +199,7 @@ public final class ClientSession extends AbstractBehavior<ClientSession.Command>
     return handshakeDone
         ? this
         : close(
+            SessionEnd.IDLE,
             "MCP handshake not completed within "
                 + timeouts.handshake().toMillis()
                 + " ms (mcprouter.session.handshake-timeout)");
@@ -199,6 +228,7 @@ public final class ClientSession extends AbstractBehavior<ClientSession.Command>
       return this;
     }
     return close(
+        getStreamClosed ? SessionEnd.DETACHED : SessionEnd.IDLE,
         getStreamClosed
             ? "detached: its GET stream closed and nothing was open for "
                 + limit.toMillis()
@@ -214,6 +244,7 @@ public final class ClientSession extends AbstractBehavior<ClientSession.Command>
 
   private Behavior<Command> onPostStop() {
     outbound.complete();
+    ended.accept(end);
     return this;
   }
 }

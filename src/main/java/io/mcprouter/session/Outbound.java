@@ -45,6 +45,14 @@ public interface Outbound {
     return Optional.empty();
   }
 
+  /**
+   * Whether the client itself ended the session (a Streamable DELETE, the end of the REST call or
+   * 2026-07-28 request that held it) rather than its connection going away.
+   */
+  default boolean closedByClient() {
+    return false;
+  }
+
   /** Completes when the client's stream has ended, for whatever reason (disconnect included). */
   CompletionStage<Done> terminated();
 

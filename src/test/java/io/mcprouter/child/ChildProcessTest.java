@@ -123,7 +123,8 @@ class ChildProcessTest {
             "child-" + ids.incrementAndGet(), command, true, Map.of(), cwd, Optional.empty());
     ActorRef<ChildProcess.Command> actor =
         testKit.spawn(
-            ChildProcess.create(spec, settings, 1, new StderrTail(20), target, reports.getRef()));
+            ChildProcess.create(
+                spec, settings, 1, new StderrTail(20), target, bytes -> {}, reports.getRef()));
     return new Launched(actor, reports, stdout);
   }
 

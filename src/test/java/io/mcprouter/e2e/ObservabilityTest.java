@@ -13,11 +13,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.testsupport.Await;
 import io.mcprouter.testsupport.McpHttp;
+import io.mcprouter.testsupport.Scrape;
 import io.mcprouter.testsupport.SseTestClient;
 import io.mcprouter.testsupport.TestRouter;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -87,35 +86,11 @@ class ObservabilityTest {
   }
 
   private static String scrape(int port) throws Exception {
-    HttpResponse<String> answer =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, answer.statusCode(), answer.body());
-    assertTrue(
-        answer.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"),
-        answer.headers().toString());
-    return answer.body();
+    return Scrape.metrics(http, port);
   }
 
-  /**
-   * The value of the sample whose name and labels contain every one of {@code parts}; 0 if none.
-   */
   private static double sample(String exposition, String name, String... parts) {
-    double sum = 0;
-    for (String line : exposition.split("\n")) {
-      if (!line.startsWith(name + "{") && !line.startsWith(name + " ")) {
-        continue;
-      }
-      boolean all = true;
-      for (String part : parts) {
-        all &= line.contains(part);
-      }
-      if (all) {
-        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    return sum;
+    return Scrape.sample(exposition, name, parts);
   }
 
   private static HttpResponse<String> postWithOrigin(String origin) throws Exception {

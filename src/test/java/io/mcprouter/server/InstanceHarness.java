@@ -83,7 +83,7 @@ final class InstanceHarness {
     this.lifecycle = testKit.createTestProbe();
     this.acks = testKit.createTestProbe();
     ChildLauncher launcher =
-        (generation, stderrTail, stdout, reports) -> {
+        (generation, stderrTail, stdout, stdinBytes, reports) -> {
           launches.add(new Launch(generation, stdout, reports));
           return Behaviors.monitor(ChildProcess.Command.class, child.getRef(), Behaviors.ignore());
         };

@@ -16,6 +16,7 @@ import io.mcprouter.config.RouterConfigFiles;
 import io.mcprouter.config.RouterSettings;
 import io.mcprouter.config.ServerSpec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.SessionEnd;
 import io.mcprouter.session.ClientSession;
 import io.mcprouter.session.Outbound;
 import io.mcprouter.testsupport.Await;
@@ -155,8 +156,8 @@ class ServerRegistryTest {
             .mapToLong(ServerInstance.Status::pid)
             .min()
             .orElseThrow();
-    c.session().tell(new ClientSession.Close("test"));
-    d.session().tell(new ClientSession.Close("test"));
+    c.session().tell(new ClientSession.Close(SessionEnd.CLIENT_CLOSED, "test"));
+    d.session().tell(new ClientSession.Close(SessionEnd.CLIENT_CLOSED, "test"));
     Await.until(
         Duration.ofSeconds(10),
         "dedicated servers gone",

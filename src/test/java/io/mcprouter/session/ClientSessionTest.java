@@ -10,11 +10,13 @@ import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.javadsl.Behaviors;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.SessionEnd;
 import io.mcprouter.session.ClientSession.Command;
 import io.mcprouter.session.ClientSession.Handshake;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -59,6 +61,8 @@ class ClientSessionTest {
     private volatile Consumer<Connections> watcher;
     private volatile Connections connections;
     private volatile boolean reportsConnected;
+    volatile boolean closedByClient;
+    volatile String evicted;
 
     FakeOutbound(ActorRef<String> calls, Connections initial) {
       this.calls = calls;
@@ -79,6 +83,16 @@ class ClientSessionTest {
     @Override
     public void abort() {
       calls.tell("abort");
+    }
+
+    @Override
+    public boolean closedByClient() {
+      return closedByClient;
+    }
+
+    @Override
+    public Optional<String> endReason() {
+      return Optional.ofNullable(evicted);
     }
 
     @Override
@@ -132,6 +146,7 @@ class ClientSessionTest {
     final TestProbe<String> calls = testKit.createTestProbe();
     final TestProbe<Command> taken = testKit.createTestProbe();
     final TestProbe<Object> watcher = testKit.createTestProbe();
+    final TestProbe<SessionEnd> ends = testKit.createTestProbe();
     final FakeOutbound outbound;
     final ActorRef<Command> session;
 
@@ -152,7 +167,8 @@ class ClientSessionTest {
                       "key",
                       "session-id-0123456789",
                       outbound,
-                      new ClientSession.Timeouts(HANDSHAKE, IDLE, DETACHED))));
+                      new ClientSession.Timeouts(HANDSHAKE, IDLE, DETACHED),
+                      ends.getRef()::tell)));
       expectReport(); // the report made in its setup: taken once the setup (and the handshake
       // timer) is done
     }
@@ -210,9 +226,16 @@ class ClientSessionTest {
       calls.expectNoMessage(Duration.ZERO);
     }
 
-    void expectClosed() {
+    /** The stream completed, the session stopped, and it said once why it ended. */
+    void expectClosed(SessionEnd why) {
       calls.expectMessage("complete");
       watcher.expectTerminated(session);
+      expectEnded(why);
+    }
+
+    void expectEnded(SessionEnd why) {
+      assertEquals(why, ends.receiveMessage(), "why the session ended, for the metrics");
+      ends.expectNoMessage(Duration.ZERO);
     }
   }
 
@@ -238,7 +261,7 @@ class ClientSessionTest {
     fixture.timePasses(HANDSHAKE.minus(STEP));
     fixture.expectStillOpen();
     time.timePasses(STEP);
-    fixture.expectClosed();
+    fixture.expectClosed(SessionEnd.IDLE);
   }
 
   @Test
@@ -256,7 +279,7 @@ class ClientSessionTest {
     fixture.timePasses(HANDSHAKE.minus(STEP));
     fixture.expectStillOpen();
     time.timePasses(STEP);
-    fixture.expectClosed();
+    fixture.expectClosed(SessionEnd.IDLE);
   }
 
   @Test
@@ -270,8 +293,8 @@ class ClientSessionTest {
     fixture.timePasses(HANDSHAKE.multipliedBy(10));
     fixture.expectStillOpen();
 
-    fixture.tell(new ClientSession.Close("test over"));
-    fixture.expectClosed();
+    fixture.tell(new ClientSession.Close(SessionEnd.STOPPED, "test over"));
+    fixture.expectClosed(SessionEnd.STOPPED);
   }
 
   @Test
@@ -281,7 +304,7 @@ class ClientSessionTest {
     fixture.timePasses(IDLE.minus(STEP));
     fixture.expectStillOpen();
     time.timePasses(STEP);
-    fixture.expectClosed();
+    fixture.expectClosed(SessionEnd.IDLE);
   }
 
   @Test
@@ -298,7 +321,7 @@ class ClientSessionTest {
     fixture.timePasses(IDLE.minus(STEP));
     fixture.expectStillOpen();
     time.timePasses(STEP);
-    fixture.expectClosed();
+    fixture.expectClosed(SessionEnd.IDLE);
   }
 
   @Test
@@ -311,7 +334,7 @@ class ClientSessionTest {
     fixture.timePasses(DETACHED.minus(STEP));
     fixture.expectStillOpen();
     time.timePasses(STEP);
-    fixture.expectClosed();
+    fixture.expectClosed(SessionEnd.DETACHED);
   }
 
   @Test
@@ -324,8 +347,8 @@ class ClientSessionTest {
     assertEquals(List.of("UNCONNECTED"), fixture.fired, "the idle timer did fire");
     fixture.expectStillOpen();
 
-    fixture.tell(new ClientSession.Close("test over"));
-    fixture.expectClosed();
+    fixture.tell(new ClientSession.Close(SessionEnd.STOPPED, "test over"));
+    fixture.expectClosed(SessionEnd.STOPPED);
   }
 
   @Test
@@ -339,15 +362,16 @@ class ClientSessionTest {
         fixture.calls.receiveMessage(),
         "what the client did not read is dropped, not sent");
     fixture.watcher.expectTerminated(fixture.session);
+    fixture.expectEnded(SessionEnd.OVERFLOW);
   }
 
   @Test
   void closeCompletesTheClientStreamAndStops() {
     Fixture fixture = handshaking();
 
-    fixture.session.tell(new ClientSession.Close("server going away"));
+    fixture.session.tell(new ClientSession.Close(SessionEnd.LIMIT, "evicted"));
 
-    fixture.expectClosed();
+    fixture.expectClosed(SessionEnd.LIMIT);
   }
 
   @Test
@@ -357,5 +381,37 @@ class ClientSessionTest {
     fixture.outbound.clientGone();
 
     fixture.watcher.expectTerminated(fixture.session);
+    fixture.expectEnded(SessionEnd.VANISHED);
+  }
+
+  @Test
+  void aSessionItsClientEndedEndsAsClientClosed() {
+    Fixture fixture = streamable(true, false);
+
+    fixture.outbound.closedByClient = true;
+    fixture.outbound.clientGone();
+
+    fixture.watcher.expectTerminated(fixture.session);
+    fixture.expectEnded(SessionEnd.CLIENT_CLOSED);
+  }
+
+  @Test
+  void aSessionTheOutputBudgetEvictedEndsAsOverflow() {
+    Fixture fixture = streamable(true, false);
+
+    fixture.outbound.evicted = "router-wide output budget";
+    fixture.outbound.clientGone();
+
+    fixture.watcher.expectTerminated(fixture.session);
+    fixture.expectEnded(SessionEnd.OVERFLOW);
+  }
+
+  @Test
+  void aSessionStoppedWithItsServerEndsAsStopped() {
+    Fixture fixture = streamable(true, false);
+
+    testKit.stop(fixture.session);
+
+    fixture.expectEnded(SessionEnd.STOPPED);
   }
 }

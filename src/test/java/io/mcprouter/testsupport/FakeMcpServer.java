@@ -187,6 +187,10 @@ public final class FakeMcpServer {
       return;
     }
     JsonNode id = msg.get("id");
+    if ("tools/call".equals(method) && "stall_stdin".equals(text(params, "name", ""))) {
+      stallStdin(id, params.path("arguments").path("until").asText(""));
+      return;
+    }
     if ("initialize".equals(method)) {
       // count inline so stats are deterministic w.r.t. message order
       INITIALIZE_COUNT.incrementAndGet();
@@ -200,6 +204,23 @@ public final class FakeMcpServer {
             sendError(id, -32603, "Internal error: " + e.getMessage());
           }
         });
+  }
+
+  /**
+   * Unlisted: stops reading stdin (on the reader thread) until the file {@code until} exists, so
+   * the pipe fills and the router's stdin queue grows; answers once reading again.
+   */
+  private static void stallStdin(JsonNode id, String until) {
+    java.nio.file.Path file = java.nio.file.Path.of(until);
+    while (!java.nio.file.Files.exists(file)) {
+      try {
+        Thread.sleep(20); // a test's fault injection: polling a file is the whole point
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    sendText(id, "read again");
   }
 
   private static void handleResponse(ObjectNode msg) {

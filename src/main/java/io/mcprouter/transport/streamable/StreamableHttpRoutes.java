@@ -356,7 +356,7 @@ public final class StreamableHttpRoutes {
     if (session.isEmpty()) {
       return sessionNotFound(sessionId.get());
     }
-    session.get().complete(); // its actor sees the client gone; a per-session child is stopped
+    session.get().closeByClient(); // its actor sees the client gone; a per-session child is stopped
     return complete(StatusCodes.NO_CONTENT);
   }
 

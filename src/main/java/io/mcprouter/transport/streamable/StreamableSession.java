@@ -75,6 +75,7 @@ public final class StreamableSession implements Outbound {
   // send
   private final Set<SseEventQueue> connections = new HashSet<>();
   private volatile String evicted;
+  private volatile boolean deleted;
   private long seq;
   private boolean closed;
   private boolean heldGetStream;
@@ -240,6 +241,17 @@ public final class StreamableSession implements Outbound {
   @Override
   public synchronized void complete() {
     end(Ending.AFTER_WHAT_WAS_OFFERED);
+  }
+
+  /** The client's DELETE: the session ends as {@link #complete} ends it, by the client's choice. */
+  public synchronized void closeByClient() {
+    deleted = true; // before terminated completes: whoever sees that sees who ended it
+    complete();
+  }
+
+  @Override
+  public boolean closedByClient() {
+    return deleted;
   }
 
   /** Ends the session and its connections now, dropping whatever was not sent. */
