@@ -27,4 +27,12 @@ public enum CallTransport {
   public String era() {
     return era;
   }
+
+  /**
+   * Whether its client sends {@code initialize} itself; for a REST call and a 2026-07-28 request
+   * the router does, and that is not a client's request to observe.
+   */
+  public boolean clientInitializes() {
+    return this == SSE || this == STREAMABLE;
+  }
 }

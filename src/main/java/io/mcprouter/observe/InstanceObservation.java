@@ -78,7 +78,9 @@ public final class InstanceObservation {
    * refuses is {@link #unsent}.
    */
   public Call requestSent(CallSite site, JsonRpcMessage.Request request) {
-    if (observer == null || site == null) {
+    if (observer == null
+        || site == null
+        || ("initialize".equals(request.method()) && !site.transport().clientInitializes())) {
       return null;
     }
     endUnsent();
@@ -225,6 +227,9 @@ public final class InstanceObservation {
       duration = clock.getAsLong() - call.startNanos();
     } else {
       call = requestSent(site, r);
+      if (call == null) {
+        return; // the router's own initialize
+      }
     }
     observer.answered(
         call, outcome, error.code(), JsonRpcMessage.failure(r.id(), error), 0, duration);

@@ -88,7 +88,7 @@ public final class Multiplexer implements SessionRouting {
     this.observation = observation;
     this.table = new InFlightTable(progress, clock, observation);
     SharedRoots sharedRoots = new SharedRoots(roots);
-    this.initialize = new SharedInitialize(table, sharedRoots, sessions);
+    this.initialize = new SharedInitialize(table, sharedRoots, sessions, observation);
     this.serverRequests = new ServerRequests(key, sharedRoots, table, sessions);
     this.serial =
         interactive == ServerSpec.Interactive.SERIALIZE ? new SerialQueue(queueLimit) : null;
@@ -109,7 +109,6 @@ public final class Multiplexer implements SessionRouting {
     SessionState session = sessions.computeIfAbsent(sessionId, id -> new SessionState(null));
     if (message instanceof JsonRpcMessage.Request request) {
       if ("initialize".equals(request.method())) {
-        observation.initialize(session.site, request.params());
         return initialize.request(sessionId, session, request, out);
       }
       return forwardRequest(sessionId, session, request, out);

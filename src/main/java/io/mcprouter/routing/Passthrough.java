@@ -56,7 +56,7 @@ public final class Passthrough implements SessionRouting {
   public Outcome fromClient(String sessionId, JsonRpcMessage message, Recipients out) {
     Call call = null;
     JsonRpcMessage toChild = message;
-    if (message instanceof JsonRpcMessage.Request r && !"initialize".equals(r.method())) {
+    if (message instanceof JsonRpcMessage.Request r) {
       // observed before the write: a tracer's context must be in the line the child reads
       call = observation.requestSent(site, r);
       toChild = observation.forChild(call, r);

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.jsonrpc.ProtocolVersions;
 import io.mcprouter.modern.ModernProtocol;
+import io.mcprouter.observe.Call;
+import io.mcprouter.observe.InstanceObservation;
 import io.mcprouter.routing.SessionRouting.Outcome;
 import io.mcprouter.routing.SessionRouting.Recipients;
 import java.util.ArrayList;
@@ -23,11 +25,13 @@ import java.util.Map;
  */
 final class SharedInitialize {
 
-  private record Waiter(String sessionId, JsonNode clientId) {}
+  /** A session waiting for the answer of the initialize at the child; {@code call} its record. */
+  private record Waiter(String sessionId, JsonNode clientId, Call call) {}
 
   private final InFlightTable table;
   private final SharedRoots roots;
   private final Map<String, SessionState> sessions;
+  private final InstanceObservation observation;
 
   /** As sent to the child, for a replacement child. */
   private ObjectNode params;
@@ -38,17 +42,25 @@ final class SharedInitialize {
   private boolean initializedForwarded;
   private Long replayed;
 
-  SharedInitialize(InFlightTable table, SharedRoots roots, Map<String, SessionState> sessions) {
+  SharedInitialize(
+      InFlightTable table,
+      SharedRoots roots,
+      Map<String, SessionState> sessions,
+      InstanceObservation observation) {
     this.table = table;
     this.roots = roots;
     this.sessions = sessions;
+    this.observation = observation;
   }
 
   /**
    * A session's {@code initialize}: answered from the cache, held for the one in flight, or sent.
+   * Each is one call observed, whoever answers it.
    */
   Outcome request(
       String sessionId, SessionState session, JsonRpcMessage.Request request, Recipients out) {
+    observation.initialize(session.site, request.params());
+    Call call = observation.requestSent(session.site, request);
     ObjectNode params =
         request.params() instanceof ObjectNode p
             ? p.deepCopy()
@@ -60,11 +72,14 @@ final class SharedInitialize {
     session.requestedVersion = params.path("protocolVersion").asText(null);
     if (result != null) {
       session.initialized = true;
-      out.toSession(sessionId, JsonRpcMessage.success(request.id(), resultFor(session, result)));
+      JsonRpcMessage.Response cached =
+          JsonRpcMessage.success(request.id(), resultFor(session, result));
+      observation.answered(call, cached);
+      out.toSession(sessionId, cached);
       return Outcome.ACCEPTED;
     }
     if (inFlight != null) {
-      waiters.add(new Waiter(sessionId, request.id()));
+      waiters.add(new Waiter(sessionId, request.id(), call));
       return Outcome.ACCEPTED;
     }
     roots.advertise(
@@ -73,11 +88,12 @@ final class SharedInitialize {
     long upstreamId = table.nextId();
     if (!out.toChild(
         new JsonRpcMessage.Request(LongNode.valueOf(upstreamId), "initialize", params))) {
+      observation.unsent(call); // the refusal that follows ends it
       return Outcome.CHILD_BUSY;
     }
     inFlight = upstreamId;
     this.params = params;
-    table.sent(upstreamId, sessionId, request.id(), "initialize", null, table.now(), null);
+    table.sent(upstreamId, sessionId, request.id(), "initialize", null, table.now(), call);
     return Outcome.ACCEPTED;
   }
 
@@ -119,7 +135,7 @@ final class SharedInitialize {
   void answered(InFlightTable.Pending origin, JsonRpcMessage.Response response, Recipients out) {
     inFlight = null;
     List<Waiter> all = new ArrayList<>();
-    all.add(new Waiter(origin.sessionId(), origin.clientId()));
+    all.add(new Waiter(origin.sessionId(), origin.clientId(), origin.call()));
     all.addAll(waiters);
     waiters.clear();
     if (!response.isError()) {
@@ -127,15 +143,18 @@ final class SharedInitialize {
     }
     for (Waiter waiter : all) {
       SessionState session = sessions.get(waiter.sessionId());
-      if (session != null) {
-        session.initialized |= !response.isError();
-        out.toSession(
-            waiter.sessionId(),
-            new JsonRpcMessage.Response(
-                waiter.clientId(),
-                response.isError() ? response.result() : resultFor(session, response.result()),
-                response.error()));
+      if (session == null) {
+        observation.cancelled(waiter.call()); // its session closed while the child answered
+        continue;
       }
+      session.initialized |= !response.isError();
+      JsonRpcMessage.Response answer =
+          new JsonRpcMessage.Response(
+              waiter.clientId(),
+              response.isError() ? response.result() : resultFor(session, response.result()),
+              response.error());
+      observation.answered(waiter.call(), answer);
+      out.toSession(waiter.sessionId(), answer);
     }
   }
 
@@ -156,7 +175,14 @@ final class SharedInitialize {
   }
 
   void sessionClosed(String sessionId) {
-    waiters.removeIf(w -> w.sessionId().equals(sessionId));
+    waiters.removeIf(
+        w -> {
+          if (!w.sessionId().equals(sessionId)) {
+            return false;
+          }
+          observation.cancelled(w.call());
+          return true;
+        });
   }
 
   /**

@@ -16,7 +16,9 @@ import io.mcprouter.testsupport.McpHttp;
 import io.mcprouter.testsupport.Scrape;
 import io.mcprouter.testsupport.SseTestClient;
 import io.mcprouter.testsupport.TestRouter;
+import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,7 +62,8 @@ class ObservabilityTest {
                 TestRouter.fake("obs", true),
                 TestRouter.fake("secret", true).withLogPayloads(true),
                 TestRouter.fake("crashy", true),
-                TestRouter.fake("many", true, "--extra-tools", "10000")),
+                TestRouter.fake("many", true, "--extra-tools", "10000"),
+                TestRouter.fake("inits", true)),
             "mcprouter.access-log.lines-per-second = 5\nmcprouter.stdio.max-line-bytes = 4MiB\n"
                 + "mcprouter.session.buffer-bytes = 16MiB");
     mcp = new McpHttp(router.proxyPort());
@@ -290,6 +293,55 @@ class ObservabilityTest {
         callLines("obs").toString().contains("hush-hush"), "no payload without the key's say");
     assertFalse(callLines("obs").toString().contains(session), "no full session id");
     assertTrue(callLines("secret").toString().contains("shown-here"), "log_payloads = true");
+  }
+
+  @Test
+  void everyClientsInitializeIsACallLineAndTheRoutersOwnAreNot() throws Exception {
+    String first = mcp.openSession("inits"); // the child's one initialize
+    String second = mcp.openSession("inits"); // answered from the cache
+    HttpResponse<String> rest =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + router.apiPort() + "/v1/list-tools"))
+                .header("Authorization", "Bearer inits")
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, rest.statusCode(), rest.body());
+    Await.until(
+        Duration.ofSeconds(5),
+        "the REST call's line",
+        () -> {
+          try {
+            return callLines("inits").stream()
+                .anyMatch(line -> fields(line).path("transport").asText().equals("rest"));
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+    List<JsonNode> initializes = new ArrayList<>();
+    for (JsonNode line : callLines("inits")) {
+      JsonNode call = fields(line);
+      if (call.path("method").asText().equals("initialize")) {
+        initializes.add(call);
+      }
+    }
+    assertEquals(2, initializes.size(), "one per client session, none for the REST call's");
+    Set<String> sessions = new HashSet<>();
+    for (JsonNode call : initializes) {
+      assertEquals("ok", call.path("outcome").asText(), call.toString());
+      assertEquals("java-test", call.path("client_name").asText(), call.toString());
+      assertEquals("streamable_http", call.path("transport").asText(), call.toString());
+      sessions.add(call.path("session").asText());
+    }
+    assertEquals(Set.of(first.substring(0, 8), second.substring(0, 8)), sessions);
+    assertEquals(
+        2,
+        sample(
+            scrape(router.proxyPort()),
+            "mcp_server_operation_duration_seconds_count",
+            "key=\"inits\"",
+            "mcp_method_name=\"initialize\""));
   }
 
   private static long accessLines(String reason) {

@@ -12,6 +12,7 @@ import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
 import io.mcprouter.jsonrpc.ProtocolVersions;
+import io.mcprouter.observe.InstanceObservation;
 import io.mcprouter.routing.SessionRouting.Outcome;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +27,7 @@ class SharedInitializeTest {
   private final Map<String, SessionState> sessions = new LinkedHashMap<>();
   private final InFlightTable table = new InFlightTable(new ProgressTokens(), System::nanoTime);
   private final SharedInitialize initialize =
-      new SharedInitialize(table, new SharedRoots(List.of()), sessions);
+      new SharedInitialize(table, new SharedRoots(List.of()), sessions, InstanceObservation.OFF);
   private final RecordingRecipients out = new RecordingRecipients();
 
   private static JsonNode json(String text) throws Exception {
