@@ -14,7 +14,9 @@ import java.util.function.Supplier;
  * gen_ai.tool.name}, {@code error.type}), in Prometheus form, and {@code mcprouter_*} for what is
  * the router's own. Every label value comes from the config (key, setting), from a fixed set
  * (method, transport, outcome, reason), or from the child's own tool list, capped per key ({@link
- * KeyObservation}): never a session id or an argument.
+ * KeyObservation}): never a session id or an argument. Without exemplars: the client samples them
+ * on every observation (a trace id would come from a span the router does not expose to it), and
+ * its rate limit schedules a task on a thread of its own.
  */
 public final class McpMetrics {
 
@@ -46,6 +48,7 @@ public final class McpMetrics {
     this.registry = registry;
     operations =
         Histogram.builder()
+            .withoutExemplars()
             .name("mcp_server_operation_duration_seconds")
             .help(
                 "MCP requests from routing to the child until the answer is routed back"
@@ -69,18 +72,21 @@ public final class McpMetrics {
             .register(registry);
     bytes =
         Counter.builder()
+            .withoutExemplars()
             .name("mcprouter_child_bytes_total")
             .help("Bytes of JSON-RPC lines between the router and its children")
             .labelNames("key", "direction")
             .register(registry);
     sessionsOpened =
         Counter.builder()
+            .withoutExemplars()
             .name("mcprouter_sessions_opened_total")
             .help("Client sessions opened (a REST call and a 2026-07-28 request are one each)")
             .labelNames("key", "transport")
             .register(registry);
     sessionsEnded =
         Counter.builder()
+            .withoutExemplars()
             .name("mcprouter_sessions_ended_total")
             .help("Client sessions ended, by why")
             .labelNames("key", "transport", "reason")
@@ -93,30 +99,35 @@ public final class McpMetrics {
             .register(registry);
     childStarts =
         Counter.builder()
+            .withoutExemplars()
             .name("mcprouter_child_starts_total")
             .help("MCP server processes started")
             .labelNames("key")
             .register(registry);
     childExits =
         Counter.builder()
+            .withoutExemplars()
             .name("mcprouter_child_exits_total")
             .help("MCP server processes that ended, by cause")
             .labelNames("key", "cause")
             .register(registry);
     restarts =
         Counter.builder()
+            .withoutExemplars()
             .name("mcprouter_child_restarts_total")
             .help("Shared children started again after a crash")
             .labelNames("key")
             .register(registry);
     crashLoops =
         Counter.builder()
+            .withoutExemplars()
             .name("mcprouter_crash_loops_total")
             .help("Times a key was barred for crash-looping (mcprouter.restart.*)")
             .labelNames("key")
             .register(registry);
     initializeSeconds =
         Histogram.builder()
+            .withoutExemplars()
             .name("mcprouter_child_initialize_seconds")
             .help("From a child's launch until it answered its first initialize")
             .labelNames("key")
@@ -125,12 +136,14 @@ public final class McpMetrics {
             .register(registry);
     refusals =
         Counter.builder()
+            .withoutExemplars()
             .name("mcprouter_refusals_total")
             .help("Requests and sessions refused, by the setting or check that refused them")
             .labelNames("setting")
             .register(registry);
     httpResponses =
         Counter.builder()
+            .withoutExemplars()
             .name("mcprouter_http_responses_total")
             .help("HTTP responses, by port and status class")
             .labelNames("port", "status_class")
