@@ -134,21 +134,14 @@ class ObservabilityTest {
             "key=\"crashy\"",
             "outcome=\"child_gone\""),
         text);
-    Await.until(
+    Scrape.awaitSample(
+        http,
+        router.proxyPort(),
         Duration.ofSeconds(10),
-        "the crash counted",
-        () -> {
-          try {
-            return sample(
-                    scrape(router.proxyPort()),
-                    "mcprouter_child_exits_total",
-                    "key=\"crashy\"",
-                    "cause=\"crashed\"")
-                >= 1;
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        });
+        n -> n >= 1,
+        "mcprouter_child_exits_total",
+        "key=\"crashy\"",
+        "cause=\"crashed\"");
     assertTrue(sample(text, "mcprouter_child_starts_total", "key=\"obs\"") >= 1, text);
     assertEquals(1, sample(text, "mcprouter_children_running", "key=\"obs\""), text);
     assertTrue(

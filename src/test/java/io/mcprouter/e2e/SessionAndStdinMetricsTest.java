@@ -3,7 +3,6 @@ package io.mcprouter.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mcprouter.testsupport.Await;
 import io.mcprouter.testsupport.McpHttp;
 import io.mcprouter.testsupport.Scrape;
 import io.mcprouter.testsupport.SseTestClient;
@@ -57,27 +56,17 @@ class SessionAndStdinMetricsTest {
     return Scrape.metrics(http, router.proxyPort());
   }
 
-  private static double ended(String key, String transport, String reason) throws Exception {
-    return Scrape.sample(
-        scrape(),
+  private static void awaitEnded(String key, String transport, String reason, double count)
+      throws InterruptedException {
+    Scrape.awaitSample(
+        http,
+        router.proxyPort(),
+        Duration.ofSeconds(10),
+        n -> n == count,
         "mcprouter_sessions_ended_total",
         "key=\"" + key + "\"",
         "transport=\"" + transport + "\"",
         "reason=\"" + reason + "\"");
-  }
-
-  private static void awaitEnded(String key, String transport, String reason, double count)
-      throws InterruptedException {
-    Await.until(
-        Duration.ofSeconds(10),
-        key + " sessions ended as " + reason,
-        () -> {
-          try {
-            return ended(key, transport, reason) == count;
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        });
   }
 
   @Test
@@ -149,18 +138,13 @@ class SessionAndStdinMetricsTest {
     for (int i = 0; i < 60; i++) {
       echoes.add(async(session, 10 + i, "echo", Map.of("text", text8k)));
     }
-    Await.until(
+    Scrape.awaitSample(
+        http,
+        router.proxyPort(),
         Duration.ofSeconds(10),
-        "messages waiting in the stdin queue",
-        () -> {
-          try {
-            return Scrape.sample(
-                    scrape(), "mcprouter_child_stdin_queued_messages", "key=\"stalls\"")
-                > 0;
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        });
+        n -> n > 0,
+        "mcprouter_child_stdin_queued_messages",
+        "key=\"stalls\"");
 
     Files.createFile(resume);
     assertEquals("read again", McpHttp.text(stalled.get(10, TimeUnit.SECONDS)));

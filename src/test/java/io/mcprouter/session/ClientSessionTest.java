@@ -374,36 +374,32 @@ class ClientSessionTest {
     fixture.expectClosed(SessionEnd.LIMIT);
   }
 
-  @Test
-  void theSessionStopsWhenItsClientHasGone() {
+  /**
+   * A session whose client has gone, its outbound set up by {@code before}, ends as {@code why}.
+   */
+  private static void clientGone(Consumer<FakeOutbound> before, SessionEnd why) {
     Fixture fixture = streamable(true, false);
+    before.accept(fixture.outbound);
 
     fixture.outbound.clientGone();
 
     fixture.watcher.expectTerminated(fixture.session);
-    fixture.expectEnded(SessionEnd.VANISHED);
+    fixture.expectEnded(why);
+  }
+
+  @Test
+  void theSessionStopsWhenItsClientHasGone() {
+    clientGone(outbound -> {}, SessionEnd.VANISHED);
   }
 
   @Test
   void aSessionItsClientEndedEndsAsClientClosed() {
-    Fixture fixture = streamable(true, false);
-
-    fixture.outbound.closedByClient = true;
-    fixture.outbound.clientGone();
-
-    fixture.watcher.expectTerminated(fixture.session);
-    fixture.expectEnded(SessionEnd.CLIENT_CLOSED);
+    clientGone(outbound -> outbound.closedByClient = true, SessionEnd.CLIENT_CLOSED);
   }
 
   @Test
   void aSessionTheOutputBudgetEvictedEndsAsOverflow() {
-    Fixture fixture = streamable(true, false);
-
-    fixture.outbound.evicted = "router-wide output budget";
-    fixture.outbound.clientGone();
-
-    fixture.watcher.expectTerminated(fixture.session);
-    fixture.expectEnded(SessionEnd.OVERFLOW);
+    clientGone(outbound -> outbound.evicted = "router-wide output budget", SessionEnd.OVERFLOW);
   }
 
   @Test

@@ -7,6 +7,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.function.DoublePredicate;
 
 /** A test's reading of a router's {@code GET /metrics}. */
 public final class Scrape {
@@ -24,6 +26,30 @@ public final class Scrape {
         answer.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"),
         answer.headers().toString());
     return answer.body();
+  }
+
+  /**
+   * Scrapes until the sum of {@code name}'s samples with every one of {@code parts} passes {@code
+   * test}, for at most {@code timeout}.
+   */
+  public static void awaitSample(
+      HttpClient http,
+      int port,
+      Duration timeout,
+      DoublePredicate test,
+      String name,
+      String... parts)
+      throws InterruptedException {
+    Await.until(
+        timeout,
+        name + " " + String.join(",", parts),
+        () -> {
+          try {
+            return test.test(sample(metrics(http, port), name, parts));
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
   }
 
   /**
