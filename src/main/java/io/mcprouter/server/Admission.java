@@ -149,7 +149,7 @@ final class Admission {
           victim.key(),
           victimId.substring(0, 8),
           reason);
-      victim.outbound().complete();
+      victim.outbound().complete(SessionEnd.LIMIT); // its session, when it starts, ends as that
     }
     return true;
   }

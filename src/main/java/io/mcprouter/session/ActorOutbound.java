@@ -3,6 +3,8 @@ package io.mcprouter.session;
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.SessionEnd;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -61,8 +63,8 @@ public final class ActorOutbound<C> implements Outbound {
 
   /** Its holder ends it when the call or request it served is over: the client's own end. */
   @Override
-  public boolean closedByClient() {
-    return true;
+  public Optional<SessionEnd> endedAs() {
+    return Optional.of(SessionEnd.CLIENT_CLOSED);
   }
 
   @Override

@@ -159,11 +159,7 @@ public final class ClientSession extends AbstractBehavior<ClientSession.Command>
   }
 
   private Behavior<Command> onClientGone() {
-    // the output budget's eviction is the router's end for a client that stopped reading
-    end =
-        outbound.endReason().isPresent()
-            ? SessionEnd.OVERFLOW
-            : outbound.closedByClient() ? SessionEnd.CLIENT_CLOSED : SessionEnd.VANISHED;
+    end = outbound.endedAs().orElse(SessionEnd.VANISHED);
     outbound
         .endReason()
         .ifPresentOrElse(

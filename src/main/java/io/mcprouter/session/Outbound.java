@@ -2,6 +2,7 @@ package io.mcprouter.session;
 
 import akka.Done;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.SessionEnd;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
@@ -46,11 +47,21 @@ public interface Outbound {
   }
 
   /**
-   * Whether the client itself ended the session (a Streamable DELETE, the end of the REST call or
-   * 2026-07-28 request that held it) rather than its connection going away.
+   * Ends the client's stream after what was already offered, for {@code why}: a session whose actor
+   * has not started yet (evicted at a limit just after it opened) learns from {@link #endedAs} why
+   * it ended.
    */
-  default boolean closedByClient() {
-    return false;
+  default void complete(SessionEnd why) {
+    complete();
+  }
+
+  /**
+   * Why the stream ended, when someone other than its connection ended it: the client itself (a
+   * Streamable DELETE, the end of the REST call or 2026-07-28 request that held it), the output
+   * budget, or the router through {@link #complete(SessionEnd)}. Empty: its connection went away.
+   */
+  default Optional<SessionEnd> endedAs() {
+    return Optional.empty();
   }
 
   /** Completes when the client's stream has ended, for whatever reason (disconnect included). */

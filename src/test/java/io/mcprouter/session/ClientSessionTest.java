@@ -61,8 +61,7 @@ class ClientSessionTest {
     private volatile Consumer<Connections> watcher;
     private volatile Connections connections;
     private volatile boolean reportsConnected;
-    volatile boolean closedByClient;
-    volatile String evicted;
+    volatile SessionEnd endedAs;
 
     FakeOutbound(ActorRef<String> calls, Connections initial) {
       this.calls = calls;
@@ -86,13 +85,8 @@ class ClientSessionTest {
     }
 
     @Override
-    public boolean closedByClient() {
-      return closedByClient;
-    }
-
-    @Override
-    public Optional<String> endReason() {
-      return Optional.ofNullable(evicted);
+    public Optional<SessionEnd> endedAs() {
+      return Optional.ofNullable(endedAs);
     }
 
     @Override
@@ -394,12 +388,12 @@ class ClientSessionTest {
 
   @Test
   void aSessionItsClientEndedEndsAsClientClosed() {
-    clientGone(outbound -> outbound.closedByClient = true, SessionEnd.CLIENT_CLOSED);
+    clientGone(outbound -> outbound.endedAs = SessionEnd.CLIENT_CLOSED, SessionEnd.CLIENT_CLOSED);
   }
 
   @Test
-  void aSessionTheOutputBudgetEvictedEndsAsOverflow() {
-    clientGone(outbound -> outbound.evicted = "router-wide output budget", SessionEnd.OVERFLOW);
+  void aSessionEvictedBeforeItStartedEndsAsItsOutboundSays() {
+    clientGone(outbound -> outbound.endedAs = SessionEnd.LIMIT, SessionEnd.LIMIT);
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.mcprouter.http.SseEventQueue;
 import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.SessionEnd;
 import io.mcprouter.session.Outbound;
 import io.mcprouter.session.OutputBudget;
 import java.time.Duration;
@@ -27,6 +28,7 @@ public final class SseOutbound implements Outbound {
   private final int maxMessages;
   private final long maxBytes;
   private volatile String evicted;
+  private volatile SessionEnd endedAs;
 
   public SseOutbound(
       ActorSystem<?> system,
@@ -80,9 +82,21 @@ public final class SseOutbound implements Outbound {
     return Optional.ofNullable(evicted);
   }
 
+  @Override
+  public void complete(SessionEnd why) {
+    endedAs = why; // before terminated completes: whoever sees that sees why
+    complete();
+  }
+
+  @Override
+  public Optional<SessionEnd> endedAs() {
+    return Optional.ofNullable(endedAs);
+  }
+
   private void evict(String reason) {
-    evicted =
-        reason; // before the abort, which completes terminated(): whoever sees that sees the reason
+    // before the abort, which completes terminated(): whoever sees that sees the reason
+    evicted = reason;
+    endedAs = SessionEnd.OVERFLOW;
     queue.abort();
   }
 

@@ -12,6 +12,7 @@ import io.mcprouter.http.connection.ClientConnection;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.SessionEnd;
 import io.mcprouter.session.Outbound;
 import io.mcprouter.session.OutputBudget;
 import java.time.Duration;
@@ -75,7 +76,7 @@ public final class StreamableSession implements Outbound {
   // send
   private final Set<SseEventQueue> connections = new HashSet<>();
   private volatile String evicted;
-  private volatile boolean deleted;
+  private volatile SessionEnd endedAs;
   private long seq;
   private boolean closed;
   private boolean heldGetStream;
@@ -244,14 +245,21 @@ public final class StreamableSession implements Outbound {
   }
 
   /** The client's DELETE: the session ends as {@link #complete} ends it, by the client's choice. */
-  public synchronized void closeByClient() {
-    deleted = true; // before terminated completes: whoever sees that sees who ended it
+  public void closeByClient() {
+    complete(SessionEnd.CLIENT_CLOSED);
+  }
+
+  @Override
+  public synchronized void complete(SessionEnd why) {
+    if (!closed) {
+      endedAs = why; // before terminated completes: whoever sees that sees why
+    }
     complete();
   }
 
   @Override
-  public boolean closedByClient() {
-    return deleted;
+  public Optional<SessionEnd> endedAs() {
+    return Optional.ofNullable(endedAs);
   }
 
   /** Ends the session and its connections now, dropping whatever was not sent. */
@@ -267,6 +275,9 @@ public final class StreamableSession implements Outbound {
 
   private synchronized void evict(String reason) {
     evicted = reason; // before terminated completes: whoever sees that sees the reason
+    if (!closed) {
+      endedAs = SessionEnd.OVERFLOW;
+    }
     end(Ending.NOW);
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mcprouter.testsupport.Await;
 import io.mcprouter.testsupport.McpHttp;
 import io.mcprouter.testsupport.Processes;
+import io.mcprouter.testsupport.Scrape;
 import io.mcprouter.testsupport.SseTestClient;
 import io.mcprouter.testsupport.TestRouter;
 import java.io.InputStream;
@@ -50,6 +51,24 @@ class SessionHousekeepingTest {
       List<String> listed = mcp.clients("k");
       assertTrue(listed.size() <= 5, "the limit still holds: " + listed);
       assertTrue(listed.contains(McpHttp.prefix(real)), listed.toString());
+      // 40 sessions that never completed the handshake and 1 real one, at most 5 at a time
+      Scrape.awaitSample(
+          SseTestClient.newHttpClient(),
+          router.proxyPort(),
+          Duration.ofSeconds(10),
+          n -> n >= 36,
+          "mcprouter_sessions_ended_total",
+          "key=\"k\"");
+      String metrics = Scrape.metrics(SseTestClient.newHttpClient(), router.proxyPort());
+      assertTrue(
+          Scrape.sample(metrics, "mcprouter_sessions_ended_total", "key=\"k\"", "reason=\"limit\"")
+              >= 1,
+          "evicted at the limit: " + metrics);
+      assertEquals(
+          0,
+          Scrape.sample(
+              metrics, "mcprouter_sessions_ended_total", "key=\"k\"", "reason=\"vanished\""),
+          "an evicted session is not one whose client went away: " + metrics);
     }
   }
 

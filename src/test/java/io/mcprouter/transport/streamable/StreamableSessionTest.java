@@ -19,6 +19,7 @@ import io.mcprouter.http.SseEncoding;
 import io.mcprouter.jsonrpc.JsonRpcCodec;
 import io.mcprouter.jsonrpc.JsonRpcError;
 import io.mcprouter.jsonrpc.JsonRpcMessage;
+import io.mcprouter.observe.SessionEnd;
 import io.mcprouter.session.Outbound.Connections;
 import io.mcprouter.session.Outbound.OfferResult;
 import io.mcprouter.session.OutputBudget;
@@ -391,6 +392,25 @@ class StreamableSessionTest {
         CancellationException.class, () -> await(((StreamableSession.JsonAnswer) json).response()));
     assertEquals(OfferResult.CLOSED, session.offer(response(1)));
     assertTrue(session.unconnectedSince().isEmpty(), "an ended session is not an idle one");
+  }
+
+  @Test
+  void whoEndedTheSessionIsKeptForItsActorToCount() throws Exception {
+    StreamableSession ended = session();
+    ended.complete();
+    await(ended.terminated());
+    assertEquals(Optional.empty(), ended.endedAs(), "completed by its own session actor");
+
+    StreamableSession deleted = session();
+    deleted.closeByClient();
+    await(deleted.terminated());
+    assertEquals(Optional.of(SessionEnd.CLIENT_CLOSED), deleted.endedAs(), "a DELETE");
+
+    StreamableSession evicted = session();
+    evicted.complete(SessionEnd.LIMIT);
+    evicted.closeByClient(); // too late: the first end is the one that counts
+    await(evicted.terminated());
+    assertEquals(Optional.of(SessionEnd.LIMIT), evicted.endedAs(), "evicted at a limit");
   }
 
   /** The size of a message's event on the GET stream, as the session buffers it. */
