@@ -82,14 +82,14 @@ public final class McpMetrics {
             .withoutExemplars()
             .name("mcprouter_sessions_opened_total")
             .help("Client sessions opened (a REST call and a 2026-07-28 request are one each)")
-            .labelNames("key", "transport")
+            .labelNames("key", "transport", "era")
             .register(registry);
     sessionsEnded =
         Counter.builder()
             .withoutExemplars()
             .name("mcprouter_sessions_ended_total")
             .help("Client sessions ended, by why")
-            .labelNames("key", "transport", "reason")
+            .labelNames("key", "transport", "era", "reason")
             .register(registry);
     childrenRunning =
         Gauge.builder()
@@ -187,12 +187,12 @@ public final class McpMetrics {
   }
 
   public void sessionOpened(String key, CallTransport transport) {
-    sessionsOpened.labelValues(key, transport.label()).inc();
+    sessionsOpened.labelValues(key, transport.label(), transport.era()).inc();
   }
 
   /** {@code reason}: one of {@link SessionEnd}'s labels. */
   public void sessionEnded(String key, CallTransport transport, SessionEnd reason) {
-    sessionsEnded.labelValues(key, transport.label(), reason.label()).inc();
+    sessionsEnded.labelValues(key, transport.label(), transport.era(), reason.label()).inc();
   }
 
   public void childStarted(String key) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mcprouter.testsupport.McpHttp;
+import io.mcprouter.testsupport.ModernHttp;
 import io.mcprouter.testsupport.Scrape;
 import io.mcprouter.testsupport.SseTestClient;
 import io.mcprouter.testsupport.TestRouter;
@@ -66,6 +67,7 @@ class SessionAndStdinMetricsTest {
         "mcprouter_sessions_ended_total",
         "key=\"" + key + "\"",
         "transport=\"" + transport + "\"",
+        "era=\"2025\"",
         "reason=\"" + reason + "\"");
   }
 
@@ -76,6 +78,20 @@ class SessionAndStdinMetricsTest {
         mcp.send(mcp.post("ends", deleted, McpHttp.initializeRequest()).method("DELETE", noBody()));
     assertEquals(204, delete.statusCode(), delete.body());
     awaitEnded("ends", "streamable_http", "client_closed", 1);
+
+    HttpResponse<String> modern =
+        new ModernHttp(router.proxyPort())
+            .send("ends", ModernHttp.toolCall(1, "echo", Map.of("text", "one request"), Map.of()));
+    assertEquals("one request", ModernHttp.text(ModernHttp.answer(modern)), modern.body());
+    Scrape.awaitSample(
+        http,
+        router.proxyPort(),
+        Duration.ofSeconds(10),
+        n -> n == 1,
+        "mcprouter_sessions_ended_total",
+        "key=\"ends\"",
+        "era=\"2026-07-28\"",
+        "reason=\"client_closed\"");
 
     SseTestClient sse = SseTestClient.connect(http, router.proxyPort(), "ends");
     sse.initialize(1, null);
